@@ -1,0 +1,17 @@
+from django.urls import path
+
+from accounts import views
+
+app_name = "accounts"
+urlpatterns = [
+    path("clients/", views.client_list, name="client_list"),
+    path("clients/<int:client_id>/", views.client_detail, name="client_detail"),
+    path("imports/", views.ledger_import_list, name="ledger_import_list"),
+    path("imports/new/", views.ledger_import_create, name="ledger_import_create"),
+    path("imports/<int:import_id>/", views.ledger_import_detail, name="ledger_import_detail"),
+    path(
+        "imports/<int:import_id>/rejects.csv",
+        views.ledger_import_rejects,
+        name="ledger_import_rejects",
+    ),
+]
