@@ -1,0 +1,1 @@
+"""Template filters every page uses: locale-aware money and country names."""
