@@ -1,14 +1,30 @@
-"""Writes for clients, contacts, ledger imports and client metrics."""
+"""Writes for clients, ledger imports and client metrics."""
 
 from __future__ import annotations
 
+import csv
+import hashlib
+import io
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
-from django.core.files.base import File
+import pandas as pd
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile, File
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from accounts.models import LedgerImport, User
+from accounts import ledger
+from accounts.models import Client, ClientYearMetric, LedgerImport, LedgerLine, User
+
+logger = logging.getLogger(__name__)
+
+PREVIEW_ROWS = 10
 
 
 @dataclass(frozen=True)
@@ -22,17 +38,134 @@ class ImportPreview:
     problems: list[str]  # translated messages about the mapping or the sample
 
 
-def ledger_import_create(
-    *, user: User, upload: File, currency: str | None = None
-) -> LedgerImport:
+# --- ledger imports ---------------------------------------------------------------------------
+
+
+def _check_importer(user: User) -> None:
+    if not user.can_import_ledgers:
+        raise ValidationError(_("Only directors and administrators can import ledgers."))
+
+
+def _check_currency(currency: str) -> str:
+    code = currency.strip().upper()
+    if len(code) != 3 or not code.isalpha():
+        raise ValidationError(
+            _("%(currency)s is not a currency code such as EUR or USD.") % {"currency": currency}
+        )
+    return code
+
+
+def _read_table(*, raw: bytes, filename: str) -> ledger.Table:
+    try:
+        return ledger.read_table(
+            raw=raw,
+            filename=filename,
+            max_uncompressed=settings.KAM_XLSX_MAX_UNCOMPRESSED_BYTES,
+            max_members=settings.KAM_XLSX_MAX_MEMBERS,
+        )
+    except ledger.LedgerError as error:
+        raise ValidationError(str(error)) from None
+
+
+def _read_upload(upload: File) -> bytes:
+    limit = settings.KAM_IMPORT_MAX_BYTES
+    size = upload.size or 0
+    if size > limit:
+        raise ValidationError(
+            _("The file is %(size)s MB; the limit is %(limit)s MB.")
+            % {"size": round(size / 1_000_000, 1), "limit": round(limit / 1_000_000, 1)}
+        )
+    upload.seek(0)
+    raw = upload.read(limit + 1)
+    if len(raw) > limit:
+        raise ValidationError(
+            _("The file is larger than the %(limit)s MB limit.")
+            % {"limit": round(limit / 1_000_000, 1)}
+        )
+    return bytes(raw)
+
+
+@transaction.atomic
+def ledger_import_create(*, user: User, upload: File, currency: str | None = None) -> LedgerImport:
     """Check and store an uploaded ledger, detect its format and mapping (status PREVIEW)."""
-    raise NotImplementedError
+    _check_importer(user)
+    currency = _check_currency(currency or settings.KAM_DEFAULT_CURRENCY)
+    filename = Path(upload.name or "ledger.csv").name
+    raw = _read_upload(upload)
+    table = _read_table(raw=raw, filename=filename)
+    detected = ledger.detect(table)
+    sha256 = hashlib.sha256(raw).hexdigest()
+    if LedgerImport.objects.filter(sha256=sha256, status__in=LedgerImport.ACTIVE).exists():
+        raise ValidationError(_("This file is already being imported. Wait for it to finish."))
+    ledger_import = LedgerImport(
+        original_name=filename[:255],
+        sha256=sha256,
+        size=len(raw),
+        file_format=table.file_format,
+        encoding=table.encoding,
+        delimiter=table.delimiter,
+        decimal=detected.decimal,
+        dayfirst=detected.dayfirst,
+        currency=currency,
+        columns=table.columns,
+        mapping=detected.mapping,
+        created_by=user,
+    )
+    ledger_import.file.save(filename, ContentFile(raw), save=False)
+    ledger_import.full_clean()
+    ledger_import.save()
+    return ledger_import
+
+
+def _clean_mapping(mapping: Mapping[str, str]) -> dict[str, str]:
+    return {code: column for code, column in mapping.items() if column}
+
+
+def _load_table(ledger_import: LedgerImport) -> ledger.Table:
+    with ledger_import.file.open("rb") as handle:
+        raw = handle.read()
+    return _read_table(raw=raw, filename=ledger_import.original_name)
 
 
 def ledger_import_preview(
     *, ledger_import: LedgerImport, mapping: Mapping[str, str] | None = None, limit: int = 10
 ) -> ImportPreview:
-    raise NotImplementedError
+    """The first lines of the file, read with the detected (or the given) mapping."""
+    table = _load_table(ledger_import)
+    chosen = _clean_mapping(ledger_import.mapping if mapping is None else mapping)
+    head = ledger.Table(
+        frame=table.frame.head(ledger.SAMPLE_ROWS),
+        file_format=table.file_format,
+        encoding=table.encoding,
+        delimiter=table.delimiter,
+    )
+    problems = ledger.mapping_problems(chosen, table.columns)
+    parsed: list[dict[str, str]] = []
+    if not problems:
+        sample = ledger.parse(
+            head, mapping=chosen, decimal=ledger_import.decimal, dayfirst=ledger_import.dayfirst
+        )
+        problems = _sample_problems(sample, size=len(head.frame))
+        parsed = ledger.shown_values(sample.lines, limit=limit)
+    rows = head.frame.head(limit).astype(str).values.tolist()
+    return ImportPreview(
+        columns=table.columns, mapping=chosen, rows=rows, parsed=parsed, problems=problems
+    )
+
+
+def _sample_problems(sample: ledger.Parsed, *, size: int) -> list[str]:
+    """Refuse a mapping under which most lines of the sample cannot be read."""
+    problems = list(sample.problems)
+    if size and len(sample.rejects) > size / 2:
+        reason, count = sample.rejects["reason"].value_counts().items().__next__()
+        problems.append(
+            _(
+                "%(count)s of the first %(size)s lines cannot be read (%(reason)s). "
+                "Check the mapping and the date order."
+            )
+            % {"count": len(sample.rejects), "size": size, "reason": reason}
+        )
+    return problems
 
 
 def ledger_import_confirm(
@@ -44,12 +177,206 @@ def ledger_import_confirm(
     currency: str | None = None,
 ) -> LedgerImport:
     """Validate the mapping and queue the import job (status QUEUED)."""
-    raise NotImplementedError
+    from accounts.tasks import ledger_import_run_task
+
+    with transaction.atomic():
+        _ledger_import_queue(
+            ledger_import=ledger_import,
+            user=user,
+            mapping=mapping,
+            dayfirst=dayfirst,
+            currency=currency,
+        )
+        ledger_import_run_task.delay_on_commit(import_id=ledger_import.pk)
+    return ledger_import
+
+
+def _ledger_import_queue(
+    *,
+    ledger_import: LedgerImport,
+    user: User,
+    mapping: Mapping[str, str],
+    dayfirst: bool | None,
+    currency: str | None,
+) -> None:
+    _check_importer(user)
+    if ledger_import.status != LedgerImport.Status.PREVIEW:
+        raise ValidationError(_("This import has already been confirmed."))
+    chosen = _clean_mapping(mapping)
+    if dayfirst is not None:
+        ledger_import.dayfirst = dayfirst
+    if currency:
+        ledger_import.currency = _check_currency(currency)
+    preview = ledger_import_preview(ledger_import=ledger_import, mapping=chosen)
+    if preview.problems:
+        raise ValidationError(preview.problems)
+    ledger_import.mapping = chosen
+    ledger_import.status = LedgerImport.Status.QUEUED
+    ledger_import.stage = _("Waiting for a worker")
+    ledger_import.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            ledger_import.save()
+    except IntegrityError:
+        ledger_import.status = LedgerImport.Status.PREVIEW
+        raise ValidationError(
+            _("This file is already being imported. Wait for it to finish.")
+        ) from None
+
+
+def _progress(import_id: int, progress: int, stage: str) -> None:
+    LedgerImport.objects.filter(pk=import_id).update(progress=progress, stage=stage)
 
 
 def ledger_import_run(*, import_id: int) -> None:
-    """The job: parse, COPY into staging, upsert clients and lines, write rejects, metrics."""
-    raise NotImplementedError
+    """The job: parse, COPY into staging, upsert clients and lines, write rejects, metrics.
+
+    Safe to run twice: a finished import is left alone, and a rerun of an interrupted one
+    loads nothing twice (lines are keyed).
+    """
+    with transaction.atomic():
+        ledger_import = (
+            LedgerImport.objects.select_for_update()
+            .filter(pk=import_id, status__in=LedgerImport.ACTIVE)
+            .first()
+        )
+        if ledger_import is None:
+            return  # deleted, or an earlier run finished it
+        ledger_import.status = LedgerImport.Status.RUNNING
+        ledger_import.progress, ledger_import.stage = 5, _("Reading the file")
+        ledger_import.save(update_fields=["status", "progress", "stage"])
+    try:
+        _run(ledger_import)
+    except Exception as error:
+        logger.exception("Ledger import %s failed", import_id)
+        message = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+        LedgerImport.objects.filter(pk=import_id).update(
+            status=LedgerImport.Status.FAILED,
+            error=message or _("The import failed."),
+            stage=_("Failed"),
+            finished_at=timezone.now(),
+        )
+        if not isinstance(error, ValidationError):
+            raise
+
+
+def _run(ledger_import: LedgerImport) -> None:
+    table = _load_table(ledger_import)
+    _progress(ledger_import.pk, 20, _("Checking lines"))
+    try:
+        parsed = ledger.parse(
+            table,
+            mapping=ledger_import.mapping,
+            decimal=ledger_import.decimal,
+            dayfirst=ledger_import.dayfirst,
+        )
+    except ledger.LedgerError as error:
+        raise ValidationError(str(error)) from None
+    _progress(ledger_import.pk, 45, _("Loading lines"))
+    with transaction.atomic():
+        counts = _load(ledger_import, parsed.lines)
+        rejects = _rejects_csv(parsed.rejects) if len(parsed.rejects) else b""
+        _progress(ledger_import.pk, 75, _("Computing figures"))
+        client_metrics_recompute()
+        if rejects:
+            name = f"{Path(ledger_import.original_name).stem}-rejected.csv"
+            ledger_import.rejects.save(name, ContentFile(rejects), save=False)
+        ledger_import.rows_read = len(table.frame)
+        ledger_import.rows_rejected = len(parsed.rejects)
+        ledger_import.rows_imported = counts["imported"]
+        ledger_import.rows_duplicate = len(parsed.lines) - counts["imported"]
+        ledger_import.clients_created = counts["created"]
+        ledger_import.clients_updated = counts["updated"]
+        ledger_import.status = LedgerImport.Status.DONE
+        ledger_import.progress, ledger_import.stage = 100, _("Done")
+        ledger_import.error = ""
+        ledger_import.finished_at = timezone.now()
+        ledger_import.save()
+
+
+STAGING_COLUMNS = (
+    "external_id", "name", "country", "segment", "line_key", "order_ref", "date", "amount",
+    "quantity", "profit", "due_date", "paid_date", "days_late", "disputed", "is_return",
+)  # fmt: skip
+TEXT_COLUMNS = ("external_id", "name", "country", "segment", "line_key", "order_ref")
+
+
+def _load(ledger_import: LedgerImport, lines: pd.DataFrame) -> dict[str, int]:
+    """COPY the lines into a staging table, then upsert clients and lines set-based."""
+    buffer = io.StringIO()
+    lines.loc[:, list(STAGING_COLUMNS)].to_csv(buffer, index=False, header=False, na_rep="")
+    client_table, line_table = Client._meta.db_table, LedgerLine._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            CREATE TEMP TABLE ledger_staging (
+                external_id text, name text, country text, segment text, line_key text,
+                order_ref text, date date, amount numeric, quantity numeric, profit numeric,
+                due_date date, paid_date date, days_late integer, disputed boolean,
+                is_return boolean
+            ) ON COMMIT DROP
+            """
+        )
+        raw_cursor = cursor.cursor
+        columns = ", ".join(STAGING_COLUMNS)
+        not_null = ", ".join(TEXT_COLUMNS)
+        with raw_cursor.copy(
+            f"COPY ledger_staging ({columns}) FROM STDIN "
+            f"WITH (FORMAT csv, FORCE_NOT_NULL ({not_null}))"
+        ) as copy:
+            copy.write(buffer.getvalue())
+        cursor.execute(
+            f"""
+            WITH latest AS (
+                SELECT DISTINCT ON (external_id) external_id, name, country, segment
+                FROM ledger_staging
+                ORDER BY external_id, date DESC, (country <> '') DESC, (segment <> '') DESC
+            )
+            INSERT INTO {client_table} AS client
+                (name, external_id, "group", country, segment, currency, created_at, updated_at)
+            SELECT name, external_id, '', country, segment, %s, now(), now() FROM latest
+            ON CONFLICT (external_id) DO UPDATE SET
+                name = EXCLUDED.name,
+                country = COALESCE(NULLIF(EXCLUDED.country, ''), client.country),
+                segment = COALESCE(NULLIF(EXCLUDED.segment, ''), client.segment),
+                updated_at = now()
+            WHERE (client.name, client.country, client.segment) IS DISTINCT FROM (
+                EXCLUDED.name,
+                COALESCE(NULLIF(EXCLUDED.country, ''), client.country),
+                COALESCE(NULLIF(EXCLUDED.segment, ''), client.segment))
+            RETURNING (xmax = 0) AS created
+            """,
+            [ledger_import.currency],
+        )
+        outcomes = [row[0] for row in cursor.fetchall()]
+        cursor.execute(
+            f"""
+            INSERT INTO {line_table} (
+                client_id, ledger_import_id, line_key, order_ref, date, amount, quantity, profit,
+                due_date, paid_date, days_late, disputed, is_return, country
+            )
+            SELECT client.id, %s, staged.line_key, staged.order_ref, staged.date, staged.amount,
+                staged.quantity, staged.profit, staged.due_date, staged.paid_date,
+                staged.days_late, staged.disputed, staged.is_return, staged.country
+            FROM ledger_staging AS staged
+            JOIN {client_table} AS client ON client.external_id = staged.external_id
+            ON CONFLICT (line_key) DO NOTHING
+            """,
+            [ledger_import.pk],
+        )
+        imported = cursor.rowcount
+        cursor.execute("DROP TABLE ledger_staging")
+    return {
+        "imported": imported,
+        "created": sum(outcomes),
+        "updated": len(outcomes) - sum(outcomes),
+    }
+
+
+def _rejects_csv(rejects: pd.DataFrame) -> bytes:
+    buffer = io.StringIO()
+    rejects.to_csv(buffer, index=False, quoting=csv.QUOTE_MINIMAL)
+    return buffer.getvalue().encode("utf-8-sig")
 
 
 def ledger_import_from_path(
@@ -60,9 +387,144 @@ def ledger_import_from_path(
     currency: str | None = None,
 ) -> LedgerImport:
     """Create, confirm and run an import in this process (command line and demo seeding)."""
-    raise NotImplementedError
+    with path.open("rb") as handle:
+        ledger_import = ledger_import_create(
+            user=user, upload=File(handle, name=path.name), currency=currency
+        )
+    chosen = dict(ledger_import.mapping)
+    chosen.update(mapping or {})
+    _ledger_import_queue(
+        ledger_import=ledger_import, user=user, mapping=chosen, dayfirst=None, currency=None
+    )
+    ledger_import_run(import_id=ledger_import.pk)
+    ledger_import.refresh_from_db()
+    return ledger_import
+
+
+# --- client metrics -----------------------------------------------------------------------------
+
+
+METRIC_SQL = """
+    COPY (
+        SELECT client_id, date, amount, quantity, profit, due_date, paid_date, days_late,
+            disputed::int, is_return::int, order_ref
+        FROM {table} {where}
+    ) TO STDOUT WITH (FORMAT csv, HEADER true)
+"""
 
 
 def client_metrics_recompute(*, client_ids: Iterable[int] | None = None) -> int:
     """Recompute per client and year figures from the ledger; returns rows written."""
-    raise NotImplementedError
+    ids = None if client_ids is None else sorted(set(client_ids))
+    where = "" if ids is None else f"WHERE client_id IN ({','.join(str(int(i)) for i in ids)})"
+    if ids == []:
+        return 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        buffer = io.BytesIO()
+        with cursor.cursor.copy(
+            METRIC_SQL.format(table=LedgerLine._meta.db_table, where=where)
+        ) as copy:
+            for chunk in copy:
+                buffer.write(chunk)
+        cursor.execute(
+            f"SELECT EXTRACT(YEAR FROM date)::int, SUM(amount) FROM {LedgerLine._meta.db_table} "
+            "GROUP BY 1"
+        )
+        year_totals = {int(year): float(total) for year, total in cursor.fetchall()}
+        buffer.seek(0)
+        lines = pd.read_csv(
+            buffer,
+            parse_dates=["date", "due_date", "paid_date"],
+            dtype={"order_ref": str},
+            keep_default_na=False,
+            na_values=[""],
+        )
+        rows = yearly_metrics(lines, year_totals=year_totals)
+        stale = ClientYearMetric.objects.all()
+        if ids is not None:
+            stale = stale.filter(client_id__in=ids)
+        stale.delete()
+        ClientYearMetric.objects.bulk_create(
+            (ClientYearMetric(**row) for row in rows), batch_size=2000
+        )
+    return len(rows)
+
+
+def yearly_metrics(lines: pd.DataFrame, *, year_totals: Mapping[int, float]) -> list[dict]:
+    """Per client and calendar year: the figures of the client page, from ledger lines."""
+    if lines.empty:
+        return []
+    frame = lines.copy()
+    frame["year"] = frame["date"].dt.year
+    frame["days_to_pay"] = (frame["paid_date"] - frame["date"]).dt.days
+    late = (frame["paid_date"] - frame["due_date"]).dt.days.clip(lower=0)
+    frame["late"] = frame["days_late"].astype("Float64").fillna(late.astype("Float64"))
+    frame["has_profit"] = frame["profit"].notna()
+    frame["order_key"] = frame["order_ref"].fillna("").astype(str)
+    no_order = frame["order_key"] == ""
+    frame.loc[no_order, "order_key"] = "date:" + frame.loc[no_order, "date"].dt.strftime("%F")
+    grouped = frame.groupby(["client_id", "year"], sort=True)
+    result = grouped.agg(
+        revenue=("amount", "sum"),
+        volume=("quantity", "sum"),
+        volume_known=("quantity", "count"),
+        gross_margin=("profit", "sum"),
+        profit_known=("has_profit", "sum"),
+        line_count=("amount", "size"),
+        return_count=("is_return", "sum"),
+        order_count=("order_key", "nunique"),
+        avg_days_to_pay=("days_to_pay", "mean"),
+        avg_days_late=("late", "mean"),
+        dispute_rate=("disputed", "mean"),
+    ).reset_index()
+    previous = result.set_index(["client_id", "year"])["revenue"]
+    keys = list(zip(result["client_id"], result["year"] - 1, strict=True))
+    result["previous"] = [previous.get(key) for key in keys]
+    rows = []
+    for row in result.itertuples(index=False):
+        revenue = float(row.revenue)
+        margin_known = row.profit_known == row.line_count
+        previous_revenue = row.previous
+        growth = (
+            (revenue - previous_revenue) / abs(previous_revenue) * 100
+            if previous_revenue is not None and previous_revenue == previous_revenue
+            and previous_revenue != 0
+            else None
+        )
+        total = year_totals.get(int(row.year)) or 0.0
+        rows.append(
+            {
+                "client_id": int(row.client_id),
+                "year": int(row.year),
+                "revenue": _money(revenue),
+                "volume": Decimal(str(round(float(row.volume), 3)))
+                if row.volume_known
+                else None,
+                "gross_margin": _money(float(row.gross_margin)) if margin_known else None,
+                "margin_pct": float(row.gross_margin) / revenue * 100
+                if margin_known and revenue
+                else None,
+                "growth_pct": growth,
+                "share_pct": revenue / total * 100 if total else 0.0,
+                "order_count": int(row.order_count),
+                "line_count": int(row.line_count),
+                "return_count": int(row.return_count),
+                "avg_days_to_pay": _maybe(row.avg_days_to_pay),
+                "avg_days_late": _maybe(row.avg_days_late),
+                "dispute_rate": None
+                if _maybe(row.dispute_rate) is None
+                else float(row.dispute_rate) * 100,
+            }
+        )
+    return rows
+
+
+def _money(value: float) -> Decimal:
+    return Decimal(str(round(value, 2)))
+
+
+def _maybe(value: object) -> float | None:
+    if value is None or value is pd.NA:
+        return None
+    number = float(value)  # type: ignore[arg-type]
+    return None if number != number else number
