@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Install what is missing, start PostgreSQL and Redis if needed, migrate, seed the demo
+# programme, then serve KAM with a Celery worker and beat. Ctrl-C stops everything it started.
+#
+#   scripts/run.sh                  http://127.0.0.1:8000/
+#   KAM_PORT=8080 scripts/run.sh    another port
+#
+# Demo mode (DJANGO_DEBUG=true): never expose it. For production, see docker-compose.yml.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+kam_traps
+
+PORT="${KAM_PORT:-8000}"
+[[ $PORT =~ ^[0-9]+$ ]] || kam_die "KAM_PORT must be a port number, not '$PORT'."
+
+kam_install_packages libharfbuzz-subset0
+kam_install_python
+
+export DJANGO_DEBUG=true
+kam_postgres kam
+kam_redis 0
+
+kam_step "Migrating the database" python manage.py migrate --no-input
+kam_step "Seeding the demo programme" python manage.py seed_demo
+
+LOGS="$KAM_RUN_DIR/logs"
+mkdir -p "$LOGS"
+kam_banner "Starting the Celery worker and beat (logs in .run/logs/)"
+kam_start "Celery worker" "$LOGS/worker.log" \
+    celery -A kam worker --concurrency=1 --loglevel=INFO --hostname "kam-demo@%h"
+kam_start "Celery beat" "$LOGS/beat.log" \
+    celery -A kam beat --loglevel=INFO --schedule "$KAM_RUN_DIR/celerybeat-schedule" \
+    --pidfile "$KAM_RUN_DIR/celerybeat.pid"
+kam_start "web server" - python manage.py runserver "127.0.0.1:$PORT"
+
+cat >&2 <<TEXT
+
+KAM is running at http://127.0.0.1:$PORT/
+
+  Demo logins (password: $(python -c 'from accounts.demo import DEMO_PASSWORD; print(DEMO_PASSWORD)')):
+    director     Director: sees every client, imports ledgers
+    kam, kam2    Key account managers: see their own clients
+    sponsor      Executive sponsor
+    contributor  Contributor (logistics)
+    admin        Administrator, with the Django admin at /admin/
+
+Press Ctrl-C to stop.
+TEXT
+
+# Stop everything as soon as any of the three stops on its own.
+status=0
+wait -n "${KAM_STARTED_PGIDS[@]}" || status=$?
+kam_die "a process stopped unexpectedly (exit code $status); see .run/logs/"
