@@ -1,17 +1,277 @@
-# Placeholder until the API views land.
+"""JSON API for clients and ledger imports: one view per operation. Access is the selectors'
+business, so a row the user may not see is a 404."""
+
+from collections.abc import Mapping
+
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_serializer,
+)
+from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import selectors, services
+from accounts.ledger import FIELD_CODES
+from accounts.models import LedgerImport
+from accounts.selectors import CLIENT_ORDERINGS
 
-class ClientListApi(APIView): ...
-
-
-class ClientDetailApi(APIView): ...
-
-
-class LedgerImportCreateApi(APIView): ...
-
-
-class LedgerImportDetailApi(APIView): ...
+NOT_FOUND = OpenApiResponse(description="No such row, or not one you may see.")
+INVALID = OpenApiResponse(description="The request breaks a rule; the body says which.")
+FORBIDDEN = OpenApiResponse(description="Only directors and administrators import ledgers.")
+ORDERINGS = [key for name in CLIENT_ORDERINGS for key in (name, f"-{name}")]
 
 
-class LedgerImportConfirmApi(APIView): ...
+class ClientPagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+class LedgerImportOutputSerializer(serializers.Serializer):
+    """An import as the detail and confirm endpoints show it."""
+
+    id = serializers.IntegerField()
+    original_name = serializers.CharField()
+    status = serializers.ChoiceField(choices=LedgerImport.Status.choices)
+    progress = serializers.IntegerField()
+    stage = serializers.CharField()
+    rows_read = serializers.IntegerField()
+    rows_imported = serializers.IntegerField()
+    rows_duplicate = serializers.IntegerField()
+    rows_rejected = serializers.IntegerField()
+    clients_created = serializers.IntegerField()
+    clients_updated = serializers.IntegerField()
+    error = serializers.CharField()
+    rejects_url = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_rejects_url(self, ledger_import: LedgerImport) -> str | None:
+        if not ledger_import.rejects:
+            return None
+        url = reverse("accounts:ledger_import_rejects", args=[ledger_import.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request else url
+
+
+class ClientListApi(APIView):
+    pagination_class = ClientPagination
+
+    @extend_schema_serializer(component_name="ClientListFilter")
+    class FilterSerializer(serializers.Serializer):
+        q = serializers.CharField(required=False, allow_blank=True, max_length=100)
+        country = serializers.CharField(required=False, allow_blank=True, max_length=2)
+        segment = serializers.CharField(required=False, allow_blank=True, max_length=100)
+        kam = serializers.IntegerField(required=False, min_value=1)
+        ordering = serializers.ChoiceField(choices=ORDERINGS, required=False, default="name")
+
+    @extend_schema_serializer(component_name="ClientListItem")
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        name = serializers.CharField()
+        external_id = serializers.CharField()
+        group = serializers.CharField()
+        country = serializers.CharField()
+        segment = serializers.CharField()
+        currency = serializers.CharField()
+        kam = serializers.IntegerField(source="kam_id", allow_null=True)
+        kam_name = serializers.CharField(source="kam", allow_null=True)
+        latest_year = serializers.IntegerField(allow_null=True)
+        latest_revenue = serializers.DecimalField(max_digits=18, decimal_places=2, allow_null=True)
+
+    @extend_schema(
+        operation_id="client_list",
+        summary="Clients you may see",
+        parameters=[FilterSerializer],
+        responses={200: OutputSerializer(many=True), 400: INVALID},
+    )
+    def get(self, request: Request) -> Response:
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        data = filters.validated_data
+        clients = selectors.client_list(
+            user=request.user,  # type: ignore[arg-type]
+            search=data.get("q", ""),
+            country=data.get("country", ""),
+            segment=data.get("segment", ""),
+            kam_id=data.get("kam"),
+            ordering=data["ordering"],
+        )
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(clients, request, view=self)
+        return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
+
+
+class ClientDetailApi(APIView):
+    @extend_schema_serializer(component_name="ClientDetail")
+    class OutputSerializer(serializers.Serializer):
+        @extend_schema_serializer(component_name="ClientContact")
+        class ContactSerializer(serializers.Serializer):
+            id = serializers.IntegerField()
+            first_name = serializers.CharField()
+            last_name = serializers.CharField()
+            title = serializers.CharField()
+            country = serializers.CharField()
+            email = serializers.EmailField()
+            phone = serializers.CharField()
+
+        @extend_schema_serializer(component_name="ClientYearMetric")
+        class MetricSerializer(serializers.Serializer):
+            year = serializers.IntegerField()
+            revenue = serializers.DecimalField(max_digits=18, decimal_places=2)
+            volume = serializers.DecimalField(max_digits=16, decimal_places=3, allow_null=True)
+            gross_margin = serializers.DecimalField(
+                max_digits=18, decimal_places=2, allow_null=True
+            )
+            margin_pct = serializers.FloatField(allow_null=True)
+            growth_pct = serializers.FloatField(allow_null=True)
+            share_pct = serializers.FloatField()
+            order_count = serializers.IntegerField()
+            line_count = serializers.IntegerField()
+            return_count = serializers.IntegerField()
+            avg_days_to_pay = serializers.FloatField(allow_null=True)
+            avg_days_late = serializers.FloatField(allow_null=True)
+            dispute_rate = serializers.FloatField(allow_null=True)
+
+        id = serializers.IntegerField()
+        name = serializers.CharField()
+        external_id = serializers.CharField()
+        group = serializers.CharField()
+        country = serializers.CharField()
+        segment = serializers.CharField()
+        currency = serializers.CharField()
+        kam = serializers.IntegerField(source="kam_id", allow_null=True)
+        kam_name = serializers.CharField(source="kam", allow_null=True)
+        sponsor = serializers.IntegerField(source="sponsor_id", allow_null=True)
+        sponsor_name = serializers.CharField(source="sponsor", allow_null=True)
+        contacts = ContactSerializer(many=True, source="contact_rows")
+        metrics = MetricSerializer(many=True, source="metric_rows")
+
+    @extend_schema(
+        operation_id="client_detail",
+        summary="One client with its contacts and yearly figures",
+        responses={200: OutputSerializer, 404: NOT_FOUND},
+    )
+    def get(self, request: Request, client_id: int) -> Response:
+        client = get_object_or_404(
+            selectors.client_list(user=request.user),  # type: ignore[arg-type]
+            pk=client_id,
+        )
+        rows = {
+            "contact_rows": selectors.contact_list(client=client),
+            "metric_rows": selectors.client_metric_list(client=client),
+        }
+        return Response(self.OutputSerializer(_Row(client, rows)).data)
+
+
+class _Row:
+    """A model instance seen together with extra attributes, for an output serializer."""
+
+    def __init__(self, instance: object, extra: Mapping[str, object]) -> None:
+        self._instance = instance
+        self.__dict__.update(extra)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._instance, name)
+
+
+class LedgerImportCreateApi(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema_serializer(component_name="LedgerImportUpload")
+    class InputSerializer(serializers.Serializer):
+        file = serializers.FileField()
+        currency = serializers.CharField(required=False, min_length=3, max_length=3)
+
+    @extend_schema_serializer(component_name="LedgerImportPreview")
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        status = serializers.ChoiceField(choices=LedgerImport.Status.choices)
+        original_name = serializers.CharField()
+        file_format = serializers.CharField()
+        encoding = serializers.CharField()
+        delimiter = serializers.CharField()
+        decimal = serializers.CharField()
+        dayfirst = serializers.BooleanField()
+        currency = serializers.CharField()
+        columns = serializers.ListField(child=serializers.CharField())
+        mapping = serializers.DictField(child=serializers.CharField())
+
+    @extend_schema(
+        operation_id="ledger_import_create",
+        summary="Upload a ledger file; it waits in preview until confirmed",
+        request={"multipart/form-data": InputSerializer},
+        responses={201: OutputSerializer, 400: INVALID, 403: FORBIDDEN},
+    )
+    def post(self, request: Request) -> Response:
+        if not request.user.can_import_ledgers:  # type: ignore[union-attr]
+            raise PermissionDenied(_("Only directors and administrators can import ledgers."))
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        ledger_import = services.ledger_import_create(
+            user=request.user,  # type: ignore[arg-type]
+            upload=data.validated_data["file"],
+            currency=data.validated_data.get("currency"),
+        )
+        return Response(self.OutputSerializer(ledger_import).data, status=status.HTTP_201_CREATED)
+
+
+class LedgerImportDetailApi(APIView):
+    @extend_schema(
+        operation_id="ledger_import_detail",
+        summary="An import's status, progress and counts",
+        responses={200: LedgerImportOutputSerializer, 404: NOT_FOUND},
+    )
+    def get(self, request: Request, import_id: int) -> Response:
+        ledger_import = get_object_or_404(
+            selectors.ledger_import_list(user=request.user),  # type: ignore[arg-type]
+            pk=import_id,
+        )
+        serializer = LedgerImportOutputSerializer(ledger_import, context={"request": request})
+        return Response(serializer.data)
+
+
+class LedgerImportConfirmApi(APIView):
+    @extend_schema_serializer(component_name="LedgerImportConfirm")
+    class InputSerializer(serializers.Serializer):
+        mapping = serializers.DictField(
+            child=serializers.CharField(),
+            help_text="Field code → column name. Fields: " + ", ".join(FIELD_CODES) + ".",
+        )
+        dayfirst = serializers.BooleanField(required=False, allow_null=True, default=None)
+        currency = serializers.CharField(required=False, min_length=3, max_length=3)
+
+    @extend_schema(
+        operation_id="ledger_import_confirm",
+        summary="Confirm the column mapping and queue the import",
+        request=InputSerializer,
+        responses={202: LedgerImportOutputSerializer, 400: INVALID, 404: NOT_FOUND},
+    )
+    def post(self, request: Request, import_id: int) -> Response:
+        ledger_import = get_object_or_404(
+            selectors.ledger_import_list(user=request.user),  # type: ignore[arg-type]
+            pk=import_id,
+        )
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        ledger_import = services.ledger_import_confirm(
+            ledger_import=ledger_import,
+            user=request.user,  # type: ignore[arg-type]
+            mapping=data.validated_data["mapping"],
+            dayfirst=data.validated_data["dayfirst"],
+            currency=data.validated_data.get("currency"),
+        )
+        serializer = LedgerImportOutputSerializer(ledger_import, context={"request": request})
+        return Response(serializer.data, status=status.HTTP_202_ACCEPTED)

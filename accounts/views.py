@@ -1,7 +1,182 @@
-# Placeholder until the HTML views land.
-def _todo(*args, **kwargs):
-    raise NotImplementedError
+"""HTML pages for clients and ledger imports. Access is the selectors' business: a row a user
+may not see is a 404."""
+
+from pathlib import Path
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_http_methods
+
+from accounts import forms, selectors, services
+from accounts.ledger import FIELDS
+from accounts.models import LedgerImport
+from kam import charts
+from kam.templatetags.kam import current_locale
+from kam.types import AuthedRequest
+
+CLIENTS_PER_PAGE = 25
+SAMPLE_LABELS = {field.code: field.label for field in FIELDS} | {
+    "external_id": FIELDS[0].label,
+    "name": FIELDS[1].label,
+    "is_return": _lazy("Return"),
+}
+"""Column titles of the parsed sample, whose keys are ledger fields or ledger line columns."""
 
 
-client_list = client_detail = ledger_import_list = ledger_import_create = _todo
-ledger_import_detail = ledger_import_rejects = _todo
+@login_required
+@require_http_methods(["GET"])
+def client_list(request: AuthedRequest) -> HttpResponse:
+    form = forms.ClientFilterForm(request.GET, user=request.user)
+    filters = form.filters()
+    clients = selectors.client_list(user=request.user, **filters)
+    page = Paginator(clients, CLIENTS_PER_PAGE).get_page(request.GET.get("page"))
+    labels = {
+        "name": _("Client"),
+        "country": _("Country"),
+        "segment": _("Segment"),
+        "kam": _("Key account manager"),
+        "revenue": _("Latest revenue"),
+    }
+    columns = []
+    for key, label in labels.items():
+        direction = {key: "asc", f"-{key}": "desc"}.get(filters["ordering"], "")
+        columns.append(
+            {
+                "key": key,
+                "label": label,
+                "sort": f"-{key}" if direction == "asc" else key,
+                "direction": direction,
+            }
+        )
+    context = {"form": form, "page": page, "columns": columns, "sort": filters["ordering"]}
+    partial = "#client-rows" if request.headers.get("HX-Request") else ""
+    return TemplateResponse(request, f"accounts/client_list.html{partial}", context)
+
+
+@login_required
+@require_http_methods(["GET"])
+def client_detail(request: AuthedRequest, client_id: int) -> HttpResponse:
+    client = get_object_or_404(selectors.client_list(user=request.user), pk=client_id)
+    metrics = list(selectors.client_metric_list(client=client))
+    chart = charts.revenue_margin_chart(
+        [(metric.year, metric.revenue, metric.margin_pct) for metric in metrics],
+        currency=client.currency,
+        locale=current_locale(),
+        title=_("Revenue and margin by year"),
+        revenue_label=_("Revenue"),
+        margin_label=_("Margin %"),
+        empty_label=_("No figures yet: import a ledger."),
+    )
+    context = {
+        "client": client,
+        "contacts": selectors.contact_list(client=client),
+        "metrics": metrics,
+        "latest": metrics[-1] if metrics else None,
+        "chart": mark_safe(chart),  # the chart escapes every text it writes
+    }
+    return TemplateResponse(request, "accounts/client_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET"])
+def ledger_import_list(request: AuthedRequest) -> HttpResponse:
+    if not request.user.can_import_ledgers:
+        raise Http404
+    imports = selectors.ledger_import_list(user=request.user)
+    page = Paginator(imports, CLIENTS_PER_PAGE).get_page(request.GET.get("page"))
+    return TemplateResponse(request, "accounts/ledger_import_list.html", {"page": page})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ledger_import_create(request: AuthedRequest) -> HttpResponse:
+    if not request.user.can_import_ledgers:
+        raise Http404
+    form = forms.LedgerUploadForm(request.POST or None, request.FILES or None)
+    if form.is_valid():
+        try:
+            ledger_import = services.ledger_import_create(
+                user=request.user,
+                upload=form.cleaned_data["file"],
+                currency=form.cleaned_data["currency"],
+            )
+        except ValidationError as error:
+            forms.add_service_error(form, error)
+        else:
+            return redirect(ledger_import)
+    return TemplateResponse(request, "accounts/ledger_import_create.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ledger_import_detail(request: AuthedRequest, import_id: int) -> HttpResponse:
+    ledger_import = get_object_or_404(selectors.ledger_import_list(user=request.user), pk=import_id)
+    template = "accounts/ledger_import_detail.html"
+    if ledger_import.status != LedgerImport.Status.PREVIEW:
+        partial = "#import-status" if request.headers.get("HX-Request") else ""
+        return TemplateResponse(request, template + partial, {"ledger_import": ledger_import})
+
+    initial = forms.LedgerMappingForm.initial_for(
+        ledger_import.mapping, dayfirst=ledger_import.dayfirst, currency=ledger_import.currency
+    )
+    form = forms.LedgerMappingForm(
+        request.POST if request.method == "POST" else None,
+        columns=ledger_import.columns,
+        currency=ledger_import.currency,
+        initial=initial,
+    )
+    mapping = None
+    if form.is_valid():
+        mapping = form.mapping()
+        if request.POST.get("action") == "confirm":
+            try:
+                services.ledger_import_confirm(
+                    ledger_import=ledger_import,
+                    user=request.user,
+                    mapping=mapping,
+                    dayfirst=form.cleaned_data["dayfirst"],
+                    currency=form.cleaned_data["currency"],
+                )
+            except ValidationError as error:
+                forms.add_service_error(form, error)
+            else:
+                messages.success(request, _("Import confirmed: it runs in the background."))
+                return redirect(ledger_import)
+        # The preview reads the dates the way the user now says, without storing it yet.
+        ledger_import.dayfirst = form.cleaned_data["dayfirst"]
+    preview = None
+    try:
+        preview = services.ledger_import_preview(ledger_import=ledger_import, mapping=mapping)
+    except ValidationError as error:
+        forms.add_service_error(form, error)
+    context = {"ledger_import": ledger_import, "form": form, "preview": preview}
+    if preview is not None:
+        keys = list(preview.parsed[0]) if preview.parsed else []
+        context["sample_header"] = [SAMPLE_LABELS.get(key, key) for key in keys]
+        context["sample_rows"] = [[row.get(key, "") for key in keys] for row in preview.parsed]
+    htmx = bool(request.headers.get("HX-Request"))
+    partial = "#import-preview" if htmx and request.method == "POST" else ""
+    return TemplateResponse(request, template + partial, context)
+
+
+@login_required
+@require_http_methods(["GET"])
+def ledger_import_rejects(request: AuthedRequest, import_id: int) -> FileResponse:
+    ledger_import = get_object_or_404(selectors.ledger_import_list(user=request.user), pk=import_id)
+    if not ledger_import.rejects:
+        raise Http404
+    filename = f"{Path(ledger_import.original_name).stem}-rejects.csv"
+    return FileResponse(
+        ledger_import.rejects.open("rb"),
+        as_attachment=True,
+        filename=filename,
+        content_type="text/csv",
+    )

@@ -1,5 +1,58 @@
-"""Template filters every page uses: locale-aware money and country names."""
+"""Template filters every page uses: locale-aware money, percentages and country names."""
 
+from decimal import Decimal
+
+from babel import Locale, UnknownLocaleError
+from babel.numbers import format_currency, format_decimal, format_percent
 from django import template
+from django.conf import settings
+from django.utils import translation
 
 register = template.Library()
+
+EMPTY = "—"
+
+
+def current_locale() -> str:
+    """The babel locale of the active language (``fr``, ``en``…)."""
+    return translation.to_locale(translation.get_language() or settings.LANGUAGE_CODE)
+
+
+@register.filter
+def money(value: Decimal | float | int | None, currency: str = "") -> str:
+    """``1234.5|money:"EUR"`` → ``1 234,50 €`` in French, ``€1,234.50`` in English."""
+    if value is None or value == "":
+        return EMPTY
+    return format_currency(
+        value, currency or settings.KAM_DEFAULT_CURRENCY, locale=current_locale()
+    )
+
+
+@register.filter
+def pct(value: float | Decimal | None, digits: int = 1) -> str:
+    """A figure already in percent: ``12.5|pct`` → ``12,5 %`` in French, ``12.5%`` in English."""
+    if value is None or value == "":
+        return EMPTY
+    pattern = "#,##0%" if int(digits) <= 0 else "#,##0." + "0" * int(digits) + "%"
+    return format_percent(float(value) / 100, format=pattern, locale=current_locale())
+
+
+@register.filter
+def number(value: float | Decimal | int | None, digits: int = 0) -> str:
+    """A plain figure with the locale's separators and ``digits`` decimals."""
+    if value is None or value == "":
+        return EMPTY
+    pattern = "#,##0" if int(digits) <= 0 else "#,##0." + "0" * int(digits)
+    return format_decimal(value, format=pattern, locale=current_locale())
+
+
+@register.filter
+def country_name(code: str | None) -> str:
+    """``"DE"`` → ``Allemagne`` in French, ``Germany`` in English; unknown codes stay as is."""
+    if not code:
+        return EMPTY
+    try:
+        territories = Locale.parse(current_locale()).territories
+    except (UnknownLocaleError, ValueError):
+        return code
+    return territories.get(code.upper(), code)

@@ -1,0 +1,127 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Client, ClientYearMetric, Contact, LedgerImport, LedgerLine, User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = [
+        "username",
+        "first_name",
+        "last_name",
+        "email",
+        "role",
+        "department",
+        "country",
+        "is_active",
+    ]
+    list_filter = ["role", "department", "country", "is_active", "is_staff"]
+    search_fields = ["username", "first_name", "last_name", "email"]
+    fieldsets = (
+        *(BaseUserAdmin.fieldsets or ()),
+        (_("Role in KAM"), {"fields": ["role", "department", "country"]}),
+    )
+    add_fieldsets = (
+        *(BaseUserAdmin.add_fieldsets or ()),
+        (_("Role in KAM"), {"fields": ["first_name", "last_name", "email", "role", "department"]}),
+    )
+
+
+class ContactInline(admin.TabularInline):
+    model = Contact
+    extra = 0
+    fields = ["first_name", "last_name", "title", "country", "email", "phone"]
+
+
+@admin.register(Client)
+class ClientAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "external_id",
+        "group",
+        "country",
+        "segment",
+        "currency",
+        "kam",
+        "sponsor",
+    ]
+    list_filter = ["country", "segment", "currency", "kam", "sponsor"]
+    search_fields = ["name", "external_id", "group"]
+    list_select_related = ["kam", "sponsor"]
+    autocomplete_fields = ["kam", "sponsor"]
+    readonly_fields = ["created_at", "updated_at"]
+    inlines = [ContactInline]
+
+
+@admin.register(Contact)
+class ContactAdmin(admin.ModelAdmin):
+    list_display = ["last_name", "first_name", "title", "client", "country", "email", "phone"]
+    list_filter = ["country"]
+    search_fields = ["last_name", "first_name", "email", "client__name"]
+    list_select_related = ["client"]
+    autocomplete_fields = ["client"]
+
+
+@admin.register(LedgerImport)
+class LedgerImportAdmin(admin.ModelAdmin):
+    list_display = [
+        "original_name",
+        "status",
+        "progress",
+        "rows_read",
+        "rows_imported",
+        "rows_rejected",
+        "created_by",
+        "created_at",
+        "finished_at",
+    ]
+    list_filter = ["status", "file_format", "currency"]
+    search_fields = ["original_name", "sha256", "created_by__username"]
+    list_select_related = ["created_by"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "sha256",
+        "size",
+        "status",
+        "progress",
+        "stage",
+        "rows_read",
+        "rows_imported",
+        "rows_duplicate",
+        "rows_rejected",
+        "clients_created",
+        "clients_updated",
+        "created_by",
+        "created_at",
+        "finished_at",
+    ]
+
+
+@admin.register(LedgerLine)
+class LedgerLineAdmin(admin.ModelAdmin):
+    list_display = ["date", "client", "order_ref", "amount", "quantity", "profit", "is_return"]
+    list_filter = ["is_return", "disputed", "country"]
+    search_fields = ["order_ref", "line_key", "client__name", "client__external_id"]
+    list_select_related = ["client"]
+    raw_id_fields = ["client", "ledger_import"]
+    date_hierarchy = "date"
+
+
+@admin.register(ClientYearMetric)
+class ClientYearMetricAdmin(admin.ModelAdmin):
+    list_display = [
+        "client",
+        "year",
+        "revenue",
+        "gross_margin",
+        "margin_pct",
+        "growth_pct",
+        "share_pct",
+        "order_count",
+    ]
+    list_filter = ["year"]
+    search_fields = ["client__name", "client__external_id"]
+    list_select_related = ["client"]
+    raw_id_fields = ["client"]

@@ -1,0 +1,154 @@
+"""Forms check the shape of what users send; services decide what is allowed."""
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from babel.numbers import get_currency_name
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from accounts import selectors
+from accounts.ledger import FIELDS
+from accounts.models import User
+from kam.templatetags.kam import country_name, current_locale
+
+CURRENCIES = (
+    "EUR", "USD", "GBP", "CHF", "SEK", "NOK", "DKK", "PLN", "CZK", "HUF", "RON",
+    "JPY", "CNY", "INR", "CAD", "AUD", "BRL", "MXN", "ZAR", "TRY", "AED", "SGD",
+)  # fmt: skip
+
+
+def currency_choices(*, also: str = "") -> list[tuple[str, str]]:
+    """Currencies a ledger can be in, named in the active language; the default one first."""
+    codes = list(dict.fromkeys([settings.KAM_DEFAULT_CURRENCY, *CURRENCIES]))
+    if also and also not in codes:
+        codes.append(also)
+    locale = current_locale()
+    return [(code, f"{code} · {get_currency_name(code, locale=locale)}") for code in codes]
+
+
+def add_service_error(form: forms.Form, error: ValidationError) -> None:
+    """Put a service's ``ValidationError`` on the form: on a field the form has, else on top."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            messages = [message for item in errors for message in item.messages]
+            form.add_error(field if field in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)
+
+
+class ClientFilterForm(forms.Form):
+    SORTS = ("name", "country", "segment", "kam", "revenue")
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    country = forms.ChoiceField(label=_("Country"), required=False)
+    segment = forms.ChoiceField(label=_("Segment"), required=False)
+    kam = forms.TypedChoiceField(
+        label=_("Key account manager"), required=False, coerce=int, empty_value=None
+    )
+    sort = forms.ChoiceField(
+        required=False,
+        choices=[(key, key) for name in SORTS for key in (name, f"-{name}")],
+    )
+
+    def __init__(self, data: Mapping[str, Any] | None = None, *, user: User) -> None:
+        super().__init__(data, label_suffix="")
+        anything = pgettext_lazy("filter", "All")
+        country_field = self.fields["country"]
+        assert isinstance(country_field, forms.ChoiceField)
+        countries = [
+            (code, country_name(code)) for code in selectors.client_country_list(user=user)
+        ]
+        country_field.choices = [("", anything), *sorted(countries, key=lambda item: item[1])]
+        segment_field = self.fields["segment"]
+        assert isinstance(segment_field, forms.ChoiceField)
+        segment_field.choices = [
+            ("", anything),
+            *((name, name) for name in selectors.client_segment_list(user=user)),
+        ]
+        if user.sees_all_clients:
+            kam_field = self.fields["kam"]
+            assert isinstance(kam_field, forms.ChoiceField)
+            kam_field.choices = [
+                ("", anything),
+                *((kam.pk, str(kam)) for kam in selectors.user_list_kams()),
+            ]
+        else:
+            del self.fields["kam"]
+
+    def filters(self) -> dict[str, Any]:
+        """The selector's keyword arguments; a malformed value is ignored, not an error."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {
+            "search": data.get("q") or "",
+            "country": data.get("country") or "",
+            "segment": data.get("segment") or "",
+            "kam_id": data.get("kam"),
+            "ordering": data.get("sort") or "name",
+        }
+
+
+class LedgerUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("Ledger file"),
+        help_text=_("CSV or Excel (.xlsx) export of invoice or order lines, one line per row."),
+    )
+    currency = forms.ChoiceField(
+        label=_("Currency of the amounts"),
+        help_text=_("Used when the file has no currency column."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        currency = self.fields["currency"]
+        assert isinstance(currency, forms.ChoiceField)
+        currency.choices = currency_choices()
+        currency.initial = settings.KAM_DEFAULT_CURRENCY
+
+
+class LedgerMappingForm(forms.Form):
+    """One select per ledger field, offering the file's columns, plus the date order."""
+
+    dayfirst = forms.BooleanField(
+        label=_("Dates are written day first (31/12/2024)"), required=False
+    )
+    currency = forms.ChoiceField(label=_("Currency of the amounts"))
+
+    def __init__(
+        self,
+        data: Mapping[str, Any] | None = None,
+        *,
+        columns: Iterable[str],
+        currency: str = "",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(data, label_suffix="", **kwargs)
+        column_choices = [("", _("— not in file —")), *((column, column) for column in columns)]
+        for field in FIELDS:
+            self.fields[f"map_{field.code}"] = forms.ChoiceField(
+                label=str(field.label), required=False, choices=column_choices
+            )
+        currency_field = self.fields["currency"]
+        assert isinstance(currency_field, forms.ChoiceField)
+        currency_field.choices = currency_choices(also=currency)
+
+    @staticmethod
+    def initial_for(mapping: Mapping[str, str], *, dayfirst: bool, currency: str) -> dict[str, Any]:
+        initial: dict[str, Any] = {f"map_{code}": column for code, column in mapping.items()}
+        return initial | {"dayfirst": dayfirst, "currency": currency}
+
+    def mapping_fields(self) -> list[forms.BoundField]:
+        return [self[f"map_{field.code}"] for field in FIELDS]
+
+    def mapping(self) -> dict[str, str]:
+        """Field code → column, for the fields the user matched to a column."""
+        return {
+            field.code: self.cleaned_data[f"map_{field.code}"]
+            for field in FIELDS
+            if self.cleaned_data.get(f"map_{field.code}")
+        }

@@ -1,0 +1,169 @@
+"""Server-rendered SVG charts: plain values in, SVG markup out, for pages and PDFs alike.
+
+No Django here. Every piece of text is escaped, and every ``<text>`` names its font because
+PDF renderers do not let SVG text inherit the page's font.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from decimal import Decimal
+from html import escape
+
+from babel.numbers import format_compact_currency, format_percent
+
+FONT = "DejaVu Sans, Segoe UI, Helvetica, Arial, sans-serif"
+BAR_COLOUR = "#2f6db5"
+LINE_COLOUR = "#d9822b"
+GRID_COLOUR = "#e3e7ee"
+INK = "#3b4558"
+MUTED = "#6b7588"
+
+YearPoint = tuple[int, Decimal | float | int, float | None]
+"""(year, revenue, margin % or None when the margin is unknown)."""
+
+
+def revenue_margin_chart(
+    points: Sequence[YearPoint],
+    *,
+    currency: str,
+    locale: str = "en",
+    title: str = "Revenue and margin by year",
+    revenue_label: str = "Revenue",
+    margin_label: str = "Margin %",
+    empty_label: str = "No figures yet",
+    width: int = 720,
+    height: int = 300,
+) -> str:
+    """Revenue as one bar per year, margin % as a line on its own right-hand axis.
+
+    Years whose margin is unknown break the line instead of pretending to be zero.
+    """
+    left, right, top, bottom = 72, 56, 44, 34
+    plot_w, plot_h = width - left - right, height - top - bottom
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'role="img" aria-label="{escape(title)}" class="chart" '
+        f'preserveAspectRatio="xMidYMid meet" font-family="{FONT}">',
+        f"<title>{escape(title)}</title>",
+    ]
+    if not points:
+        parts.append(_text(width / 2, height / 2, empty_label, anchor="middle", colour=MUTED))
+        parts.append("</svg>")
+        return "".join(parts)
+
+    revenues = [float(revenue) for _, revenue, _ in points]
+    margins = [margin for _, _, margin in points]
+    known_margins = [float(margin) for margin in margins if margin is not None]
+
+    rev_low, rev_high, rev_step = _nice_range(min(0.0, *revenues), max(0.0, *revenues))
+
+    def rev_y(value: float) -> float:
+        return top + plot_h * (rev_high - value) / (rev_high - rev_low)
+
+    # Legend
+    parts.append(f'<rect x="{left}" y="12" width="12" height="12" rx="2" fill="{BAR_COLOUR}"/>')
+    parts.append(_text(left + 18, 22, revenue_label, colour=INK))
+    if known_margins:
+        legend_x = left + 36 + 8 * len(revenue_label)
+        parts.append(
+            f'<line x1="{legend_x}" y1="18" x2="{legend_x + 18}" y2="18" '
+            f'stroke="{LINE_COLOUR}" stroke-width="2.5"/>'
+            f'<circle cx="{legend_x + 9}" cy="18" r="3.5" fill="{LINE_COLOUR}"/>'
+        )
+        parts.append(_text(legend_x + 24, 22, margin_label, colour=INK))
+
+    # Revenue grid and left axis
+    steps = round((rev_high - rev_low) / rev_step)
+    for index in range(steps + 1):
+        value = rev_low + index * rev_step
+        y = rev_y(value)
+        colour = INK if math.isclose(value, 0.0, abs_tol=rev_step / 1e6) else GRID_COLOUR
+        parts.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" '
+            f'stroke="{colour}" stroke-width="1"/>'
+        )
+        label = format_compact_currency(value, currency, locale=locale, fraction_digits=1)
+        parts.append(_text(left - 8, y + 4, label, anchor="end", colour=MUTED, size=11))
+
+    # Bars and year labels
+    slot = plot_w / len(points)
+    bar_w = min(56.0, slot * 0.6)
+    centres = []
+    zero_y = rev_y(0.0)
+    for index, (year, _, _) in enumerate(points):
+        centre = left + slot * (index + 0.5)
+        centres.append(centre)
+        y = rev_y(revenues[index])
+        bar_top, bar_h = min(y, zero_y), abs(zero_y - y)
+        parts.append(
+            f'<rect x="{centre - bar_w / 2:.1f}" y="{bar_top:.1f}" width="{bar_w:.1f}" '
+            f'height="{max(bar_h, 0.0):.1f}" rx="2" fill="{BAR_COLOUR}">'
+            f"<title>{escape(str(year))}</title></rect>"
+        )
+        parts.append(
+            _text(centre, top + plot_h + 20, str(year), anchor="middle", colour=INK, size=12)
+        )
+
+    # Margin axis and line
+    if known_margins:
+        m_low, m_high, m_step = _nice_range(min(0.0, *known_margins), max(0.0, *known_margins))
+
+        def margin_y(value: float) -> float:
+            return top + plot_h * (m_high - value) / (m_high - m_low)
+
+        for index in range(round((m_high - m_low) / m_step) + 1):
+            value = m_low + index * m_step
+            label = format_percent(value / 100, locale=locale)
+            parts.append(
+                _text(left + plot_w + 8, margin_y(value) + 4, label, colour=LINE_COLOUR, size=11)
+            )
+        path: list[str] = []
+        pen_down = False
+        for centre, margin in zip(centres, margins, strict=True):
+            if margin is None:
+                pen_down = False
+                continue
+            path.append(f"{'L' if pen_down else 'M'}{centre:.1f},{margin_y(float(margin)):.1f}")
+            pen_down = True
+        parts.append(
+            f'<path d="{" ".join(path)}" fill="none" stroke="{LINE_COLOUR}" '
+            f'stroke-width="2.5" stroke-linejoin="round"/>'
+        )
+        for centre, margin in zip(centres, margins, strict=True):
+            if margin is not None:
+                label = format_percent(float(margin) / 100, format="#,##0.0%", locale=locale)
+                parts.append(
+                    f'<circle cx="{centre:.1f}" cy="{margin_y(float(margin)):.1f}" r="4" '
+                    f'fill="#fff" stroke="{LINE_COLOUR}" stroke-width="2">'
+                    f"<title>{escape(label)}</title></circle>"
+                )
+
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _text(
+    x: float,
+    y: float,
+    content: str,
+    *,
+    anchor: str = "start",
+    colour: str = INK,
+    size: int = 12,
+) -> str:
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" font-family="{FONT}" '
+        f'font-size="{size}" fill="{colour}">{escape(content)}</text>'
+    )
+
+
+def _nice_range(low: float, high: float, ticks: int = 4) -> tuple[float, float, float]:
+    """Round ``low`` and ``high`` outwards to a step of 1, 2, 2.5 or 5 times a power of ten."""
+    if math.isclose(low, high):
+        high = low + 1.0
+    raw = (high - low) / ticks
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(factor * magnitude for factor in (1, 2, 2.5, 5, 10) if factor * magnitude >= raw)
+    return math.floor(low / step) * step, math.ceil(high / step) * step, step
