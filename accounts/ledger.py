@@ -548,7 +548,8 @@ def parse(table: Table, *, mapping: Mapping[str, str], decimal: str, dayfirst: b
     ids = customer_id if customer_id is not None else pd.Series("", index=frame.index)
     names = customer_name if customer_name is not None else pd.Series("", index=frame.index)
     names = names.str.replace(r"\s+", " ", regex=True)
-    out["external_id"] = ids.where(ids != "", names).str.slice(0, 120)
+    # With an id column the id identifies the customer; a name alone could create a twin.
+    out["external_id"] = (ids if customer_id is not None else names).str.slice(0, 120)
     out["name"] = names.where(names != "", ids).str.slice(0, 255)
     reject(out["external_id"] == "", _t("No customer on this line."))
 

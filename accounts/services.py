@@ -391,8 +391,13 @@ def ledger_import_from_path(
         ledger_import = ledger_import_create(
             user=user, upload=File(handle, name=path.name), currency=currency
         )
-    chosen = dict(ledger_import.mapping)
-    chosen.update(mapping or {})
+    overrides = dict(mapping or {})
+    chosen = {
+        code: column
+        for code, column in ledger_import.mapping.items()
+        if column not in overrides.values()
+    }
+    chosen.update(overrides)
     _ledger_import_queue(
         ledger_import=ledger_import, user=user, mapping=chosen, dayfirst=None, currency=None
     )

@@ -1,6 +1,14 @@
 """The cast: KAMs alice and bob, director dana, sponsor sam, contributor carl, admin ada."""
 
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
 import pytest
+from django.conf import settings
 
 from accounts.models import Department, User
 from tests.factories import UserFactory
@@ -42,3 +50,47 @@ def ada(db):
     return UserFactory(
         username="ada", role=User.Role.ADMIN, department=Department.OTHER, is_staff=True
     )
+
+
+# --- real parts: the sample ledgers and a live Celery worker -----------------------------------
+
+SAMPLE_DATA = Path(os.environ.get("KAM_SAMPLE_DATA", settings.BASE_DIR.parent / "shared" / "data"))
+
+
+@pytest.fixture(scope="session")
+def sample_data() -> Path:
+    """The public sample ledgers; tests that need them skip, saying why, when they are absent."""
+    if not (SAMPLE_DATA / "superstore.csv").is_file():
+        pytest.skip(f"sample ledgers not found in {SAMPLE_DATA} (set KAM_SAMPLE_DATA)")
+    return SAMPLE_DATA
+
+
+@pytest.fixture(scope="session")
+def live_worker(django_db_setup, django_db_blocker, tmp_path_factory):
+    """A real ``celery worker`` process on the Redis broker, using the test database."""
+    from kam.celery import app
+
+    database = settings.DATABASES["default"]
+    url = urlsplit(settings.DATABASE_URL)._replace(path="/" + database["NAME"]).geturl()
+    env = {**os.environ, "DATABASE_URL": url, "KAM_MEDIA_ROOT": str(settings.MEDIA_ROOT)}
+    log = tmp_path_factory.mktemp("worker") / "worker.log"
+    name = f"kam-test-{os.getpid()}@localhost"
+    app.control.purge()
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "kam", "worker", "--pool=solo",
+             "--loglevel=INFO", "--without-gossip", "--without-mingle", "-n", name],
+            cwd=settings.BASE_DIR, env=env, stdout=output, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while not app.control.ping(destination=[name], timeout=0.5):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("The Celery worker did not start:\n" + log.read_text())
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()

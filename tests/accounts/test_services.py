@@ -1,0 +1,294 @@
+"""accounts/services.py: ledger imports end to end on PostgreSQL, and client metrics."""
+
+import csv
+import datetime as dt
+import io
+import zipfile
+from collections import defaultdict
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db.models import Sum
+
+from accounts import services
+from accounts.models import Client, ClientYearMetric, LedgerImport, LedgerLine
+from tests.factories import ClientFactory, LedgerLineFactory
+
+pytestmark = pytest.mark.django_db
+
+FRENCH = (
+    "N° client;Client;Date facture;Échéance;Date de règlement;Quantité;Prix unitaire;"
+    "Montant HT;Coût;Pays;Segment;Litige;N° commande\r\n"
+    "C1;Dupont SA;15/01/2023;14/02/2023;20/02/2023;10;10,00;100,00;60,00;France;Industrie;non;F1\r\n"
+    "C1;Dupont SA;20/03/2024;19/04/2024;19/04/2024;20;10,00;200,00;150,00;France;Industrie;oui;F2\r\n"
+    "C1;Dupont SA;21/03/2024;20/04/2024;30/04/2024;-1;10,00;-10,00;-6,00;France;Industrie;non;F3\r\n"
+    "C2;Müller GmbH;05/06/2024;05/07/2024;;5;20,00;100,00;80,00;Allemagne;Négoce;non;F4\r\n"
+)
+
+
+def upload(text: str | bytes, name: str = "ledger.csv", encoding: str = "cp1252") -> ContentFile:
+    raw = text.encode(encoding) if isinstance(text, str) else text
+    return ContentFile(raw, name=name)
+
+
+def run_import(user, text: str | bytes, name: str = "ledger.csv", **confirm) -> LedgerImport:
+    ledger_import = services.ledger_import_create(user=user, upload=upload(text, name))
+    mapping = confirm.pop("mapping", ledger_import.mapping)
+    services.ledger_import_confirm(ledger_import=ledger_import, user=user, mapping=mapping, **confirm)
+    services.ledger_import_run(import_id=ledger_import.pk)
+    ledger_import.refresh_from_db()
+    return ledger_import
+
+
+def test_ledger_import_create_detects_format_and_mapping(dana):
+    ledger_import = services.ledger_import_create(user=dana, upload=upload(FRENCH))
+    assert ledger_import.status == LedgerImport.Status.PREVIEW
+    assert (ledger_import.encoding, ledger_import.delimiter) == ("cp1252", ";")
+    assert (ledger_import.decimal, ledger_import.dayfirst) == (",", True)
+    assert ledger_import.mapping["amount"] == "Montant HT"
+    assert ledger_import.file_format == "csv"
+    assert not LedgerLine.objects.exists()
+
+
+def test_ledger_import_preview_shows_raw_and_parsed_lines(dana):
+    ledger_import = services.ledger_import_create(user=dana, upload=upload(FRENCH))
+    preview = services.ledger_import_preview(ledger_import=ledger_import)
+    assert preview.problems == []
+    assert preview.rows[0][:2] == ["C1", "Dupont SA"]
+    assert preview.parsed[0]["date"] == "2023-01-15"
+    assert preview.parsed[0]["profit"] == "40.0"
+    wrong = services.ledger_import_preview(
+        ledger_import=ledger_import, mapping={"customer_name": "Client", "date": "Client"}
+    )
+    assert any("more than one field" in problem for problem in wrong.problems)
+
+
+def test_ledger_import_confirm_queues_the_job_after_commit(dana, django_capture_on_commit_callbacks):
+    ledger_import = services.ledger_import_create(user=dana, upload=upload(FRENCH))
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.ledger_import_confirm(
+            ledger_import=ledger_import, user=dana, mapping=ledger_import.mapping
+        )
+    assert len(callbacks) == 1
+    ledger_import.refresh_from_db()
+    assert ledger_import.status == LedgerImport.Status.QUEUED
+
+
+def test_ledger_import_run_loads_clients_lines_and_metrics(dana):
+    ledger_import = run_import(dana, FRENCH, currency="eur")
+    assert ledger_import.status == LedgerImport.Status.DONE
+    assert ledger_import.progress == 100
+    assert (ledger_import.rows_read, ledger_import.rows_imported) == (4, 4)
+    assert (ledger_import.clients_created, ledger_import.clients_updated) == (2, 0)
+    dupont = Client.objects.get(external_id="C1")
+    assert (dupont.name, dupont.country, dupont.segment, dupont.currency) == (
+        "Dupont SA", "FR", "Industrie", "EUR",
+    )  # fmt: skip
+    assert Client.objects.get(external_id="C2").country == "DE"
+    returns = LedgerLine.objects.get(order_ref="F3")
+    assert returns.is_return and returns.amount == Decimal("-10")
+    metric_2024 = ClientYearMetric.objects.get(client=dupont, year=2024)
+    assert metric_2024.revenue == Decimal("190.00")
+    assert metric_2024.gross_margin == Decimal("46.00")
+    assert metric_2024.margin_pct == pytest.approx(46 / 190 * 100)
+    assert metric_2024.growth_pct == pytest.approx(90.0)
+    assert metric_2024.share_pct == pytest.approx(190 / 290 * 100)
+    assert (metric_2024.order_count, metric_2024.line_count, metric_2024.return_count) == (2, 2, 1)
+    assert metric_2024.avg_days_to_pay == pytest.approx((30 + 40) / 2)
+    assert metric_2024.avg_days_late == pytest.approx((0 + 10) / 2)
+    assert metric_2024.dispute_rate == pytest.approx(50.0)
+    assert ClientYearMetric.objects.get(client=dupont, year=2023).growth_pct is None
+    muller = ClientYearMetric.objects.get(client__external_id="C2")
+    assert muller.avg_days_to_pay is None  # not paid yet: unknown, not zero
+
+
+def test_ledger_import_run_is_idempotent_for_the_same_and_overlapping_files(dana):
+    run_import(dana, FRENCH)
+    again = run_import(dana, FRENCH)
+    assert (again.rows_imported, again.rows_duplicate) == (0, 4)
+    assert (again.clients_created, again.clients_updated) == (0, 0)
+    header, *lines = FRENCH.splitlines(keepends=True)
+    overlap = header + lines[3] + "C3;Rossi SpA;01/07/2024;;;1;50,00;50,00;;Italie;;;F5\r\n"
+    overlapping = run_import(dana, overlap)
+    assert (overlapping.rows_imported, overlapping.rows_duplicate) == (1, 1)
+    assert LedgerLine.objects.count() == 5
+    renamed = header + lines[1].replace("Dupont SA", "Dupont Group SA")
+    assert run_import(dana, renamed).clients_updated == 1
+    assert Client.objects.get(external_id="C1").name == "Dupont Group SA"
+
+
+def test_ledger_import_run_twice_is_a_no_op(dana):
+    ledger_import = run_import(dana, FRENCH)
+    services.ledger_import_run(import_id=ledger_import.pk)
+    assert LedgerLine.objects.count() == 4
+    services.ledger_import_run(import_id=999_999)  # deleted meanwhile: nothing to do
+
+
+def test_ledger_import_run_writes_rejected_lines_with_reasons(dana):
+    text = FRENCH + ";Sans client;01/01/2024;;;1;1,00;1,00;;;;;\r\nC4;X;32/13/2024;;;1;1,00;1,00;;;;;\r\n"
+    ledger_import = run_import(dana, text)
+    assert (ledger_import.rows_imported, ledger_import.rows_rejected) == (4, 2)
+    with ledger_import.rejects.open("rb") as handle:
+        rows = list(csv.DictReader(io.StringIO(handle.read().decode("utf-8-sig"))))
+    assert [(row["line"], row["Client"]) for row in rows] == [("6", "Sans client"), ("7", "X")]
+    assert "No customer" in rows[0]["reason"]
+    assert "date" in rows[1]["reason"]
+
+
+def test_ledger_import_keeps_decimal_amounts_exact(dana):
+    text = "Customer,Date,Sales\nA,2024-01-01,16.448\nA,2024-01-02,0.444\nA,2024-01-03,22638.48\n"
+    run_import(dana, text)
+    assert LedgerLine.objects.aggregate(total=Sum("amount"))["total"] == Decimal("22655.372")
+
+
+BAD_FILES = [
+    (b"", "empty.csv", "empty"),
+    (b"Customer;Date;Amount\r\n", "header.csv", "header but no lines"),
+    (b"%PDF-1.4 ...", "ledger.pdf", "not a CSV or XLSX"),
+    ("Client;Montant\nA;1\n".encode("utf-16"), "utf16.csv", "encoding"),
+]
+
+
+@pytest.mark.parametrize(("raw", "name", "message"), BAD_FILES)
+def test_ledger_import_create_refuses_bad_files_and_writes_nothing(dana, raw, name, message):
+    with pytest.raises(ValidationError, match=message):
+        services.ledger_import_create(user=dana, upload=upload(raw, name))
+    assert not LedgerImport.objects.exists()
+
+
+def test_ledger_import_create_refuses_files_over_the_size_limit(dana, settings):
+    settings.KAM_IMPORT_MAX_BYTES = 100
+    with pytest.raises(ValidationError, match="limit is"):
+        services.ledger_import_create(user=dana, upload=upload(FRENCH))
+    assert not LedgerImport.objects.exists()
+
+
+def test_ledger_import_create_refuses_abnormal_workbooks(dana, settings):
+    settings.KAM_XLSX_MAX_UNCOMPRESSED_BYTES = 10_000
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", "<row/>" * 5_000)
+    with pytest.raises(ValidationError, match="abnormal size"):
+        services.ledger_import_create(user=dana, upload=upload(bomb.getvalue(), "bomb.xlsx"))
+    assert not LedgerImport.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("Reference;Date;Amount\nX;2024-01-01;1\n", "identifies the customer"),
+        ("Customer;Date;Label\nX;2024-01-01;one\n", "amount column"),
+        ("Customer;Date;Amount\nX;soon;1\nY;later;2\nZ;2024-01-01;3\n", "cannot be read"),
+    ],
+)
+def test_ledger_import_confirm_refuses_unusable_mappings_and_writes_nothing(dana, text, message):
+    ledger_import = services.ledger_import_create(user=dana, upload=upload(text))
+    with pytest.raises(ValidationError, match=message):
+        services.ledger_import_confirm(
+            ledger_import=ledger_import, user=dana, mapping=ledger_import.mapping
+        )
+    ledger_import.refresh_from_db()
+    assert ledger_import.status == LedgerImport.Status.PREVIEW
+    assert not LedgerLine.objects.exists()
+    assert not Client.objects.exists()
+
+
+def test_ledger_import_refuses_a_concurrent_second_import_of_the_same_file(dana):
+    first = services.ledger_import_create(user=dana, upload=upload(FRENCH))
+    second = services.ledger_import_create(user=dana, upload=upload(FRENCH))
+    services.ledger_import_confirm(ledger_import=first, user=dana, mapping=first.mapping)
+    with pytest.raises(ValidationError, match="already being imported"):
+        services.ledger_import_confirm(ledger_import=second, user=dana, mapping=second.mapping)
+    with pytest.raises(ValidationError, match="already being imported"):
+        services.ledger_import_create(user=dana, upload=upload(FRENCH))
+    second.refresh_from_db()
+    assert second.status == LedgerImport.Status.PREVIEW
+    with pytest.raises(ValidationError, match="already been confirmed"):
+        services.ledger_import_confirm(ledger_import=first, user=dana, mapping=first.mapping)
+
+
+def test_ledger_import_is_for_directors_and_admins_only(alice, sam, carl, ada):
+    for user in (alice, sam, carl):
+        with pytest.raises(ValidationError, match="Only directors"):
+            services.ledger_import_create(user=user, upload=upload(FRENCH))
+    assert services.ledger_import_create(user=ada, upload=upload(FRENCH)).pk
+
+
+def test_ledger_import_refuses_a_malformed_currency(dana):
+    with pytest.raises(ValidationError, match="not a currency code"):
+        services.ledger_import_create(user=dana, upload=upload(FRENCH), currency="euro")
+
+
+def test_client_metrics_recompute_marks_unknown_margin_and_shares_per_year():
+    known, unknown = ClientFactory(), ClientFactory()
+    LedgerLineFactory(client=known, amount=Decimal("300"), profit=Decimal("30"))
+    LedgerLineFactory(client=unknown, amount=Decimal("100"), profit=None)
+    LedgerLineFactory(client=unknown, amount=Decimal("100"), profit=Decimal("10"))
+    assert services.client_metrics_recompute() == 2
+    assert ClientYearMetric.objects.get(client=unknown).gross_margin is None
+    assert ClientYearMetric.objects.get(client=unknown).margin_pct is None
+    assert ClientYearMetric.objects.get(client=known).margin_pct == pytest.approx(10.0)
+    assert ClientYearMetric.objects.get(client=known).share_pct == pytest.approx(60.0)
+    LedgerLineFactory(client=known, amount=Decimal("500"), date=dt.date(2024, 5, 1))
+    services.client_metrics_recompute(client_ids=[known.pk])
+    assert ClientYearMetric.objects.get(client=known).revenue == Decimal("800.00")
+    assert ClientYearMetric.objects.count() == 2
+
+
+def test_import_ledger_command_prints_a_summary_and_accepts_mappings(dana, tmp_path, capsys):
+    path = tmp_path / "ledger.csv"
+    path.write_text("Account;When;Total\nA1;2024-01-01;10\nA2;2024-01-02;20\n")
+    call_command("import_ledger", str(path), "--map", "Account=customer_id", "--map", "When=date")
+    output = capsys.readouterr().out
+    assert "Lines read: 2" in output
+    assert "Imported: 2" in output
+    assert "Clients created: 2" in output
+    with pytest.raises(CommandError, match="COLUMN=FIELD"):
+        call_command("import_ledger", str(path), "--map", "Account=nonsense")
+    with pytest.raises(CommandError, match="No such file"):
+        call_command("import_ledger", str(tmp_path / "missing.csv"))
+
+
+# --- the real public sample ledgers ----------------------------------------------------------
+
+REAL_FILES = [
+    # file, encoding, customer column, amount column, delimiter, decimal comma
+    ("superstore.csv", "utf-8-sig", "Customer ID", "Sales", ",", False),
+    ("superstore_eu.csv", "cp1252", "Customer Name", "Sales", ";", True),
+    ("sales_data_sample.csv", "cp850", "CUSTOMERNAME", "SALES", ",", False),
+]
+
+
+def raw_totals(path, encoding, customer, amount, delimiter, decimal_comma):
+    """Per customer totals straight from the file with the csv module, independent of pandas."""
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    with path.open(encoding=encoding, newline="") as handle:
+        for row in csv.DictReader(handle, delimiter=delimiter):
+            value = row[amount].replace(",", ".") if decimal_comma else row[amount]
+            totals[" ".join(row[customer].split())] += Decimal(value)
+    return totals
+
+
+@pytest.mark.parametrize("spec", REAL_FILES, ids=[spec[0] for spec in REAL_FILES])
+def test_real_ledgers_import_untouched_with_exact_totals(dana, sample_data, spec):
+    name, *shape = spec
+    path = sample_data / name
+    ledger_import = services.ledger_import_from_path(path=path, user=dana)
+    assert ledger_import.status == LedgerImport.Status.DONE, ledger_import.error
+    expected = raw_totals(path, *shape)
+    assert ledger_import.rows_rejected == 0
+    assert ledger_import.rows_imported == ledger_import.rows_read
+    assert ledger_import.clients_created == len(expected)
+    loaded = dict(
+        LedgerLine.objects.values_list("client__external_id").annotate(total=Sum("amount"))
+    )
+    assert loaded == expected
+    metric_total = ClientYearMetric.objects.aggregate(total=Sum("revenue"))["total"]
+    assert metric_total == pytest.approx(sum(expected.values()), abs=Decimal("0.01") * len(loaded) * 4)
+    again = services.ledger_import_from_path(path=path, user=dana)
+    assert (again.rows_imported, again.clients_created) == (0, 0)
