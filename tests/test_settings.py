@@ -28,7 +28,7 @@ SETUP = (
 )
 
 
-REFUSED = {  # case → (overrides, the variable the message must name)
+REFUSED: dict[str, tuple[dict[str, str | None], str]] = {  # case → (overrides, variable named)
     "secret-missing": ({"DJANGO_SECRET_KEY": None}, "DJANGO_SECRET_KEY"),
     "secret-dev": ({"DJANGO_SECRET_KEY": "dev-only-not-secret-" + "k" * 40}, "DJANGO_SECRET_KEY"),
     "secret-insecure": ({"DJANGO_SECRET_KEY": "django-insecure-" + SECRET}, "DJANGO_SECRET_KEY"),
