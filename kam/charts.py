@@ -7,10 +7,12 @@ PDF renderers do not let SVG text inherit the page's font.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from decimal import Decimal
 from html import escape
 
+from babel import Locale
 from babel.numbers import format_compact_currency, format_percent
 
 FONT = "DejaVu Sans, Segoe UI, Helvetica, Arial, sans-serif"
@@ -115,7 +117,7 @@ def revenue_margin_chart(
 
         for index in range(round((m_high - m_low) / m_step) + 1):
             value = m_low + index * m_step
-            label = format_percent(value / 100, locale=locale)
+            label = format_pct(value, digits=0, locale=locale)
             parts.append(
                 _text(left + plot_w + 8, margin_y(value) + 4, label, colour=LINE_COLOUR, size=11)
             )
@@ -133,7 +135,7 @@ def revenue_margin_chart(
         )
         for centre, margin in zip(centres, margins, strict=True):
             if margin is not None:
-                label = format_percent(float(margin) / 100, format="#,##0.0%", locale=locale)
+                label = format_pct(float(margin), digits=1, locale=locale)
                 parts.append(
                     f'<circle cx="{centre:.1f}" cy="{margin_y(float(margin)):.1f}" r="4" '
                     f'fill="#fff" stroke="{LINE_COLOUR}" stroke-width="2">'
@@ -142,6 +144,14 @@ def revenue_margin_chart(
 
     parts.append("</svg>")
     return "".join(parts)
+
+
+def format_pct(value: float | Decimal, *, digits: int, locale: str) -> str:
+    """A figure already in percent, in the locale's own pattern: ``12,5 %`` or ``12.5%``."""
+    pattern = Locale.parse(locale).percent_formats[None].pattern
+    if digits > 0:
+        pattern = re.sub(r"0(?!.*0)", "0." + "0" * digits, pattern, count=1)
+    return format_percent(float(value) / 100, format=pattern, locale=locale)
 
 
 def _text(

@@ -3,10 +3,12 @@
 from decimal import Decimal
 
 from babel import Locale, UnknownLocaleError
-from babel.numbers import format_currency, format_decimal, format_percent
+from babel.numbers import format_currency, format_decimal
 from django import template
 from django.conf import settings
 from django.utils import translation
+
+from kam.charts import format_pct
 
 register = template.Library()
 
@@ -33,8 +35,7 @@ def pct(value: float | Decimal | None, digits: int = 1) -> str:
     """A figure already in percent: ``12.5|pct`` → ``12,5 %`` in French, ``12.5%`` in English."""
     if value is None or value == "":
         return EMPTY
-    pattern = "#,##0%" if int(digits) <= 0 else "#,##0." + "0" * int(digits) + "%"
-    return format_percent(float(value) / 100, format=pattern, locale=current_locale())
+    return format_pct(value, digits=int(digits), locale=current_locale())
 
 
 @register.filter

@@ -1,0 +1,293 @@
+"""accounts/api.py: the clients and ledger imports API, from the outside."""
+
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import translation
+
+from accounts import services
+from accounts.models import Client, ClientYearMetric, LedgerImport
+from tests.factories import ClientFactory, ClientYearMetricFactory, ContactFactory
+
+pytestmark = pytest.mark.django_db
+
+LEDGER = (
+    "Customer;Name;Date;Amount;Profit;Order\n"
+    "C1;Dupont SA;2024-01-15;100.00;20.00;F1\n"
+    "C2;Müller GmbH;2024-06-05;250.50;40.00;F2\n"
+).encode()
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.fixture
+def english(client):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override("en"):
+        yield client
+
+
+def names(response) -> list[str]:
+    return [row["name"] for row in response.json()["results"]]
+
+
+def make_import(user, **fields) -> LedgerImport:
+    values = {
+        "original_name": "ventes.csv",
+        "sha256": "0" * 64,
+        "size": 1200,
+        "file_format": "csv",
+        "created_by": user,
+    }
+    return LedgerImport.objects.create(**(values | fields))
+
+
+def test_api_refuses_anonymous_callers(client):
+    response = client.get(reverse("api-accounts:client_list"))
+    assert response.status_code in {401, 403}
+
+
+def test_client_list_api_shows_each_role_only_its_clients(client, alice, bob, sam, carl, dana):
+    ClientFactory(name="Alice Co", kam=alice, sponsor=sam)
+    ClientFactory(name="Bob Co", kam=bob)
+    expected = {
+        alice: ["Alice Co"],
+        bob: ["Bob Co"],
+        sam: ["Alice Co"],
+        carl: [],
+        dana: ["Alice Co", "Bob Co"],
+    }
+    for user, visible in expected.items():
+        client.force_login(user)
+        assert names(client.get(reverse("api-accounts:client_list"))) == visible, user.username
+
+
+def test_client_list_api_filters_sorts_and_paginates(client, dana, alice, bob):
+    food = [ClientFactory(name=f"Food {n:02d}", segment="Food", kam=alice) for n in range(3)]
+    ClientFactory(name="Retail", segment="Retail", country="DE", kam=bob)
+    for revenue, company in zip((30, 10, 20), food, strict=True):
+        ClientYearMetricFactory(client=company, revenue=Decimal(revenue))
+    client.force_login(dana)
+    url = reverse("api-accounts:client_list")
+    assert names(client.get(url, {"segment": "Food", "ordering": "-revenue"})) == [
+        "Food 00",
+        "Food 02",
+        "Food 01",
+    ]
+    assert names(client.get(url, {"country": "DE"})) == ["Retail"]
+    assert names(client.get(url, {"kam": bob.pk})) == ["Retail"]
+    assert names(client.get(url, {"q": "food 01"})) == ["Food 01"]
+    page = client.get(url, {"page_size": 2, "page": 2}).json()
+    assert page["count"] == 4
+    assert [row["name"] for row in page["results"]] == ["Food 02", "Retail"]
+    first = client.get(url, {"ordering": "-revenue"}).json()["results"][0]
+    assert (first["latest_year"], first["latest_revenue"]) == (2024, "30.00")
+    assert first["kam_name"] == str(alice)
+
+
+def test_client_list_api_rejects_an_unknown_ordering(client, dana):
+    client.force_login(dana)
+    response = client.get(reverse("api-accounts:client_list"), {"ordering": "password"})
+    assert response.status_code == 400
+    assert "ordering" in response.json()
+
+
+@pytest.mark.parametrize("count", [5, 5_000])
+def test_client_list_api_query_count_is_flat(client, alice, count, django_assert_num_queries):
+    clients = Client.objects.bulk_create(
+        Client(name=f"Client {n:05d}", external_id=f"B-{n:06d}", kam=alice) for n in range(count)
+    )
+    ClientYearMetric.objects.bulk_create(
+        ClientYearMetric(
+            client=company,
+            year=2024,
+            revenue=Decimal(n),
+            share_pct=1,
+            order_count=1,
+            line_count=1,
+        )
+        for n, company in enumerate(clients)
+    )
+    client.force_login(alice)
+    with django_assert_num_queries(4):  # session, user, row count, one page of rows
+        response = client.get(reverse("api-accounts:client_list"), {"ordering": "-revenue"})
+    assert response.json()["count"] == count
+    assert response.json()["results"][0]["latest_revenue"] == f"{count - 1}.00"
+
+
+def test_client_detail_api_is_404_for_a_hidden_client(client, alice, bob, sam, carl):
+    theirs = ClientFactory(kam=bob)
+    for user in (alice, sam, carl):
+        client.force_login(user)
+        url = reverse("api-accounts:client_detail", args=[theirs.pk])
+        assert client.get(url).status_code == 404, user.username
+
+
+def test_client_detail_api_includes_contacts_and_yearly_figures(client, alice, sam):
+    company = ClientFactory(name="Dupont", kam=alice, sponsor=sam, currency="CHF")
+    ContactFactory(client=company, first_name="Claire", last_name="Roux")
+    ClientYearMetricFactory(client=company, year=2024, revenue=Decimal("1500"), margin_pct=20.0)
+    ClientYearMetricFactory(client=company, year=2023, revenue=Decimal("1000"), margin_pct=None)
+    client.force_login(sam)
+    body = client.get(reverse("api-accounts:client_detail", args=[company.pk])).json()
+    assert (body["name"], body["currency"], body["kam"], body["sponsor"]) == (
+        "Dupont",
+        "CHF",
+        alice.pk,
+        sam.pk,
+    )
+    assert [contact["last_name"] for contact in body["contacts"]] == ["Roux"]
+    assert [(row["year"], row["revenue"], row["margin_pct"]) for row in body["metrics"]] == [
+        (2023, "1000.00", None),
+        (2024, "1500.00", 20.0),
+    ]
+
+
+def test_ledger_import_create_api_is_403_for_those_who_do_not_import(client, alice, sam, carl):
+    for user in (alice, sam, carl):
+        client.force_login(user)
+        response = client.post(
+            reverse("api-accounts:ledger_import_create"),
+            {"file": SimpleUploadedFile("l.csv", LEDGER)},
+        )
+        assert response.status_code == 403, user.username
+    assert not LedgerImport.objects.exists()
+
+
+def test_ledger_import_create_api_returns_the_detected_options(client, dana):
+    client.force_login(dana)
+    response = client.post(
+        reverse("api-accounts:ledger_import_create"),
+        {"file": SimpleUploadedFile("ledger.csv", LEDGER), "currency": "USD"},
+    )
+    assert response.status_code == 201
+    body = response.json()
+    ledger_import = LedgerImport.objects.get()
+    assert body["id"] == ledger_import.pk
+    assert body["status"] == LedgerImport.Status.PREVIEW
+    assert (body["delimiter"], body["decimal"], body["currency"]) == (";", ".", "USD")
+    assert body["columns"] == ["Customer", "Name", "Date", "Amount", "Profit", "Order"]
+    assert body["mapping"] == ledger_import.mapping
+    assert body["mapping"]["amount"] == "Amount"
+
+
+def test_ledger_import_create_api_turns_the_services_refusal_into_a_400(english, dana):
+    bad = b"%PDF-1.4 not a ledger"
+    with pytest.raises(ValidationError) as refused:
+        services.ledger_import_create(user=dana, upload=ContentFile(bad, name="ledger.pdf"))
+    english.force_login(dana)
+    response = english.post(
+        reverse("api-accounts:ledger_import_create"),
+        {"file": SimpleUploadedFile("ledger.pdf", bad)},
+    )
+    assert response.status_code == 400
+    assert response.json() == refused.value.messages
+    assert not LedgerImport.objects.exists()
+
+
+def test_ledger_import_create_api_requires_a_file(client, dana):
+    client.force_login(dana)
+    response = client.post(reverse("api-accounts:ledger_import_create"), {})
+    assert response.status_code == 400
+    assert "file" in response.json()
+
+
+@pytest.mark.parametrize("role", ["alice", "sam", "carl"])
+def test_ledger_import_detail_and_confirm_api_are_404_for_others(client, dana, role, request):
+    ledger_import = make_import(dana)
+    client.force_login(request.getfixturevalue(role))
+    detail = reverse("api-accounts:ledger_import_detail", args=[ledger_import.pk])
+    confirm = reverse("api-accounts:ledger_import_confirm", args=[ledger_import.pk])
+    assert client.get(detail).status_code == 404
+    response = client.post(confirm, {"mapping": {"amount": "x"}}, content_type="application/json")
+    assert response.status_code == 404
+    ledger_import.refresh_from_db()
+    assert ledger_import.status == LedgerImport.Status.PREVIEW
+
+
+def test_ledger_import_detail_api_shows_progress_counts_and_rejects(client, ada, dana):
+    ledger_import = make_import(
+        dana, status=LedgerImport.Status.DONE, progress=100, stage="", rows_read=10,
+        rows_imported=8, rows_duplicate=1, rows_rejected=1, clients_created=2,
+        clients_updated=3, rejects=ContentFile(b"line;reason\n", name="rejects.csv"),
+    )  # fmt: skip
+    client.force_login(ada)
+    body = client.get(reverse("api-accounts:ledger_import_detail", args=[ledger_import.pk])).json()
+    assert body["status"] == "done"
+    assert body["progress"] == 100
+    counts = [body[name] for name in ("rows_read", "rows_imported", "rows_duplicate")]
+    counts += [body[name] for name in ("rows_rejected", "clients_created", "clients_updated")]
+    assert counts == [10, 8, 1, 1, 2, 3]
+    rejects_url = reverse("accounts:ledger_import_rejects", args=[ledger_import.pk])
+    assert body["rejects_url"] == f"http://testserver{rejects_url}"
+
+
+def test_ledger_import_detail_api_has_no_rejects_url_without_rejects(client, dana):
+    ledger_import = make_import(dana, status=LedgerImport.Status.RUNNING, progress=40)
+    client.force_login(dana)
+    body = client.get(reverse("api-accounts:ledger_import_detail", args=[ledger_import.pk])).json()
+    assert (body["status"], body["progress"], body["rejects_url"]) == ("running", 40, None)
+
+
+def test_ledger_import_confirm_api_queues_the_import(client, dana):
+    ledger_import = services.ledger_import_create(
+        user=dana, upload=ContentFile(LEDGER, name="ledger.csv")
+    )
+    client.force_login(dana)
+    response = client.post(
+        reverse("api-accounts:ledger_import_confirm", args=[ledger_import.pk]),
+        {"mapping": ledger_import.mapping, "dayfirst": False, "currency": "EUR"},
+        content_type="application/json",
+    )
+    assert response.status_code == 202
+    assert response.json()["status"] == LedgerImport.Status.QUEUED
+    ledger_import.refresh_from_db()
+    assert ledger_import.status == LedgerImport.Status.QUEUED
+
+
+def test_ledger_import_confirm_api_turns_an_unusable_mapping_into_a_400(english, dana):
+    ledger_import = services.ledger_import_create(
+        user=dana, upload=ContentFile(LEDGER, name="ledger.csv")
+    )
+    mapping = {"customer_id": "Customer", "date": "Date"}  # no amount
+    with pytest.raises(ValidationError) as refused:
+        services.ledger_import_confirm(ledger_import=ledger_import, user=dana, mapping=mapping)
+    english.force_login(dana)
+    response = english.post(
+        reverse("api-accounts:ledger_import_confirm", args=[ledger_import.pk]),
+        {"mapping": mapping},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert response.json() == refused.value.messages
+    ledger_import.refresh_from_db()
+    assert ledger_import.status == LedgerImport.Status.PREVIEW
+
+
+def test_api_schema_documents_every_operation(client, dana):
+    client.force_login(dana)
+    response = client.get(reverse("api_schema"), {"format": "json"})
+    assert response.status_code == 200
+    operations = {
+        operation["operationId"]: operation
+        for path in response.json()["paths"].values()
+        for operation in path.values()
+    }
+    assert set(operations) >= {
+        "client_list",
+        "client_detail",
+        "ledger_import_create",
+        "ledger_import_detail",
+        "ledger_import_confirm",
+    }
+    assert {"200", "404"} <= set(operations["client_detail"]["responses"])
+    assert {"201", "400", "403"} <= set(operations["ledger_import_create"]["responses"])
+    assert {"202", "400", "404"} <= set(operations["ledger_import_confirm"]["responses"])

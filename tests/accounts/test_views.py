@@ -1,0 +1,481 @@
+"""accounts/views.py: the client and ledger import pages, from the outside."""
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import translation
+from django.utils.html import escape
+
+from accounts import services
+from accounts.models import Client, ClientYearMetric, LedgerImport
+from tests.factories import ClientFactory, ClientYearMetricFactory, ContactFactory
+
+pytestmark = pytest.mark.django_db
+
+LEDGER = (
+    "N° client;Client;Date facture;Montant HT;Quantité;Pays\r\n"
+    "C1;Dupont SA;15/01/2023;100,00;10;France\r\n"
+    "C2;Müller GmbH;05/06/2024;250,50;5;Allemagne\r\n"
+).encode("cp1252")
+
+
+@pytest.fixture
+def english(client):
+    """Pages in English, whatever the default language."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override("en"):
+        yield client
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+def page_text(response) -> str:
+    return response.content.decode()
+
+
+def client_names(response) -> list[str]:
+    return [company.name for company in response.context["page"]]
+
+
+def make_import(user, **fields) -> LedgerImport:
+    values = {
+        "original_name": "ventes.csv",
+        "sha256": "0" * 64,
+        "size": 1200,
+        "file_format": "csv",
+        "columns": ["Client", "Montant"],
+        "mapping": {"customer_id": "Client", "amount": "Montant"},
+        "created_by": user,
+    }
+    return LedgerImport.objects.create(**(values | fields))
+
+
+# --- access ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        reverse("accounts:client_list"),
+        reverse("accounts:client_detail", args=[1]),
+        reverse("accounts:ledger_import_list"),
+        reverse("accounts:ledger_import_create"),
+    ],
+)
+def test_pages_send_anonymous_visitors_to_the_login_page(client, url):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_client_list_shows_a_kam_only_their_clients(client, alice, bob):
+    ClientFactory(name="Alice Co", kam=alice)
+    ClientFactory(name="Bob Co", kam=bob)
+    client.force_login(alice)
+    response = client.get(reverse("accounts:client_list"))
+    assert client_names(response) == ["Alice Co"]
+    assert "Bob Co" not in page_text(response)
+
+
+def test_client_list_shows_a_sponsor_only_sponsored_clients(client, sam, alice):
+    ClientFactory(name="Sponsored", kam=alice, sponsor=sam)
+    ClientFactory(name="Not sponsored", kam=alice)
+    client.force_login(sam)
+    assert client_names(client.get(reverse("accounts:client_list"))) == ["Sponsored"]
+
+
+def test_client_list_shows_a_contributor_no_client(client, carl, alice):
+    ClientFactory(name="Hidden", kam=alice)
+    client.force_login(carl)
+    response = client.get(reverse("accounts:client_list"))
+    assert response.status_code == 200
+    assert client_names(response) == []
+    assert "Hidden" not in page_text(response)
+
+
+def test_client_list_shows_a_director_every_client(client, dana, alice, bob):
+    ClientFactory(name="Alice Co", kam=alice)
+    ClientFactory(name="Bob Co", kam=bob)
+    client.force_login(dana)
+    assert client_names(client.get(reverse("accounts:client_list"))) == ["Alice Co", "Bob Co"]
+
+
+def test_client_detail_is_404_for_another_kams_client(client, alice, bob):
+    theirs = ClientFactory(kam=bob)
+    client.force_login(alice)
+    assert client.get(reverse("accounts:client_detail", args=[theirs.pk])).status_code == 404
+
+
+def test_client_detail_is_404_for_a_contributor_and_an_unsponsoring_sponsor(
+    client, carl, sam, alice
+):
+    company = ClientFactory(kam=alice)
+    for user in (carl, sam):
+        client.force_login(user)
+        assert client.get(reverse("accounts:client_detail", args=[company.pk])).status_code == 404
+
+
+def test_client_detail_is_open_to_its_kam_its_sponsor_and_directors(client, alice, sam, dana):
+    company = ClientFactory(kam=alice, sponsor=sam)
+    for user in (alice, sam, dana):
+        client.force_login(user)
+        assert client.get(reverse("accounts:client_detail", args=[company.pk])).status_code == 200
+
+
+# --- client list: query count, filters, sorting, pagination, htmx -----------------------------
+
+
+def bulk_clients(count: int, kam) -> None:
+    clients = Client.objects.bulk_create(
+        Client(name=f"Client {n:05d}", external_id=f"B-{n:06d}", country="FR", kam=kam)
+        for n in range(count)
+    )
+    ClientYearMetric.objects.bulk_create(
+        ClientYearMetric(
+            client=company,
+            year=year,
+            revenue=Decimal(n),
+            share_pct=0.1,
+            order_count=1,
+            line_count=1,
+        )
+        for n, company in enumerate(clients)
+        for year in (2023, 2024)
+    )
+
+
+@pytest.mark.parametrize("count", [5, 5_000])
+def test_client_list_query_count_is_flat(client, dana, alice, count, django_assert_num_queries):
+    bulk_clients(count, kam=alice)
+    client.force_login(dana)
+    # session, user, countries, segments, KAMs, row count, one page of rows
+    with django_assert_num_queries(7):
+        response = client.get(reverse("accounts:client_list"), {"sort": "-revenue"})
+    assert len(response.context["page"]) == min(count, 25)
+    assert response.context["page"][0].latest_revenue == Decimal(count - 1)
+
+
+@pytest.mark.parametrize("count", [5, 5_000])
+def test_client_list_htmx_query_count_is_flat_for_a_kam(
+    client, alice, count, django_assert_num_queries
+):
+    bulk_clients(count, kam=alice)
+    client.force_login(alice)
+    # session, user, countries, segments, row count, one page of rows
+    with django_assert_num_queries(6):
+        client.get(reverse("accounts:client_list"), {"q": "client"}, headers={"HX-Request": "true"})
+
+
+def test_client_list_searches_and_filters(client, dana, alice, bob):
+    ClientFactory(name="Boulangerie Martin", country="FR", segment="Food", kam=alice)
+    ClientFactory(name="Bäckerei Schmidt", country="DE", segment="Food", kam=bob)
+    ClientFactory(name="Martin Logistics", country="FR", segment="Logistics", kam=bob)
+    client.force_login(dana)
+    url = reverse("accounts:client_list")
+    assert client_names(client.get(url, {"q": "martin"})) == [
+        "Boulangerie Martin",
+        "Martin Logistics",
+    ]
+    assert client_names(client.get(url, {"country": "FR", "segment": "Food"})) == [
+        "Boulangerie Martin"
+    ]
+    assert client_names(client.get(url, {"kam": bob.pk})) == [
+        "Bäckerei Schmidt",
+        "Martin Logistics",
+    ]
+
+
+def test_client_list_ignores_malformed_filters(client, dana):
+    ClientFactory(name="Still here")
+    client.force_login(dana)
+    response = client.get(
+        reverse("accounts:client_list"), {"kam": "x", "sort": "password", "page": "-3"}
+    )
+    assert response.status_code == 200
+    assert client_names(response) == ["Still here"]
+
+
+def test_client_list_offers_the_kam_filter_only_to_those_who_see_all(client, alice, dana):
+    ClientFactory(kam=alice)
+    client.force_login(alice)
+    assert 'name="kam"' not in page_text(client.get(reverse("accounts:client_list")))
+    client.force_login(dana)
+    assert 'name="kam"' in page_text(client.get(reverse("accounts:client_list")))
+
+
+def test_client_list_sorts_by_latest_revenue_and_links_the_reverse_order(client, dana):
+    small, large = ClientFactory(name="Small"), ClientFactory(name="Large")
+    ClientFactory(name="Unknown")
+    ClientYearMetricFactory(client=small, revenue=Decimal("10"))
+    ClientYearMetricFactory(client=large, revenue=Decimal("900"))
+    client.force_login(dana)
+    response = client.get(reverse("accounts:client_list"), {"sort": "-revenue"})
+    assert client_names(response) == ["Large", "Small", "Unknown"]
+    link = re.search(r'data-testid="sort-revenue"', page_text(response))
+    assert link
+    assert "sort=revenue" in page_text(response)  # the header now offers ascending order
+
+
+def test_client_list_paginates_by_25_and_keeps_the_filters(client, dana):
+    for n in range(30):
+        ClientFactory(name=f"Food {n:02d}", segment="Food")
+    ClientFactory(name="Retail 00", segment="Retail")
+    client.force_login(dana)
+    url = reverse("accounts:client_list")
+    first = client.get(url, {"segment": "Food"})
+    assert len(client_names(first)) == 25
+    assert "segment=Food&amp;page=2" in page_text(first)
+    second = client.get(url, {"segment": "Food", "page": 2})
+    assert client_names(second) == [f"Food {n:02d}" for n in range(25, 30)]
+
+
+def test_client_list_answers_htmx_with_the_rows_partial_only(client, dana):
+    ClientFactory(name="Partial Co")
+    client.force_login(dana)
+    response = client.get(
+        reverse("accounts:client_list"), {"q": "partial"}, headers={"HX-Request": "true"}
+    )
+    text = page_text(response)
+    assert text.lstrip().startswith('<div id="client-rows"')
+    assert "Partial Co" in text
+    assert "<html" not in text
+
+
+def test_client_list_formats_revenue_and_country_in_the_page_language(client, dana):
+    company = ClientFactory(name="Deutsch", country="DE", currency="EUR")
+    ClientYearMetricFactory(client=company, revenue=Decimal("1234567.50"))
+    client.force_login(dana)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    french = page_text(client.get(reverse("accounts:client_list")))
+    assert "Allemagne" in french
+    assert "1\u202f234\u202f567,50\xa0€" in french
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = page_text(client.get(reverse("accounts:client_list")))
+    assert "Germany" in english
+    assert "€1,234,567.50" in english
+
+
+# --- client detail ---------------------------------------------------------------------------
+
+
+def test_client_detail_shows_identity_contacts_figures_and_chart(english, alice, sam):
+    company = ClientFactory(
+        name="Dupont & Fils", external_id="C-42", group="Hexagone", country="BE", kam=alice,
+        sponsor=sam,
+    )  # fmt: skip
+    ContactFactory(client=company, first_name="Claire", last_name="Roux", email="c@example.com")
+    ClientYearMetricFactory(
+        client=company, year=2023, revenue=Decimal("1000"), gross_margin=None, margin_pct=None
+    )
+    ClientYearMetricFactory(
+        client=company, year=2024, revenue=Decimal("1500"), gross_margin=Decimal("300"),
+        margin_pct=20.0, growth_pct=50.0, avg_days_to_pay=41.25, dispute_rate=2.5,
+    )  # fmt: skip
+    english.force_login(alice)
+    response = english.get(reverse("accounts:client_detail", args=[company.pk]))
+    text = page_text(response)
+    assert "Dupont &amp; Fils" in text
+    for shown in ("C-42", "Hexagone", "Belgium", str(alice), str(sam), "Claire Roux"):
+        assert escape(shown) in text
+    assert [metric.year for metric in response.context["metrics"]] == [2023, 2024]
+    assert text.count(">unknown<") == 2  # gross margin and margin % of 2023
+    for shown in ("€1,500.00", "€300.00", "20.0%", "50.0%", "41.3", "2.5%"):
+        assert shown in text
+    assert '<svg xmlns="http://www.w3.org/2000/svg"' in text
+    assert "Revenue and margin by year" in text
+
+
+def test_client_detail_without_figures_says_so(english, alice):
+    company = ClientFactory(kam=alice)
+    english.force_login(alice)
+    text = page_text(english.get(reverse("accounts:client_detail", args=[company.pk])))
+    assert "No figures yet" in text
+    assert "No contacts recorded." in text
+
+
+# --- ledger imports --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["alice", "sam", "carl"])
+def test_ledger_import_pages_are_404_for_those_who_do_not_import(client, dana, role, request):
+    user = request.getfixturevalue(role)
+    ledger_import = make_import(dana, rejects=ContentFile(b"a\n", name="r.csv"))
+    client.force_login(user)
+    for url in (
+        reverse("accounts:ledger_import_list"),
+        reverse("accounts:ledger_import_create"),
+        reverse("accounts:ledger_import_detail", args=[ledger_import.pk]),
+        reverse("accounts:ledger_import_rejects", args=[ledger_import.pk]),
+    ):
+        assert client.get(url).status_code == 404, url
+    upload = SimpleUploadedFile("l.csv", LEDGER)
+    response = client.post(reverse("accounts:ledger_import_create"), {"file": upload})
+    assert response.status_code == 404
+    assert not LedgerImport.objects.exclude(pk=ledger_import.pk).exists()
+
+
+def test_ledger_import_list_shows_imports_to_admins(client, ada, dana):
+    make_import(dana, original_name="ventes-2024.csv")
+    client.force_login(ada)
+    response = client.get(reverse("accounts:ledger_import_list"))
+    assert "ventes-2024.csv" in page_text(response)
+
+
+def test_ledger_import_create_offers_the_default_currency_first(client, dana, settings):
+    settings.KAM_DEFAULT_CURRENCY = "CHF"
+    client.force_login(dana)
+    response = client.get(reverse("accounts:ledger_import_create"))
+    form = response.context["form"]
+    assert form["currency"].value() == "CHF"
+    assert form.fields["currency"].choices[0][0] == "CHF"
+
+
+def test_ledger_import_create_shows_the_services_error_for_a_bad_file(english, dana):
+    bad = b"%PDF-1.4 not a ledger"
+    with pytest.raises(ValidationError) as refused:
+        services.ledger_import_create(user=dana, upload=ContentFile(bad, name="ledger.pdf"))
+    english.force_login(dana)
+    response = english.post(
+        reverse("accounts:ledger_import_create"),
+        {"file": SimpleUploadedFile("ledger.pdf", bad), "currency": "EUR"},
+    )
+    assert response.status_code == 200
+    for message in refused.value.messages:
+        assert escape(message) in page_text(response)
+    assert not LedgerImport.objects.exists()
+
+
+def test_ledger_import_create_then_preview_then_confirm(client, dana):
+    client.force_login(dana)
+    response = client.post(
+        reverse("accounts:ledger_import_create"),
+        {"file": SimpleUploadedFile("ventes.csv", LEDGER), "currency": "EUR"},
+    )
+    ledger_import = LedgerImport.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == ledger_import.get_absolute_url()
+
+    page = client.get(ledger_import.get_absolute_url())
+    form = page.context["form"]
+    assert form["map_amount"].value() == ledger_import.mapping["amount"] == "Montant HT"
+    assert form["dayfirst"].value() is True
+    assert page.context["preview"].rows[0][:2] == ["C1", "Dupont SA"]
+    assert 'data-testid="detected-delimiter"><code>;</code>' in page_text(page)
+
+    data = {f"map_{code}": column for code, column in ledger_import.mapping.items()}
+    data |= {"dayfirst": "on", "currency": "EUR", "action": "confirm"}
+    response = client.post(ledger_import.get_absolute_url(), data)
+    assert response.status_code == 302
+    ledger_import.refresh_from_db()
+    assert ledger_import.status == LedgerImport.Status.QUEUED
+    assert ledger_import.dayfirst is True
+
+
+def test_ledger_import_refresh_preview_answers_htmx_with_the_preview_partial(client, dana):
+    ledger_import = services.ledger_import_create(
+        user=dana, upload=ContentFile(LEDGER, name="ventes.csv")
+    )
+    client.force_login(dana)
+    data = {f"map_{code}": column for code, column in ledger_import.mapping.items()}
+    data |= {"map_amount": "Quantité", "dayfirst": "on", "currency": "EUR", "action": "preview"}
+    response = client.post(ledger_import.get_absolute_url(), data, headers={"HX-Request": "true"})
+    text = page_text(response)
+    assert text.lstrip().startswith('<section id="import-preview"')
+    assert "<html" not in text
+    assert response.context["preview"].mapping["amount"] == "Quantité"
+    ledger_import.refresh_from_db()
+    assert ledger_import.status == LedgerImport.Status.PREVIEW
+    assert ledger_import.mapping["amount"] == "Montant HT"  # a preview stores nothing
+
+
+def test_ledger_import_confirm_shows_the_services_error_for_an_unusable_mapping(english, dana):
+    ledger_import = services.ledger_import_create(
+        user=dana, upload=ContentFile(LEDGER, name="ventes.csv")
+    )
+    mapping = {"customer_id": "N° client", "date": "Date facture"}  # no amount
+    with pytest.raises(ValidationError) as refused:
+        services.ledger_import_confirm(ledger_import=ledger_import, user=dana, mapping=mapping)
+    english.force_login(dana)
+    data = {f"map_{code}": column for code, column in mapping.items()}
+    response = english.post(
+        ledger_import.get_absolute_url(), data | {"currency": "EUR", "action": "confirm"}
+    )
+    assert response.status_code == 200
+    for message in refused.value.messages:
+        assert escape(message) in page_text(response)
+    ledger_import.refresh_from_db()
+    assert ledger_import.status == LedgerImport.Status.PREVIEW
+
+
+@pytest.mark.parametrize("status", [LedgerImport.Status.QUEUED, LedgerImport.Status.RUNNING])
+def test_ledger_import_detail_polls_its_progress_while_active(client, dana, status):
+    ledger_import = make_import(dana, status=status, progress=42, stage="Loading lines")
+    client.force_login(dana)
+    page = page_text(client.get(ledger_import.get_absolute_url()))
+    assert 'hx-trigger="every 1s"' in page
+    assert 'aria-valuenow="42"' in page
+    partial = page_text(
+        client.get(ledger_import.get_absolute_url(), headers={"HX-Request": "true"})
+    )
+    assert partial.lstrip().startswith('<section id="import-status"')
+    assert "Loading lines" in partial
+    assert 'hx-trigger="every 1s"' in partial
+
+
+def test_ledger_import_detail_stops_polling_and_shows_the_summary_when_done(client, dana):
+    ledger_import = make_import(
+        dana, status=LedgerImport.Status.DONE, progress=100, rows_read=1234, rows_imported=1200,
+        rows_duplicate=30, rows_rejected=4, clients_created=7, clients_updated=9,
+        rejects=ContentFile(b"line;reason\n", name="rejects.csv"),
+    )  # fmt: skip
+    client.force_login(dana)
+    partial = page_text(
+        client.get(ledger_import.get_absolute_url(), headers={"HX-Request": "true"})
+    )
+    assert "hx-trigger" not in partial
+    for testid, value in [
+        ("rows-read", "1\u202f234"),
+        ("rows-imported", "1\u202f200"),
+        ("rows-duplicate", "30"),
+        ("rows-rejected", "4"),
+        ("clients-created", "7"),
+        ("clients-updated", "9"),
+    ]:
+        assert f'data-testid="{testid}">{value}<' in partial
+    assert reverse("accounts:ledger_import_rejects", args=[ledger_import.pk]) in partial
+
+
+def test_ledger_import_detail_shows_the_error_when_failed(client, dana):
+    ledger_import = make_import(dana, status=LedgerImport.Status.FAILED, error="Disk <full>")
+    client.force_login(dana)
+    text = page_text(client.get(ledger_import.get_absolute_url()))
+    assert "Disk &lt;full&gt;" in text
+    assert "hx-trigger" not in text
+
+
+def test_ledger_import_rejects_downloads_the_csv(client, dana):
+    ledger_import = make_import(
+        dana, original_name="ventes 2024.csv", status=LedgerImport.Status.DONE,
+        rejects=ContentFile(b"line;reason\n3;no date\n", name="rejects.csv"),
+    )  # fmt: skip
+    client.force_login(dana)
+    response = client.get(reverse("accounts:ledger_import_rejects", args=[ledger_import.pk]))
+    assert response["Content-Type"] == "text/csv"
+    assert response["Content-Disposition"] == 'attachment; filename="ventes 2024-rejects.csv"'
+    assert b"".join(response.streaming_content) == b"line;reason\n3;no date\n"
+
+
+def test_ledger_import_rejects_is_404_when_nothing_was_rejected(client, dana):
+    ledger_import = make_import(dana, status=LedgerImport.Status.DONE)
+    client.force_login(dana)
+    url = reverse("accounts:ledger_import_rejects", args=[ledger_import.pk])
+    assert client.get(url).status_code == 404
