@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from accounts import forms, selectors, services
@@ -26,7 +26,7 @@ CLIENTS_PER_PAGE = 25
 SAMPLE_LABELS = {field.code: field.label for field in FIELDS} | {
     "external_id": FIELDS[0].label,
     "name": FIELDS[1].label,
-    "is_return": _lazy("Return"),
+    "is_return": gettext_lazy("Return"),
 }
 """Column titles of the parsed sample, whose keys are ledger fields or ledger line columns."""
 

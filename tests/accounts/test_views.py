@@ -278,7 +278,7 @@ def test_client_detail_shows_identity_contacts_figures_and_chart(english, alice,
     )
     ClientYearMetricFactory(
         client=company, year=2024, revenue=Decimal("1500"), gross_margin=Decimal("300"),
-        margin_pct=20.0, growth_pct=50.0, avg_days_to_pay=41.25, dispute_rate=2.5,
+        margin_pct=20.0, growth_pct=50.0, avg_days_to_pay=41.26, dispute_rate=2.5,
     )  # fmt: skip
     english.force_login(alice)
     response = english.get(reverse("accounts:client_detail", args=[company.pk]))
