@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import io
 import re
 import unicodedata
 import zipfile
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -431,18 +430,25 @@ def _date_text(values: pd.Series) -> pd.Series:
 
 
 def detect_dayfirst(values: Iterable[str]) -> bool:
-    series = _date_text(pd.Series(list(values), dtype=str))
+    series = pd.Series(list(values), dtype=str).str.strip()
     series = series[series != ""]
     if series.empty:
         return True
-    dayfirst = _parse_dates(series, dayfirst=True).notna().sum()
-    monthfirst = _parse_dates(series, dayfirst=False).notna().sum()
+    dayfirst = parse_dates(series, dayfirst=True).notna().sum()
+    monthfirst = parse_dates(series, dayfirst=False).notna().sum()
     return bool(dayfirst >= monthfirst)
+
+
+def parse_dates(values: pd.Series, *, dayfirst: bool) -> pd.Series:
+    """Dates of any shape KAM knows, ignoring a time of day; NaT where unreadable."""
+    return per_unique(
+        values, lambda uniques: _parse_dates(_date_text(uniques), dayfirst=dayfirst)
+    )
 
 
 def _parse_dates(values: pd.Series, *, dayfirst: bool) -> pd.Series:
     shapes = (DATE_SHAPES_DAYFIRST if dayfirst else DATE_SHAPES_MONTHFIRST) + DATE_SHAPES_ISO
-    result = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    result = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
     for pattern, fmt in shapes:
         matches = values.str.fullmatch(pattern)
         if matches.any():
@@ -454,6 +460,16 @@ def _parse_dates(values: pd.Series, *, dayfirst: bool) -> pd.Series:
 
 
 # --- parsing --------------------------------------------------------------------------------------
+
+
+def per_unique(values: pd.Series, convert: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """Apply ``convert`` once per distinct value: ledgers repeat dates, prices and countries."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    converted = convert(pd.Series(uniques, dtype=values.dtype))
+    padded = pd.concat([converted, converted.iloc[:0].reindex([len(converted)])])
+    result = padded.take(codes)  # code -1 (a missing value) takes the missing value at the end
+    result.index = values.index
+    return result
 
 
 def mapping_problems(mapping: Mapping[str, str], columns: Iterable[str]) -> list[str]:
@@ -486,6 +502,20 @@ def mapping_problems(mapping: Mapping[str, str], columns: Iterable[str]) -> list
 
 
 def parse_numbers(values: pd.Series, *, decimal: str) -> pd.Series:
+    return per_unique(values, lambda uniques: _parse_numbers(uniques, decimal=decimal))
+
+
+def _parse_numbers(values: pd.Series, *, decimal: str) -> pd.Series:
+    plain = values.str.replace(",", ".", regex=False) if decimal == "," else values
+    fast = pd.to_numeric(plain, errors="coerce")  # most cells: 1234.5 or 1234,5
+    slow = fast.isna() & (values != "")
+    if slow.any():
+        fast[slow] = _parse_formatted_numbers(values[slow], decimal=decimal)
+    return fast
+
+
+def _parse_formatted_numbers(values: pd.Series, *, decimal: str) -> pd.Series:
+    """Thousands separators, currency signs, (negatives), spaces."""
     text = values.str.strip()
     text = text.str.replace(r"[\s\u00a0\u202f€$£¥%]|EUR|USD|GBP|CHF", "", regex=True)
     negative = text.str.fullmatch(r"\(.*\)")
@@ -499,6 +529,10 @@ def parse_numbers(values: pd.Series, *, decimal: str) -> pd.Series:
 
 
 def parse_bools(values: pd.Series) -> pd.Series:
+    return per_unique(values, _parse_bools)
+
+
+def _parse_bools(values: pd.Series) -> pd.Series:
     text = values.str.strip().str.lower()
     result = pd.Series(pd.NA, index=values.index, dtype="boolean")
     result[text.isin(TRUTHY) | text.str.contains("disput|litig", regex=True)] = True
@@ -537,7 +571,7 @@ def parse(table: Table, *, mapping: Mapping[str, str], decimal: str, dayfirst: b
 
     def column(code: str) -> pd.Series | None:
         name = mapping.get(code)
-        return frame[name].astype(str).str.strip() if name else None
+        return per_unique(frame[name], lambda uniques: uniques.str.strip()) if name else None
 
     def reject(mask: pd.Series, message: str) -> None:
         fresh = mask & (reasons == "")
@@ -555,10 +589,10 @@ def parse(table: Table, *, mapping: Mapping[str, str], decimal: str, dayfirst: b
 
     dates = column("date")
     assert dates is not None  # mapping_problems guarantees it
-    parsed_dates = _parse_dates(_date_text(dates), dayfirst=dayfirst)
+    parsed_dates = parse_dates(dates, dayfirst=dayfirst)
     reject(dates == "", _t("No date on this line."))
     reject(parsed_dates.isna(), _t("The date is not a date KAM can read."))
-    out["date"] = parsed_dates.dt.date
+    out["date"] = parsed_dates
 
     numbers: dict[str, pd.Series] = {}
     for code in ("amount", "quantity", "unit_price", "profit", "cost", "days_late"):
@@ -593,19 +627,19 @@ def parse(table: Table, *, mapping: Mapping[str, str], decimal: str, dayfirst: b
     for code in ("due_date", "paid_date"):
         values = column(code)
         if values is None:
-            out[code] = None
+            out[code] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[us]")
             continue
-        parsed = _parse_dates(_date_text(values), dayfirst=dayfirst)
+        parsed = parse_dates(values, dayfirst=dayfirst)
         reject(
             parsed.isna() & (values != ""),
             _t("%(field)s is not a date KAM can read.") % {"field": FIELD_BY_CODE[code].label},
         )
-        out[code] = parsed.dt.date.where(parsed.notna(), None)
+        out[code] = parsed
 
     disputed = column("disputed")
     out["disputed"] = parse_bools(disputed) if disputed is not None else pd.NA
     country = column("country")
-    out["country"] = country.map(country_code) if country is not None else ""
+    out["country"] = per_unique(country, lambda uniques: uniques.map(country_code)) if country is not None else ""
     segment = column("segment")
     out["segment"] = segment.str.slice(0, 100) if segment is not None else ""
     order_ref = column("order_ref")
@@ -618,45 +652,22 @@ def parse(table: Table, *, mapping: Mapping[str, str], decimal: str, dayfirst: b
     rejects.insert(0, "reason", reasons[rejected])
     rejects.insert(0, "line", (frame.index[rejected] + table.line_offset).astype(int))
     lines = out[~rejected].copy()
-    lines["line_key"] = line_keys(lines)
+    lines["ordinal"] = lines.index + table.line_offset
     if size and not len(lines):
         problems.append(_t("No line of the file could be read."))
     return Parsed(lines=lines, rejects=rejects, problems=problems)
 
 
-KEY_COLUMNS = (
-    "external_id", "date", "amount", "quantity", "profit", "order_ref",
-    "due_date", "paid_date", "days_late", "disputed",
-)
-
-
-def line_keys(lines: pd.DataFrame) -> pd.Series:
-    """A stable key per line: its canonical values, plus which repeat of them it is.
-
-    The same line in a re-imported or overlapping file gets the same key; two identical lines
-    in one file stay two lines.
-    """
-    if lines.empty:
-        return pd.Series([], index=lines.index, dtype=str)
-    canonical = pd.Series("", index=lines.index, dtype=str)
-    for name in KEY_COLUMNS:
-        canonical = canonical + "\x1f" + lines[name].astype(str).fillna("")
-    repeat = canonical.groupby(canonical).cumcount().astype(str)
-    joined = canonical + "\x1e" + repeat
-    return joined.map(lambda text: hashlib.sha256(text.encode()).hexdigest())
-
-
 def shown_values(lines: pd.DataFrame, *, limit: int) -> list[dict[str, str]]:
     """The first parsed lines as text for the preview."""
-    shown = []
-    for row in lines.head(limit).itertuples(index=False):
-        values = row._asdict()
-        shown.append(
-            {
-                key: "" if value is None or (isinstance(value, float) and value != value)
-                or value is pd.NA else str(value)
-                for key, value in values.items()
-                if key != "line_key"
-            }
-        )
-    return shown
+    head = lines.head(limit).drop(columns=["ordinal"])
+    columns = {name: _text(head[name]) for name in head.columns}
+    return [
+        {name: str(columns[name].iloc[row]) for name in head.columns} for row in range(len(head))
+    ]
+
+
+def _text(values: pd.Series) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return values.dt.strftime("%Y-%m-%d").fillna("")
+    return values.astype(object).map(lambda value: "" if pd.isna(value) else str(value))

@@ -196,7 +196,11 @@ class LedgerLine(models.Model):
     """An invoice or order line. ``line_key`` makes re-imports idempotent."""
 
     client = models.ForeignKey(
-        Client, verbose_name=_("client"), on_delete=models.CASCADE, related_name="ledger_lines"
+        Client,
+        verbose_name=_("client"),
+        on_delete=models.CASCADE,
+        related_name="ledger_lines",
+        db_index=False,  # the (client, date) index serves
     )
     ledger_import = models.ForeignKey(
         LedgerImport,
@@ -205,7 +209,7 @@ class LedgerLine(models.Model):
         null=True,
         related_name="lines",
     )
-    line_key = models.CharField(_("line key"), max_length=64, unique=True)
+    line_key = models.UUIDField(_("line key"), unique=True)
     order_ref = models.CharField(_("order"), max_length=100, blank=True)
     date = models.DateField(_("date"))
     amount = models.DecimalField(_("amount"), max_digits=18, decimal_places=4)

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, connection, transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -69,18 +70,12 @@ def _read_table(*, raw: bytes, filename: str) -> ledger.Table:
 
 def _read_upload(upload: File) -> bytes:
     limit = settings.KAM_IMPORT_MAX_BYTES
-    size = upload.size or 0
-    if size > limit:
-        raise ValidationError(
-            _("The file is %(size)s MB; the limit is %(limit)s MB.")
-            % {"size": round(size / 1_000_000, 1), "limit": round(limit / 1_000_000, 1)}
-        )
     upload.seek(0)
     raw = upload.read(limit + 1)
     if len(raw) > limit:
         raise ValidationError(
-            _("The file is larger than the %(limit)s MB limit.")
-            % {"limit": round(limit / 1_000_000, 1)}
+            _("The file is %(size)s; the limit is %(limit)s.")
+            % {"size": filesizeformat(upload.size or len(raw)), "limit": filesizeformat(limit)}
         )
     return bytes(raw)
 
@@ -295,32 +290,43 @@ def _run(ledger_import: LedgerImport) -> None:
 
 
 STAGING_COLUMNS = (
-    "external_id", "name", "country", "segment", "line_key", "order_ref", "date", "amount",
+    "ordinal", "external_id", "name", "country", "segment", "order_ref", "date", "amount",
     "quantity", "profit", "due_date", "paid_date", "days_late", "disputed", "is_return",
 )  # fmt: skip
-TEXT_COLUMNS = ("external_id", "name", "country", "segment", "line_key", "order_ref")
+TEXT_COLUMNS = ("external_id", "name", "country", "segment", "order_ref")
+
+# A line's key: 128 bits of the hash of its canonical values and of which repeat of them it
+# is in the file. The same line in a re-import or an overlapping file gets the same key; two
+# identical lines in one file stay two lines. Text forms are fixed (dates ISO, 4 decimals).
+CANONICAL_LINE = """concat_ws(E'\\x1f', external_id, COALESCE(to_char(date, 'YYYY-MM-DD'), ''),
+    COALESCE(round(amount, 4)::text, ''), COALESCE(round(quantity, 4)::text, ''),
+    COALESCE(round(profit, 4)::text, ''), order_ref,
+    COALESCE(to_char(due_date, 'YYYY-MM-DD'), ''), COALESCE(to_char(paid_date, 'YYYY-MM-DD'), ''),
+    COALESCE(days_late::text, ''), COALESCE(disputed::text, ''))"""
 
 
 def _load(ledger_import: LedgerImport, lines: pd.DataFrame) -> dict[str, int]:
     """COPY the lines into a staging table, then upsert clients and lines set-based."""
     buffer = io.StringIO()
-    lines.loc[:, list(STAGING_COLUMNS)].to_csv(buffer, index=False, header=False, na_rep="")
+    staged = lines.loc[:, list(STAGING_COLUMNS)]
+    for name in ("date", "due_date", "paid_date"):
+        staged[name] = ledger.per_unique(staged[name], lambda days: days.dt.strftime("%Y-%m-%d"))
+    staged.to_csv(buffer, index=False, header=False, na_rep="")
     client_table, line_table = Client._meta.db_table, LedgerLine._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
             """
             CREATE TEMP TABLE ledger_staging (
-                external_id text, name text, country text, segment text, line_key text,
+                ordinal integer, external_id text, name text, country text, segment text,
                 order_ref text, date date, amount numeric, quantity numeric, profit numeric,
                 due_date date, paid_date date, days_late integer, disputed boolean,
                 is_return boolean
             ) ON COMMIT DROP
             """
         )
-        raw_cursor = cursor.cursor
         columns = ", ".join(STAGING_COLUMNS)
         not_null = ", ".join(TEXT_COLUMNS)
-        with raw_cursor.copy(
+        with cursor.cursor.copy(
             f"COPY ledger_staging ({columns}) FROM STDIN "
             f"WITH (FORMAT csv, FORCE_NOT_NULL ({not_null}))"
         ) as copy:
@@ -351,15 +357,23 @@ def _load(ledger_import: LedgerImport, lines: pd.DataFrame) -> dict[str, int]:
         outcomes = [row[0] for row in cursor.fetchall()]
         cursor.execute(
             f"""
+            WITH canonical AS (
+                SELECT *, {CANONICAL_LINE} AS line FROM ledger_staging
+            ), hashed AS (
+                SELECT *, md5(line)::uuid AS line_hash FROM canonical
+            ), keyed AS (
+                SELECT *, md5(line || E'\\x1e' || row_number() OVER (
+                    PARTITION BY line_hash ORDER BY ordinal))::uuid AS line_key
+                FROM hashed
+            )
             INSERT INTO {line_table} (
                 client_id, ledger_import_id, line_key, order_ref, date, amount, quantity, profit,
                 due_date, paid_date, days_late, disputed, is_return, country
             )
-            SELECT client.id, %s, staged.line_key, staged.order_ref, staged.date, staged.amount,
-                staged.quantity, staged.profit, staged.due_date, staged.paid_date,
-                staged.days_late, staged.disputed, staged.is_return, staged.country
-            FROM ledger_staging AS staged
-            JOIN {client_table} AS client ON client.external_id = staged.external_id
+            SELECT client.id, %s, keyed.line_key, keyed.order_ref, keyed.date, keyed.amount,
+                keyed.quantity, keyed.profit, keyed.due_date, keyed.paid_date,
+                keyed.days_late, keyed.disputed, keyed.is_return, keyed.country
+            FROM keyed JOIN {client_table} AS client ON client.external_id = keyed.external_id
             ON CONFLICT (line_key) DO NOTHING
             """,
             [ledger_import.pk],

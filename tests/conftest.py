@@ -9,9 +9,17 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
+from django.utils import translation
 
 from accounts.models import Department, User
 from tests.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _english_outside_requests():
+    """Messages raised outside a request are read in English unless a test says otherwise."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
 import datetime as dt
+import uuid
 from decimal import Decimal
 
 import factory
@@ -52,7 +53,7 @@ class LedgerLineFactory(factory.django.DjangoModelFactory):
         model = LedgerLine
 
     client = factory.SubFactory(ClientFactory)
-    line_key = factory.Sequence(lambda n: f"key-{n:08d}")
+    line_key = factory.LazyFunction(uuid.uuid4)
     order_ref = factory.Sequence(lambda n: f"O-{n}")
     date = dt.date(2024, 3, 1)
     amount = Decimal("100.00")

@@ -121,6 +121,15 @@ def test_ledger_import_run_is_idempotent_for_the_same_and_overlapping_files(dana
     assert Client.objects.get(external_id="C1").name == "Dupont Group SA"
 
 
+def test_ledger_import_keeps_identical_lines_of_one_file_apart(dana):
+    text = "Customer,Date,Amount\nA,2024-01-01,5\nA,2024-01-01,5\nB,2024-01-01,5\n"
+    assert run_import(dana, text).rows_imported == 3
+    assert run_import(dana, text).rows_imported == 0
+    overlapping = "Customer,Date,Amount\nB,2024-01-01,5\nC,2024-01-02,7\n"
+    assert run_import(dana, overlapping).rows_duplicate == 1
+    assert LedgerLine.objects.count() == 4
+
+
 def test_ledger_import_run_twice_is_a_no_op(dana):
     ledger_import = run_import(dana, FRENCH)
     services.ledger_import_run(import_id=ledger_import.pk)
