@@ -24,6 +24,7 @@ import os
 import sys
 import tempfile
 import time
+import uuid
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -154,7 +155,7 @@ def naive_load(path: Path, *, limit: int) -> float:
             )
             LedgerLine(
                 client=client,
-                line_key=f"naive-{index}",
+                line_key=uuid.uuid5(uuid.NAMESPACE_URL, f"{index};{';'.join(row.values())}"),
                 order_ref=row["N° commande"],
                 date=dt.datetime.strptime(row["Date facture"], "%d/%m/%Y").date(),  # noqa: DTZ007
                 amount=amount,

@@ -293,7 +293,7 @@ kam_start() {
     if [[ $log == - ]]; then
         setsid "$@" </dev/null &
     else
-        setsid "$@" </dev/null >>"$log" 2>&1 &
+        setsid "$@" </dev/null >"$log" 2>&1 &
     fi
     KAM_STARTED_PGIDS+=("$!")
     KAM_STARTED_NAMES+=("$name")
