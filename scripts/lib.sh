@@ -6,6 +6,7 @@
 #   kam_traps                      set the EXIT/INT/TERM traps (call before starting anything)
 #   kam_install_python             uv + `uv sync --locked`, then put .venv/bin first on PATH
 #   kam_install_packages PKG...    apt-get install the Debian packages that are missing
+#                                  (PostgreSQL and Redis only when a server must be started)
 #   kam_postgres NAME              export DATABASE_URL (given, reused 5432, or a cluster on 5433)
 #   kam_redis DB                   export REDIS_URL (given, reused 6379, or a server on 6380)
 #   kam_start NAME LOG CMD...      start CMD in its own process group, stopped on exit
@@ -109,13 +110,15 @@ kam_install_python() {
         uv="$(command -v uv)"
     else
         kam_banner "Installing uv into .tools/"
-        command -v python3 >/dev/null || kam_install_packages python3 python3-venv
+        command -v python3 >/dev/null || kam_install_packages python3
+        python3 -c 'import ensurepip' 2>/dev/null || kam_install_packages python3-venv
         python3 -m venv "$KAM_ROOT/.tools"
         "$KAM_ROOT/.tools/bin/pip" install --quiet --disable-pip-version-check uv
         uv="$KAM_ROOT/.tools/bin/uv"
     fi
     kam_banner "Installing the Python environment (uv sync --locked)"
-    "$uv" sync --locked --quiet || kam_die "uv sync --locked failed (is uv.lock up to date?)"
+    "$uv" sync --locked --quiet ||
+        kam_die "uv sync --locked failed: is Python $(cat .python-version) installed (pyenv), and uv.lock up to date?"
     export VIRTUAL_ENV="$KAM_ROOT/.venv"
     export PATH="$VIRTUAL_ENV/bin:$PATH"
     export PYTHONDONTWRITEBYTECODE=1

@@ -48,8 +48,7 @@ kam_pytest() {
     return "$status"
 }
 
-kam_install_packages postgresql redis-server chromium chromium-driver libharfbuzz-subset0 \
-    poppler-utils gettext
+kam_install_packages chromium chromium-driver libharfbuzz-subset0 poppler-utils gettext
 kam_install_python
 
 export DJANGO_DEBUG=true
