@@ -160,6 +160,7 @@ def ledger_import_detail(request: AuthedRequest, import_id: int) -> HttpResponse
     context = {"ledger_import": ledger_import, "form": form, "preview": preview}
     if preview is not None:
         keys = list(preview.parsed[0]) if preview.parsed else []
+        keys = [key for key in keys if any(row.get(key) for row in preview.parsed)]
         context["sample_header"] = [SAMPLE_LABELS.get(key, key) for key in keys]
         context["sample_rows"] = [[row.get(key, "") for key in keys] for row in preview.parsed]
     htmx = bool(request.headers.get("HX-Request"))
