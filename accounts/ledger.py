@@ -670,4 +670,14 @@ def shown_values(lines: pd.DataFrame, *, limit: int) -> list[dict[str, str]]:
 def _text(values: pd.Series) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(values):
         return values.dt.strftime("%Y-%m-%d").fillna("")
-    return values.astype(object).map(lambda value: "" if pd.isna(value) else str(value))
+    return values.astype(object).map(_value_text)
+
+
+def _value_text(value: object) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, bool):
+        return _t("yes") if value else _t("no")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

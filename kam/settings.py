@@ -173,6 +173,10 @@ STORAGES = {
     },
 }
 
+# Development serves static files from the app folders, production from collectstatic's output.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
+
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 
 if not DEBUG:
