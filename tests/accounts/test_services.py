@@ -60,7 +60,8 @@ def test_ledger_import_preview_shows_raw_and_parsed_lines(dana):
     assert preview.problems == []
     assert preview.rows[0][:2] == ["C1", "Dupont SA"]
     assert preview.parsed[0]["date"] == "2023-01-15"
-    assert preview.parsed[0]["profit"] == "40.0"
+    assert preview.parsed[0]["profit"] == "40"
+    assert preview.parsed[0]["is_return"] == "no"
     wrong = services.ledger_import_preview(
         ledger_import=ledger_import, mapping={"customer_name": "Client", "date": "Client"}
     )
