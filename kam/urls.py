@@ -1,8 +1,22 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+
+class ApiDocsView(SpectacularSwaggerView):
+    """Swagger UI served from our own static files, so the docs work without internet access."""
+
+    @staticmethod
+    def _swagger_ui_resource(filename: str) -> str:
+        return static(f"vendor/swagger-ui/{filename}")
+
+    @staticmethod
+    def _swagger_ui_favicon() -> str:
+        return static("favicon.svg")
+
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="accounts:client_list"), name="home"),
@@ -23,5 +37,5 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("api/", include("accounts.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    path("api/docs/", ApiDocsView.as_view(url_name="api_schema"), name="api_docs"),
 ]

@@ -291,3 +291,12 @@ def test_api_schema_documents_every_operation(client, dana):
     assert {"200", "404"} <= set(operations["client_detail"]["responses"])
     assert {"201", "400", "403"} <= set(operations["ledger_import_create"]["responses"])
     assert {"202", "400", "404"} <= set(operations["ledger_import_confirm"]["responses"])
+
+
+def test_api_docs_load_swagger_ui_from_our_own_static_files(client, dana):
+    client.force_login(dana)
+    page = client.get(reverse("api_docs")).content.decode()
+    assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in page
+    assert "cdn." not in page
+    for asset in ("swagger-ui-bundle.js", "swagger-ui-standalone-preset.js", "swagger-ui.css"):
+        assert (settings.BASE_DIR / "static" / "vendor" / "swagger-ui" / asset).is_file()
