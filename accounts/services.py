@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import ledger
-from accounts.models import Client, ClientYearMetric, LedgerImport, LedgerLine, User
+from accounts.models import Client, ClientYearMetric, Contact, LedgerImport, LedgerLine, User
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +37,78 @@ class ImportPreview:
     rows: list[list[str]]  # the first lines of the file as raw text
     parsed: list[dict[str, str]]  # the same lines as KAM reads them, field code → shown value
     problems: list[str]  # translated messages about the mapping or the sample
+
+
+# --- clients and contacts ---------------------------------------------------------------------
+
+
+def _check_can_edit(user: User, client: Client) -> None:
+    if not (user.sees_all_clients or (user.role == User.Role.KAM and client.kam_id == user.pk)):
+        raise ValidationError(_("Only the client's key account manager or a director can do this."))
+
+
+@transaction.atomic
+def client_update(
+    *,
+    user: User,
+    client: Client,
+    kam: User | None,
+    sponsor: User | None,
+    group: str = "",
+    segment: str | None = None,
+) -> Client:
+    """Assign the key account manager and the executive sponsor, and set the group."""
+    if not user.sees_all_clients:
+        raise ValidationError(_("Only directors and administrators can assign clients."))
+    if kam is not None and (kam.role != User.Role.KAM or not kam.is_active):
+        raise ValidationError(
+            {"kam": _("%(user)s is not an active key account manager.") % {"user": kam}}
+        )
+    if sponsor is not None and (sponsor.role != User.Role.SPONSOR or not sponsor.is_active):
+        raise ValidationError(
+            {"sponsor": _("%(user)s is not an active executive sponsor.") % {"user": sponsor}}
+        )
+    client.kam, client.sponsor, client.group = kam, sponsor, group.strip()
+    if segment is not None:
+        client.segment = segment.strip()
+    client.full_clean()
+    client.save()
+    return client
+
+
+@transaction.atomic
+def contact_save(
+    *,
+    user: User,
+    client: Client,
+    contact: Contact | None = None,
+    first_name: str = "",
+    last_name: str,
+    title: str = "",
+    country: str = "",
+    email: str = "",
+    phone: str = "",
+) -> Contact:
+    """Add a contact to a client, or change one of its contacts."""
+    _check_can_edit(user, client)
+    if contact is None:
+        contact = Contact(client=client)
+    elif contact.client_id != client.pk:
+        raise ValidationError(_("This contact belongs to another client."))
+    contact.first_name, contact.last_name = first_name.strip(), last_name.strip()
+    contact.title, contact.email, contact.phone = title.strip(), email.strip(), phone.strip()
+    contact.country = country.strip().upper()
+    if contact.country and not ledger.country_code(contact.country):
+        raise ValidationError({"country": _("Use a two-letter country code such as FR or DE.")})
+    contact.full_clean()
+    contact.save()
+    return contact
+
+
+@transaction.atomic
+def contact_delete(*, user: User, contact: Contact) -> None:
+    _check_can_edit(user, contact.client)
+    contact.delete()
 
 
 # --- ledger imports ---------------------------------------------------------------------------

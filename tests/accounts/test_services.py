@@ -302,3 +302,59 @@ def test_real_ledgers_import_untouched_with_exact_totals(dana, sample_data, spec
     assert metric_total == pytest.approx(sum(expected.values()), abs=Decimal("0.01") * len(loaded) * 4)
     again = services.ledger_import_from_path(path=path, user=dana)
     assert (again.rows_imported, again.clients_created) == (0, 0)
+
+
+# --- clients and contacts ----------------------------------------------------------------------
+
+
+def test_client_update_assigns_kam_sponsor_and_group(dana, alice, sam):
+    company = ClientFactory()
+    services.client_update(user=dana, client=company, kam=alice, sponsor=sam, group=" Acme ")
+    company.refresh_from_db()
+    assert (company.kam, company.sponsor, company.group) == (alice, sam, "Acme")
+
+
+def test_client_update_refuses_wrong_roles_and_non_directors(dana, alice, bob, sam):
+    company = ClientFactory(kam=alice)
+    with pytest.raises(ValidationError, match="not an active key account manager"):
+        services.client_update(user=dana, client=company, kam=sam, sponsor=None)
+    with pytest.raises(ValidationError, match="not an active executive sponsor"):
+        services.client_update(user=dana, client=company, kam=alice, sponsor=bob)
+    with pytest.raises(ValidationError, match="Only directors"):
+        services.client_update(user=alice, client=company, kam=alice, sponsor=None)
+    company.refresh_from_db()
+    assert (company.kam, company.sponsor) == (alice, None)
+
+
+def test_contact_save_lets_the_kam_and_directors_edit_and_no_one_else(alice, bob, dana, sam):
+    company = ClientFactory(kam=alice)
+    contact = services.contact_save(
+        user=alice, client=company, last_name="Durand", title="Buyer", country="fr"
+    )
+    assert (contact.client, contact.country) == (company, "FR")
+    services.contact_save(user=dana, client=company, contact=contact, last_name="Durand-Roy")
+    contact.refresh_from_db()
+    assert contact.last_name == "Durand-Roy"
+    for outsider in (bob, sam):
+        with pytest.raises(ValidationError, match="key account manager or a director"):
+            services.contact_save(user=outsider, client=company, last_name="Intrus")
+        with pytest.raises(ValidationError, match="key account manager or a director"):
+            services.contact_delete(user=outsider, contact=contact)
+    services.contact_delete(user=alice, contact=contact)
+    assert not company.contacts.exists()
+
+
+def test_contact_save_refuses_bad_input_and_writes_nothing(alice):
+    company = ClientFactory(kam=alice)
+    with pytest.raises(ValidationError) as error:
+        services.contact_save(user=alice, client=company, last_name="X", email="not-an-email")
+    assert "email" in error.value.message_dict
+    with pytest.raises(ValidationError, match="two-letter country code"):
+        services.contact_save(user=alice, client=company, last_name="X", country="Narnia")
+    with pytest.raises(ValidationError) as error:
+        services.contact_save(user=alice, client=company, last_name="  ")
+    assert "last_name" in error.value.message_dict
+    other = services.contact_save(user=alice, client=ClientFactory(kam=alice), last_name="Y")
+    with pytest.raises(ValidationError, match="another client"):
+        services.contact_save(user=alice, client=company, contact=other, last_name="Z")
+    assert not company.contacts.exists()
