@@ -215,10 +215,18 @@ def test_ledger_import_detail_and_confirm_api_are_404_for_others(client, dana, r
 
 def test_ledger_import_detail_api_shows_progress_counts_and_rejects(client, ada, dana):
     ledger_import = make_import(
-        dana, status=LedgerImport.Status.DONE, progress=100, stage="", rows_read=10,
-        rows_imported=8, rows_duplicate=1, rows_rejected=1, clients_created=2,
-        clients_updated=3, rejects=ContentFile(b"line;reason\n", name="rejects.csv"),
-    )  # fmt: skip
+        dana,
+        status=LedgerImport.Status.DONE,
+        progress=100,
+        stage="",
+        rows_read=10,
+        rows_imported=8,
+        rows_duplicate=1,
+        rows_rejected=1,
+        clients_created=2,
+        clients_updated=3,
+        rejects=ContentFile(b"line;reason\n", name="rejects.csv"),
+    )
     client.force_login(ada)
     body = client.get(reverse("api-accounts:ledger_import_detail", args=[ledger_import.pk])).json()
     assert body["status"] == "done"
