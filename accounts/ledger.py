@@ -57,46 +57,146 @@ FIELD_BY_CODE = {field.code: field for field in FIELDS}
 # Header names seen in real exports, normalised by ``_normalise_header``; earlier wins.
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "customer_id": (
-        "customerid", "customerno", "customernumber", "customercode", "clientid", "clientno",
-        "clientnumber", "clientcode", "accountid", "accountnumber", "accountno", "nclient",
-        "noclient", "numeroclient", "codeclient", "idclient", "refclient", "debtorid",
-        "debtornumber", "kundennummer", "soldto",
+        "customerid",
+        "customerno",
+        "customernumber",
+        "customercode",
+        "clientid",
+        "clientno",
+        "clientnumber",
+        "clientcode",
+        "accountid",
+        "accountnumber",
+        "accountno",
+        "nclient",
+        "noclient",
+        "numeroclient",
+        "codeclient",
+        "idclient",
+        "refclient",
+        "debtorid",
+        "debtornumber",
+        "kundennummer",
+        "soldto",
     ),
     "customer_name": (
-        "customername", "customer", "clientname", "client", "nomclient", "nomduclient",
-        "raisonsociale", "company", "companyname", "accountname", "account", "societe",
-        "kunde", "debtor", "debtorname", "soldtoname",
+        "customername",
+        "customer",
+        "clientname",
+        "client",
+        "nomclient",
+        "nomduclient",
+        "raisonsociale",
+        "company",
+        "companyname",
+        "accountname",
+        "account",
+        "societe",
+        "kunde",
+        "debtor",
+        "debtorname",
+        "soldtoname",
     ),
     "date": (
-        "invoicedate", "orderdate", "datefacture", "datedefacture", "datecommande",
-        "datedecommande", "transactiondate", "postingdate", "documentdate", "salesdate",
-        "date", "datepiece", "shipdate", "deliverydate", "datelivraison", "datedexpedition",
+        "invoicedate",
+        "orderdate",
+        "datefacture",
+        "datedefacture",
+        "datecommande",
+        "datedecommande",
+        "transactiondate",
+        "postingdate",
+        "documentdate",
+        "salesdate",
+        "date",
+        "datepiece",
+        "shipdate",
+        "deliverydate",
+        "datelivraison",
+        "datedexpedition",
     ),
     "amount": (
-        "amount", "sales", "netamount", "linetotal", "lineamount", "total", "revenue",
-        "invoiceamount", "netsales", "value", "salesamount", "montant", "montantht",
-        "montanthorstaxe", "montantnet", "chiffredaffaires", "ca", "ventes", "totalht", "umsatz",
+        "amount",
+        "sales",
+        "netamount",
+        "linetotal",
+        "lineamount",
+        "total",
+        "revenue",
+        "invoiceamount",
+        "netsales",
+        "value",
+        "salesamount",
+        "montant",
+        "montantht",
+        "montanthorstaxe",
+        "montantnet",
+        "chiffredaffaires",
+        "ca",
+        "ventes",
+        "totalht",
+        "umsatz",
     ),
     "quantity": (
-        "quantity", "qty", "quantityordered", "quantite", "qte", "units", "volume", "menge",
+        "quantity",
+        "qty",
+        "quantityordered",
+        "quantite",
+        "qte",
+        "units",
+        "volume",
+        "menge",
     ),
     "unit_price": (
-        "unitprice", "priceeach", "price", "prixunitaire", "pu", "puht", "prix", "unitcost",
+        "unitprice",
+        "priceeach",
+        "price",
+        "prixunitaire",
+        "pu",
+        "puht",
+        "prix",
+        "unitcost",
     ),
     "profit": ("profit", "grossmargin", "margin", "grossprofit", "marge", "margebrute"),
-    "cost": ("cost", "cogs", "costofsales", "costofgoodssold", "cout", "couttotal", "prixderevient"),
+    "cost": (
+        "cost",
+        "cogs",
+        "costofsales",
+        "costofgoodssold",
+        "cout",
+        "couttotal",
+        "prixderevient",
+    ),
     "due_date": ("duedate", "paymentduedate", "echeance", "datedecheance", "dateecheance"),
     "paid_date": (
-        "paiddate", "paymentdate", "settleddate", "settlementdate", "datepaid",
-        "datedereglement", "datereglement", "datedepaiement", "datepaiement",
+        "paiddate",
+        "paymentdate",
+        "settleddate",
+        "settlementdate",
+        "datepaid",
+        "datedereglement",
+        "datereglement",
+        "datedepaiement",
+        "datepaiement",
     ),
     "days_late": ("dayslate", "daysoverdue", "joursderetard", "retard", "retardjours"),
     "disputed": ("disputed", "dispute", "indispute", "litige", "enlitige", "contested", "status"),
     "country": ("country", "countryregion", "pays", "land", "customercountry"),
     "segment": ("segment", "customersegment", "secteur", "segmentclient"),
     "order_ref": (
-        "orderid", "ordernumber", "orderno", "order", "invoicenumber", "invoiceno", "invoiceid",
-        "ncommande", "nocommande", "numerocommande", "nfacture", "numerofacture", "facture",
+        "orderid",
+        "ordernumber",
+        "orderno",
+        "order",
+        "invoicenumber",
+        "invoiceno",
+        "invoiceid",
+        "ncommande",
+        "nocommande",
+        "numerocommande",
+        "nfacture",
+        "numerofacture",
+        "facture",
     ),
 }
 
@@ -104,9 +204,21 @@ TRUTHY = {"1", "true", "yes", "y", "oui", "o", "vrai", "x", "disputed", "litige"
 FALSY = {"0", "false", "no", "n", "non", "faux"}
 
 COUNTRY_ALIASES = {
-    "usa": "US", "us": "US", "unitedstatesofamerica": "US", "uk": "GB", "greatbritain": "GB",
-    "england": "GB", "holland": "NL", "deutschland": "DE", "espana": "ES", "italia": "IT",
-    "schweiz": "CH", "suisse": "CH", "belgie": "BE", "belgique": "BE", "nederland": "NL",
+    "usa": "US",
+    "us": "US",
+    "unitedstatesofamerica": "US",
+    "uk": "GB",
+    "greatbritain": "GB",
+    "england": "GB",
+    "holland": "NL",
+    "deutschland": "DE",
+    "espana": "ES",
+    "italia": "IT",
+    "schweiz": "CH",
+    "suisse": "CH",
+    "belgie": "BE",
+    "belgique": "BE",
+    "nederland": "NL",
 }
 
 CSV_DELIMITERS = (",", ";", "\t", "|")
@@ -251,7 +363,7 @@ def _implausible_characters(text: str) -> int:
         category = unicodedata.category(char)
         if category.startswith("C"):
             count += 1
-        elif category[0] in "PSN" and char not in "’‘´":
+        elif category[0] in "PSN" and char not in "\u2019\u2018\u00b4":  # apostrophes
             before = text[index - 1] if index else " "
             after = text[index + 1] if index + 1 < len(text) else " "
             if before.isalpha() and after.isalpha():
@@ -263,15 +375,15 @@ def sniff_delimiter(text: str) -> str:
     sample = text[:200_000].splitlines()[:60]
     if not sample:
         raise LedgerError(_t("The file is empty."))
-    best, best_score = ",", (0, 0.0)
-    for delimiter in CSV_DELIMITERS:
+
+    def score(delimiter: str) -> tuple[bool, int, float]:
+        """Rows of equal width first, then the most columns."""
         widths = [len(row) for row in csv.reader(sample, delimiter=delimiter)]
         width, hits = Counter(widths).most_common(1)[0]
-        score = (width if width > 1 else 0, hits / len(widths))
-        if score[0] and (score[1] > best_score[1] + 0.05 or score[0] > best_score[0]):
-            if score[1] >= 0.9 or score[1] > best_score[1]:
-                best, best_score = delimiter, score
-    return best
+        consistency = hits / len(widths)
+        return consistency >= 0.9, width if width > 1 else 0, consistency
+
+    return max(CSV_DELIMITERS, key=score)
 
 
 def read_csv(*, raw: bytes) -> Table:
@@ -351,9 +463,7 @@ def _cell_text(value: object) -> str:
     return str(value).strip()
 
 
-def read_table(
-    *, raw: bytes, filename: str, max_uncompressed: int, max_members: int
-) -> Table:
+def read_table(*, raw: bytes, filename: str, max_uncompressed: int, max_members: int) -> Table:
     file_format = sniff_format(raw=raw, filename=filename)
     if file_format == "xlsx":
         table = read_xlsx(raw=raw, max_uncompressed=max_uncompressed, max_members=max_members)
@@ -441,9 +551,7 @@ def detect_dayfirst(values: Iterable[str]) -> bool:
 
 def parse_dates(values: pd.Series, *, dayfirst: bool) -> pd.Series:
     """Dates of any shape KAM knows, ignoring a time of day; NaT where unreadable."""
-    return per_unique(
-        values, lambda uniques: _parse_dates(_date_text(uniques), dayfirst=dayfirst)
-    )
+    return per_unique(values, lambda uniques: _parse_dates(_date_text(uniques), dayfirst=dayfirst))
 
 
 def _parse_dates(values: pd.Series, *, dayfirst: bool) -> pd.Series:
@@ -639,7 +747,11 @@ def parse(table: Table, *, mapping: Mapping[str, str], decimal: str, dayfirst: b
     disputed = column("disputed")
     out["disputed"] = parse_bools(disputed) if disputed is not None else pd.NA
     country = column("country")
-    out["country"] = per_unique(country, lambda uniques: uniques.map(country_code)) if country is not None else ""
+    out["country"] = (
+        per_unique(country, lambda uniques: uniques.map(country_code))
+        if country is not None
+        else ""
+    )
     segment = column("segment")
     out["segment"] = segment.str.slice(0, 100) if segment is not None else ""
     order_ref = column("order_ref")

@@ -224,7 +224,7 @@ def _sample_problems(sample: ledger.Parsed, *, size: int) -> list[str]:
     """Refuse a mapping under which most lines of the sample cannot be read."""
     problems = list(sample.problems)
     if size and len(sample.rejects) > size / 2:
-        reason, count = sample.rejects["reason"].value_counts().items().__next__()
+        reason, _count = sample.rejects["reason"].value_counts().items().__next__()
         problems.append(
             _(
                 "%(count)s of the first %(size)s lines cannot be read (%(reason)s). "
@@ -578,7 +578,8 @@ def yearly_metrics(lines: pd.DataFrame, *, year_totals: Mapping[int, float]) -> 
         previous_revenue = row.previous
         growth = (
             (revenue - previous_revenue) / abs(previous_revenue) * 100
-            if previous_revenue is not None and previous_revenue == previous_revenue
+            if previous_revenue is not None
+            and previous_revenue == previous_revenue
             and previous_revenue != 0
             else None
         )
@@ -588,9 +589,7 @@ def yearly_metrics(lines: pd.DataFrame, *, year_totals: Mapping[int, float]) -> 
                 "client_id": int(row.client_id),
                 "year": int(row.year),
                 "revenue": _money(revenue),
-                "volume": Decimal(str(round(float(row.volume), 3)))
-                if row.volume_known
-                else None,
+                "volume": Decimal(str(round(float(row.volume), 3))) if row.volume_known else None,
                 "gross_margin": _money(float(row.gross_margin)) if margin_known else None,
                 "margin_pct": float(row.gross_margin) / revenue * 100
                 if margin_known and revenue

@@ -177,10 +177,14 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+}
 
 if not DEBUG:
-    SESSION_COOKIE_SECURE = env("DJANGO_SECURE_COOKIES", "true", choices={"true", "false"}) == "true"
+    SESSION_COOKIE_SECURE = (
+        env("DJANGO_SECURE_COOKIES", "true", choices={"true", "false"}) == "true"
+    )
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -22,7 +22,7 @@ def log_in(page: Page, base_url: str, username: str) -> None:
     page.goto(f"{base_url}/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
-    page.click("main form button[type=submit], form[action$=\"/login/\"] button[type=submit]")
+    page.click('main form button[type=submit], form[action$="/login/"] button[type=submit]')
     expect(page).not_to_have_url(re.compile(r"/login/"))
 
 
@@ -111,9 +111,12 @@ def test_kam_sees_only_their_own_clients(live_server, browser):
     expect(page.locator("body")).not_to_contain_text("Beta Logistics")
     expect(page.locator("body")).not_to_contain_text("Gamma Unassigned")
     response = page.goto(f"{live_server.url}/clients/{theirs.pk}/")
-    assert response is not None and response.status == 404
+    assert response is not None
+    assert response.status == 404
     response = page.goto(f"{live_server.url}/api/clients/{theirs.pk}/")
-    assert response is not None and response.status == 404
+    assert response is not None
+    assert response.status == 404
     response = page.goto(f"{live_server.url}/imports/")
-    assert response is not None and response.status == 404
+    assert response is not None
+    assert response.status == 404
     context.close()

@@ -203,7 +203,9 @@ def test_parse_rejects_bad_rows_with_reasons_and_keeps_the_rest():
 def test_parse_refuses_a_mapping_without_customer_or_amount():
     table = read(b"Customer,Date,Amount\nA,2024-01-01,1\n")
     with pytest.raises(ledger.LedgerError, match="identifies the customer"):
-        ledger.parse(table, mapping={"date": "Date", "amount": "Amount"}, decimal=".", dayfirst=True)
+        ledger.parse(
+            table, mapping={"date": "Date", "amount": "Amount"}, decimal=".", dayfirst=True
+        )
     problems = ledger.mapping_problems({"customer_name": "Customer", "date": "Date"}, table.columns)
     assert any("amount column" in problem for problem in problems)
     problems = ledger.mapping_problems({"customer_name": "Nope"}, table.columns)
@@ -211,9 +213,7 @@ def test_parse_refuses_a_mapping_without_customer_or_amount():
 
 
 def test_read_xlsx_reads_values_and_dates():
-    raw = xlsx(
-        [["Customer", "Invoice date", "Amount"], ["ACME", dt.datetime(2024, 2, 29), 1250.5]]
-    )
+    raw = xlsx([["Customer", "Invoice date", "Amount"], ["ACME", dt.date(2024, 2, 29), 1250.5]])
     parsed = parse(raw, "ledger.xlsx")
     assert parsed.lines[["external_id", "date", "amount"]].values.tolist() == [
         ["ACME", pd.Timestamp(2024, 2, 29), 1250.5]

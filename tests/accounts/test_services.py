@@ -23,9 +23,12 @@ pytestmark = pytest.mark.django_db
 FRENCH = (
     "N° client;Client;Date facture;Échéance;Date de règlement;Quantité;Prix unitaire;"
     "Montant HT;Coût;Pays;Segment;Litige;N° commande\r\n"
-    "C1;Dupont SA;15/01/2023;14/02/2023;20/02/2023;10;10,00;100,00;60,00;France;Industrie;non;F1\r\n"
-    "C1;Dupont SA;20/03/2024;19/04/2024;19/04/2024;20;10,00;200,00;150,00;France;Industrie;oui;F2\r\n"
-    "C1;Dupont SA;21/03/2024;20/04/2024;30/04/2024;-1;10,00;-10,00;-6,00;France;Industrie;non;F3\r\n"
+    "C1;Dupont SA;15/01/2023;14/02/2023;20/02/2023;10;10,00;100,00;60,00;France;Industrie;non;"
+    "F1\r\n"
+    "C1;Dupont SA;20/03/2024;19/04/2024;19/04/2024;20;10,00;200,00;150,00;France;Industrie;oui;"
+    "F2\r\n"
+    "C1;Dupont SA;21/03/2024;20/04/2024;30/04/2024;-1;10,00;-10,00;-6,00;France;Industrie;non;"
+    "F3\r\n"
     "C2;Müller GmbH;05/06/2024;05/07/2024;;5;20,00;100,00;80,00;Allemagne;Négoce;non;F4\r\n"
 )
 
@@ -38,7 +41,9 @@ def upload(text: str | bytes, name: str = "ledger.csv", encoding: str = "cp1252"
 def run_import(user, text: str | bytes, name: str = "ledger.csv", **confirm) -> LedgerImport:
     ledger_import = services.ledger_import_create(user=user, upload=upload(text, name))
     mapping = confirm.pop("mapping", ledger_import.mapping)
-    services.ledger_import_confirm(ledger_import=ledger_import, user=user, mapping=mapping, **confirm)
+    services.ledger_import_confirm(
+        ledger_import=ledger_import, user=user, mapping=mapping, **confirm
+    )
     services.ledger_import_run(import_id=ledger_import.pk)
     ledger_import.refresh_from_db()
     return ledger_import
@@ -68,7 +73,9 @@ def test_ledger_import_preview_shows_raw_and_parsed_lines(dana):
     assert any("more than one field" in problem for problem in wrong.problems)
 
 
-def test_ledger_import_confirm_queues_the_job_after_commit(dana, django_capture_on_commit_callbacks):
+def test_ledger_import_confirm_queues_the_job_after_commit(
+    dana, django_capture_on_commit_callbacks
+):
     ledger_import = services.ledger_import_create(user=dana, upload=upload(FRENCH))
     with django_capture_on_commit_callbacks() as callbacks:
         services.ledger_import_confirm(
@@ -91,7 +98,8 @@ def test_ledger_import_run_loads_clients_lines_and_metrics(dana):
     )  # fmt: skip
     assert Client.objects.get(external_id="C2").country == "DE"
     returns = LedgerLine.objects.get(order_ref="F3")
-    assert returns.is_return and returns.amount == Decimal("-10")
+    assert returns.is_return
+    assert returns.amount == Decimal("-10")
     metric_2024 = ClientYearMetric.objects.get(client=dupont, year=2024)
     assert metric_2024.revenue == Decimal("190.00")
     assert metric_2024.gross_margin == Decimal("46.00")
@@ -139,7 +147,10 @@ def test_ledger_import_run_twice_is_a_no_op(dana):
 
 
 def test_ledger_import_run_writes_rejected_lines_with_reasons(dana):
-    text = FRENCH + ";Sans client;01/01/2024;;;1;1,00;1,00;;;;;\r\nC4;X;32/13/2024;;;1;1,00;1,00;;;;;\r\n"
+    text = (
+        FRENCH
+        + ";Sans client;01/01/2024;;;1;1,00;1,00;;;;;\r\nC4;X;32/13/2024;;;1;1,00;1,00;;;;;\r\n"
+    )
     ledger_import = run_import(dana, text)
     assert (ledger_import.rows_imported, ledger_import.rows_rejected) == (4, 2)
     with ledger_import.rejects.open("rb") as handle:
@@ -299,7 +310,9 @@ def test_real_ledgers_import_untouched_with_exact_totals(dana, sample_data, spec
     )
     assert loaded == expected
     metric_total = ClientYearMetric.objects.aggregate(total=Sum("revenue"))["total"]
-    assert metric_total == pytest.approx(sum(expected.values()), abs=Decimal("0.01") * len(loaded) * 4)
+    assert metric_total == pytest.approx(
+        sum(expected.values()), abs=Decimal("0.01") * len(loaded) * 4
+    )
     again = services.ledger_import_from_path(path=path, user=dana)
     assert (again.rows_imported, again.clients_created) == (0, 0)
 
