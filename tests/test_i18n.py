@@ -6,7 +6,14 @@ import pytest
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
+from django.utils.html import escape
+
+from accounts import services
 
 pytestmark = pytest.mark.django_db
 
@@ -47,6 +54,31 @@ def test_language_switch_is_on_the_login_page_too(client):
         assert f'name="language" value="{code}"' in response.content.decode()
     switch_language(client, "en", reverse("login"))
     assert "Sign in" in client.get(reverse("login")).content.decode()
+
+
+def refusal(user, raw: bytes, name: str) -> str:
+    with pytest.raises(ValidationError) as refused:
+        services.ledger_import_create(user=user, upload=ContentFile(raw, name=name))
+    return " ".join(refused.value.messages)
+
+
+@pytest.mark.parametrize(
+    ("raw", "name"),
+    [(b"%PDF-1.4 not a ledger", "ledger.pdf"), (b"Customer;Amount\n", "header-only.csv")],
+)
+def test_ledger_import_refusals_reach_french_users_in_french(client, dana, raw, name):
+    with translation.override("en"):
+        english = refusal(dana, raw, name)
+    with translation.override("fr"):
+        french = refusal(dana, raw, name)
+    assert french != english
+    client.force_login(dana)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    response = client.post(
+        reverse("accounts:ledger_import_create"),
+        {"file": SimpleUploadedFile(name, raw), "currency": "EUR"},
+    )
+    assert escape(french) in response.content.decode()
 
 
 def test_french_catalogue_is_complete_and_has_no_fuzzy_entry():
