@@ -16,6 +16,9 @@ kam_install_packages libharfbuzz-subset0
 kam_install_python
 
 export DJANGO_DEBUG=true
+# Static files are served from the apps' folders in debug mode; this one only has to exist.
+export KAM_STATIC_ROOT="${KAM_STATIC_ROOT:-$KAM_RUN_DIR/static}"
+mkdir -p "$KAM_STATIC_ROOT"
 kam_postgres kam
 kam_redis 0
 

@@ -5,8 +5,8 @@
 #   scripts/test.sh                 everything
 #   scripts/test.sh -k ledger -x    everything, with these arguments passed on to pytest
 #
-# Tests use their own Redis database (15 unless REDIS_URL is set), a throwaway media folder and
-# pytest-django's test_<name> database, so they never touch the demo data of scripts/run.sh.
+# Tests use their own Redis database (15 unless REDIS_URL is set), throwaway media and static
+# folders and pytest-django's test_<name> database, so they never touch scripts/run.sh's data.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 kam_traps
 
@@ -38,6 +38,14 @@ PY
     return "$status"
 }
 
+kam_collect_static() {
+    # As the image build does: production storage (hashed, compressed), so a missing file that
+    # a stylesheet refers to fails here rather than in the Docker build.
+    DJANGO_DEBUG=false DJANGO_ALLOWED_HOSTS=localhost \
+        DJANGO_SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+        python manage.py collectstatic --no-input --verbosity 0
+}
+
 kam_pytest() {
     local status=0
     pytest "$@" || status=$?
@@ -54,10 +62,11 @@ kam_install_python
 export DJANGO_DEBUG=true
 export DJANGO_ALLOW_ASYNC_UNSAFE=true
 KAM_MEDIA_ROOT="$(mktemp -d /tmp/kam-test-media.XXXXXX)"
-export KAM_MEDIA_ROOT
+KAM_STATIC_ROOT="$(mktemp -d /tmp/kam-test-static.XXXXXX)"
+export KAM_MEDIA_ROOT KAM_STATIC_ROOT
 kam_test_exit() {
     local status=$?
-    rm -rf "$KAM_MEDIA_ROOT"
+    rm -rf "$KAM_MEDIA_ROOT" "$KAM_STATIC_ROOT"
     kam_say "Total time: $((SECONDS / 60)) min $((SECONDS % 60)) s"
     (exit "$status")
     kam_cleanup
@@ -72,6 +81,7 @@ kam_step "ruff check" ruff check .
 kam_step "ruff format --check" ruff format --check .
 kam_step "mypy" mypy .
 kam_step "Translations are compiled" kam_check_translations
+kam_step "Static files collect with the production storage" kam_collect_static
 kam_step "docker-compose.yml is valid" \
     check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
 kam_step "pytest" kam_pytest "$@"
