@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from django.conf import settings
@@ -541,7 +542,9 @@ def client_metrics_recompute(*, client_ids: Iterable[int] | None = None) -> int:
     return len(rows)
 
 
-def yearly_metrics(lines: pd.DataFrame, *, year_totals: Mapping[int, float]) -> list[dict]:
+def yearly_metrics(
+    lines: pd.DataFrame, *, year_totals: Mapping[int, float]
+) -> list[dict[str, Any]]:
     """Per client and calendar year: the figures of the client page, from ledger lines."""
     if lines.empty:
         return []
@@ -568,42 +571,35 @@ def yearly_metrics(lines: pd.DataFrame, *, year_totals: Mapping[int, float]) -> 
         avg_days_late=("late", "mean"),
         dispute_rate=("disputed", "mean"),
     ).reset_index()
-    previous = result.set_index(["client_id", "year"])["revenue"]
-    keys = list(zip(result["client_id"], result["year"] - 1, strict=True))
-    result["previous"] = [previous.get(key) for key in keys]
+    records: list[dict[str, Any]] = result.to_dict("records")  # type: ignore[assignment]
+    revenues = {(row["client_id"], row["year"]): float(row["revenue"]) for row in records}
     rows = []
-    for row in result.itertuples(index=False):
-        revenue = float(row.revenue)
-        margin_known = row.profit_known == row.line_count
-        previous_revenue = row.previous
-        growth = (
-            (revenue - previous_revenue) / abs(previous_revenue) * 100
-            if previous_revenue is not None
-            and previous_revenue == previous_revenue
-            and previous_revenue != 0
-            else None
-        )
-        total = year_totals.get(int(row.year)) or 0.0
+    for row in records:
+        revenue = float(row["revenue"])
+        previous = revenues.get((row["client_id"], row["year"] - 1))
+        margin_known = row["profit_known"] == row["line_count"]
+        dispute_rate = _maybe(row["dispute_rate"])
+        total = year_totals.get(int(row["year"])) or 0.0
         rows.append(
             {
-                "client_id": int(row.client_id),
-                "year": int(row.year),
+                "client_id": int(row["client_id"]),
+                "year": int(row["year"]),
                 "revenue": _money(revenue),
-                "volume": Decimal(str(round(float(row.volume), 3))) if row.volume_known else None,
-                "gross_margin": _money(float(row.gross_margin)) if margin_known else None,
-                "margin_pct": float(row.gross_margin) / revenue * 100
+                "volume": Decimal(str(round(float(row["volume"]), 3)))
+                if row["volume_known"]
+                else None,
+                "gross_margin": _money(float(row["gross_margin"])) if margin_known else None,
+                "margin_pct": float(row["gross_margin"]) / revenue * 100
                 if margin_known and revenue
                 else None,
-                "growth_pct": growth,
+                "growth_pct": (revenue - previous) / abs(previous) * 100 if previous else None,
                 "share_pct": revenue / total * 100 if total else 0.0,
-                "order_count": int(row.order_count),
-                "line_count": int(row.line_count),
-                "return_count": int(row.return_count),
-                "avg_days_to_pay": _maybe(row.avg_days_to_pay),
-                "avg_days_late": _maybe(row.avg_days_late),
-                "dispute_rate": None
-                if _maybe(row.dispute_rate) is None
-                else float(row.dispute_rate) * 100,
+                "order_count": int(row["order_count"]),
+                "line_count": int(row["line_count"]),
+                "return_count": int(row["return_count"]),
+                "avg_days_to_pay": _maybe(row["avg_days_to_pay"]),
+                "avg_days_late": _maybe(row["avg_days_late"]),
+                "dispute_rate": None if dispute_rate is None else dispute_rate * 100,
             }
         )
     return rows
@@ -613,8 +609,6 @@ def _money(value: float) -> Decimal:
     return Decimal(str(round(value, 2)))
 
 
-def _maybe(value: object) -> float | None:
-    if value is None or value is pd.NA:
-        return None
-    number = float(value)  # type: ignore[arg-type]
-    return None if number != number else number
+def _maybe(value: Any) -> float | None:
+    """A float, or None for a missing value (None, NaN, pd.NA)."""
+    return None if value is None or pd.isna(value) else float(value)

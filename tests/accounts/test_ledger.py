@@ -17,13 +17,12 @@ def read(raw: bytes, filename: str = "ledger.csv") -> ledger.Table:
     return ledger.read_table(raw=raw, filename=filename, **LIMITS)
 
 
-def parse(raw: bytes, filename: str = "ledger.csv", **overrides) -> ledger.Parsed:
+def parse(raw: bytes, filename: str = "ledger.csv") -> ledger.Parsed:
     table = read(raw, filename)
     detected = ledger.detect(table)
-    options = {"mapping": detected.mapping, "decimal": detected.decimal}
-    options["dayfirst"] = detected.dayfirst
-    options.update(overrides)
-    return ledger.parse(table, **options)
+    return ledger.parse(
+        table, mapping=detected.mapping, decimal=detected.decimal, dayfirst=detected.dayfirst
+    )
 
 
 def xlsx(rows, *, formula_at=None) -> bytes:
