@@ -7,7 +7,9 @@ urlpatterns = [
     path("clients/", api.ClientListApi.as_view(), name="client_list"),
     path("clients/<int:client_id>/", api.ClientDetailApi.as_view(), name="client_detail"),
     path("imports/", api.LedgerImportCreateApi.as_view(), name="ledger_import_create"),
-    path("imports/<int:import_id>/", api.LedgerImportDetailApi.as_view(), name="ledger_import_detail"),
+    path(
+        "imports/<int:import_id>/", api.LedgerImportDetailApi.as_view(), name="ledger_import_detail"
+    ),
     path(
         "imports/<int:import_id>/confirm/",
         api.LedgerImportConfirmApi.as_view(),
