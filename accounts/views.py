@@ -48,14 +48,11 @@ def client_list(request: AuthedRequest) -> HttpResponse:
     columns = []
     for key, label in labels.items():
         direction = {key: "asc", f"-{key}": "desc"}.get(filters["ordering"], "")
-        columns.append(
-            {
-                "key": key,
-                "label": label,
-                "sort": f"-{key}" if direction == "asc" else key,
-                "direction": direction,
-            }
-        )
+        if direction:  # a second click reverses the order
+            sort = key if direction == "desc" else f"-{key}"
+        else:  # figures read best largest first, words A to Z
+            sort = f"-{key}" if key == "revenue" else key
+        columns.append({"key": key, "label": label, "sort": sort, "direction": direction})
     context = {"form": form, "page": page, "columns": columns, "sort": filters["ordering"]}
     partial = "#client-rows" if request.headers.get("HX-Request") else ""
     return TemplateResponse(request, f"accounts/client_list.html{partial}", context)

@@ -516,3 +516,16 @@ def test_ledger_import_rejects_is_404_when_nothing_was_rejected(client, dana):
     client.force_login(dana)
     url = reverse("accounts:ledger_import_rejects", args=[ledger_import.pk])
     assert client.get(url).status_code == 404
+
+
+def test_client_list_headers_sort_revenue_largest_first_and_names_a_to_z(client, dana):
+    client.force_login(dana)
+    response = client.get(reverse("accounts:client_list"))
+    links = {column["key"]: column["sort"] for column in response.context["columns"]}
+    assert links == {
+        "name": "-name",  # the list is already sorted by name, A to Z
+        "country": "country",
+        "segment": "segment",
+        "kam": "kam",
+        "revenue": "-revenue",
+    }
