@@ -529,3 +529,13 @@ def test_client_list_headers_sort_revenue_largest_first_and_names_a_to_z(client,
         "kam": "kam",
         "revenue": "-revenue",
     }
+
+
+def test_hidden_client_gets_the_styled_not_found_page(english, alice, bob):
+    theirs = ClientFactory(name="Secret Co", kam=bob)
+    english.force_login(alice)
+    response = english.get(reverse("accounts:client_detail", args=[theirs.pk]))
+    assert response.status_code == 404
+    text = page_text(response)
+    assert "Page not found" in text
+    assert "Secret Co" not in text
