@@ -53,7 +53,13 @@ def client_list(request: AuthedRequest) -> HttpResponse:
         else:  # figures read best largest first, words A to Z
             sort = f"-{key}" if key == "revenue" else key
         columns.append({"key": key, "label": label, "sort": sort, "direction": direction})
-    context = {"form": form, "page": page, "columns": columns, "sort": filters["ordering"]}
+    context = {
+        "form": form,
+        "page": page,
+        "columns": columns,
+        "sort": filters["ordering"],
+        "filtered": any(filters[name] for name in ("search", "country", "segment", "kam_id")),
+    }
     partial = "#client-rows" if request.headers.get("HX-Request") else ""
     return TemplateResponse(request, f"accounts/client_list.html{partial}", context)
 

@@ -308,3 +308,15 @@ def test_api_docs_load_swagger_ui_from_our_own_static_files(client, dana):
     assert "cdn." not in page
     for asset in ("swagger-ui-bundle.js", "swagger-ui-standalone-preset.js", "swagger-ui.css"):
         assert (settings.BASE_DIR / "static" / "vendor" / "swagger-ui" / asset).is_file()
+
+
+@pytest.mark.parametrize("count", [1, 20])
+def test_client_detail_api_query_count_is_flat(client, alice, count, django_assert_num_queries):
+    company = ClientFactory(kam=alice)
+    ContactFactory.create_batch(count, client=company)
+    for year in range(2000, 2000 + count):
+        ClientYearMetricFactory(client=company, year=year)
+    client.force_login(alice)
+    with django_assert_num_queries(5):  # session, user, client, contacts, figures
+        response = client.get(reverse("api-accounts:client_detail", args=[company.pk]))
+    assert len(response.json()["metrics"]) == len(response.json()["contacts"]) == count

@@ -539,3 +539,23 @@ def test_hidden_client_gets_the_styled_not_found_page(english, alice, bob):
     text = page_text(response)
     assert "Page not found" in text
     assert "Secret Co" not in text
+
+
+@pytest.mark.parametrize("count", [1, 20])
+def test_client_detail_query_count_is_flat(client, alice, count, django_assert_num_queries):
+    company = ClientFactory(kam=alice)
+    ContactFactory.create_batch(count, client=company)
+    for year in range(2000, 2000 + count):
+        ClientYearMetricFactory(client=company, year=year)
+    client.force_login(alice)
+    with django_assert_num_queries(5):  # session, user, client, figures, contacts
+        response = client.get(reverse("accounts:client_detail", args=[company.pk]))
+    assert len(response.context["metrics"]) == count
+
+
+def test_client_list_offers_a_reset_only_when_filtered(client, dana):
+    ClientFactory(name="Any")
+    client.force_login(dana)
+    url = reverse("accounts:client_list")
+    assert 'data-testid="filters-reset"' not in page_text(client.get(url, {"sort": "-name"}))
+    assert 'data-testid="filters-reset"' in page_text(client.get(url, {"q": "an"}))
