@@ -51,7 +51,7 @@ class Command(BaseCommand):
         users = self._users()
         ledger = self._ledger(programme, importer=users["director"])
         updated = self._clients(programme, users)
-        contacts = self._contacts(programme)
+        contacts = self._contacts(programme, users["director"])
         self.stdout.write(
             f"Demo users: {', '.join(DEMO_USERS)} (password: {demo.DEMO_PASSWORD})\n"
             f"Ledger: {ledger}\n"
@@ -104,33 +104,52 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def _clients(self, programme: demo.DemoProgramme, users: dict[str, User]) -> int:
-        """Set what the ledger does not carry: group, KAM and sponsor."""
+        """Set what the ledger does not carry (group, KAM, sponsor) where it differs."""
+        clients = Client.objects.in_bulk(
+            [item.external_id for item in programme.clients], field_name="external_id"
+        )
         updated = 0
         for item in programme.clients:
+            client = clients.get(item.external_id)
             kam = users[item.kam] if item.kam else None
             sponsor = users["sponsor"] if item.sponsored else None
-            updated += (
-                Client.objects.filter(external_id=item.external_id)
-                .exclude(group=item.group, kam=kam, sponsor=sponsor)
-                .update(group=item.group, kam=kam, sponsor=sponsor)
+            if client is None:
+                continue
+            wanted = (item.group, kam.pk if kam else None, sponsor.pk if sponsor else None)
+            if (client.group, client.kam_id, client.sponsor_id) == wanted:
+                continue
+            services.client_update(
+                user=users["director"], client=client, kam=kam, sponsor=sponsor, group=item.group
             )
+            updated += 1
         return updated
 
     @transaction.atomic
-    def _contacts(self, programme: demo.DemoProgramme) -> int:
-        clients = dict(Client.objects.values_list("external_id", "pk"))
+    def _contacts(self, programme: demo.DemoProgramme, director: User) -> int:
+        clients = Client.objects.in_bulk(
+            [item.external_id for item in programme.clients], field_name="external_id"
+        )
+        existing = {
+            (contact.client_id, contact.first_name, contact.last_name): contact
+            for contact in Contact.objects.filter(client__in=clients.values())
+        }
         for item in programme.contacts:
-            if item.client_external_id not in clients:
+            client = clients.get(item.client_external_id)
+            if client is None:
                 continue
-            Contact.objects.update_or_create(
-                client_id=clients[item.client_external_id],
+            contact = existing.get((client.pk, item.first_name, item.last_name))
+            wanted = (item.title, item.country, item.email, item.phone)
+            if contact and (contact.title, contact.country, contact.email, contact.phone) == wanted:
+                continue
+            services.contact_save(
+                user=director,
+                client=client,
+                contact=contact,
                 first_name=item.first_name,
                 last_name=item.last_name,
-                defaults={
-                    "title": item.title,
-                    "country": item.country,
-                    "email": item.email,
-                    "phone": item.phone,
-                },
+                title=item.title,
+                country=item.country,
+                email=item.email,
+                phone=item.phone,
             )
-        return Contact.objects.filter(client__external_id__in=clients).count()
+        return Contact.objects.filter(client__in=clients.values()).count()
