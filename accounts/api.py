@@ -95,7 +95,11 @@ class ClientListApi(APIView):
         operation_id="client_list",
         summary="Clients you may see",
         parameters=[FilterSerializer],
-        responses={200: OutputSerializer(many=True), 400: INVALID},
+        responses={
+            200: OutputSerializer(many=True),
+            400: INVALID,
+            404: OpenApiResponse(description="No such page."),
+        },
     )
     def get(self, request: Request) -> Response:
         filters = self.FilterSerializer(data=request.query_params)

@@ -320,3 +320,9 @@ def test_client_detail_api_query_count_is_flat(client, alice, count, django_asse
     with django_assert_num_queries(5):  # session, user, client, contacts, figures
         response = client.get(reverse("api-accounts:client_detail", args=[company.pk]))
     assert len(response.json()["metrics"]) == len(response.json()["contacts"]) == count
+
+
+def test_client_list_api_is_404_past_the_last_page(client, alice):
+    ClientFactory(kam=alice)
+    client.force_login(alice)
+    assert client.get(reverse("api-accounts:client_list"), {"page": 2}).status_code == 404
