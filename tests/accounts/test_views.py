@@ -93,13 +93,14 @@ def test_client_list_shows_a_sponsor_only_sponsored_clients(client, sam, alice):
     assert client_names(client.get(reverse("accounts:client_list"))) == ["Sponsored"]
 
 
-def test_client_list_shows_a_contributor_no_client(client, carl, alice):
+def test_client_list_shows_a_contributor_no_client(english, carl, alice):
     ClientFactory(name="Hidden", kam=alice)
-    client.force_login(carl)
-    response = client.get(reverse("accounts:client_list"))
+    english.force_login(carl)
+    response = english.get(reverse("accounts:client_list"))
     assert response.status_code == 200
     assert client_names(response) == []
     assert "Hidden" not in page_text(response)
+    assert "No client to show yet." in page_text(response)
 
 
 def test_client_list_shows_a_director_every_client(client, dana, alice, bob):
