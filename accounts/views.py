@@ -177,9 +177,13 @@ def ledger_import_rejects(request: AuthedRequest, import_id: int) -> FileRespons
     ledger_import = get_object_or_404(selectors.ledger_import_list(user=request.user), pk=import_id)
     if not ledger_import.rejects:
         raise Http404
+    try:
+        rejects = ledger_import.rejects.open("rb")
+    except FileNotFoundError:  # removed from storage since
+        raise Http404 from None
     filename = f"{Path(ledger_import.original_name).stem}-rejects.csv"
     return FileResponse(
-        ledger_import.rejects.open("rb"),
+        rejects,
         as_attachment=True,
         filename=filename,
         content_type="text/csv",

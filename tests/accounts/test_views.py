@@ -514,6 +514,18 @@ def test_ledger_import_rejects_downloads_the_csv(client, dana):
     assert b"".join(response.streaming_content) == b"line;reason\n3;no date\n"
 
 
+def test_ledger_import_rejects_is_404_when_the_file_is_gone(client, dana):
+    ledger_import = make_import(
+        dana,
+        status=LedgerImport.Status.DONE,
+        rejects=ContentFile(b"line;reason\n", name="rejects.csv"),
+    )
+    ledger_import.rejects.storage.delete(ledger_import.rejects.name)
+    client.force_login(dana)
+    url = reverse("accounts:ledger_import_rejects", args=[ledger_import.pk])
+    assert client.get(url).status_code == 404
+
+
 def test_ledger_import_rejects_is_404_when_nothing_was_rejected(client, dana):
     ledger_import = make_import(dana, status=LedgerImport.Status.DONE)
     client.force_login(dana)
