@@ -11,6 +11,9 @@ kam_traps
 
 PORT="${KAM_PORT:-8000}"
 [[ $PORT =~ ^[0-9]+$ ]] || kam_die "KAM_PORT must be a port number, not '$PORT'."
+if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
+    kam_die "Port $PORT is already in use: stop what uses it, or set KAM_PORT."
+fi
 
 kam_install_packages libharfbuzz-subset0
 kam_install_python
