@@ -1,7 +1,7 @@
 """JSON API for clients and ledger imports: one view per operation. Access is the selectors'
 business, so a row the user may not see is a 404."""
 
-from collections.abc import Mapping
+from typing import Any
 
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -23,7 +23,7 @@ from rest_framework.views import APIView
 
 from accounts import selectors, services
 from accounts.ledger import FIELD_CODES
-from accounts.models import LedgerImport
+from accounts.models import Client, LedgerImport
 from accounts.selectors import CLIENT_ORDERINGS
 
 NOT_FOUND = OpenApiResponse(description="No such row, or not one you may see.")
@@ -160,8 +160,18 @@ class ClientDetailApi(APIView):
         kam_name = serializers.CharField(source="kam", allow_null=True)
         sponsor = serializers.IntegerField(source="sponsor_id", allow_null=True)
         sponsor_name = serializers.CharField(source="sponsor", allow_null=True)
-        contacts = ContactSerializer(many=True, source="contact_rows")
-        metrics = MetricSerializer(many=True, source="metric_rows")
+        contacts = serializers.SerializerMethodField()
+        metrics = serializers.SerializerMethodField()
+
+        @extend_schema_field(ContactSerializer(many=True))
+        def get_contacts(self, client: Client) -> Any:
+            contacts = selectors.contact_list(client=client)
+            return self.ContactSerializer(contacts, many=True).data
+
+        @extend_schema_field(MetricSerializer(many=True))
+        def get_metrics(self, client: Client) -> Any:
+            metrics = selectors.client_metric_list(client=client)
+            return self.MetricSerializer(metrics, many=True).data
 
     @extend_schema(
         operation_id="client_detail",
@@ -173,22 +183,7 @@ class ClientDetailApi(APIView):
             selectors.client_list(user=request.user),  # type: ignore[arg-type]
             pk=client_id,
         )
-        rows = {
-            "contact_rows": selectors.contact_list(client=client),
-            "metric_rows": selectors.client_metric_list(client=client),
-        }
-        return Response(self.OutputSerializer(_Row(client, rows)).data)
-
-
-class _Row:
-    """A model instance seen together with extra attributes, for an output serializer."""
-
-    def __init__(self, instance: object, extra: Mapping[str, object]) -> None:
-        self._instance = instance
-        self.__dict__.update(extra)
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._instance, name)
+        return Response(self.OutputSerializer(client).data)
 
 
 class LedgerImportCreateApi(APIView):
