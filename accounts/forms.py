@@ -41,8 +41,6 @@ def add_service_error(form: forms.Form, error: ValidationError) -> None:
 
 
 class ClientFilterForm(forms.Form):
-    SORTS = ("name", "country", "segment", "kam", "revenue")
-
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     country = forms.ChoiceField(label=_("Country"), required=False)
     segment = forms.ChoiceField(label=_("Segment"), required=False)
@@ -51,7 +49,7 @@ class ClientFilterForm(forms.Form):
     )
     sort = forms.ChoiceField(
         required=False,
-        choices=[(key, key) for name in SORTS for key in (name, f"-{name}")],
+        choices=[(key, key) for name in selectors.CLIENT_ORDERINGS for key in (name, f"-{name}")],
     )
 
     def __init__(self, data: Mapping[str, Any] | None = None, *, user: User) -> None:
