@@ -43,8 +43,9 @@ kam_as_root() {
 
 # --- clean-up -------------------------------------------------------------------------------
 
-kam_cleanup() {
-    local status=$?
+kam_cleanup() {  # [STATUS]: exits with STATUS, by default the status the script is exiting with
+    local status=${1:-$?}
+    set +e
     trap - EXIT INT TERM
     local i pgid
     for ((i = ${#KAM_STARTED_PGIDS[@]} - 1; i >= 0; i--)); do

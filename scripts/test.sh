@@ -68,8 +68,7 @@ kam_test_exit() {
     local status=$?
     rm -rf "$KAM_MEDIA_ROOT" "$KAM_STATIC_ROOT"
     kam_say "Total time: $((SECONDS / 60)) min $((SECONDS % 60)) s"
-    (exit "$status")
-    kam_cleanup
+    kam_cleanup "$status"
 }
 trap kam_test_exit EXIT
 kam_postgres kam
