@@ -24,10 +24,15 @@ KAM_APT_UPDATED=false
 cd "$KAM_ROOT"
 mkdir -p "$KAM_RUN_DIR"
 
+if [[ -t 2 ]]; then
+    KAM_BOLD=$'\033[1m' KAM_RED=$'\033[1;31m' KAM_PLAIN=$'\033[0m'
+else
+    KAM_BOLD="" KAM_RED="" KAM_PLAIN=""
+fi
 kam_say() { printf '%s\n' "$*" >&2; }
-kam_banner() { printf '\n\033[1m==> %s\033[0m\n' "$*" >&2; }
+kam_banner() { printf '\n%s==> %s%s\n' "$KAM_BOLD" "$*" "$KAM_PLAIN" >&2; }
 kam_die() {
-    printf '\n\033[1;31mFAILED: %s\033[0m\n' "$*" >&2
+    printf '\n%sFAILED: %s%s\n' "$KAM_RED" "$*" "$KAM_PLAIN" >&2
     exit 1
 }
 
