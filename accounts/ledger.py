@@ -689,7 +689,7 @@ def parse(table: Table, *, mapping: Mapping[str, str], decimal: str, dayfirst: b
     customer_id, customer_name = column("customer_id"), column("customer_name")
     ids = customer_id if customer_id is not None else pd.Series("", index=frame.index)
     names = customer_name if customer_name is not None else pd.Series("", index=frame.index)
-    names = names.str.replace(r"\s+", " ", regex=True)
+    names = per_unique(names, lambda uniques: uniques.str.replace(r"\s+", " ", regex=True))
     # With an id column the id identifies the customer; a name alone could create a twin.
     out["external_id"] = (ids if customer_id is not None else names).str.slice(0, 120)
     out["name"] = names.where(names != "", ids).str.slice(0, 255)

@@ -362,58 +362,69 @@ def _run(ledger_import: LedgerImport) -> None:
         ledger_import.save()
 
 
-STAGING_COLUMNS = (
-    "ordinal", "external_id", "name", "country", "segment", "order_ref", "date", "amount",
-    "quantity", "profit", "due_date", "paid_date", "days_late", "disputed", "is_return",
+LINE_COLUMNS = (
+    "ordinal", "external_id", "order_ref", "date", "amount", "quantity", "profit", "due_date",
+    "paid_date", "days_late", "disputed", "is_return", "country",
 )  # fmt: skip
-TEXT_COLUMNS = ("external_id", "name", "country", "segment", "order_ref")
+CLIENT_COLUMNS = ("external_id", "name", "country", "segment")
+
 
 # A line's key: 128 bits of the hash of its canonical values and of which repeat of them it
 # is in the file. The same line in a re-import or an overlapping file gets the same key; two
-# identical lines in one file stay two lines. Text forms are fixed (dates ISO, 4 decimals).
-CANONICAL_LINE = """concat_ws(E'\\x1f', external_id, COALESCE(to_char(date, 'YYYY-MM-DD'), ''),
-    COALESCE(round(amount, 4)::text, ''), COALESCE(round(quantity, 4)::text, ''),
-    COALESCE(round(profit, 4)::text, ''), order_ref,
-    COALESCE(to_char(due_date, 'YYYY-MM-DD'), ''), COALESCE(to_char(paid_date, 'YYYY-MM-DD'), ''),
-    COALESCE(days_late::text, ''), COALESCE(disputed::text, ''))"""
+# identical lines in one file stay two lines. Text forms are fixed: ISO dates (DateStyle is
+# set for the load) and the staging table's fixed number of decimals.
+CANONICAL_LINE = """concat_ws(E'\\x1f', external_id, date, COALESCE(amount::text, ''),
+    COALESCE(quantity::text, ''), COALESCE(profit::text, ''), order_ref,
+    COALESCE(due_date::text, ''), COALESCE(paid_date::text, ''), COALESCE(days_late::text, ''),
+    COALESCE(disputed::text, ''))"""
+LOAD_LOCK = 4_610_001  # advisory lock: one ledger load at a time, so keys never race
+
+
+def _copy(cursor: Any, table: str, frame: pd.DataFrame, *, text: Iterable[str]) -> None:
+    """COPY a frame into a table as CSV; empty text cells stay empty strings, not NULL."""
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False, header=False, na_rep="")
+    columns, not_null = ", ".join(frame.columns), ", ".join(text)
+    with cursor.cursor.copy(
+        f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL ({not_null}))"
+    ) as copy:
+        copy.write(buffer.getvalue())
 
 
 def _load(ledger_import: LedgerImport, lines: pd.DataFrame) -> dict[str, int]:
-    """COPY the lines into a staging table, then upsert clients and lines set-based."""
-    buffer = io.StringIO()
-    staged = lines.loc[:, list(STAGING_COLUMNS)]
+    """COPY the lines into staging tables, then upsert clients and lines set-based."""
+    staged = lines.loc[:, list(LINE_COLUMNS)]
     for name in ("date", "due_date", "paid_date"):
         staged[name] = ledger.per_unique(staged[name], lambda days: days.dt.strftime("%Y-%m-%d"))
-    staged.to_csv(buffer, index=False, header=False, na_rep="")
+    # A client's name, country and segment as its latest line gives them, where it gives them.
+    latest = lines.sort_values(["date", "ordinal"]).loc[:, list(CLIENT_COLUMNS)]
+    latest[["country", "segment"]] = latest[["country", "segment"]].replace("", pd.NA)
+    clients = latest.groupby("external_id", sort=False).last().fillna("").reset_index()
     client_table, line_table = Client._meta.db_table, LedgerLine._meta.db_table
     with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOAD_LOCK])
+        cursor.execute("SET LOCAL DateStyle = 'ISO, YMD'")
         cursor.execute(
             """
-            CREATE TEMP TABLE ledger_staging (
-                ordinal integer, external_id text, name text, country text, segment text,
-                order_ref text, date date, amount numeric, quantity numeric, profit numeric,
+            CREATE TEMP TABLE client_staging (
+                external_id text, name text, country text, segment text
+            ) ON COMMIT DROP;
+            CREATE TEMP TABLE line_staging (
+                ordinal integer, external_id text, order_ref text, date date,
+                amount numeric(18, 4), quantity numeric(14, 3), profit numeric(18, 4),
                 due_date date, paid_date date, days_late integer, disputed boolean,
-                is_return boolean
+                is_return boolean, country text
             ) ON COMMIT DROP
             """
         )
-        columns = ", ".join(STAGING_COLUMNS)
-        not_null = ", ".join(TEXT_COLUMNS)
-        with cursor.cursor.copy(
-            f"COPY ledger_staging ({columns}) FROM STDIN "
-            f"WITH (FORMAT csv, FORCE_NOT_NULL ({not_null}))"
-        ) as copy:
-            copy.write(buffer.getvalue())
+        _copy(cursor, "client_staging", clients, text=CLIENT_COLUMNS)
+        _copy(cursor, "line_staging", staged, text=("external_id", "order_ref", "country"))
         cursor.execute(
             f"""
-            WITH latest AS (
-                SELECT DISTINCT ON (external_id) external_id, name, country, segment
-                FROM ledger_staging
-                ORDER BY external_id, date DESC, (country <> '') DESC, (segment <> '') DESC
-            )
             INSERT INTO {client_table} AS client
                 (name, external_id, "group", country, segment, currency, created_at, updated_at)
-            SELECT name, external_id, '', country, segment, %s, now(), now() FROM latest
+            SELECT name, external_id, '', country, segment, %s, now(), now()
+            FROM client_staging
             ON CONFLICT (external_id) DO UPDATE SET
                 name = EXCLUDED.name,
                 country = COALESCE(NULLIF(EXCLUDED.country, ''), client.country),
@@ -431,7 +442,7 @@ def _load(ledger_import: LedgerImport, lines: pd.DataFrame) -> dict[str, int]:
         cursor.execute(
             f"""
             WITH canonical AS (
-                SELECT *, {CANONICAL_LINE} AS line FROM ledger_staging
+                SELECT *, {CANONICAL_LINE} AS line FROM line_staging
             ), hashed AS (
                 SELECT *, md5(line)::uuid AS line_hash FROM canonical
             ), keyed AS (
@@ -447,12 +458,14 @@ def _load(ledger_import: LedgerImport, lines: pd.DataFrame) -> dict[str, int]:
                 keyed.quantity, keyed.profit, keyed.due_date, keyed.paid_date,
                 keyed.days_late, keyed.disputed, keyed.is_return, keyed.country
             FROM keyed JOIN {client_table} AS client ON client.external_id = keyed.external_id
-            ON CONFLICT (line_key) DO NOTHING
+            WHERE NOT EXISTS (
+                SELECT 1 FROM {line_table} AS known WHERE known.line_key = keyed.line_key
+            )
             """,
             [ledger_import.pk],
         )
         imported = cursor.rowcount
-        cursor.execute("DROP TABLE ledger_staging")
+        cursor.execute("DROP TABLE client_staging, line_staging")
     return {
         "imported": imported,
         "created": sum(outcomes),
