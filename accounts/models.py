@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -161,6 +163,7 @@ class LedgerImport(models.Model):
         related_name="ledger_imports",
     )
     created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
     class Meta:
@@ -182,6 +185,13 @@ class LedgerImport(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("accounts:ledger_import_detail", args=[self.pk])
+
+    @property
+    def duration(self) -> dt.timedelta | None:
+        """How long the import job took, once it has finished."""
+        if self.started_at is None or self.finished_at is None:
+            return None
+        return self.finished_at - self.started_at
 
     @property
     def is_active(self) -> bool:

@@ -312,7 +312,8 @@ def ledger_import_run(*, import_id: int) -> None:
             return  # deleted, or an earlier run finished it
         ledger_import.status = LedgerImport.Status.RUNNING
         ledger_import.progress, ledger_import.stage = 5, _("Reading the file")
-        ledger_import.save(update_fields=["status", "progress", "stage"])
+        ledger_import.started_at = timezone.now()
+        ledger_import.save(update_fields=["status", "progress", "stage", "started_at"])
     try:
         _run(ledger_import)
     except Exception as error:
