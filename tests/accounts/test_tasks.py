@@ -34,7 +34,8 @@ def test_ledger_import_runs_on_the_live_worker(live_worker, dana):
     assert done.status == LedgerImport.Status.DONE, done.error
     assert (done.rows_imported, done.rows_rejected, done.clients_created) == (2, 1, 2)
     assert done.progress == 100
-    assert done.duration is not None and done.duration.total_seconds() > 0
+    assert done.duration is not None
+    assert done.duration.total_seconds() > 0
     assert LedgerLine.objects.count() == 2
     assert ClientYearMetric.objects.filter(client__external_id="A").get().revenue == 100.5
 
