@@ -95,6 +95,7 @@ class LedgerImportAdmin(admin.ModelAdmin):
         "clients_updated",
         "created_by",
         "created_at",
+        "started_at",
         "finished_at",
     ]
 

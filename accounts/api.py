@@ -55,6 +55,7 @@ class LedgerImportOutputSerializer(serializers.Serializer):
     error = serializers.CharField()
     rejects_url = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
     finished_at = serializers.DateTimeField(allow_null=True)
 
     @extend_schema_field(OpenApiTypes.URI)

@@ -1,8 +1,10 @@
 """Template filters every page uses: locale-aware money, percentages and country names."""
 
+import datetime as dt
 from decimal import Decimal
 
 from babel import Locale, UnknownLocaleError
+from babel.dates import format_timedelta
 from babel.numbers import format_currency, format_decimal
 from django import template
 from django.conf import settings
@@ -57,3 +59,11 @@ def country_name(code: str | None) -> str:
     except (UnknownLocaleError, ValueError):
         return code
     return territories.get(code.upper(), code)
+
+
+@register.filter
+def duration(value: dt.timedelta | None) -> str:
+    """A rounded length of time: ``42 seconds`` in English, ``42 secondes`` in French."""
+    if value is None:
+        return EMPTY
+    return format_timedelta(value, threshold=1.5, locale=current_locale())

@@ -1,5 +1,6 @@
 """accounts/views.py: the client and ledger import pages, from the outside."""
 
+import datetime as dt
 import re
 from decimal import Decimal
 
@@ -11,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.html import escape
 
 from accounts import services
@@ -593,3 +594,16 @@ def test_admin_lists_searches_and_adds_every_accounts_model(client, alice):
         changelist = client.get(reverse(f"admin:accounts_{name}_changelist"), {"q": "searchable"})
         assert changelist.status_code == 200, name
         assert client.get(reverse(f"admin:accounts_{name}_add")).status_code == 200, name
+
+
+def test_ledger_import_detail_says_when_and_how_fast_the_import_finished(english, dana):
+    finished = timezone.now()
+    ledger_import = make_import(
+        dana,
+        status=LedgerImport.Status.DONE,
+        started_at=finished - dt.timedelta(seconds=42),
+        finished_at=finished,
+    )
+    english.force_login(dana)
+    text = page_text(english.get(ledger_import.get_absolute_url()))
+    assert "in 42 seconds." in text
