@@ -44,6 +44,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from typing import Literal
 
 import numpy as np
@@ -65,6 +66,7 @@ STABLE_SHARE = 0.8
 Direction = Literal["higher", "lower"]
 Normalisation = Literal["minmax", "percentile", "thresholds"]
 MissingRule = Literal["zero", "mean"]
+RawValue = float | Decimal | None
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
@@ -310,7 +312,7 @@ def effective_weights(
 
 
 def rank(
-    values: Iterable[tuple[int, str, float | None]],
+    values: Iterable[tuple[int, str, RawValue]],
     criteria: Sequence[CriterionSpec],
     family_weights: Mapping[str, float],
     *,
@@ -319,10 +321,11 @@ def rank(
 ) -> Ranking:
     """Score and rank clients from raw values, per the rules in this module's docstring.
 
-    ``values`` holds ``(client_id, criterion code, raw value)`` rows; a ``None`` or NaN value,
-    like an absent row, is missing. ``clients`` adds clients that may have no row at all. Every
-    client that appears in either is ranked. A criterion code that is not in ``criteria``, a
-    repeated (client, criterion) pair or an infinite value is a ``ValueError``.
+    ``values`` holds ``(client_id, criterion code, raw value)`` rows, the value a float or a
+    ``Decimal``; a ``None`` or NaN value, like an absent row, is missing. ``clients`` adds
+    clients that may have no row at all. Every client that appears in either is ranked. A
+    criterion code that is not in ``criteria``, a repeated (client, criterion) pair, or a value
+    that is infinite or not a number, is a ``ValueError``.
     """
     table = _table(values, criteria, missing, clients)
     weights = effective_weights(table.criteria, family_weights)
@@ -330,7 +333,7 @@ def rank(
 
 
 def what_if(
-    values: Iterable[tuple[int, str, float | None]],
+    values: Iterable[tuple[int, str, RawValue]],
     criteria: Sequence[CriterionSpec],
     family_weights: Mapping[str, float],
     proposed: WeightSet,
@@ -365,7 +368,7 @@ def what_if(
 
 
 def stability(
-    values: Iterable[tuple[int, str, float | None]],
+    values: Iterable[tuple[int, str, RawValue]],
     criteria: Sequence[CriterionSpec],
     family_weights: Mapping[str, float],
     *,
@@ -430,7 +433,7 @@ def _check_sum(what: str, weights: Sequence[float]) -> None:
 
 
 def _table(
-    values: Iterable[tuple[int, str, float | None]],
+    values: Iterable[tuple[int, str, RawValue]],
     criteria: Sequence[CriterionSpec],
     missing: MissingRule,
     clients: Iterable[int],
@@ -439,22 +442,26 @@ def _table(
     if missing not in _MISSING_RULES:
         raise ValueError(f"Unknown missing-data rule {missing!r}: expected 'zero' or 'mean'.")
     specs = tuple(criteria)
-    frame = pd.DataFrame.from_records(list(values), columns=["client_id", "criterion", "value"])
-    row_ids = frame["client_id"].to_numpy(dtype=np.int64)
-    raw_values = pd.to_numeric(frame["value"]).to_numpy(dtype=np.float64, na_value=np.nan)
+    rows = list(values)
+    ids, codes, raws = zip(*rows, strict=True) if rows else ((), (), ())
+    row_ids = np.fromiter(ids, dtype=np.int64, count=len(rows))
+    try:
+        raw_values = np.array(raws, dtype=np.float64)  # None becomes NaN: missing
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"A raw value is not a number: {error}") from error
     if np.isinf(raw_values).any():
         raise ValueError("A raw value is infinite.")
     extra = np.fromiter(clients, dtype=np.int64)
-    client_ids = np.unique(np.concatenate([row_ids, extra]))
-    columns = pd.Index([spec.code for spec in specs]).get_indexer(pd.Index(frame["criterion"]))
+    client_ids = np.sort(pd.unique(np.concatenate([row_ids, extra])))
+    known_codes = pd.Index([spec.code for spec in specs], dtype=object)
+    columns = known_codes.get_indexer(pd.Index(codes, dtype=object)).astype(np.int64)
     if (columns < 0).any():
-        unknown = frame["criterion"].to_numpy()[columns < 0][0]
+        unknown = codes[int(np.flatnonzero(columns < 0)[0])]
         raise ValueError(f"Unknown criterion {unknown!r} in the values.")
-    rows = np.searchsorted(client_ids, row_ids)
-    cells = rows * len(specs) + columns
-    if len(np.unique(cells)) < len(cells):
-        repeated = pd.Series(cells).duplicated().to_numpy()
-        position = int(np.flatnonzero(repeated)[0])
+    cells = np.searchsorted(client_ids, row_ids) * len(specs) + columns
+    counts = np.bincount(cells, minlength=len(client_ids) * len(specs))
+    if counts.size and counts.max() > 1:
+        position = int(np.flatnonzero(cells == counts.argmax())[1])
         raise ValueError(
             f"Client {int(row_ids[position])} has more than one value for criterion "
             f"{specs[int(columns[position])].code!r}."
@@ -514,16 +521,22 @@ def _ranking(
     ).reshape(len(table.criteria), len(families))
     subtotals = points @ membership
     coverage = table.present.astype(np.float64) @ vector
-    order = np.lexsort((table.client_ids, -np.round(totals, TIE_DECIMALS)))
+    order = np.lexsort((table.client_ids, -np.round(totals, TIE_DECIMALS))).tolist()
+    client_ids = table.client_ids.tolist()
+    total_list, subtotal_rows, coverage_list = (
+        totals.tolist(),
+        subtotals.tolist(),
+        coverage.tolist(),
+    )
     results = tuple(
         ClientResult(
-            client_id=int(table.client_ids[row]),
+            client_id=client_ids[row],
             rank=position + 1,
-            total=float(totals[row]),
-            families=dict(zip(families, subtotals[row].tolist(), strict=True)),
-            coverage=float(coverage[row]),
+            total=total_list[row],
+            families=dict(zip(families, subtotal_rows[row], strict=True)),
+            coverage=coverage_list[row],
         )
-        for position, row in enumerate(order.tolist())
+        for position, row in enumerate(order)
     )
     return Ranking(
         clients=results,
@@ -535,6 +548,6 @@ def _ranking(
         _weights=vector,
         _rows={
             result.client_id: (row, position)
-            for position, (row, result) in enumerate(zip(order.tolist(), results, strict=True))
+            for position, (row, result) in enumerate(zip(order, results, strict=True))
         },
     )

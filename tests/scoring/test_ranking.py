@@ -3,6 +3,7 @@
 import itertools
 import math
 from dataclasses import dataclass, replace
+from decimal import Decimal
 
 import pytest
 from hypothesis import assume, given, settings
@@ -218,6 +219,21 @@ def test_rank_treats_an_absent_row_and_nan_as_missing():
     assert [r.missing for r in ranking.explain(2)] == [True, True]
 
 
+def test_rank_reads_decimal_values_from_the_ledger():
+    rows = [(1, "revenue", Decimal("10.50")), (2, "revenue", Decimal("21.00")), (3, "revenue", 0)]
+
+    ranking = rank(rows, [spec("revenue")], {"financial": 100})
+
+    assert scores(ranking, "revenue") == pytest.approx({1: 0.5, 2: 1.0, 3: 0.0})
+
+
+def test_rank_with_no_rows_ranks_nobody():
+    ranking = rank([], CRITERIA, FAMILY_WEIGHTS)
+
+    assert ranking.clients == ()
+    assert stability([], CRITERIA, FAMILY_WEIGHTS, cut=1) == {}
+
+
 def test_rank_ranks_clients_given_without_rows_with_zero_coverage():
     ranking = rank(VALUES, CRITERIA, FAMILY_WEIGHTS, clients=[1, 4])
 
@@ -257,6 +273,7 @@ def test_rank_mean_rule_scores_a_missing_value_as_the_average_client():
         ([(1, "turnover", 1.0)], "Unknown criterion 'turnover' in the values"),
         ([(1, "revenue", 1.0), (1, "revenue", None)], "Client 1 has more than one value"),
         ([(1, "revenue", math.inf)], "infinite"),
+        ([(1, "revenue", "a lot")], "not a number"),
     ],
 )
 def test_rank_refuses_bad_rows(rows, message):
