@@ -567,6 +567,7 @@ def test_property_a_better_raw_value_never_lowers_the_total(problem, data):
 @settings(max_examples=150, deadline=None)
 @given(problem=problems(shared_family=True), data=st.data())
 def test_property_weight_moved_to_where_a_beats_b_never_hurts_a_against_b(problem, data):
+    """Within a family, weight moves from a criterion where A does not beat B to one it wins."""
     ranking = _rank(problem)
     scores_of = {(r.client_id, r.criterion): r.normalised for r in ranking.details()}
     clients = sorted(ranking.ranks())
@@ -585,16 +586,11 @@ def test_property_weight_moved_to_where_a_beats_b_never_hurts_a_against_b(proble
     ]
     assume(candidates)
     a, b, gain, loss = data.draw(st.sampled_from(candidates))
-    moved = {c.code: c.weight for c in problem.criteria if c.code == loss}[loss]
-    moved *= data.draw(st.floats(0.01, 1))
-    criteria = [
-        replace(c, weight=c.weight + moved)
-        if c.code == gain
-        else replace(c, weight=c.weight - moved)
-        if c.code == loss
-        else c
-        for c in problem.criteria
-    ]
+    weights = {c.code: c.weight for c in problem.criteria}
+    moved = weights[loss] * data.draw(st.floats(0.01, 1))
+    weights[gain] += moved
+    weights[loss] -= moved
+    criteria = [replace(c, weight=weights[c.code]) for c in problem.criteria]
 
     after = _rank(problem, criteria=criteria)
 
