@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 from babel import Locale
 from django.utils.functional import Promise
-from django.utils.translation import gettext as _t
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 
 class LedgerError(Exception):
@@ -35,21 +35,21 @@ class Field:
 
 
 FIELDS: tuple[Field, ...] = (
-    Field("customer_id", _("Customer id"), "text"),
-    Field("customer_name", _("Customer name"), "text"),
-    Field("date", _("Date"), "date"),
-    Field("amount", _("Amount"), "number"),
-    Field("quantity", _("Quantity"), "number"),
-    Field("unit_price", _("Unit price"), "number"),
-    Field("profit", _("Profit"), "number"),
-    Field("cost", _("Cost"), "number"),
-    Field("due_date", _("Due date"), "date"),
-    Field("paid_date", _("Paid date"), "date"),
-    Field("days_late", _("Days late"), "number"),
-    Field("disputed", _("Disputed"), "bool"),
-    Field("country", _("Country"), "text"),
-    Field("segment", _("Segment"), "text"),
-    Field("order_ref", _("Order"), "text"),
+    Field("customer_id", gettext_lazy("Customer id"), "text"),
+    Field("customer_name", gettext_lazy("Customer name"), "text"),
+    Field("date", gettext_lazy("Date"), "date"),
+    Field("amount", gettext_lazy("Amount"), "number"),
+    Field("quantity", gettext_lazy("Quantity"), "number"),
+    Field("unit_price", gettext_lazy("Unit price"), "number"),
+    Field("profit", gettext_lazy("Profit"), "number"),
+    Field("cost", gettext_lazy("Cost"), "number"),
+    Field("due_date", gettext_lazy("Due date"), "date"),
+    Field("paid_date", gettext_lazy("Paid date"), "date"),
+    Field("days_late", gettext_lazy("Days late"), "number"),
+    Field("disputed", gettext_lazy("Disputed"), "bool"),
+    Field("country", gettext_lazy("Country"), "text"),
+    Field("segment", gettext_lazy("Segment"), "text"),
+    Field("order_ref", gettext_lazy("Order"), "text"),
 )
 FIELD_CODES = tuple(field.code for field in FIELDS)
 FIELD_BY_CODE = {field.code: field for field in FIELDS}
@@ -281,27 +281,27 @@ class Parsed:
 def sniff_format(*, raw: bytes, filename: str) -> str:
     """``csv`` or ``xlsx``; raises ``LedgerError`` for anything else."""
     if not raw.strip():
-        raise LedgerError(_t("The file is empty."))
+        raise LedgerError(_("The file is empty."))
     name = filename.lower()
     if raw.startswith(b"PK\x03\x04"):
         if name.endswith((".xlsx", ".xlsm")) or b"xl/workbook.xml" in raw[:65536]:
             return "xlsx"
-        raise LedgerError(_t("This is a ZIP archive, not a CSV or XLSX ledger."))
+        raise LedgerError(_("This is a ZIP archive, not a CSV or XLSX ledger."))
     if raw.startswith(b"\xd0\xcf\x11\xe0"):
         raise LedgerError(
-            _t("Old Excel (.xls) files are not supported: save the sheet as XLSX or CSV.")
+            _("Old Excel (.xls) files are not supported: save the sheet as XLSX or CSV.")
         )
     if raw.startswith((b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\x1f\x8b")):
-        raise LedgerError(_t("This file is not a CSV or XLSX ledger."))
+        raise LedgerError(_("This file is not a CSV or XLSX ledger."))
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in raw[:65536]:
         raise LedgerError(
-            _t(
+            _(
                 "The file's text encoding is not one KAM reads (UTF-8, Windows-1252, "
                 "Latin-1 or DOS code page 850). Save it as UTF-8 CSV and try again."
             )
         )
     if name.endswith((".xlsx", ".xls", ".ods", ".pdf", ".docx", ".zip")):
-        raise LedgerError(_t("This file is not a CSV or XLSX ledger."))
+        raise LedgerError(_("This file is not a CSV or XLSX ledger."))
     return "csv"
 
 
@@ -310,22 +310,22 @@ def check_xlsx_archive(*, raw: bytes, max_uncompressed: int, max_members: int) -
     try:
         archive = zipfile.ZipFile(io.BytesIO(raw))
     except zipfile.BadZipFile:
-        raise LedgerError(_t("The XLSX file is damaged and cannot be opened.")) from None
+        raise LedgerError(_("The XLSX file is damaged and cannot be opened.")) from None
     members = archive.infolist()
     if len(members) > max_members:
         raise LedgerError(
-            _t("The XLSX file holds %(count)s parts, more than the %(limit)s a workbook needs.")
+            _("The XLSX file holds %(count)s parts, more than the %(limit)s a workbook needs.")
             % {"count": len(members), "limit": max_members}
         )
     uncompressed = sum(member.file_size for member in members)
     compressed = sum(member.compress_size for member in members) or 1
     if uncompressed > max_uncompressed or uncompressed / compressed > 200:
         raise LedgerError(
-            _t("The XLSX file would expand to %(size)s MB, an abnormal size; it was not opened.")
+            _("The XLSX file would expand to %(size)s MB, an abnormal size; it was not opened.")
             % {"size": round(uncompressed / 1_000_000)}
         )
     if "xl/workbook.xml" not in {member.filename for member in members}:
-        raise LedgerError(_t("This ZIP file is not an Excel workbook."))
+        raise LedgerError(_("This ZIP file is not an Excel workbook."))
 
 
 def detect_encoding(raw: bytes) -> str:
@@ -346,9 +346,9 @@ def detect_encoding(raw: bytes) -> str:
         if best is None or (score, rank) < best[:2]:
             best = (score, rank, encoding)
     if best is None:
-        raise LedgerError(_t("The file's text encoding could not be recognised."))
+        raise LedgerError(_("The file's text encoding could not be recognised."))
     if best[0] > max(20, len(raw) // 200):
-        raise LedgerError(_t("The file's text encoding could not be recognised."))
+        raise LedgerError(_("The file's text encoding could not be recognised."))
     return best[2]
 
 
@@ -374,7 +374,7 @@ def _implausible_characters(text: str) -> int:
 def sniff_delimiter(text: str) -> str:
     sample = text[:200_000].splitlines()[:60]
     if not sample:
-        raise LedgerError(_t("The file is empty."))
+        raise LedgerError(_("The file is empty."))
 
     def score(delimiter: str) -> tuple[bool, int, float]:
         """Rows of equal width first, then the most columns."""
@@ -390,7 +390,7 @@ def read_csv(*, raw: bytes) -> Table:
     encoding = detect_encoding(raw)
     text = raw.decode(encoding)
     if not text.strip():
-        raise LedgerError(_t("The file is empty."))
+        raise LedgerError(_("The file is empty."))
     delimiter = sniff_delimiter(text)
     try:
         frame = pd.read_csv(
@@ -404,10 +404,10 @@ def read_csv(*, raw: bytes) -> Table:
         )
     except pd.errors.ParserError as error:
         raise LedgerError(
-            _t("The CSV file is malformed and cannot be read: %(error)s") % {"error": error}
+            _("The CSV file is malformed and cannot be read: %(error)s") % {"error": error}
         ) from None
     except pd.errors.EmptyDataError:
-        raise LedgerError(_t("The file is empty.")) from None
+        raise LedgerError(_("The file is empty.")) from None
     frame.columns = [str(column).strip() for column in frame.columns]
     return Table(frame=frame, file_format="csv", encoding=encoding, delimiter=delimiter)
 
@@ -419,7 +419,7 @@ def read_xlsx(*, raw: bytes, max_uncompressed: int, max_members: int) -> Table:
     try:
         workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=False)
     except Exception:  # openpyxl raises many kinds for damaged files
-        raise LedgerError(_t("The XLSX file is damaged and cannot be opened.")) from None
+        raise LedgerError(_("The XLSX file is damaged and cannot be opened.")) from None
     try:
         sheet = workbook.worksheets[0]
         rows: list[list[str]] = []
@@ -428,7 +428,7 @@ def read_xlsx(*, raw: bytes, max_uncompressed: int, max_members: int) -> Table:
             for cell in row:
                 if cell.data_type == "f":
                     raise LedgerError(
-                        _t(
+                        _(
                             "Cell %(cell)s holds a formula. Export the sheet with values only "
                             "(copy, paste special, values) and upload it again."
                         )
@@ -440,7 +440,7 @@ def read_xlsx(*, raw: bytes, max_uncompressed: int, max_members: int) -> Table:
     finally:
         workbook.close()
     if not rows:
-        raise LedgerError(_t("The file is empty."))
+        raise LedgerError(_("The file is empty."))
     header, body = rows[0], rows[1:]
     width = len(header)
     while width and not header[width - 1]:
@@ -471,10 +471,10 @@ def read_table(*, raw: bytes, filename: str, max_uncompressed: int, max_members:
         table = read_csv(raw=raw)
     if len(table.frame.columns) < 2:
         raise LedgerError(
-            _t("Only one column was found; a ledger needs at least a customer and an amount.")
+            _("Only one column was found; a ledger needs at least a customer and an amount.")
         )
     if table.frame.empty:
-        raise LedgerError(_t("The file has a header but no lines."))
+        raise LedgerError(_("The file has a header but no lines."))
     return table
 
 
@@ -586,25 +586,25 @@ def mapping_problems(mapping: Mapping[str, str], columns: Iterable[str]) -> list
     problems = []
     for code, column in mapping.items():
         if code not in FIELD_BY_CODE:
-            problems.append(_t("Unknown field: %(field)s.") % {"field": code})
+            problems.append(_("Unknown field: %(field)s.") % {"field": code})
         elif column not in known:
             problems.append(
-                _t("The column %(column)s is not in the file.") % {"column": repr(column)}
+                _("The column %(column)s is not in the file.") % {"column": repr(column)}
             )
     used = [column for column in mapping.values() if column]
     for column, times in Counter(used).items():
         if times > 1:
             problems.append(
-                _t("The column %(column)s is mapped to more than one field.")
+                _("The column %(column)s is mapped to more than one field.")
                 % {"column": repr(column)}
             )
     if not (mapping.get("customer_id") or mapping.get("customer_name")):
-        problems.append(_t("Choose the column that identifies the customer (id or name)."))
+        problems.append(_("Choose the column that identifies the customer (id or name)."))
     if not mapping.get("date"):
-        problems.append(_t("Choose the column that holds the invoice or order date."))
+        problems.append(_("Choose the column that holds the invoice or order date."))
     if not mapping.get("amount") and not (mapping.get("quantity") and mapping.get("unit_price")):
         problems.append(
-            _t("Choose the amount column, or both the quantity and the unit price columns.")
+            _("Choose the amount column, or both the quantity and the unit price columns.")
         )
     return problems
 
@@ -693,13 +693,13 @@ def parse(table: Table, *, mapping: Mapping[str, str], decimal: str, dayfirst: b
     # With an id column the id identifies the customer; a name alone could create a twin.
     out["external_id"] = (ids if customer_id is not None else names).str.slice(0, 120)
     out["name"] = names.where(names != "", ids).str.slice(0, 255)
-    reject(out["external_id"] == "", _t("No customer on this line."))
+    reject(out["external_id"] == "", _("No customer on this line."))
 
     dates = column("date")
     assert dates is not None  # mapping_problems guarantees it
     parsed_dates = parse_dates(dates, dayfirst=dayfirst)
-    reject(dates == "", _t("No date on this line."))
-    reject(parsed_dates.isna(), _t("The date is not a date KAM can read."))
+    reject(dates == "", _("No date on this line."))
+    reject(parsed_dates.isna(), _("The date is not a date KAM can read."))
     out["date"] = parsed_dates
 
     numbers: dict[str, pd.Series] = {}
@@ -711,15 +711,15 @@ def parse(table: Table, *, mapping: Mapping[str, str], decimal: str, dayfirst: b
         label = FIELD_BY_CODE[code].label
         reject(
             parsed.isna() & (values != ""),
-            _t("%(field)s is not a number.") % {"field": label},
+            _("%(field)s is not a number.") % {"field": label},
         )
         numbers[code] = parsed
     if "amount" in numbers:
         amount = numbers["amount"]
-        reject(amount.isna(), _t("No amount on this line."))
+        reject(amount.isna(), _("No amount on this line."))
     else:
         amount = numbers["quantity"] * numbers["unit_price"]
-        reject(amount.isna(), _t("No quantity or unit price on this line."))
+        reject(amount.isna(), _("No quantity or unit price on this line."))
     out["amount"] = amount.round(4)
     out["quantity"] = numbers.get("quantity", pd.Series(float("nan"), index=frame.index))
     if "profit" in numbers:
@@ -740,7 +740,7 @@ def parse(table: Table, *, mapping: Mapping[str, str], decimal: str, dayfirst: b
         parsed = parse_dates(values, dayfirst=dayfirst)
         reject(
             parsed.isna() & (values != ""),
-            _t("%(field)s is not a date KAM can read.") % {"field": FIELD_BY_CODE[code].label},
+            _("%(field)s is not a date KAM can read.") % {"field": FIELD_BY_CODE[code].label},
         )
         out[code] = parsed
 
@@ -766,7 +766,7 @@ def parse(table: Table, *, mapping: Mapping[str, str], decimal: str, dayfirst: b
     lines = out[~rejected].copy()
     lines["ordinal"] = lines.index + table.line_offset
     if size and not len(lines):
-        problems.append(_t("No line of the file could be read."))
+        problems.append(_("No line of the file could be read."))
     return Parsed(lines=lines, rejects=rejects, problems=problems)
 
 
@@ -789,7 +789,7 @@ def _value_text(value: object) -> str:
     if value is None or value is pd.NA or (isinstance(value, float) and value != value):
         return ""
     if isinstance(value, bool):
-        return _t("yes") if value else _t("no")
+        return _("yes") if value else _("no")
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
