@@ -370,10 +370,11 @@ LINE_COLUMNS = (
 CLIENT_COLUMNS = ("external_id", "name", "country", "segment")
 
 
-# A line's key: 128 bits of the hash of its canonical values and of which repeat of them it
-# is in the file. The same line in a re-import or an overlapping file gets the same key; two
-# identical lines in one file stay two lines. Text forms are fixed: ISO dates (DateStyle is
-# set for the load) and the staging table's fixed number of decimals.
+# A line's key: 128 bits of the hash of its canonical values; for the second and later
+# repeats of the same values in one file, a hash of that and of the repeat's number. The same
+# line in a re-import or an overlapping file gets the same key; identical lines in one file
+# stay apart. Text forms are fixed: ISO dates (DateStyle is set for the load) and the staging
+# table's fixed number of decimals.
 CANONICAL_LINE = """concat_ws(E'\\x1f', external_id, date, COALESCE(amount::text, ''),
     COALESCE(quantity::text, ''), COALESCE(profit::text, ''), order_ref,
     COALESCE(due_date::text, ''), COALESCE(paid_date::text, ''), COALESCE(days_late::text, ''),
@@ -405,6 +406,7 @@ def _load(ledger_import: LedgerImport, lines: pd.DataFrame) -> dict[str, int]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOAD_LOCK])
         cursor.execute("SET LOCAL DateStyle = 'ISO, YMD'")
+        cursor.execute("SET LOCAL work_mem = '64MB'")  # sort the line keys in memory
         cursor.execute(
             """
             CREATE TEMP TABLE client_staging (
@@ -442,14 +444,15 @@ def _load(ledger_import: LedgerImport, lines: pd.DataFrame) -> dict[str, int]:
         outcomes = [row[0] for row in cursor.fetchall()]
         cursor.execute(
             f"""
-            WITH canonical AS (
-                SELECT *, {CANONICAL_LINE} AS line FROM line_staging
-            ), hashed AS (
-                SELECT *, md5(line)::uuid AS line_hash FROM canonical
+            WITH hashed AS (
+                SELECT *, md5({CANONICAL_LINE})::uuid AS line_hash FROM line_staging
             ), keyed AS (
-                SELECT *, md5(line || E'\\x1e' || row_number() OVER (
-                    PARTITION BY line_hash ORDER BY ordinal))::uuid AS line_key
-                FROM hashed
+                SELECT *, CASE WHEN repeat = 1 THEN line_hash
+                    ELSE md5(line_hash::text || '#' || repeat)::uuid END AS line_key
+                FROM (
+                    SELECT *, row_number() OVER (PARTITION BY line_hash ORDER BY ordinal) AS repeat
+                    FROM hashed
+                ) AS numbered
             )
             INSERT INTO {line_table} (
                 client_id, ledger_import_id, line_key, order_ref, date, amount, quantity, profit,
