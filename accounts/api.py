@@ -23,12 +23,19 @@ from rest_framework.views import APIView
 
 from accounts import selectors, services
 from accounts.ledger import FIELD_CODES
-from accounts.models import Client, LedgerImport
+from accounts.models import Client, Contact, LedgerImport, User
 from accounts.selectors import CLIENT_ORDERINGS
 
 NOT_FOUND = OpenApiResponse(description="No such row, or not one you may see.")
 INVALID = OpenApiResponse(description="The request breaks a rule; the body says which.")
 FORBIDDEN = OpenApiResponse(description="Only directors and administrators import ledgers.")
+FORBIDDEN_ASSIGN = OpenApiResponse(
+    description="You see this client, but only directors and administrators assign clients."
+)
+FORBIDDEN_CONTACTS = OpenApiResponse(
+    description="You see this client, but only its key account manager or a director may "
+    "change its contacts."
+)
 ORDERINGS = [key for name in CLIENT_ORDERINGS for key in (name, f"-{name}")]
 
 
@@ -275,3 +282,177 @@ class LedgerImportConfirmApi(APIView):
         )
         serializer = LedgerImportOutputSerializer(ledger_import, context={"request": request})
         return Response(serializer.data, status=status.HTTP_202_ACCEPTED)
+
+
+def _client_for_contacts(request: Request, client_id: int) -> Client:
+    """The client, if the caller may change its contacts: 404 if hidden, 403 if only seen.
+
+    It mirrors the rule of ``services.contact_save``, which has the last word.
+    """
+    user: User = request.user  # type: ignore[assignment]
+    client = get_object_or_404(selectors.client_list(user=user), pk=client_id)
+    if not (user.sees_all_clients or (user.role == User.Role.KAM and client.kam_id == user.pk)):
+        raise PermissionDenied(
+            _("Only the client's key account manager or a director can do this.")
+        )
+    return client
+
+
+@extend_schema_serializer(component_name="ContactInput")
+class ContactInputSerializer(serializers.Serializer):
+    first_name = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
+    last_name = serializers.CharField(max_length=100)
+    title = serializers.CharField(required=False, allow_blank=True, max_length=150, default="")
+    country = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=2,
+        default="",
+        help_text="ISO 3166 two-letter code, such as FR.",
+    )
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=40, default="")
+
+
+@extend_schema_serializer(component_name="Contact")
+class ContactOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    client = serializers.IntegerField(source="client_id")
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+    title = serializers.CharField()
+    country = serializers.CharField()
+    email = serializers.EmailField()
+    phone = serializers.CharField()
+
+
+class ClientUpdateApi(APIView):
+    @extend_schema_serializer(component_name="ClientAssignmentInput")
+    class InputSerializer(serializers.Serializer):
+        kam = serializers.PrimaryKeyRelatedField(
+            queryset=User.objects.all(), allow_null=True, help_text="An active KAM, or null."
+        )
+        sponsor = serializers.PrimaryKeyRelatedField(
+            queryset=User.objects.all(), allow_null=True, help_text="An active sponsor, or null."
+        )
+        group = serializers.CharField(required=False, allow_blank=True, max_length=255, default="")
+        segment = serializers.CharField(
+            required=False,
+            allow_blank=True,
+            max_length=100,
+            help_text="Left as it is when omitted.",
+        )
+
+    @extend_schema_serializer(component_name="ClientAssignment")
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        kam = serializers.IntegerField(source="kam_id", allow_null=True)
+        kam_name = serializers.CharField(source="kam", allow_null=True)
+        sponsor = serializers.IntegerField(source="sponsor_id", allow_null=True)
+        sponsor_name = serializers.CharField(source="sponsor", allow_null=True)
+        group = serializers.CharField()
+        segment = serializers.CharField()
+
+    @extend_schema(
+        operation_id="client_update",
+        summary="Assign a client's key account manager and executive sponsor, set its group",
+        request=InputSerializer,
+        responses={
+            200: OutputSerializer,
+            400: INVALID,
+            403: FORBIDDEN_ASSIGN,
+            404: NOT_FOUND,
+        },
+    )
+    def put(self, request: Request, client_id: int) -> Response:
+        user: User = request.user  # type: ignore[assignment]
+        client = get_object_or_404(selectors.client_list(user=user), pk=client_id)
+        if not user.sees_all_clients:
+            raise PermissionDenied(_("Only directors and administrators can assign clients."))
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        client = services.client_update(
+            user=user,
+            client=client,
+            kam=data.validated_data["kam"],
+            sponsor=data.validated_data["sponsor"],
+            group=data.validated_data["group"],
+            segment=data.validated_data.get("segment"),
+        )
+        return Response(self.OutputSerializer(client).data)
+
+
+class ContactCreateApi(APIView):
+    @extend_schema(
+        operation_id="contact_create",
+        summary="Add a contact to a client",
+        request=ContactInputSerializer,
+        responses={
+            201: ContactOutputSerializer,
+            400: INVALID,
+            403: FORBIDDEN_CONTACTS,
+            404: NOT_FOUND,
+        },
+    )
+    def post(self, request: Request, client_id: int) -> Response:
+        client = _client_for_contacts(request, client_id)
+        data = ContactInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        contact = services.contact_save(
+            user=request.user,  # type: ignore[arg-type]
+            client=client,
+            **data.validated_data,
+        )
+        return Response(ContactOutputSerializer(contact).data, status=status.HTTP_201_CREATED)
+
+
+def _contact(request: Request, client_id: int, contact_id: int) -> tuple[Client, Contact]:
+    client = _client_for_contacts(request, client_id)
+    return client, get_object_or_404(selectors.contact_list(client=client), pk=contact_id)
+
+
+class ContactUpdateApi(APIView):
+    @extend_schema(
+        operation_id="contact_update",
+        summary="Change one of a client's contacts",
+        request=ContactInputSerializer,
+        responses={
+            200: ContactOutputSerializer,
+            400: INVALID,
+            403: FORBIDDEN_CONTACTS,
+            404: NOT_FOUND,
+        },
+    )
+    def put(self, request: Request, client_id: int, contact_id: int) -> Response:
+        client, contact = _contact(request, client_id, contact_id)
+        data = ContactInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        contact = services.contact_save(
+            user=request.user,  # type: ignore[arg-type]
+            client=client,
+            contact=contact,
+            **data.validated_data,
+        )
+        return Response(ContactOutputSerializer(contact).data)
+
+
+class ContactDeleteApi(APIView):
+    @extend_schema(
+        operation_id="contact_delete",
+        summary="Delete one of a client's contacts",
+        request=None,
+        responses={
+            204: OpenApiResponse(description="Deleted."),
+            400: INVALID,
+            403: FORBIDDEN_CONTACTS,
+            404: NOT_FOUND,
+        },
+    )
+    def delete(self, request: Request, client_id: int, contact_id: int) -> Response:
+        _client, contact = _contact(request, client_id, contact_id)
+        services.contact_delete(user=request.user, contact=contact)  # type: ignore[arg-type]
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ContactDetailApi(ContactUpdateApi, ContactDeleteApi):
+    """PUT and DELETE share a contact's URL; each operation stays in its own class above."""

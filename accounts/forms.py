@@ -1,8 +1,10 @@
 """Forms check the shape of what users send; services decide what is allowed."""
 
+import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from babel import Locale
 from babel.numbers import get_currency_name
 from django import forms
 from django.conf import settings
@@ -12,7 +14,7 @@ from django.utils.translation import pgettext_lazy
 
 from accounts import selectors
 from accounts.ledger import FIELDS
-from accounts.models import User
+from accounts.models import Client, Contact, User
 from kam.templatetags.kam import country_name, current_locale
 
 CURRENCIES = (
@@ -28,6 +30,28 @@ def currency_choices(*, also: str = "") -> list[tuple[str, str]]:
         codes.append(also)
     locale = current_locale()
     return [(code, f"{code} · {get_currency_name(code, locale=locale)}") for code in codes]
+
+
+NOT_COUNTRIES = {"EU", "EZ", "QO", "UN", "XA", "XB", "ZZ"}
+"""Two-letter territories babel names that are not countries (regions, pseudo-locales)."""
+
+
+def country_choices(*, also: str = "") -> list[tuple[str, str]]:
+    """Every country by its name in the active language, A to Z; ``also`` kept if unknown."""
+    territories = Locale.parse(current_locale()).territories
+    countries = {
+        code: name
+        for code, name in territories.items()
+        if len(code) == 2 and code.isalpha() and code not in NOT_COUNTRIES
+    }
+    if also and also not in countries:
+        countries[also] = also
+
+    def key(item: tuple[str, str]) -> str:
+        plain = unicodedata.normalize("NFKD", item[1])
+        return "".join(char for char in plain if not unicodedata.combining(char)).casefold()
+
+    return sorted(countries.items(), key=key)
 
 
 def add_service_error(form: forms.Form, error: ValidationError) -> None:
@@ -150,3 +174,83 @@ class LedgerMappingForm(forms.Form):
             for field in FIELDS
             if self.cleaned_data.get(f"map_{field.code}")
         }
+
+
+class ClientAssignmentForm(forms.Form):
+    """Who manages and who sponsors a client, and how it is grouped.
+
+    The selects offer active key account managers and sponsors; the service decides whether the
+    chosen user may take the role.
+    """
+
+    kam = forms.ModelChoiceField(
+        label=_("Key account manager"), queryset=User.objects.all(), required=False
+    )
+    sponsor = forms.ModelChoiceField(
+        label=_("Executive sponsor"), queryset=User.objects.all(), required=False
+    )
+    group = forms.CharField(
+        label=_("Group"),
+        required=False,
+        max_length=255,
+        help_text=_("The group of companies the client belongs to, if any."),
+    )
+    segment = forms.CharField(label=_("Segment"), required=False, max_length=100)
+
+    def __init__(
+        self, data: Mapping[str, Any] | None = None, *, client: Client, segments: Iterable[str]
+    ) -> None:
+        initial = {
+            "kam": client.kam_id,
+            "sponsor": client.sponsor_id,
+            "group": client.group,
+            "segment": client.segment,
+        }
+        super().__init__(data, initial=initial, label_suffix="")
+        nobody = _("— nobody —")
+        for name, role, current in (
+            ("kam", User.Role.KAM, client.kam),
+            ("sponsor", User.Role.SPONSOR, client.sponsor),
+        ):
+            users = list(User.objects.filter(role=role, is_active=True))
+            if current is not None and current not in users:
+                users.append(current)  # shown as it is, so that saving does not drop it silently
+            field = self.fields[name]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.choices = [("", nobody), *((user.pk, str(user)) for user in users)]
+        self.segments = list(segments)
+        self.fields["segment"].widget.attrs["list"] = "segment-options"
+
+
+class ContactForm(forms.Form):
+    first_name = forms.CharField(label=_("First name"), required=False, max_length=100)
+    last_name = forms.CharField(label=_("Last name"), max_length=100)
+    title = forms.CharField(
+        label=_("Title"),
+        required=False,
+        max_length=150,
+        help_text=_("Their position, such as Purchasing director."),
+    )
+    country = forms.ChoiceField(label=_("Country"), required=False)
+    email = forms.EmailField(label=_("Email"), required=False)
+    phone = forms.CharField(
+        label=_("Phone"),
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+    )
+
+    def __init__(
+        self, data: Mapping[str, Any] | None = None, *, contact: Contact | None = None
+    ) -> None:
+        initial: dict[str, Any] = {}
+        if contact is not None:
+            initial = {
+                name: getattr(contact, name)
+                for name in ("first_name", "last_name", "title", "country", "email", "phone")
+            }
+        super().__init__(data, initial=initial, label_suffix="")
+        country = self.fields["country"]
+        assert isinstance(country, forms.ChoiceField)
+        also = contact.country if contact is not None else ""
+        country.choices = [("", _("— not given —")), *country_choices(also=also)]

@@ -6,6 +6,18 @@ app_name = "accounts"
 urlpatterns = [
     path("clients/", views.client_list, name="client_list"),
     path("clients/<int:client_id>/", views.client_detail, name="client_detail"),
+    path("clients/<int:client_id>/edit/", views.client_update, name="client_update"),
+    path("clients/<int:client_id>/contacts/new/", views.contact_create, name="contact_create"),
+    path(
+        "clients/<int:client_id>/contacts/<int:contact_id>/edit/",
+        views.contact_update,
+        name="contact_update",
+    ),
+    path(
+        "clients/<int:client_id>/contacts/<int:contact_id>/delete/",
+        views.contact_delete,
+        name="contact_delete",
+    ),
     path("imports/", views.ledger_import_list, name="ledger_import_list"),
     path("imports/new/", views.ledger_import_create, name="ledger_import_create"),
     path("imports/<int:import_id>/", views.ledger_import_detail, name="ledger_import_detail"),

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts import forms, selectors, services
 from accounts.ledger import FIELDS
-from accounts.models import LedgerImport
+from accounts.models import Client, LedgerImport, User
 from kam import charts
 from kam.templatetags.kam import current_locale
 from kam.types import AuthedRequest
@@ -84,8 +84,104 @@ def client_detail(request: AuthedRequest, client_id: int) -> HttpResponse:
         "metrics": metrics,
         "latest": metrics[-1] if metrics else None,
         "chart": mark_safe(chart),  # the chart escapes every text it writes
+        "can_assign": request.user.sees_all_clients,
+        "can_edit_contacts": _edits_contacts(request.user, client),
     }
     return TemplateResponse(request, "accounts/client_detail.html", context)
+
+
+def _edits_contacts(user: User, client: Client) -> bool:
+    """Whether to offer ``user`` the contact pages of ``client``: its KAM, directors, admins.
+
+    It mirrors the rule of ``services.contact_save``, which has the last word.
+    """
+    return user.sees_all_clients or (user.role == User.Role.KAM and client.kam_id == user.pk)
+
+
+def _client_for_contacts(request: AuthedRequest, client_id: int) -> Client:
+    client = get_object_or_404(selectors.client_list(user=request.user), pk=client_id)
+    if not _edits_contacts(request.user, client):
+        raise Http404  # seen but not theirs to edit: the pages do not exist for them
+    return client
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def client_update(request: AuthedRequest, client_id: int) -> HttpResponse:
+    if not request.user.sees_all_clients:
+        raise Http404
+    client = get_object_or_404(selectors.client_list(user=request.user), pk=client_id)
+    form = forms.ClientAssignmentForm(
+        request.POST if request.method == "POST" else None,
+        client=client,
+        segments=selectors.client_segment_list(user=request.user),
+    )
+    if form.is_valid():
+        try:
+            services.client_update(user=request.user, client=client, **form.cleaned_data)
+        except ValidationError as error:
+            forms.add_service_error(form, error)
+        else:
+            messages.success(request, _("Assignment of %(client)s saved.") % {"client": client})
+            return redirect(client)
+    return TemplateResponse(request, "accounts/client_form.html", {"client": client, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_create(request: AuthedRequest, client_id: int) -> HttpResponse:
+    client = _client_for_contacts(request, client_id)
+    form = forms.ContactForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        try:
+            contact = services.contact_save(user=request.user, client=client, **form.cleaned_data)
+        except ValidationError as error:
+            forms.add_service_error(form, error)
+        else:
+            messages.success(request, _("Contact %(contact)s added.") % {"contact": contact})
+            return redirect(client)
+    context = {"client": client, "form": form, "contact": None}
+    return TemplateResponse(request, "accounts/contact_form.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_update(request: AuthedRequest, client_id: int, contact_id: int) -> HttpResponse:
+    client = _client_for_contacts(request, client_id)
+    contact = get_object_or_404(selectors.contact_list(client=client), pk=contact_id)
+    form = forms.ContactForm(request.POST if request.method == "POST" else None, contact=contact)
+    if form.is_valid():
+        try:
+            services.contact_save(
+                user=request.user, client=client, contact=contact, **form.cleaned_data
+            )
+        except ValidationError as error:
+            forms.add_service_error(form, error)
+        else:
+            messages.success(request, _("Contact %(contact)s saved.") % {"contact": contact})
+            return redirect(client)
+    context = {"client": client, "form": form, "contact": contact}
+    return TemplateResponse(request, "accounts/contact_form.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_delete(request: AuthedRequest, client_id: int, contact_id: int) -> HttpResponse:
+    """GET asks for confirmation; only POST deletes."""
+    client = _client_for_contacts(request, client_id)
+    contact = get_object_or_404(selectors.contact_list(client=client), pk=contact_id)
+    error = None
+    if request.method == "POST":
+        name = str(contact)
+        try:
+            services.contact_delete(user=request.user, contact=contact)
+        except ValidationError as refusal:
+            error = refusal
+        else:
+            messages.success(request, _("Contact %(contact)s deleted.") % {"contact": name})
+            return redirect(client)
+    context = {"client": client, "contact": contact, "deleting": True, "error": error}
+    return TemplateResponse(request, "accounts/contact_form.html", context)
 
 
 @login_required

@@ -326,3 +326,155 @@ def test_client_list_api_is_404_past_the_last_page(client, alice):
     ClientFactory(kam=alice)
     client.force_login(alice)
     assert client.get(reverse("api-accounts:client_list"), {"page": 2}).status_code == 404
+
+
+# --- client assignment and contacts ----------------------------------------------------------
+
+CONTACT = {
+    "first_name": "Claire",
+    "last_name": "Roux",
+    "title": "Buyer",
+    "country": "be",
+    "email": "claire@example.com",
+    "phone": "+32 2 555 01 01",
+}
+
+
+def test_client_update_api_lets_a_director_assign_a_kam_and_a_sponsor(client, dana, alice, sam):
+    company = ClientFactory(name="Dupont SA", segment="Industry")
+    client.force_login(dana)
+    response = client.put(
+        reverse("api-accounts:client_update", args=[company.pk]),
+        {"kam": alice.pk, "sponsor": sam.pk, "group": "Hexagone"},
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    assert response.json() == {
+        "id": company.pk,
+        "kam": alice.pk,
+        "kam_name": str(alice),
+        "sponsor": sam.pk,
+        "sponsor_name": str(sam),
+        "group": "Hexagone",
+        "segment": "Industry",  # left as it was: not sent
+    }
+    for user in (alice, sam):
+        client.force_login(user)
+        assert names(client.get(reverse("api-accounts:client_list"))) == ["Dupont SA"]
+
+
+def test_client_update_api_is_404_for_hidden_and_403_for_seen_clients(client, alice, sam, carl):
+    company = ClientFactory(kam=alice, sponsor=sam, group="Before")
+    url = reverse("api-accounts:client_update", args=[company.pk])
+    body = {"kam": None, "sponsor": None, "group": "After"}
+    for user, expected in ((carl, 404), (alice, 403), (sam, 403)):
+        client.force_login(user)
+        assert client.put(url, body, content_type="application/json").status_code == expected
+    company.refresh_from_db()
+    assert (company.kam, company.sponsor, company.group) == (alice, sam, "Before")
+
+
+def test_client_update_api_turns_a_sponsor_as_kam_into_a_400(english, dana, alice, sam):
+    company = ClientFactory(kam=alice)
+    english.force_login(dana)
+    response = english.put(
+        reverse("api-accounts:client_update", args=[company.pk]),
+        {"kam": sam.pk, "sponsor": None},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert response.json() == {"kam": [f"{sam} is not an active key account manager."]}
+    company.refresh_from_db()
+    assert company.kam == alice
+
+
+def test_client_update_api_rejects_an_unknown_user(client, dana):
+    company = ClientFactory()
+    client.force_login(dana)
+    response = client.put(
+        reverse("api-accounts:client_update", args=[company.pk]),
+        {"kam": 999_999, "sponsor": None},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert "kam" in response.json()
+
+
+def test_contact_api_lets_the_clients_kam_add_change_and_delete(client, alice):
+    company = ClientFactory(kam=alice)
+    client.force_login(alice)
+    response = client.post(
+        reverse("api-accounts:contact_create", args=[company.pk]),
+        CONTACT,
+        content_type="application/json",
+    )
+    assert response.status_code == 201
+    contact = company.contacts.get()
+    assert response.json() == CONTACT | {"id": contact.pk, "client": company.pk, "country": "BE"}
+
+    url = reverse("api-accounts:contact_detail", args=[company.pk, contact.pk])
+    response = client.put(
+        url, {"last_name": "Roux-Martin", "email": ""}, content_type="application/json"
+    )
+    assert response.status_code == 200
+    contact.refresh_from_db()
+    assert (contact.last_name, contact.first_name, contact.email) == ("Roux-Martin", "", "")
+
+    assert client.delete(url).status_code == 204
+    assert not company.contacts.exists()
+
+
+def test_contact_api_is_404_for_another_kam_and_403_for_the_sponsor(client, alice, bob, sam):
+    company = ClientFactory(kam=bob, sponsor=sam)
+    contact = ContactFactory(client=company, last_name="Before")
+    create = reverse("api-accounts:contact_create", args=[company.pk])
+    detail = reverse("api-accounts:contact_detail", args=[company.pk, contact.pk])
+    for user, expected in ((alice, 404), (sam, 403)):
+        client.force_login(user)
+        assert client.post(create, CONTACT, content_type="application/json").status_code == (
+            expected
+        )
+        assert client.put(detail, CONTACT, content_type="application/json").status_code == (
+            expected
+        )
+        assert client.delete(detail).status_code == expected
+    contact.refresh_from_db()
+    assert contact.last_name == "Before"
+    assert company.contacts.count() == 1
+
+
+def test_contact_api_is_404_for_a_contact_of_another_client(client, alice):
+    mine, other = ClientFactory(kam=alice), ClientFactory(kam=alice)
+    contact = ContactFactory(client=other)
+    client.force_login(alice)
+    url = reverse("api-accounts:contact_detail", args=[mine.pk, contact.pk])
+    assert client.put(url, CONTACT, content_type="application/json").status_code == 404
+    assert client.delete(url).status_code == 404
+    assert other.contacts.count() == 1
+
+
+def test_contact_create_api_rejects_a_bad_email_and_a_bad_country(english, alice):
+    company = ClientFactory(kam=alice)
+    english.force_login(alice)
+    url = reverse("api-accounts:contact_create", args=[company.pk])
+    response = english.post(url, CONTACT | {"email": "claire@"}, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json() == {"email": ["Enter a valid email address."]}
+    response = english.post(url, CONTACT | {"country": "QQ"}, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json() == {"country": ["Use a two-letter country code such as FR or DE."]}
+    assert not company.contacts.exists()
+
+
+def test_api_schema_documents_the_assignment_and_contact_operations(client, dana):
+    client.force_login(dana)
+    response = client.get(reverse("api_schema"), {"format": "json"})
+    operations = {
+        operation["operationId"]: operation
+        for path in response.json()["paths"].values()
+        for operation in path.values()
+    }
+    assert {"200", "400", "403", "404"} <= set(operations["client_update"]["responses"])
+    assert {"201", "400", "403", "404"} <= set(operations["contact_create"]["responses"])
+    assert {"200", "400", "403", "404"} <= set(operations["contact_update"]["responses"])
+    assert {"204", "403", "404"} <= set(operations["contact_delete"]["responses"])

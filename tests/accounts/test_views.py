@@ -607,3 +607,232 @@ def test_ledger_import_detail_says_when_and_how_fast_the_import_finished(english
     english.force_login(dana)
     text = page_text(english.get(ledger_import.get_absolute_url()))
     assert "in 42 seconds." in text
+
+
+# --- client assignment -----------------------------------------------------------------------
+
+
+def test_client_update_lets_a_director_assign_a_kam_and_a_sponsor(english, dana, alice, sam):
+    company = ClientFactory(name="Dupont SA", segment="Industry")
+    english.force_login(dana)
+    url = reverse("accounts:client_update", args=[company.pk])
+    assert english.get(url).status_code == 200
+    response = english.post(
+        url, {"kam": alice.pk, "sponsor": sam.pk, "group": " Hexagone ", "segment": "Retail"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == company.get_absolute_url()
+    company.refresh_from_db()
+    assert (company.kam, company.sponsor, company.group, company.segment) == (
+        alice,
+        sam,
+        "Hexagone",
+        "Retail",
+    )
+    assert "Assignment of Dupont SA saved." in page_text(english.get(response["Location"]))
+    for user in (alice, sam):
+        english.force_login(user)
+        listed = english.get(reverse("accounts:client_list"))
+        assert client_names(listed) == ["Dupont SA"]
+
+
+def test_client_update_offers_only_active_kams_and_sponsors(client, ada, alice, bob, sam):
+    bob.is_active = False
+    bob.save()
+    company = ClientFactory()
+    client.force_login(ada)
+    form = client.get(reverse("accounts:client_update", args=[company.pk])).context["form"]
+    kam_ids = [value for value, _label in form.fields["kam"].choices if value]
+    sponsor_ids = [value for value, _label in form.fields["sponsor"].choices if value]
+    assert (kam_ids, sponsor_ids) == ([alice.pk], [sam.pk])
+
+
+@pytest.mark.parametrize("role", ["alice", "sam", "carl"])
+def test_client_update_is_404_for_those_who_do_not_assign(client, alice, sam, dana, role, request):
+    company = ClientFactory(kam=alice, sponsor=sam, group="Before")
+    client.force_login(request.getfixturevalue(role))
+    url = reverse("accounts:client_update", args=[company.pk])
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"kam": "", "sponsor": "", "group": "After"}).status_code == 404
+    company.refresh_from_db()
+    assert (company.kam, company.sponsor, company.group) == (alice, sam, "Before")
+
+
+def test_client_update_shows_the_services_refusal_of_a_sponsor_as_kam(english, dana, alice, sam):
+    company = ClientFactory(kam=alice, group="Before")
+    english.force_login(dana)
+    response = english.post(
+        reverse("accounts:client_update", args=[company.pk]),
+        {"kam": sam.pk, "sponsor": "", "group": "After", "segment": ""},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["kam"] == [
+        f"{sam} is not an active key account manager."
+    ]
+    company.refresh_from_db()
+    assert (company.kam, company.group) == (alice, "Before")
+
+
+def test_client_detail_offers_the_assignment_only_to_directors(client, dana, alice):
+    company = ClientFactory(kam=alice)
+    url = reverse("accounts:client_update", args=[company.pk])
+    detail = reverse("accounts:client_detail", args=[company.pk])
+    client.force_login(dana)
+    assert url in page_text(client.get(detail))
+    client.force_login(alice)
+    assert url not in page_text(client.get(detail))
+
+
+# --- contacts --------------------------------------------------------------------------------
+
+CONTACT = {
+    "first_name": "Claire",
+    "last_name": "Roux",
+    "title": "Buyer",
+    "country": "BE",
+    "email": "claire@example.com",
+    "phone": "+32 2 555 01 01",
+}
+
+
+def test_contact_pages_let_the_clients_kam_add_edit_and_delete(english, alice):
+    company = ClientFactory(kam=alice)
+    english.force_login(alice)
+    detail = english.get(company.get_absolute_url())
+    assert reverse("accounts:contact_create", args=[company.pk]) in page_text(detail)
+
+    response = english.post(reverse("accounts:contact_create", args=[company.pk]), CONTACT)
+    assert response.status_code == 302
+    contact = company.contacts.get()
+    assert (contact.first_name, contact.country, contact.email) == (
+        "Claire",
+        "BE",
+        "claire@example.com",
+    )
+    page = page_text(english.get(response["Location"]))
+    assert "Contact Claire Roux added." in page
+    assert reverse("accounts:contact_update", args=[company.pk, contact.pk]) in page
+
+    edit = reverse("accounts:contact_update", args=[company.pk, contact.pk])
+    assert english.get(edit).context["form"].initial["email"] == "claire@example.com"
+    response = english.post(edit, CONTACT | {"title": "Head of purchasing", "country": ""})
+    assert response.status_code == 302
+    contact.refresh_from_db()
+    assert (contact.title, contact.country) == ("Head of purchasing", "")
+
+    delete = reverse("accounts:contact_delete", args=[company.pk, contact.pk])
+    confirm = english.get(delete)
+    assert "Delete Claire Roux from the contacts of" in page_text(confirm)
+    assert company.contacts.exists()  # asking is not deleting
+    assert english.post(delete).status_code == 302
+    assert not company.contacts.exists()
+
+
+def test_contact_create_lets_a_director_add_to_any_client(client, dana, bob):
+    company = ClientFactory(kam=bob)
+    client.force_login(dana)
+    response = client.post(reverse("accounts:contact_create", args=[company.pk]), CONTACT)
+    assert response.status_code == 302
+    assert company.contacts.get().last_name == "Roux"
+
+
+def test_contact_pages_are_404_for_another_kam(client, alice, bob):
+    company = ClientFactory(kam=bob)
+    contact = ContactFactory(client=company, last_name="Before")
+    client.force_login(alice)
+    for url in (
+        reverse("accounts:contact_create", args=[company.pk]),
+        reverse("accounts:contact_update", args=[company.pk, contact.pk]),
+        reverse("accounts:contact_delete", args=[company.pk, contact.pk]),
+    ):
+        assert client.get(url).status_code == 404
+        assert client.post(url, CONTACT).status_code == 404
+    contact.refresh_from_db()
+    assert contact.last_name == "Before"
+    assert company.contacts.count() == 1
+
+
+def test_contact_pages_refuse_the_clients_sponsor_and_write_nothing(client, alice, sam):
+    company = ClientFactory(kam=alice, sponsor=sam)
+    contact = ContactFactory(client=company, last_name="Before")
+    client.force_login(sam)
+    page = page_text(client.get(company.get_absolute_url()))
+    assert reverse("accounts:contact_create", args=[company.pk]) not in page
+    assert reverse("accounts:contact_update", args=[company.pk, contact.pk]) not in page
+    for url in (
+        reverse("accounts:contact_create", args=[company.pk]),
+        reverse("accounts:contact_update", args=[company.pk, contact.pk]),
+        reverse("accounts:contact_delete", args=[company.pk, contact.pk]),
+    ):
+        assert client.post(url, CONTACT).status_code == 404
+    contact.refresh_from_db()
+    assert contact.last_name == "Before"
+    assert company.contacts.count() == 1
+
+
+def test_contact_pages_are_404_for_a_contact_of_another_client(client, alice):
+    mine, other = ClientFactory(kam=alice), ClientFactory(kam=alice)
+    contact = ContactFactory(client=other, last_name="Before")
+    client.force_login(alice)
+    for name in ("accounts:contact_update", "accounts:contact_delete"):
+        url = reverse(name, args=[mine.pk, contact.pk])
+        assert client.get(url).status_code == 404
+        assert client.post(url, CONTACT).status_code == 404
+    assert other.contacts.get().last_name == "Before"
+
+
+def test_contact_create_shows_an_invalid_email_and_writes_nothing(english, alice):
+    company = ClientFactory(kam=alice)
+    english.force_login(alice)
+    response = english.post(
+        reverse("accounts:contact_create", args=[company.pk]), CONTACT | {"email": "claire@"}
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["email"] == ["Enter a valid email address."]
+    assert not company.contacts.exists()
+
+
+def test_contact_create_requires_a_last_name(english, alice):
+    company = ClientFactory(kam=alice)
+    english.force_login(alice)
+    response = english.post(
+        reverse("accounts:contact_create", args=[company.pk]), CONTACT | {"last_name": " "}
+    )
+    assert "last_name" in response.context["form"].errors
+    assert not company.contacts.exists()
+
+
+def test_contact_form_names_countries_in_the_page_language(client, alice):
+    company = ClientFactory(kam=alice)
+    client.force_login(alice)
+    url = reverse("accounts:contact_create", args=[company.pk])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    ordered = client.get(url).context["form"].fields["country"].choices
+    choices = dict(ordered)
+    assert (choices["DE"], choices["BE"]) == ("Allemagne", "Belgique")
+    assert "EU" not in choices
+    codes = [code for code, _name in ordered]
+    assert codes.index("AE") < codes.index("ES")  # Émirats sorts with the E, not after Z
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    choices = dict(client.get(url).context["form"].fields["country"].choices)
+    assert choices["DE"] == "Germany"
+    assert choices["AE"] == "United Arab Emirates"
+
+
+def test_contact_delete_is_404_for_an_unknown_contact(client, dana):
+    company = ClientFactory()
+    client.force_login(dana)
+    url = reverse("accounts:contact_delete", args=[company.pk, 999_999])
+    assert client.post(url).status_code == 404
+
+
+@pytest.mark.parametrize("count", [1, 20])
+def test_client_detail_with_contact_buttons_query_count_is_flat(
+    client, alice, count, django_assert_num_queries
+):
+    company = ClientFactory(kam=alice)
+    ContactFactory.create_batch(count, client=company)
+    client.force_login(alice)
+    with django_assert_num_queries(5):  # session, user, client, figures, contacts
+        response = client.get(reverse("accounts:client_detail", args=[company.pk]))
+    assert page_text(response).count('data-testid="contact-edit"') == count
