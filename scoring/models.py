@@ -1,0 +1,425 @@
+"""Criteria, ratings, weights, scoring runs and overrides: the data behind the selection of key
+accounts. The computation itself is in ``scoring/ranking.py``; the rules that write these rows
+are in ``scoring/services.py``."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Client
+
+OVERRIDE_BOUND = 10
+"""The most points an override may add or take away (an adjustment of -10 to +10 points, on a
+total out of 100). Forcing a client in or out of the selection carries no points."""
+
+RATED_FAMILIES = ("strategic", "maturity")
+"""The families whose criteria people rate (1 to 5); financial criteria read the ledger."""
+
+
+class Criterion(models.Model):
+    """One thing a client is scored on, and how its raw values become a 0-1 score."""
+
+    class Family(models.TextChoices):
+        FINANCIAL = "financial", _("Financial")
+        STRATEGIC = "strategic", _("Strategic alignment")
+        MATURITY = "maturity", _("Maturity")
+
+    class Direction(models.TextChoices):
+        HIGHER = "higher", _("Higher is better")
+        LOWER = "lower", _("Lower is better")
+
+    class Normalisation(models.TextChoices):
+        MINMAX = "minmax", _("Between the lowest and the highest value")
+        PERCENTILE = "percentile", _("Share of the other clients beaten")
+        THRESHOLDS = "thresholds", _("Thresholds reached")
+
+    class Source(models.TextChoices):
+        """The ``ClientYearMetric`` field a financial criterion reads."""
+
+        REVENUE = "revenue", _("Revenue")
+        VOLUME = "volume", _("Volume")
+        GROSS_MARGIN = "gross_margin", _("Gross margin")
+        MARGIN_PCT = "margin_pct", _("Margin %")
+        GROWTH_PCT = "growth_pct", _("Growth vs previous year %")
+        SHARE_PCT = "share_pct", _("Share of total revenue %")
+        AVG_DAYS_TO_PAY = "avg_days_to_pay", _("Average days to pay")
+        AVG_DAYS_LATE = "avg_days_late", _("Average days late")
+        DISPUTE_RATE = "dispute_rate", _("Dispute rate %")
+
+    code = models.SlugField(_("code"), unique=True)
+    name = models.CharField(_("name"), max_length=150)
+    family = models.CharField(_("family"), max_length=20, choices=Family.choices)
+    direction = models.CharField(
+        _("direction"), max_length=10, choices=Direction.choices, default=Direction.HIGHER
+    )
+    normalisation = models.CharField(
+        _("normalisation"), max_length=12, choices=Normalisation.choices
+    )
+    thresholds = models.JSONField(
+        _("thresholds"),
+        default=list,
+        blank=True,
+        help_text=_("Strictly increasing numbers; only for criteria scored on thresholds."),
+    )
+    met_threshold = models.FloatField(
+        _("met from"),
+        default=0.5,
+        help_text=_(
+            "The criterion is met when the client's normalised score (0 to 1) is at least this."
+        ),
+    )
+    source = models.CharField(
+        _("source"),
+        max_length=20,
+        choices=Source.choices,
+        blank=True,
+        help_text=_("Financial criteria: the yearly ledger figure they read."),
+    )
+    rubric = models.JSONField(
+        _("rubric"),
+        default=dict,
+        blank=True,
+        help_text=_('Rated criteria: what each level "1" to "5" means.'),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("criterion")
+        verbose_name_plural = _("criteria")
+        ordering = ["family", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(family="financial", source__gt="")
+                | (~Q(family="financial") & Q(source="")),
+                name="criterion_source_iff_financial",
+                violation_error_message=_(
+                    "A financial criterion reads a ledger figure; a rated criterion reads none."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(normalisation="thresholds") | Q(thresholds=[]),
+                name="criterion_thresholds_only_for_thresholds",
+                violation_error_message=_(
+                    "Only a criterion scored on thresholds takes thresholds."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=~Q(normalisation="thresholds") | ~Q(thresholds=[]),
+                name="criterion_thresholds_required",
+                violation_error_message=_("A criterion scored on thresholds needs thresholds."),
+            ),
+            models.CheckConstraint(
+                condition=Q(met_threshold__gte=0, met_threshold__lte=1),
+                name="criterion_met_threshold_0_1",
+                violation_error_message=_("The score from which a criterion is met is 0 to 1."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_rated(self) -> bool:
+        return self.family in RATED_FAMILIES
+
+
+class Rating(models.Model):
+    """A level given to a client on a rated criterion. Never edited: the latest one counts."""
+
+    client = models.ForeignKey(
+        Client, verbose_name=_("client"), on_delete=models.CASCADE, related_name="ratings"
+    )
+    criterion = models.ForeignKey(
+        Criterion, verbose_name=_("criterion"), on_delete=models.PROTECT, related_name="ratings"
+    )
+    level = models.PositiveSmallIntegerField(_("level"))
+    note = models.TextField(_("note"), blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.PROTECT,
+        related_name="ratings",
+    )
+    created_at = models.DateTimeField(_("rated"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["client", "criterion", "-created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(level__range=(1, 5)),
+                name="rating_level_1_5",
+                violation_error_message=_("A level is 1 to 5."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} {self.criterion_id} {self.level}"
+
+
+class WeightSet(models.Model):
+    """One version of the weights. A change saves a new version; this is the change log."""
+
+    name = models.CharField(_("name"), max_length=150)
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    is_active = models.BooleanField(_("active"), default=False)
+    family_weights = models.JSONField(
+        _("family weights"), help_text=_("family → weight; they sum to 100")
+    )
+    reason = models.TextField(_("reason"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="weight_sets",
+    )
+    created_at = models.DateTimeField(_("changed"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("weight set")
+        verbose_name_plural = _("weight sets")
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"],
+                condition=Q(is_active=True),
+                name="one_active_weight_set",
+                violation_error_message=_("Only one weight set can be active."),
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="weight_set_version_from_1"),
+            models.CheckConstraint(
+                condition=~Q(reason=""),
+                name="weight_set_reason_required",
+                violation_error_message=_("Say why the weights change."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"
+
+
+class CriterionWeight(models.Model):
+    """A criterion's weight within its family, in one weight set."""
+
+    weight_set = models.ForeignKey(
+        WeightSet,
+        verbose_name=_("weight set"),
+        on_delete=models.CASCADE,
+        related_name="criterion_weights",
+    )
+    criterion = models.ForeignKey(
+        Criterion, verbose_name=_("criterion"), on_delete=models.PROTECT, related_name="weights"
+    )
+    weight = models.FloatField(_("weight"))
+
+    class Meta:
+        verbose_name = _("criterion weight")
+        verbose_name_plural = _("criterion weights")
+        ordering = ["weight_set", "criterion"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["weight_set", "criterion"], name="one_weight_per_criterion_and_set"
+            ),
+            models.CheckConstraint(
+                condition=Q(weight__gte=0),
+                name="criterion_weight_not_negative",
+                violation_error_message=_("A weight cannot be negative."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.weight_set_id} {self.criterion_id} {self.weight:g}"
+
+
+class ScoringRun(models.Model):
+    """One computation of every client's score, under one weight set."""
+
+    class Trigger(models.TextChoices):
+        IMPORT = "import", _("Ledger import")
+        WEIGHTS = "weights", _("Weights changed")
+        RATINGS = "ratings", _("Rating given")
+        NIGHTLY = "nightly", _("Nightly")
+        MANUAL = "manual", _("Manual")
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    weight_set = models.ForeignKey(
+        WeightSet, verbose_name=_("weight set"), on_delete=models.PROTECT, related_name="runs"
+    )
+    trigger = models.CharField(_("trigger"), max_length=10, choices=Trigger.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.RUNNING
+    )
+    fingerprint = models.CharField(
+        _("state fingerprint"),
+        max_length=64,
+        db_index=True,
+        help_text=_("SHA-256 of the inputs; a run for the same inputs is skipped."),
+    )
+    client_count = models.PositiveIntegerField(_("clients"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    started_at = models.DateTimeField(_("started"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("scoring run")
+        verbose_name_plural = _("scoring runs")
+        ordering = ["-started_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.pk} {self.started_at:%Y-%m-%d %H:%M} {self.status}"
+
+
+class ClientScore(models.Model):
+    """A client's place in one run: total out of 100, subtotals, rank, coverage, stability."""
+
+    run = models.ForeignKey(
+        ScoringRun, verbose_name=_("run"), on_delete=models.CASCADE, related_name="scores"
+    )
+    client = models.ForeignKey(
+        Client, verbose_name=_("client"), on_delete=models.CASCADE, related_name="scores"
+    )
+    total = models.FloatField(_("total"))
+    financial = models.FloatField(_("financial"))
+    strategic = models.FloatField(_("strategic alignment"))
+    maturity = models.FloatField(_("maturity"))
+    rank = models.PositiveIntegerField(_("rank"))
+    coverage = models.FloatField(_("coverage %"))
+    stability = models.FloatField(
+        _("stability"), help_text=_("Share of perturbed weightings keeping the client in the top 5")
+    )
+
+    class Meta:
+        verbose_name = _("client score")
+        verbose_name_plural = _("client scores")
+        ordering = ["run", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "client"], name="one_score_per_run_client"),
+            models.UniqueConstraint(fields=["run", "rank"], name="one_client_per_run_rank"),
+            models.CheckConstraint(condition=Q(rank__gte=1), name="client_score_rank_from_1"),
+            models.CheckConstraint(
+                condition=Q(stability__gte=0, stability__lte=1), name="client_score_stability_0_1"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run_id} #{self.rank} {self.client_id} {self.total:.1f}"
+
+
+class CriterionScore(models.Model):
+    """One client on one criterion in one run: one bar of the explanation."""
+
+    run = models.ForeignKey(
+        ScoringRun,
+        verbose_name=_("run"),
+        on_delete=models.CASCADE,
+        related_name="criterion_scores",
+    )
+    client = models.ForeignKey(
+        Client, verbose_name=_("client"), on_delete=models.CASCADE, related_name="criterion_scores"
+    )
+    criterion = models.ForeignKey(
+        Criterion, verbose_name=_("criterion"), on_delete=models.PROTECT, related_name="scores"
+    )
+    raw = models.FloatField(_("raw value"), null=True, blank=True)
+    normalised = models.FloatField(_("normalised score"))
+    weight = models.FloatField(_("effective weight"))
+    points = models.FloatField(_("points"))
+    missing = models.BooleanField(_("missing"), default=False)
+    source_note = models.CharField(_("source"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("criterion score")
+        verbose_name_plural = _("criterion scores")
+        ordering = ["run", "client", "-points"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "client", "criterion"], name="one_score_per_run_client_criterion"
+            ),
+            models.CheckConstraint(
+                condition=Q(missing=True, raw__isnull=True) | Q(missing=False, raw__isnull=False),
+                name="criterion_score_missing_iff_no_raw",
+            ),
+            models.CheckConstraint(
+                condition=Q(normalised__gte=0, normalised__lte=1),
+                name="criterion_score_normalised_0_1",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run_id} {self.client_id} {self.criterion_id} {self.points:.2f}"
+
+
+class Override(models.Model):
+    """A director's correction shown next to a client's score; the engine's total is unchanged.
+
+    Only the latest override of a client is active.
+    """
+
+    class Kind(models.TextChoices):
+        ADJUST = "adjust", _("Adjust the score")
+        FORCE_IN = "force_in", _("Force into the selection")
+        FORCE_OUT = "force_out", _("Force out of the selection")
+
+    client = models.ForeignKey(
+        Client, verbose_name=_("client"), on_delete=models.CASCADE, related_name="overrides"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    points = models.FloatField(
+        _("points"),
+        default=0,
+        help_text=format_lazy(
+            _("Adjustments only: -{bound} to +{bound} points."), bound=OVERRIDE_BOUND
+        ),
+    )
+    rationale = models.TextField(_("rationale"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.PROTECT,
+        related_name="overrides",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("override")
+        verbose_name_plural = _("overrides")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(points__gte=-OVERRIDE_BOUND, points__lte=OVERRIDE_BOUND),
+                name="override_points_bounded",
+                violation_error_message=format_lazy(
+                    _("An adjustment is between -{bound} and +{bound} points."),
+                    bound=OVERRIDE_BOUND,
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="adjust") | Q(points=0),
+                name="override_points_only_to_adjust",
+                violation_error_message=_("Forcing a client in or out carries no points."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(rationale=""),
+                name="override_rationale_required",
+                violation_error_message=_("Give the rationale for the override."),
+            ),
+            models.UniqueConstraint(
+                fields=["client"],
+                condition=Q(is_active=True),
+                name="one_active_override_per_client",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} {self.kind} {self.points:+g}"

@@ -1,0 +1,126 @@
+"""Reads for the selection of key accounts. Who sees which client's scores is decided by
+``accounts.selectors.client_list``, and only there."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
+
+from accounts import selectors as client_selectors
+from accounts.models import User
+from scoring import ranking
+from scoring.models import (
+    ClientScore,
+    Criterion,
+    CriterionScore,
+    CriterionWeight,
+    Override,
+    ScoringRun,
+    WeightSet,
+)
+
+
+@dataclass(frozen=True)
+class ClientExplanation:
+    """Why a client has its score in the latest run: its place, its criteria and any override."""
+
+    score: ClientScore  # annotated like the rows of ranking_latest
+    criteria: list[CriterionScore]  # most points first
+    override: Override | None  # shown next to the score; the total does not include it
+
+    @property
+    def stability_label(self) -> str:
+        return ranking.stability_label(self.score.stability)
+
+
+def scoring_run_latest() -> ScoringRun | None:
+    """The latest successful run: the scores everyone sees."""
+    return (
+        ScoringRun.objects.select_related("weight_set")
+        .filter(status=ScoringRun.Status.DONE)
+        .first()
+    )
+
+
+def ranking_latest(*, user: User) -> QuerySet[ClientScore]:
+    """The latest run's scores of the clients ``user`` may see, best first.
+
+    Each row carries ``previous_rank`` (``None`` for a client new to the ranking or when there is
+    no earlier run), ``rank_change`` (positive when the client climbed) and its active override
+    as ``override_kind``, ``override_points`` and ``override_rationale``.
+    """
+    runs = list(
+        ScoringRun.objects.filter(status=ScoringRun.Status.DONE).values_list("pk", flat=True)[:2]
+    )
+    if not runs:
+        return ClientScore.objects.none()
+    visible = client_selectors.client_list(user=user).values("pk")
+    scores = ClientScore.objects.filter(run_id=runs[0], client__in=visible)
+    if len(runs) > 1:
+        previous = ClientScore.objects.filter(run_id=runs[1], client=OuterRef("client"))
+        scores = scores.annotate(
+            previous_rank=Subquery(previous.values("rank")[:1], output_field=IntegerField())
+        ).annotate(rank_change=F("previous_rank") - F("rank"))
+    else:
+        scores = scores.annotate(
+            previous_rank=Value(None, output_field=IntegerField()),
+            rank_change=Value(None, output_field=IntegerField()),
+        )
+    override = Override.objects.filter(client=OuterRef("client"), is_active=True)
+    return (
+        scores.annotate(
+            override_kind=Subquery(override.values("kind")[:1]),
+            override_points=Subquery(override.values("points")[:1]),
+            override_rationale=Subquery(override.values("rationale")[:1]),
+        )
+        .select_related("run", "run__weight_set", "client", "client__kam")
+        .order_by("rank")
+    )
+
+
+def client_explanation(*, user: User, client_id: int) -> ClientExplanation | None:
+    """A client's explanation in the latest run; ``None`` (a 404) when the client is hidden from
+    ``user`` or was not ranked."""
+    score = ranking_latest(user=user).filter(client_id=client_id).first()
+    if score is None:
+        return None
+    criteria = list(
+        CriterionScore.objects.filter(run_id=score.run_id, client_id=client_id)
+        .select_related("criterion")
+        .order_by("-points", "criterion__family", "criterion__code")
+    )
+    override = (
+        Override.objects.filter(client_id=client_id, is_active=True)
+        .select_related("author")
+        .first()
+    )
+    return ClientExplanation(score=score, criteria=criteria, override=override)
+
+
+def weight_set_active() -> WeightSet | None:
+    """The weights in force, with their criterion weights (and criteria) prefetched."""
+    return (
+        WeightSet.objects.filter(is_active=True)
+        .select_related("created_by")
+        .prefetch_related(
+            Prefetch(
+                "criterion_weights",
+                queryset=CriterionWeight.objects.select_related("criterion").order_by(
+                    "criterion__family", "criterion__code"
+                ),
+            )
+        )
+        .first()
+    )
+
+
+def weight_set_list() -> QuerySet[WeightSet]:
+    """Every version of the weights, newest first: who changed them, when and why."""
+    return WeightSet.objects.select_related("created_by").order_by("-version")
+
+
+def criterion_list(*, include_inactive: bool = False) -> QuerySet[Criterion]:
+    """The criteria, by family then code; only the active ones unless told otherwise."""
+    criteria = Criterion.objects.order_by("family", "code")
+    return criteria if include_inactive else criteria.filter(is_active=True)

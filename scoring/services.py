@@ -1,0 +1,461 @@
+"""Writes for the selection of key accounts: ratings, weights, overrides and scoring runs.
+
+**Raw values.** A financial criterion reads one field of the client's latest
+``ClientYearMetric``: the most recent calendar year for which the ledger has figures for that
+client (so a client that stopped buying is compared on its last year of business, and the
+explanation says which year). A field that is empty in that year (a first year has no growth) is
+missing, never zero. A rated criterion reads the client's latest rating.
+
+**Who is ranked.** Every client with ledger history (at least one ``ClientYearMetric``). A client
+without history is not ranked, and cannot be overridden.
+
+**Overrides** never change the stored totals of a run: the engine's result stays reproducible
+from its inputs, and overrides are shown next to it (see ``scoring.selectors``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import OuterRef, Subquery
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Client, ClientYearMetric, User
+from scoring import ranking
+from scoring.models import (
+    OVERRIDE_BOUND,
+    RATED_FAMILIES,
+    ClientScore,
+    Criterion,
+    CriterionScore,
+    CriterionWeight,
+    Override,
+    Rating,
+    ScoringRun,
+    WeightSet,
+)
+from scoring.tasks import scores_recompute_task
+
+STABILITY_CUT = 5
+"""Stability is the share of perturbed weightings that keep a client in the top 5."""
+STABILITY_DRAWS = 500
+STABILITY_SEED = 20_261_120  # fixed, so the same state always gives the same shares
+RECOMPUTE_LOCK = 4_610_002  # advisory lock: one scoring run at a time (see scores_recompute)
+RECOMPUTE_DELAY = 5
+"""Seconds a recompute waits after the first trigger, so a burst of triggers makes one run."""
+RECOMPUTE_PENDING_KEY = "scoring:recompute-pending"
+
+
+# --- ratings ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def rating_set(
+    *, user: User, client: Client, criterion: Criterion, level: int, note: str = ""
+) -> Rating:
+    """Rate a client on a strategic or maturity criterion; the new rating becomes the current one.
+
+    The client's key account manager rates their own clients; directors and administrators rate
+    any client. Earlier ratings are kept as the history.
+    """
+    if not (user.sees_all_clients or (user.role == User.Role.KAM and client.kam_id == user.pk)):
+        raise ValidationError(
+            _("Only the client's key account manager or a director can rate this client.")
+        )
+    if criterion.family not in RATED_FAMILIES:
+        raise ValidationError(
+            {"criterion": _("%(criterion)s is read from the ledger, not rated.")
+             % {"criterion": criterion.name}}
+        )  # fmt: skip
+    if not criterion.is_active:
+        raise ValidationError(
+            {"criterion": _("%(criterion)s is no longer used.") % {"criterion": criterion.name}}
+        )
+    if not 1 <= level <= 5:
+        raise ValidationError({"level": _("A level is 1 to 5.")})
+    rating = Rating(client=client, criterion=criterion, level=level, note=note.strip(), author=user)
+    rating.full_clean()
+    rating.save()
+    scores_recompute_request(trigger=ScoringRun.Trigger.RATINGS)
+    return rating
+
+
+# --- weights ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def weight_set_update(
+    *,
+    user: User,
+    family_weights: Mapping[str, float],
+    criterion_weights: Mapping[str, float],
+    reason: str,
+    base_version: int,
+    name: str = "",
+) -> WeightSet:
+    """Save new weights as a new active version; the previous version stays, inactive.
+
+    ``criterion_weights`` maps criterion codes to weights within their family; an active
+    criterion left out weighs 0. ``base_version`` is the version the director started from: when
+    someone saved another version meanwhile, nothing is saved and the director is told.
+    """
+    if not user.sees_all_clients:
+        raise ValidationError(_("Only directors and administrators can change the weights."))
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the weights change.")})
+    active = WeightSet.objects.select_for_update().filter(is_active=True).first()
+    current = active.version if active is not None else 0
+    if current != base_version:
+        raise ValidationError(
+            _(
+                "The weights were changed (version %(current)s) since you opened them (version "
+                "%(base)s). Reload them and make your change again."
+            )
+            % {"current": current, "base": base_version}
+        )
+    criteria = list(Criterion.objects.filter(is_active=True))
+    specs = _checked_specs(criteria, family_weights, criterion_weights)
+    families = {family: float(weight) for family, weight in family_weights.items()}
+    try:
+        ranking.effective_weights(specs, families)
+    except ValueError as error:
+        raise ValidationError(
+            _("These weights cannot be used: %(problem)s") % {"problem": error}
+        ) from error
+    if active is not None:
+        active.is_active = False
+        active.save(update_fields=["is_active"])
+    weight_set = WeightSet(
+        name=name.strip() or (active.name if active is not None else _("Weights")),
+        version=current + 1,
+        is_active=True,
+        family_weights=families,
+        reason=reason,
+        created_by=user,
+    )
+    weight_set.full_clean()
+    weight_set.save()
+    CriterionWeight.objects.bulk_create(
+        CriterionWeight(weight_set=weight_set, criterion=criterion, weight=spec.weight)
+        for criterion, spec in zip(criteria, specs, strict=True)
+    )
+    scores_recompute_request(trigger=ScoringRun.Trigger.WEIGHTS)
+    return weight_set
+
+
+def _checked_specs(
+    criteria: list[Criterion],
+    family_weights: Mapping[str, float],
+    criterion_weights: Mapping[str, float],
+) -> list[ranking.CriterionSpec]:
+    """The criteria as engine specs with the proposed weights, or a translated ValidationError."""
+    codes = {criterion.code for criterion in criteria}
+    unknown = sorted(set(criterion_weights) - codes)
+    if unknown:
+        raise ValidationError(_("There is no active criterion %(code)s.") % {"code": unknown[0]})
+    labels = dict(Criterion.Family.choices)
+    unknown = sorted(set(family_weights) - set(labels))
+    if unknown:
+        raise ValidationError(_("There is no family %(family)s.") % {"family": unknown[0]})
+    for family in ranking.FAMILIES:
+        has_criteria = any(criterion.family == family for criterion in criteria)
+        if has_criteria and family not in family_weights:
+            raise ValidationError(
+                _("Give the %(family)s family a weight.") % {"family": labels[family]}
+            )
+        if not has_criteria and float(family_weights.get(family, 0)) > 0:
+            raise ValidationError(
+                _("The %(family)s family has no active criteria, so its weight must be 0.")
+                % {"family": labels[family]}
+            )
+    weights = [*family_weights.values(), *criterion_weights.values()]
+    if any(not math.isfinite(float(weight)) for weight in weights):
+        raise ValidationError(_("A weight must be a number."))
+    if any(float(weight) < 0 for weight in weights):
+        raise ValidationError(_("A weight cannot be negative."))
+    total = math.fsum(float(weight) for weight in family_weights.values())
+    if abs(total - 100) > ranking.TOLERANCE:
+        raise ValidationError(
+            _("The family weights add up to %(total)s, not 100.")
+            % {"total": formats.number_format(round(total, 6))}
+        )
+    for family in ranking.FAMILIES:
+        members = [criterion for criterion in criteria if criterion.family == family]
+        if not members:
+            continue
+        total = math.fsum(float(criterion_weights.get(c.code, 0)) for c in members)
+        if abs(total - 100) > ranking.TOLERANCE:
+            raise ValidationError(
+                _("The weights of the %(family)s criteria add up to %(total)s, not 100.")
+                % {"family": labels[family], "total": formats.number_format(round(total, 6))}
+            )
+    return [
+        _spec(criterion, float(criterion_weights.get(criterion.code, 0))) for criterion in criteria
+    ]
+
+
+def _spec(criterion: Criterion, weight: float) -> ranking.CriterionSpec:
+    return ranking.CriterionSpec(
+        code=criterion.code,
+        family=criterion.family,
+        direction=criterion.direction,  # type: ignore[arg-type]
+        normalisation=criterion.normalisation,  # type: ignore[arg-type]
+        weight=weight,
+        thresholds=tuple(float(threshold) for threshold in criterion.thresholds),
+    )
+
+
+# --- overrides ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def override_set(
+    *, user: User, client: Client, kind: str, points: float = 0, rationale: str
+) -> Override:
+    """Record a director's override of a client; it replaces the client's active override."""
+    if not user.sees_all_clients:
+        raise ValidationError(_("Only directors and administrators can override a score."))
+    if kind not in Override.Kind.values:
+        raise ValidationError({"kind": _("Choose adjust, force in or force out.")})
+    if not math.isfinite(points) or abs(points) > OVERRIDE_BOUND:
+        raise ValidationError(
+            {
+                "points": _("An adjustment is between -%(bound)s and +%(bound)s points.")
+                % {"bound": OVERRIDE_BOUND}
+            }
+        )
+    if kind != Override.Kind.ADJUST and points:
+        raise ValidationError({"points": _("Forcing a client in or out carries no points.")})
+    rationale = rationale.strip()
+    if not rationale:
+        raise ValidationError({"rationale": _("Give the rationale for the override.")})
+    if not ClientYearMetric.objects.filter(client=client).exists():
+        raise ValidationError(
+            _(
+                "%(client)s has no history in the ledger: a prospect or a client without "
+                "history cannot be overridden."
+            )
+            % {"client": client}
+        )
+    Override.objects.select_for_update().filter(client=client, is_active=True).update(
+        is_active=False
+    )
+    override = Override(
+        client=client, kind=kind, points=points, rationale=rationale, author=user, is_active=True
+    )
+    override.full_clean()
+    override.save()
+    return override
+
+
+# --- scoring runs -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    """Everything a run depends on, read in one go."""
+
+    weight_set: WeightSet
+    criteria: list[Criterion]
+    specs: list[ranking.CriterionSpec]
+    client_ids: list[int]
+    values: list[tuple[int, str, float | None]]
+    origins: dict[tuple[int, str], str]  # the metric year or rating behind a value
+    notes: dict[tuple[int, str], str]  # the same, as the explanation says it
+
+    def fingerprint(self) -> str:
+        state = {
+            "weight_set": self.weight_set.pk,
+            "criteria": [
+                [s.code, s.family, s.direction, s.normalisation, s.weight, list(s.thresholds)]
+                for s in self.specs
+            ],
+            "clients": self.client_ids,
+            "values": [[client, code, raw] for client, code, raw in self.values],
+            "origins": sorted([c, code, origin] for (c, code), origin in self.origins.items()),
+        }
+        encoded = json.dumps(state, sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.sha256(encoded.encode()).hexdigest()
+
+
+def scores_recompute_request(*, trigger: str) -> None:
+    """Ask for a recompute once the current transaction commits; a burst of requests in the next
+    ``RECOMPUTE_DELAY`` seconds joins the same run."""
+    transaction.on_commit(lambda: _scores_recompute_enqueue(trigger))
+
+
+def _scores_recompute_enqueue(trigger: str) -> None:
+    # The key lives a second less than the countdown: a request that finds it has committed its
+    # data before the queued run starts, so that run reads it.
+    if cache.add(RECOMPUTE_PENDING_KEY, trigger, timeout=RECOMPUTE_DELAY - 1):
+        scores_recompute_task.apply_async(kwargs={"trigger": trigger}, countdown=RECOMPUTE_DELAY)
+
+
+def scores_recompute(*, trigger: str) -> ScoringRun | None:
+    """Score and rank every client with history under the active weights, and store the run.
+
+    Runs one at a time (a PostgreSQL advisory lock). When the inputs are the same as those of the
+    latest successful run, nothing is computed and that run is returned, so a second call, a
+    retried task or a burst of triggers adds no run. Returns ``None`` when no weights are active.
+    A computation that fails is stored as a failed run with its error.
+    """
+    if trigger not in ScoringRun.Trigger.values:
+        raise ValidationError(_("Unknown trigger %(trigger)s.") % {"trigger": trigger})
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [RECOMPUTE_LOCK])
+        inputs = _inputs()
+        if inputs is None:
+            return None
+        fingerprint = inputs.fingerprint()
+        latest = ScoringRun.objects.filter(status=ScoringRun.Status.DONE).first()
+        if latest is not None and latest.fingerprint == fingerprint:
+            return latest
+        run = ScoringRun.objects.create(
+            weight_set=inputs.weight_set, trigger=trigger, fingerprint=fingerprint
+        )
+        try:
+            with transaction.atomic():
+                run.client_count = _store(run, inputs)
+        except ValueError as error:
+            run.status, run.error = ScoringRun.Status.FAILED, str(error)
+        else:
+            run.status = ScoringRun.Status.DONE
+        run.finished_at = timezone.now()
+        run.save(update_fields=["status", "error", "client_count", "finished_at"])
+    return run
+
+
+def _inputs() -> _Inputs | None:
+    weight_set = WeightSet.objects.filter(is_active=True).first()
+    if weight_set is None:
+        return None
+    weights = {
+        row.criterion_id: row.weight
+        for row in CriterionWeight.objects.filter(weight_set=weight_set)
+    }
+    criteria = [
+        criterion
+        for criterion in Criterion.objects.filter(is_active=True).order_by("family", "code")
+        if criterion.pk in weights
+    ]
+    specs = [_spec(criterion, weights[criterion.pk]) for criterion in criteria]
+    latest_year = ClientYearMetric.objects.filter(client=OuterRef("client")).order_by("-year")
+    metrics = list(
+        ClientYearMetric.objects.filter(pk=Subquery(latest_year.values("pk")[:1])).order_by(
+            "client_id"
+        )
+    )
+    client_ids = [metric.client_id for metric in metrics]
+    values: list[tuple[int, str, float | None]] = []
+    origins: dict[tuple[int, str], str] = {}
+    notes: dict[tuple[int, str], str] = {}
+    financial = [criterion for criterion in criteria if criterion.source]
+    labels = {
+        field.name: field.verbose_name
+        for field in ClientYearMetric._meta.concrete_fields
+        if field.name in {criterion.source for criterion in financial}
+    }
+    for metric in metrics:
+        for criterion in financial:
+            raw = getattr(metric, criterion.source)
+            label = labels[criterion.source]
+            values.append((metric.client_id, criterion.code, None if raw is None else float(raw)))
+            if raw is None:
+                note = _("no %(figure)s in %(year)s in the ledger")
+            else:
+                note = _("%(year)s %(figure)s from the ledger")
+            notes[metric.client_id, criterion.code] = note % {"year": metric.year, "figure": label}
+            origins[metric.client_id, criterion.code] = f"year:{metric.year}"
+    rated = {criterion.pk: criterion for criterion in criteria if not criterion.source}
+    ratings = (
+        Rating.objects.filter(client_id__in=client_ids, criterion_id__in=list(rated))
+        .select_related("author")
+        .order_by("client_id", "criterion_id", "-created_at", "-pk")
+        .distinct("client_id", "criterion_id")
+    )
+    for rating in ratings:
+        code = rated[rating.criterion_id].code
+        values.append((rating.client_id, code, float(rating.level)))
+        notes[rating.client_id, code] = _rating_note(rating)
+        origins[rating.client_id, code] = f"rating:{rating.pk}"
+    for client_id in client_ids:
+        for criterion in rated.values():
+            notes.setdefault((client_id, criterion.code), _("not rated yet"))
+    values.sort(key=lambda row: (row[0], row[1]))
+    return _Inputs(weight_set, criteria, specs, client_ids, values, origins, notes)
+
+
+def _rating_note(rating: Rating) -> str:
+    day = formats.date_format(timezone.localdate(rating.created_at), "Y-m-d")
+    if rating.note:
+        text = _("rating %(level)s by %(author)s on %(date)s: %(note)s")
+    else:
+        text = _("rating %(level)s by %(author)s on %(date)s")
+    return text % {"level": rating.level, "author": rating.author, "date": day, "note": rating.note}
+
+
+def _store(run: ScoringRun, inputs: _Inputs) -> int:
+    """Rank the clients and bulk-insert their scores; returns the number of clients."""
+    families = {
+        family: float(weight) for family, weight in inputs.weight_set.family_weights.items()
+    }
+    result = ranking.rank(inputs.values, inputs.specs, families, clients=inputs.client_ids)
+    shares = (
+        ranking.stability(
+            inputs.values,
+            inputs.specs,
+            families,
+            cut=STABILITY_CUT,
+            draws=STABILITY_DRAWS,
+            seed=STABILITY_SEED,
+            clients=inputs.client_ids,
+        )
+        if inputs.client_ids
+        else {}
+    )
+    ClientScore.objects.bulk_create(
+        (
+            ClientScore(
+                run=run,
+                client_id=client.client_id,
+                total=client.total,
+                financial=client.families.get("financial", 0.0),
+                strategic=client.families.get("strategic", 0.0),
+                maturity=client.families.get("maturity", 0.0),
+                rank=client.rank,
+                coverage=client.coverage,
+                stability=shares[client.client_id],
+            )
+            for client in result.clients
+        ),
+        batch_size=2000,
+    )
+    criterion_ids = {criterion.code: criterion.pk for criterion in inputs.criteria}
+    CriterionScore.objects.bulk_create(
+        (
+            CriterionScore(
+                run=run,
+                client_id=detail.client_id,
+                criterion_id=criterion_ids[detail.criterion],
+                raw=detail.raw,
+                normalised=detail.normalised,
+                weight=detail.weight,
+                points=detail.points,
+                missing=detail.missing,
+                source_note=inputs.notes.get((detail.client_id, detail.criterion), "")[:300],
+            )
+            for detail in result.details()
+        ),
+        batch_size=5000,
+    )
+    return len(result.clients)

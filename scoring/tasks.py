@@ -1,0 +1,15 @@
+from celery import shared_task
+from django.db import OperationalError
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def scores_recompute_task(*, trigger: str) -> int | None:
+    """Score and rank the clients; returns the id of the run that holds the current scores.
+
+    Enqueued by ``scoring.services.scores_recompute_request``. Safe to run twice, and several at
+    once: runs are serialised, and one for inputs already scored is skipped.
+    """
+    from scoring import services  # here, not at the top: services import this module
+
+    run = services.scores_recompute(trigger=trigger)
+    return None if run is None else run.pk
