@@ -647,6 +647,24 @@ def test_client_update_offers_only_active_kams_and_sponsors(client, ada, alice, 
     assert (kam_ids, sponsor_ids) == ([alice.pk], [sam.pk])
 
 
+def test_client_update_still_shows_a_kam_who_has_left(english, dana, alice, bob):
+    bob.is_active = False
+    bob.save()
+    company = ClientFactory(kam=bob)
+    english.force_login(dana)
+    url = reverse("accounts:client_update", args=[company.pk])
+    form = english.get(url).context["form"]
+    assert bob.pk in [value for value, _label in form.fields["kam"].choices]
+    response = english.post(url, {"kam": bob.pk, "sponsor": "", "group": "", "segment": ""})
+    assert response.context["form"].errors["kam"] == [
+        f"{bob} is not an active key account manager."
+    ]
+    response = english.post(url, {"kam": alice.pk, "sponsor": "", "group": "", "segment": ""})
+    assert response.status_code == 302
+    company.refresh_from_db()
+    assert company.kam == alice
+
+
 @pytest.mark.parametrize("role", ["alice", "sam", "carl"])
 def test_client_update_is_404_for_those_who_do_not_assign(client, alice, sam, dana, role, request):
     company = ClientFactory(kam=alice, sponsor=sam, group="Before")
