@@ -460,3 +460,26 @@ def test_default_criteria_and_weights_are_valid(db):
             assert sorted(criterion.rubric) == ["1", "2", "3", "4", "5"]
         else:
             assert criterion.source
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"normalisation": "thresholds", "thresholds": []}, "needs thresholds"),
+        ({"normalisation": "minmax", "thresholds": [1, 2]}, "takes thresholds"),
+        ({"family": "financial", "source": ""}, "reads a ledger figure"),
+        ({"family": "strategic", "source": "revenue"}, "reads a ledger figure"),
+        ({"met_threshold": 1.5}, "0 to 1"),
+    ],
+)
+def test_criterion_constraints_refuse_inconsistent_criteria(db, fields, message):
+    values = {
+        "code": "check",
+        "name": "Check",
+        "family": "strategic",
+        "normalisation": "thresholds",
+        "thresholds": [2, 3, 4, 5],
+        **fields,
+    }
+    with pytest.raises(ValidationError, match=message):
+        Criterion(**values).full_clean()

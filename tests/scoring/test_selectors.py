@@ -1,0 +1,162 @@
+from decimal import Decimal
+
+import pytest
+
+from scoring import selectors, services
+from scoring.models import Override, ScoringRun
+from tests.factories import ClientFactory, ClientYearMetricFactory
+from tests.scoring.factories import CriterionFactory, OverrideFactory, scoring_reset, small_model
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def criteria(db):
+    return small_model()
+
+
+@pytest.fixture
+def book(criteria, alice, bob, sam):
+    """Two clients of alice (one sponsored by sam) and one of bob, with revenue 300, 200, 100."""
+    mine = ClientFactory(name="Mine", kam=alice, sponsor=sam)
+    also_mine = ClientFactory(name="Also mine", kam=alice)
+    theirs = ClientFactory(name="Theirs", kam=bob)
+    for company, revenue in ((mine, 300), (also_mine, 200), (theirs, 100)):
+        ClientYearMetricFactory(client=company, year=2025, revenue=Decimal(revenue))
+    return mine, also_mine, theirs
+
+
+def recompute() -> ScoringRun:
+    run = services.scores_recompute(trigger=ScoringRun.Trigger.MANUAL)
+    assert run is not None
+    return run
+
+
+def test_ranking_latest_is_empty_before_any_run(book, dana):
+    assert list(selectors.ranking_latest(user=dana)) == []
+
+
+def test_ranking_latest_shows_a_kam_only_their_clients(book, alice, bob):
+    mine, also_mine, theirs = book
+    recompute()
+
+    assert [score.client for score in selectors.ranking_latest(user=alice)] == [mine, also_mine]
+    assert [score.client for score in selectors.ranking_latest(user=bob)] == [theirs]
+
+
+def test_ranking_latest_shows_directors_everything_and_sponsors_theirs(book, dana, sam, carl):
+    mine, also_mine, theirs = book
+    recompute()
+
+    ranked = list(selectors.ranking_latest(user=dana))
+    assert [score.client for score in ranked] == [mine, also_mine, theirs]
+    assert [score.rank for score in ranked] == [1, 2, 3]
+    assert [score.client for score in selectors.ranking_latest(user=sam)] == [mine]
+    assert list(selectors.ranking_latest(user=carl)) == []
+
+
+def test_ranking_latest_gives_the_rank_change_since_the_previous_run(book, dana, criteria):
+    mine, also_mine, theirs = book
+    recompute()
+    services.rating_set(user=dana, client=theirs, criterion=criteria["fit"], level=5)
+    recompute()
+
+    ranked = {score.client: score for score in selectors.ranking_latest(user=dana)}
+    # theirs gains 30 points of strategic fit: 30 against 37.5 (mine) and 18.75 (also mine).
+    assert [ranked[c].rank for c in (mine, theirs, also_mine)] == [1, 2, 3]
+    assert [ranked[c].previous_rank for c in (mine, theirs, also_mine)] == [1, 3, 2]
+    assert [ranked[c].rank_change for c in (mine, theirs, also_mine)] == [0, 1, -1]
+
+
+def test_ranking_latest_has_no_rank_change_for_a_first_run(book, dana):
+    recompute()
+    assert {score.rank_change for score in selectors.ranking_latest(user=dana)} == {None}
+
+
+def test_ranking_latest_shows_the_active_override_next_to_the_score(book, dana):
+    mine, also_mine, _ = book
+    run = recompute()
+    OverrideFactory(client=mine, points=4, is_active=False, author=dana, rationale="Old")
+    OverrideFactory(client=mine, points=-6, author=dana, rationale="Churn risk")
+
+    ranked = {score.client: score for score in selectors.ranking_latest(user=dana)}
+    assert (ranked[mine].override_kind, ranked[mine].override_points) == ("adjust", -6)
+    assert ranked[mine].override_rationale == "Churn risk"
+    assert ranked[mine].total == run.scores.get(client=mine).total  # unchanged by the override
+    assert ranked[also_mine].override_kind is None
+
+
+def test_ranking_latest_query_count_is_flat(book, dana, alice, django_assert_num_queries):
+    for revenue in range(10, 60, 10):
+        ClientYearMetricFactory(client=ClientFactory(kam=alice), revenue=Decimal(revenue))
+    recompute()
+    with django_assert_num_queries(2):  # the runs, then the scores with everything they show
+        ranked = list(selectors.ranking_latest(user=dana))
+        assert {(score.client.name, score.run.weight_set.version) for score in ranked}
+    assert len(ranked) == 8
+
+
+def test_client_explanation_lists_the_criteria_most_points_first(book, alice, dana, criteria):
+    mine, *_ = book
+    services.override_set(user=dana, client=mine, kind=Override.Kind.FORCE_IN, rationale="Flagship")
+    services.rating_set(user=alice, client=mine, criterion=criteria["relationship"], level=3)
+    recompute()
+
+    explanation = selectors.client_explanation(user=alice, client_id=mine.pk)
+
+    assert explanation is not None
+    assert explanation.score.client == mine
+    points = [row.points for row in explanation.criteria]
+    assert points == sorted(points, reverse=True)
+    assert {row.criterion.code for row in explanation.criteria} == set(criteria)
+    assert sum(points) == pytest.approx(explanation.score.total)
+    assert explanation.override is not None
+    assert explanation.override.kind == Override.Kind.FORCE_IN
+    assert explanation.stability_label == "stable"
+
+
+def test_client_explanation_is_none_for_another_kams_client(book, alice):
+    *_, theirs = book
+    recompute()
+    assert selectors.client_explanation(user=alice, client_id=theirs.pk) is None
+
+
+def test_client_explanation_is_none_for_a_client_without_scores(book, alice):
+    prospect = ClientFactory(kam=alice)
+    recompute()
+    assert selectors.client_explanation(user=alice, client_id=prospect.pk) is None
+
+
+def test_weight_set_active_carries_its_criterion_weights(criteria, django_assert_num_queries):
+    with django_assert_num_queries(2):
+        weight_set = selectors.weight_set_active()
+        assert weight_set is not None
+        weights = {w.criterion.code: w.weight for w in weight_set.criterion_weights.all()}
+    assert weights == {"revenue": 75, "late": 25, "fit": 100, "relationship": 100}
+
+
+def test_weight_set_active_is_none_without_weights(db):
+    scoring_reset()
+    assert selectors.weight_set_active() is None
+
+
+def test_weight_set_list_is_the_change_log_newest_first(criteria, dana):
+    services.weight_set_update(
+        user=dana,
+        family_weights={"financial": 40, "strategic": 40, "maturity": 20},
+        criterion_weights={"revenue": 50, "late": 50, "fit": 100, "relationship": 100},
+        reason="Balance",
+        base_version=1,
+    )
+    log = list(selectors.weight_set_list())
+    assert [(w.version, w.is_active, w.created_by) for w in log] == [
+        (2, True, dana),
+        (1, False, None),
+    ]
+
+
+def test_criterion_list_hides_inactive_criteria_unless_asked(criteria):
+    retired = CriterionFactory(code="retired", is_active=False)
+    assert retired not in selectors.criterion_list()
+    assert set(selectors.criterion_list()) == set(criteria.values())
+    assert retired in selectors.criterion_list(include_inactive=True)

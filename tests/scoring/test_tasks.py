@@ -1,0 +1,70 @@
+"""scoring/tasks.py, in this process and on a live Celery worker process."""
+
+import time
+from decimal import Decimal
+
+import pytest
+from django.core.cache import cache
+
+from accounts.models import Client
+from scoring import services
+from scoring.models import ClientScore, ScoringRun
+from scoring.tasks import scores_recompute_task
+from tests.factories import ClientFactory, ClientYearMetricFactory
+from tests.scoring.factories import small_model
+
+
+def clients_with_history(count):
+    ids = []
+    for revenue in range(100, 100 * (count + 1), 100):
+        company = ClientFactory()
+        ClientYearMetricFactory(client=company, revenue=Decimal(revenue))
+        ids.append(company.pk)
+    return ids
+
+
+@pytest.mark.django_db
+def test_scores_recompute_task_returns_the_same_run_when_run_twice():
+    small_model()
+    clients_with_history(3)
+
+    first = scores_recompute_task(trigger=ScoringRun.Trigger.NIGHTLY)
+    second = scores_recompute_task(trigger=ScoringRun.Trigger.NIGHTLY)
+
+    assert first is not None
+    assert first == second
+    assert ScoringRun.objects.get().pk == first
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_scores_recompute_task_stores_a_run_on_the_live_worker(live_worker):
+    small_model()
+    ids = clients_with_history(4)
+
+    run_id = scores_recompute_task.delay(trigger=ScoringRun.Trigger.MANUAL).get(timeout=60)
+
+    run = ScoringRun.objects.get(pk=run_id)
+    assert run.status == ScoringRun.Status.DONE, run.error
+    assert run.finished_at is not None
+    ranked = list(ClientScore.objects.filter(run=run).order_by("rank"))
+    assert [score.client_id for score in ranked] == ids[::-1]  # most revenue first
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_burst_of_ratings_makes_one_run_with_the_last_rating(live_worker, dana):
+    criteria = small_model()
+    first = Client.objects.get(pk=clients_with_history(3)[0])
+    cache.delete(services.RECOMPUTE_PENDING_KEY)
+
+    for level in (2, 3, 5):  # each rating commits, then asks for a recompute
+        services.rating_set(user=dana, client=first, criterion=criteria["fit"], level=level)
+
+    deadline = time.monotonic() + services.RECOMPUTE_DELAY + 30
+    while not ScoringRun.objects.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(services.RECOMPUTE_DELAY + 1)  # time for any further run to show up
+    run = ScoringRun.objects.get()
+    assert (run.status, run.trigger) == (ScoringRun.Status.DONE, ScoringRun.Trigger.RATINGS)
+    assert run.criterion_scores.get(client=first, criterion=criteria["fit"]).raw == 5
