@@ -2,7 +2,11 @@
 accounts. The computation itself is in ``scoring/ranking.py``; the rules that write these rows
 are in ``scoring/services.py``."""
 
+import itertools
+import math
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.text import format_lazy
@@ -14,12 +18,19 @@ OVERRIDE_BOUND = 10
 """The most points an override may add or take away (an adjustment of -10 to +10 points, on a
 total out of 100). Forcing a client in or out of the selection carries no points."""
 
+LEVELS = ("1", "2", "3", "4", "5")
+"""The levels of a rating, as the keys of a rubric."""
+
 RATED_FAMILIES = ("strategic", "maturity")
 """The families whose criteria people rate (1 to 5); financial criteria read the ledger."""
 
 
 class Criterion(models.Model):
-    """One thing a client is scored on, and how its raw values become a 0-1 score."""
+    """One thing a client is scored on, and how its raw values become a 0-1 score.
+
+    ``met_threshold`` is on the normalised scale (0 to 1), not in the raw unit: the criterion is
+    met when the client's normalised score reaches it, whatever the normalisation.
+    """
 
     class Family(models.TextChoices):
         FINANCIAL = "financial", _("Financial")
@@ -119,6 +130,20 @@ class Criterion(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        thresholds = self.thresholds
+        if not isinstance(thresholds, list) or not all(
+            isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+            for value in thresholds
+        ):
+            raise ValidationError({"thresholds": _("Thresholds are a list of numbers.")})
+        if any(b <= a for a, b in itertools.pairwise(thresholds)):
+            raise ValidationError({"thresholds": _("Thresholds must be strictly increasing.")})
+        if not isinstance(self.rubric, dict) or not set(self.rubric) <= set(LEVELS):
+            raise ValidationError(
+                {"rubric": _('A rubric maps the levels "1" to "5" to what they mean.')}
+            )
 
     @property
     def is_rated(self) -> bool:

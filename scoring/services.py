@@ -9,6 +9,9 @@ missing, never zero. A rated criterion reads the client's latest rating.
 **Who is ranked.** Every client with ledger history (at least one ``ClientYearMetric``). A client
 without history is not ranked, and cannot be overridden.
 
+**Source notes** (what the explanation says about each value) are written in the language
+active when the run is computed; the inputs' fingerprint does not depend on that language.
+
 **Overrides** never change the stored totals of a run: the engine's result stays reproducible
 from its inputs, and overrides are shown next to it (see ``scoring.selectors``).
 """
@@ -24,7 +27,6 @@ from dataclasses import dataclass
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import OuterRef, Subquery
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -349,11 +351,8 @@ def _inputs() -> _Inputs | None:
         if criterion.pk in weights
     ]
     specs = [_spec(criterion, weights[criterion.pk]) for criterion in criteria]
-    latest_year = ClientYearMetric.objects.filter(client=OuterRef("client")).order_by("-year")
-    metrics = list(
-        ClientYearMetric.objects.filter(pk=Subquery(latest_year.values("pk")[:1])).order_by(
-            "client_id"
-        )
+    metrics = list(  # each client's latest year with figures
+        ClientYearMetric.objects.order_by("client_id", "-year").distinct("client_id")
     )
     client_ids = [metric.client_id for metric in metrics]
     values: list[tuple[int, str, float | None]] = []

@@ -146,6 +146,21 @@ def test_scores_recompute_runs_again_when_a_rating_changes(trio, dana, criteria)
     assert after.trigger == ScoringRun.Trigger.RATINGS
 
 
+def test_scores_recompute_stores_a_failed_run_when_the_weights_no_longer_add_up(trio, criteria):
+    done = services.scores_recompute(trigger=ScoringRun.Trigger.MANUAL)
+    criteria["late"].is_active = False  # the financial weights left now add up to 75
+    criteria["late"].save()
+
+    failed = services.scores_recompute(trigger=ScoringRun.Trigger.MANUAL)
+
+    assert failed is not None
+    assert failed != done
+    assert failed.status == ScoringRun.Status.FAILED
+    assert "sum to 75" in failed.error
+    assert not ClientScore.objects.filter(run=failed).exists()
+    assert not CriterionScore.objects.filter(run=failed).exists()
+
+
 def test_scores_recompute_without_active_weights_stores_nothing(db):
     scoring_reset()
     assert services.scores_recompute(trigger=ScoringRun.Trigger.MANUAL) is None
@@ -470,6 +485,9 @@ def test_default_criteria_and_weights_are_valid(db):
         ({"family": "financial", "source": ""}, "reads a ledger figure"),
         ({"family": "strategic", "source": "revenue"}, "reads a ledger figure"),
         ({"met_threshold": 1.5}, "0 to 1"),
+        ({"thresholds": [3, 2]}, "strictly increasing"),
+        ({"thresholds": [1, "two"]}, "list of numbers"),
+        ({"rubric": {"6": "Beyond the scale"}}, "levels"),
     ],
 )
 def test_criterion_constraints_refuse_inconsistent_criteria(db, fields, message):
