@@ -285,13 +285,10 @@ class LedgerImportConfirmApi(APIView):
 
 
 def _client_for_contacts(request: Request, client_id: int) -> Client:
-    """The client, if the caller may change its contacts: 404 if hidden, 403 if only seen.
-
-    It mirrors the rule of ``services.contact_save``, which has the last word.
-    """
+    """The client, if the caller may change its contacts: 404 if hidden, 403 if only seen."""
     user: User = request.user  # type: ignore[assignment]
     client = get_object_or_404(selectors.client_list(user=user), pk=client_id)
-    if not (user.sees_all_clients or (user.role == User.Role.KAM and client.kam_id == user.pk)):
+    if not selectors.client_is_editable(user=user, client=client):
         raise PermissionDenied(
             _("Only the client's key account manager or a director can do this.")
         )

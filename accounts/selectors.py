@@ -104,3 +104,9 @@ def ledger_import_list(*, user: User) -> QuerySet[LedgerImport]:
     if not user.can_import_ledgers:
         return imports.none()
     return imports.order_by("-created_at", "-pk")
+
+
+def client_is_editable(*, user: User, client: Client) -> bool:
+    """Whether ``user`` may change what belongs to ``client`` (its contacts): the client's KAM,
+    directors and administrators."""
+    return user.sees_all_clients or (user.role == User.Role.KAM and client.kam_id == user.pk)

@@ -21,7 +21,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import ledger
+from accounts import ledger, selectors
 from accounts.models import Client, ClientYearMetric, Contact, LedgerImport, LedgerLine, User
 
 logger = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ class ImportPreview:
 
 
 def _check_can_edit(user: User, client: Client) -> None:
-    if not (user.sees_all_clients or (user.role == User.Role.KAM and client.kam_id == user.pk)):
+    if not selectors.client_is_editable(user=user, client=client):
         raise ValidationError(_("Only the client's key account manager or a director can do this."))
 
 

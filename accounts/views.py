@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts import forms, selectors, services
 from accounts.ledger import FIELDS
-from accounts.models import Client, LedgerImport, User
+from accounts.models import Client, LedgerImport
 from kam import charts
 from kam.templatetags.kam import current_locale
 from kam.types import AuthedRequest
@@ -85,22 +85,14 @@ def client_detail(request: AuthedRequest, client_id: int) -> HttpResponse:
         "latest": metrics[-1] if metrics else None,
         "chart": mark_safe(chart),  # the chart escapes every text it writes
         "can_assign": request.user.sees_all_clients,
-        "can_edit_contacts": _edits_contacts(request.user, client),
+        "can_edit_contacts": selectors.client_is_editable(user=request.user, client=client),
     }
     return TemplateResponse(request, "accounts/client_detail.html", context)
 
 
-def _edits_contacts(user: User, client: Client) -> bool:
-    """Whether to offer ``user`` the contact pages of ``client``: its KAM, directors, admins.
-
-    It mirrors the rule of ``services.contact_save``, which has the last word.
-    """
-    return user.sees_all_clients or (user.role == User.Role.KAM and client.kam_id == user.pk)
-
-
 def _client_for_contacts(request: AuthedRequest, client_id: int) -> Client:
     client = get_object_or_404(selectors.client_list(user=request.user), pk=client_id)
-    if not _edits_contacts(request.user, client):
+    if not selectors.client_is_editable(user=request.user, client=client):
         raise Http404  # seen but not theirs to edit: the pages do not exist for them
     return client
 
