@@ -30,6 +30,7 @@ from django.db import connection, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from accounts import selectors as client_selectors
 from accounts.models import Client, ClientYearMetric, User
 from scoring import ranking
 from scoring.models import (
@@ -68,7 +69,7 @@ def rating_set(
     The client's key account manager rates their own clients; directors and administrators rate
     any client. Earlier ratings are kept as the history.
     """
-    if not (user.sees_all_clients or (user.role == User.Role.KAM and client.kam_id == user.pk)):
+    if not client_selectors.client_is_editable(user=user, client=client):
         raise ValidationError(
             _("Only the client's key account manager or a director can rate this client.")
         )
