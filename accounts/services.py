@@ -23,6 +23,8 @@ from django.utils.translation import gettext as _
 
 from accounts import ledger, selectors
 from accounts.models import Client, ClientYearMetric, Contact, LedgerImport, LedgerLine, User
+from scoring import services as scoring_services
+from scoring.models import ScoringRun
 
 logger = logging.getLogger(__name__)
 
@@ -347,6 +349,7 @@ def _run(ledger_import: LedgerImport) -> None:
         rejects = _rejects_csv(parsed.rejects) if len(parsed.rejects) else b""
         _progress(ledger_import.pk, 75, _("Computing figures"))
         client_metrics_recompute()
+        scoring_services.scores_recompute_request(trigger=ScoringRun.Trigger.IMPORT)
         if rejects:
             name = f"{Path(ledger_import.original_name).stem}-rejected.csv"
             ledger_import.rejects.save(name, ContentFile(rejects), save=False)

@@ -219,6 +219,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.client_metrics_recompute_task",
         "schedule": crontab(hour=2, minute=30),
     },
+    "nightly-scores": {
+        "task": "scoring.tasks.scores_recompute_task",
+        "schedule": crontab(hour=3, minute=0),
+        "kwargs": {"trigger": "nightly"},
+    },
 }
 
 # Ledger imports

@@ -16,6 +16,7 @@ from django.db.models import Sum
 
 from accounts import services
 from accounts.models import Client, ClientYearMetric, LedgerImport, LedgerLine
+from scoring import services as scoring_services
 from tests.factories import ClientFactory, LedgerLineFactory
 
 pytestmark = pytest.mark.django_db
@@ -113,6 +114,15 @@ def test_ledger_import_run_loads_clients_lines_and_metrics(dana):
     assert ClientYearMetric.objects.get(client=dupont, year=2023).growth_pct is None
     muller = ClientYearMetric.objects.get(client__external_id="C2")
     assert muller.avg_days_to_pay is None  # not paid yet: unknown, not zero
+
+
+def test_ledger_import_run_asks_for_a_scores_recompute(dana, monkeypatch):
+    requested: list[str] = []
+    monkeypatch.setattr(
+        scoring_services, "scores_recompute_request", lambda *, trigger: requested.append(trigger)
+    )
+    run_import(dana, FRENCH)
+    assert requested == ["import"]
 
 
 def test_ledger_import_run_is_idempotent_for_the_same_and_overlapping_files(dana):
