@@ -1,0 +1,307 @@
+"""scoring/views.py: the ranking and explanation pages, from the outside."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils import translation
+
+from scoring import services
+from scoring.models import CriterionScore, ScoringRun
+from tests.factories import ClientFactory, ClientYearMetricFactory
+from tests.scoring.factories import OverrideFactory, small_model
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english(client):
+    client.cookies["django_language"] = "en"
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def criteria(db):
+    return small_model()
+
+
+@pytest.fixture
+def book(criteria, alice, bob, sam):
+    """Two clients of alice (one sponsored by sam) and one of bob, with revenue 300, 200, 100."""
+    mine = ClientFactory(name="Mine", kam=alice, sponsor=sam)
+    also_mine = ClientFactory(name="Also mine", kam=alice)
+    theirs = ClientFactory(name="Theirs", kam=bob)
+    for company, revenue in ((mine, 300), (also_mine, 200), (theirs, 100)):
+        ClientYearMetricFactory(client=company, year=2025, revenue=Decimal(revenue))
+    return mine, also_mine, theirs
+
+
+def recompute() -> ScoringRun:
+    run = services.scores_recompute(trigger=ScoringRun.Trigger.MANUAL)
+    assert run is not None
+    return run
+
+
+def ranked_names(response) -> list[str]:
+    return [row.client.name for row in response.context["rows"]]
+
+
+def test_ranking_shows_a_director_every_ranked_client(client, book, dana):
+    recompute()
+    client.force_login(dana)
+    response = client.get(reverse("scoring:ranking"))
+
+    assert response.status_code == 200
+    assert ranked_names(response) == ["Mine", "Also mine", "Theirs"]
+    assert response.content.decode().count('data-testid="ranking-row"') == 3
+
+
+def test_ranking_shows_a_kam_only_their_clients(client, book, alice):
+    recompute()
+    client.force_login(alice)
+    response = client.get(reverse("scoring:ranking"))
+
+    assert ranked_names(response) == ["Mine", "Also mine"]
+    assert "Theirs" not in response.content.decode()
+
+
+def test_ranking_shows_a_sponsor_only_the_sponsored_clients(client, book, sam):
+    recompute()
+    client.force_login(sam)
+    response = client.get(reverse("scoring:ranking"))
+
+    assert ranked_names(response) == ["Mine"]
+
+
+def test_ranking_shows_the_weights_the_move_and_the_stability(client, book, dana, criteria):
+    *_, theirs = book
+    recompute()
+    services.rating_set(user=dana, client=theirs, criterion=criteria["fit"], level=5)
+    recompute()
+    client.force_login(dana)
+    response = client.get(reverse("scoring:ranking"))
+    html = response.content.decode()
+
+    assert "Weights “Test weights”, version 1" in html
+    moves = [row.rank_change for row in response.context["rows"]]
+    assert moves == [0, 1, -1]  # mine stays, theirs climbs one, also mine falls one
+    assert "▲1" in html
+    assert "▼1" in html
+    labels = {row.stability_label for row in response.context["rows"]}
+    assert labels <= {"stable", "fragile"}
+    assert labels
+
+
+def test_ranking_marks_clients_new_to_a_first_run(client, book, dana):
+    recompute()
+    client.force_login(dana)
+    html = client.get(reverse("scoring:ranking")).content.decode()
+
+    assert html.count('<span class="move move-new">new</span>') == 3
+
+
+def test_ranking_shows_the_active_override_next_to_the_score(client, book, dana):
+    mine, _, _ = book
+    recompute()
+    OverrideFactory(client=mine, points=-6, author=dana, rationale="Churn risk")
+    client.force_login(dana)
+    html = client.get(reverse("scoring:ranking")).content.decode()
+
+    assert html.count('data-testid="ranking-override"') == 1
+    assert "-6.0 pts" in html
+    assert f"by {dana}," in html
+
+
+def test_ranking_has_an_empty_state_before_any_run(client, book, dana):
+    client.force_login(dana)
+    response = client.get(reverse("scoring:ranking"))
+
+    assert response.status_code == 200
+    assert 'data-testid="ranking-empty"' in response.content.decode()
+    assert response.context["rows"] == []
+
+
+def test_ranking_says_when_the_latest_run_failed(client, book, dana):
+    run = recompute()
+    ScoringRun.objects.create(
+        weight_set=run.weight_set,
+        trigger=ScoringRun.Trigger.NIGHTLY,
+        fingerprint="x",
+        status=ScoringRun.Status.FAILED,
+        error="Criterion weights sum to 90, not 100.",
+    )
+    client.force_login(dana)
+    html = client.get(reverse("scoring:ranking")).content.decode()
+
+    assert 'data-testid="run-status"' in html
+    assert "Criterion weights sum to 90, not 100." in html
+    assert html.count('data-testid="ranking-row"') == 3  # the last good run still shows
+
+
+def test_ranking_offers_the_recompute_button_to_directors_only(client, book, dana, alice):
+    recompute()
+    client.force_login(dana)
+    assert (
+        'data-testid="scoring-recompute"' in client.get(reverse("scoring:ranking")).content.decode()
+    )
+    client.force_login(alice)
+    assert 'data-testid="scoring-recompute"' not in (
+        client.get(reverse("scoring:ranking")).content.decode()
+    )
+
+
+@pytest.fixture
+def sent(monkeypatch):
+    queued: list[dict] = []
+    monkeypatch.setattr(
+        services.scores_recompute_task, "apply_async", lambda **options: queued.append(options)
+    )
+    cache.delete(services.RECOMPUTE_PENDING_KEY)
+    yield queued
+    cache.delete(services.RECOMPUTE_PENDING_KEY)
+
+
+def test_recompute_by_a_director_queues_a_manual_run(
+    client, dana, sent, django_capture_on_commit_callbacks
+):
+    client.force_login(dana)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("scoring:recompute"), follow=True)
+
+    assert response.redirect_chain == [(reverse("scoring:ranking"), 302)]
+    assert "Recompute requested." in response.content.decode()
+    assert sent == [{"kwargs": {"trigger": "manual"}, "countdown": services.RECOMPUTE_DELAY}]
+
+
+def test_recompute_by_a_kam_is_404_and_queues_nothing(
+    client, alice, sent, django_capture_on_commit_callbacks
+):
+    client.force_login(alice)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post(reverse("scoring:recompute"))
+
+    assert response.status_code == 404
+    assert callbacks == []
+    assert sent == []
+
+
+def test_recompute_refuses_get(client, dana, sent):
+    client.force_login(dana)
+    assert client.get(reverse("scoring:recompute")).status_code == 405
+    assert sent == []
+
+
+def test_ranking_needs_a_login(client):
+    response = client.get(reverse("scoring:ranking"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_ranking_query_count_is_flat(client, criteria, dana, count, django_assert_num_queries):
+    for index in range(count):
+        company = ClientFactory(kam=dana if index % 2 else None)
+        ClientYearMetricFactory(client=company, year=2025, revenue=Decimal(100 + index))
+        OverrideFactory(client=company, author=dana)
+    recompute()
+    client.force_login(dana)
+    # session, user, runs, scores, overrides, latest run for the header, latest run of any status
+    with django_assert_num_queries(7):
+        response = client.get(reverse("scoring:ranking"))
+    assert len(response.context["rows"]) == count
+
+
+# --- explanation ----------------------------------------------------------------------------------
+
+
+def test_explanation_numbers_match_the_stored_criterion_scores(client, book, dana, criteria):
+    mine, _, _ = book
+    services.rating_set(user=dana, client=mine, criterion=criteria["fit"], level=4)
+    run = recompute()
+    client.force_login(dana)
+    response = client.get(reverse("scoring:client_explanation", args=[mine.pk]))
+    html = response.content.decode()
+
+    assert response.status_code == 200
+    stored = CriterionScore.objects.filter(run=run, client=mine).select_related("criterion")
+    assert stored.count() == 4
+    shown = [bar["score"] for bar in response.context["bars"]]
+    assert {score.pk for score in shown} == {score.pk for score in stored}
+    for score in stored:
+        row = html.split(f'data-criterion="{score.criterion.code}"')[1].split("</tr>")[0]
+        assert f'data-testid="criterion-points">{score.points:,.2f}<' in row
+        assert f'data-testid="criterion-weight">{score.weight:,.2f}<' in row
+        assert f'data-testid="criterion-normalised">{score.normalised:,.2f}<' in row
+        if score.missing:
+            assert "missing — 0 points" in row
+        else:
+            assert f"{score.raw:,.2f}" in row
+    total = response.context["score"].total
+    assert f'data-testid="explanation-total">{total:,.1f}<' in html
+    assert sum(score.points for score in stored) == pytest.approx(total)
+
+
+def test_explanation_flags_a_missing_value(client, book, dana):
+    mine, _, _ = book
+    recompute()  # no rating yet: fit and relationship are missing, as are days late
+    client.force_login(dana)
+    html = client.get(reverse("scoring:client_explanation", args=[mine.pk])).content.decode()
+
+    assert html.count('data-testid="criterion-missing"') == 3
+
+
+def test_explanation_shows_the_override_and_the_rank_history(client, book, dana, criteria):
+    *_, theirs = book
+    recompute()
+    services.rating_set(user=dana, client=theirs, criterion=criteria["fit"], level=5)
+    recompute()
+    OverrideFactory(client=theirs, points=3, author=dana, rationale="New <b>contract</b>")
+    client.force_login(dana)
+    html = client.get(reverse("scoring:client_explanation", args=[theirs.pk])).content.decode()
+
+    assert 'data-testid="explanation-override"' in html
+    assert "New &lt;b&gt;contract&lt;/b&gt;" in html
+    assert f"by {dana}," in html
+    history = html.split('data-testid="history-table"')[1]
+    assert history.count('data-testid="history-row"') == 2
+    ranks = [cell.split("<")[0] for cell in history.split('<td class="num">')[1::2]]
+    assert ranks == ["2", "3"]  # latest run first
+
+
+def test_explanation_is_404_for_another_kams_client(client, book, alice):
+    _, _, theirs = book
+    recompute()
+    client.force_login(alice)
+    assert client.get(reverse("scoring:client_explanation", args=[theirs.pk])).status_code == 404
+
+
+def test_explanation_is_404_for_a_sponsor_on_a_client_they_do_not_sponsor(client, book, sam):
+    mine, also_mine, _ = book
+    recompute()
+    client.force_login(sam)
+    assert client.get(reverse("scoring:client_explanation", args=[mine.pk])).status_code == 200
+    url = reverse("scoring:client_explanation", args=[also_mine.pk])
+    assert client.get(url).status_code == 404
+
+
+def test_explanation_is_404_before_any_run(client, book, dana):
+    mine, _, _ = book
+    client.force_login(dana)
+    assert client.get(reverse("scoring:client_explanation", args=[mine.pk])).status_code == 404
+
+
+def test_ranking_links_to_the_explanation(client, book, alice):
+    mine, _, _ = book
+    recompute()
+    client.force_login(alice)
+    html = client.get(reverse("scoring:ranking")).content.decode()
+
+    assert f'href="{reverse("scoring:client_explanation", args=[mine.pk])}"' in html
+
+
+def test_navigation_links_to_the_ranking_for_kams(client, alice):
+    client.force_login(alice)
+    html = client.get(reverse("accounts:client_list")).content.decode()
+    assert f'href="{reverse("scoring:ranking")}"' in html
