@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from scoring import selectors, views
+from scoring import selectors
 from scoring.models import Override, ScoringRun
 
 NOT_FOUND = OpenApiResponse(
@@ -87,7 +87,7 @@ class ScoringRankingApi(APIView):
         },
     )
     def get(self, request: Request) -> Response:
-        rows = views.ranking_rows(selectors.ranking_latest(user=request.user))  # type: ignore[arg-type]
+        rows = selectors.ranking_rows(selectors.ranking_latest(user=request.user))  # type: ignore[arg-type]
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(rows, request, view=self)  # type: ignore[arg-type]
         return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
@@ -148,6 +148,6 @@ class ScoringClientExplanationApi(APIView):
             "run": score.run,
             "criteria": explanation.criteria,
             "override": explanation.override,
-            "history": views.rank_history(client_id=client_id),
+            "history": selectors.client_rank_history(client_id=client_id),
         }
         return Response(self.OutputSerializer(data).data)

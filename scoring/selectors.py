@@ -34,13 +34,13 @@ class ClientExplanation:
         return ranking.stability_label(self.score.stability)
 
 
-def scoring_run_latest() -> ScoringRun | None:
-    """The latest successful run: the scores everyone sees."""
-    return (
-        ScoringRun.objects.select_related("weight_set")
-        .filter(status=ScoringRun.Status.DONE)
-        .first()
-    )
+def scoring_run_latest(*, any_status: bool = False) -> ScoringRun | None:
+    """The latest successful run: the scores everyone sees; with ``any_status``, the latest run
+    whatever its status (one still running, or one that failed)."""
+    runs = ScoringRun.objects.select_related("weight_set")
+    if not any_status:
+        runs = runs.filter(status=ScoringRun.Status.DONE)
+    return runs.first()
 
 
 def ranking_latest(*, user: User) -> QuerySet[ClientScore]:
@@ -124,3 +124,34 @@ def criterion_list(*, include_inactive: bool = False) -> QuerySet[Criterion]:
     """The criteria, by family then code; only the active ones unless told otherwise."""
     criteria = Criterion.objects.order_by("family", "code")
     return criteria if include_inactive else criteria.filter(is_active=True)
+
+
+def ranking_rows(scores: QuerySet[ClientScore]) -> list[ClientScore]:
+    """The rows of a ranking, each with ``stability_label``, ``stability_pct`` and its active
+    override (with its author) as ``active_override``: one query for the scores, one for the
+    overrides, whatever the number of rows."""
+    rows = list(
+        scores.prefetch_related(
+            Prefetch(
+                "client__overrides",
+                queryset=Override.objects.filter(is_active=True).select_related("author"),
+                to_attr="active_overrides",
+            )
+        )
+    )
+    for row in rows:
+        row.stability_label = ranking.stability_label(row.stability)  # type: ignore[attr-defined]
+        row.stability_pct = 100 * row.stability  # type: ignore[attr-defined]
+        overrides = row.client.active_overrides  # type: ignore[attr-defined]
+        row.active_override = overrides[0] if overrides else None  # type: ignore[attr-defined]
+    return rows
+
+
+def client_rank_history(*, client_id: int) -> QuerySet[ClientScore]:
+    """A client's rank in every successful run, latest first. Call it only for a client the user
+    may see (``selectors.client_explanation`` says so)."""
+    return (
+        ClientScore.objects.filter(client_id=client_id, run__status=ScoringRun.Status.DONE)
+        .select_related("run")
+        .order_by("-run__started_at", "-run__pk")
+    )
