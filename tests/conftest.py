@@ -74,7 +74,7 @@ def sample_data() -> Path:
 
 
 @pytest.fixture(scope="session")
-def live_worker(django_db_setup, django_db_blocker, tmp_path_factory):
+def worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
     """A real ``celery worker`` process on the Redis broker, using the test database."""
     from kam.celery import app
 
@@ -95,13 +95,39 @@ def live_worker(django_db_setup, django_db_blocker, tmp_path_factory):
         while not app.control.ping(destination=[name], timeout=0.5):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("The Celery worker did not start:\n" + log.read_text())
-        yield process
+        yield name
     finally:
         process.terminate()
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def _wait_until_idle(name: str, timeout: float = 60) -> None:
+    """Until the worker holds no task (running, reserved or scheduled with a countdown) and the
+    queue is empty. A busy solo worker answers no inspection, which counts as busy."""
+    from kam.celery import app
+
+    inspect = app.control.inspect(destination=[name], timeout=1)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        replies = [inspect.active(), inspect.reserved(), inspect.scheduled()]
+        with app.connection_for_write() as connection:
+            queued = connection.default_channel.client.llen("celery")
+        if not queued and all(reply and reply.get(name) == [] for reply in replies):
+            return
+        time.sleep(0.3)
+    raise RuntimeError(f"The Celery worker was still busy after {timeout} s")
+
+
+@pytest.fixture
+def live_worker(worker_process):
+    """The live worker, idle when the test starts and again before its data is flushed, so a
+    task one test queues (some run after a countdown) never runs during another."""
+    _wait_until_idle(worker_process)
+    yield worker_process
+    _wait_until_idle(worker_process)
 
 
 # --- headless Chromium from the system packages ------------------------------------------------
