@@ -3,33 +3,12 @@ from decimal import Decimal
 import pytest
 
 from scoring import selectors, services
-from scoring.models import Override, ScoringRun
+from scoring.models import Override
 from tests.factories import ClientFactory, ClientYearMetricFactory
-from tests.scoring.factories import CriterionFactory, OverrideFactory, scoring_reset, small_model
+from tests.scoring.conftest import recompute
+from tests.scoring.factories import CriterionFactory, OverrideFactory, scoring_reset
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def criteria(db):
-    return small_model()
-
-
-@pytest.fixture
-def book(criteria, alice, bob, sam):
-    """Two clients of alice (one sponsored by sam) and one of bob, with revenue 300, 200, 100."""
-    mine = ClientFactory(name="Mine", kam=alice, sponsor=sam)
-    also_mine = ClientFactory(name="Also mine", kam=alice)
-    theirs = ClientFactory(name="Theirs", kam=bob)
-    for company, revenue in ((mine, 300), (also_mine, 200), (theirs, 100)):
-        ClientYearMetricFactory(client=company, year=2025, revenue=Decimal(revenue))
-    return mine, also_mine, theirs
-
-
-def recompute() -> ScoringRun:
-    run = services.scores_recompute(trigger=ScoringRun.Trigger.MANUAL)
-    assert run is not None
-    return run
 
 
 def test_ranking_latest_is_empty_before_any_run(book, dana):

@@ -22,14 +22,9 @@ from scoring.models import (
     WeightSet,
 )
 from tests.factories import ClientFactory, ClientYearMetricFactory
-from tests.scoring.factories import scoring_reset, small_model
+from tests.scoring.factories import scoring_reset
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def criteria(db):
-    return small_model()
 
 
 @pytest.fixture

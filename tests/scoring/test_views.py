@@ -10,7 +10,8 @@ from django.utils import translation
 from scoring import services
 from scoring.models import CriterionScore, ScoringRun
 from tests.factories import ClientFactory, ClientYearMetricFactory
-from tests.scoring.factories import OverrideFactory, small_model
+from tests.scoring.conftest import recompute
+from tests.scoring.factories import OverrideFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -20,28 +21,6 @@ def english(client):
     client.cookies["django_language"] = "en"
     with translation.override("en"):
         yield
-
-
-@pytest.fixture
-def criteria(db):
-    return small_model()
-
-
-@pytest.fixture
-def book(criteria, alice, bob, sam):
-    """Two clients of alice (one sponsored by sam) and one of bob, with revenue 300, 200, 100."""
-    mine = ClientFactory(name="Mine", kam=alice, sponsor=sam)
-    also_mine = ClientFactory(name="Also mine", kam=alice)
-    theirs = ClientFactory(name="Theirs", kam=bob)
-    for company, revenue in ((mine, 300), (also_mine, 200), (theirs, 100)):
-        ClientYearMetricFactory(client=company, year=2025, revenue=Decimal(revenue))
-    return mine, also_mine, theirs
-
-
-def recompute() -> ScoringRun:
-    run = services.scores_recompute(trigger=ScoringRun.Trigger.MANUAL)
-    assert run is not None
-    return run
 
 
 def ranked_names(response) -> list[str]:
