@@ -281,6 +281,32 @@ def ledger_rows(programme: DemoProgramme) -> Iterator[tuple[str, ...]]:
 # --- clients and contacts -------------------------------------------------------------------
 
 
+PROGRAMME_YEAR = FIRST_YEAR + 3
+"""The year the demo directors are choosing key accounts for: the one after the ledger."""
+PROGRAMME_BUDGET = 420_000
+PROGRAMME_KAMS = 4
+PROGRAMME_KAM_COST = 95_000
+
+
+def demo_rating(seed: int, client: DemoClient, criterion: str) -> int:
+    """A plausible 1-5 rating of a client on a strategic or maturity criterion: bigger, growing,
+    sponsored clients tend to be rated higher, with some noise; the same for the same inputs."""
+    rng = random.Random(f"{seed}:{client.external_id}:{criterion}")
+    leaning = 1.6 + min(client.weight * 60, 2.0) + (0.5 if client.sponsored else 0.0)
+    leaning += max(min(client.growth * 4, 0.6), -0.6)
+    return max(1, min(5, round(leaning + rng.gauss(0, 0.9))))
+
+
+def demo_cost_to_serve(seed: int, client: DemoClient) -> tuple[float, int, int]:
+    """(share of a KAM's time, travel a year, dedicated resources a year) to serve a client as a
+    key account: bigger and farther clients cost more."""
+    rng = random.Random(f"{seed}:{client.external_id}:cost")
+    share = round(min(1.0, max(0.2, 0.25 + client.weight * 12 + rng.uniform(-0.05, 0.1))), 2)
+    travel = (4_000 if client.country == "FR" else 11_000) + rng.randrange(0, 6_000, 500)
+    dedicated = rng.choice((0, 0, 10_000, 25_000)) if client.weight > 0.03 else 0
+    return share, travel, dedicated
+
+
 def _clients(rng: random.Random) -> tuple[DemoClient, ...]:
     roots = rng.sample(ROOTS, k=len(ROOTS))
     # A handful of groups with subsidiaries in several countries, then independent companies.

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from html import escape
 
@@ -142,6 +143,115 @@ def revenue_margin_chart(
                     f"<title>{escape(label)}</title></circle>"
                 )
 
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+@dataclass(frozen=True)
+class MatrixPoint:
+    """One client on the portfolio matrix; both axes run from 0 to 100."""
+
+    label: str
+    attractiveness: float
+    maturity: float
+    highlighted: bool = False
+    detail: str = ""  # shown on hover, after the label
+    href: str = ""
+
+
+HIGHLIGHT_COLOUR = "#d9822b"
+QUADRANT_FILLS = ("#f7f9fc", "#eef3fa", "#f7f9fc", "#fdf3e8")
+"""Bottom-left, bottom-right, top-left, top-right: the top-right quadrant is warmest."""
+
+
+def portfolio_matrix(
+    points: Sequence[MatrixPoint],
+    *,
+    title: str = "Portfolio matrix",
+    x_label: str = "Attractiveness (financial + strategic)",
+    y_label: str = "Maturity of the relationship",
+    quadrant_labels: tuple[str, str, str, str] = (
+        "Serve efficiently",
+        "Develop the relationship",
+        "Maintain",
+        "Key accounts",
+    ),
+    legend: tuple[str, str] = ("Shortlisted", "Other clients"),
+    empty_label: str = "No scores yet",
+    width: int = 640,
+    height: int = 460,
+) -> str:
+    """Clients placed by attractiveness (x) and maturity (y), split into four quadrants at 50.
+
+    Shortlisted clients are drawn last (on top), larger and labelled; every point carries its
+    label and detail as a hover title, and links to ``href`` when given. Quadrant labels are in
+    the order bottom-left, bottom-right, top-left, top-right.
+    """
+    left, right, top, bottom = 56, 20, 40, 64
+    plot_w, plot_h = width - left - right, height - top - bottom
+
+    def px(value: float) -> float:
+        return left + plot_w * min(max(value, 0.0), 100.0) / 100
+
+    def py(value: float) -> float:
+        return top + plot_h * (1 - min(max(value, 0.0), 100.0) / 100)
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'role="img" aria-label="{escape(title)}" class="chart matrix" '
+        f'preserveAspectRatio="xMidYMid meet" font-family="{FONT}">',
+        f"<title>{escape(title)}</title>",
+    ]
+    half_w, half_h = plot_w / 2, plot_h / 2
+    corners = (
+        (left, top + half_h),
+        (left + half_w, top + half_h),
+        (left, top),
+        (left + half_w, top),
+    )
+    for (x, y), fill, label in zip(corners, QUADRANT_FILLS, quadrant_labels, strict=True):
+        parts.append(
+            f'<rect x="{x:.1f}" y="{y:.1f}" width="{half_w:.1f}" height="{half_h:.1f}" '
+            f'fill="{fill}" stroke="{GRID_COLOUR}"/>'
+        )
+        parts.append(_text(x + half_w / 2, y + 18, label, anchor="middle", colour=MUTED, size=11))
+    for value in (0, 25, 50, 75, 100):
+        parts.append(_text(px(value), top + plot_h + 16, str(value), anchor="middle", size=10))
+        parts.append(_text(left - 8, py(value) + 4, str(value), anchor="end", size=10))
+    parts.append(_text(left + plot_w / 2, height - 26, x_label, anchor="middle", size=12))
+    parts.append(
+        f'<text x="16" y="{top + plot_h / 2:.1f}" text-anchor="middle" font-family="{FONT}" '
+        f'font-size="12" fill="{INK}" transform="rotate(-90 16 {top + plot_h / 2:.1f})">'
+        f"{escape(y_label)}</text>"
+    )
+    if not points:
+        parts.append(_text(width / 2, top + plot_h / 2, empty_label, anchor="middle", colour=MUTED))
+    for point in sorted(points, key=lambda point: point.highlighted):
+        x, y = px(point.attractiveness), py(point.maturity)
+        hover = f"{point.label} · {point.detail}" if point.detail else point.label
+        radius, colour, opacity = (
+            (7, HIGHLIGHT_COLOUR, 0.95) if point.highlighted else (4.5, BAR_COLOUR, 0.55)
+        )
+        mark = (
+            f'<g class="matrix-point{" matrix-point-highlighted" if point.highlighted else ""}">'
+            f"<title>{escape(hover)}</title>"
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius}" fill="{colour}" '
+            f'fill-opacity="{opacity}" stroke="#fff" stroke-width="1.5"/>'
+        )
+        if point.highlighted:
+            anchor, dx = ("end", -10) if x > left + plot_w * 0.75 else ("start", 10)
+            mark += _text(x + dx, y + 4, point.label[:28], anchor=anchor, size=11)
+        mark += "</g>"
+        if point.href:
+            mark = f'<a href="{escape(point.href)}">{mark}</a>'
+        parts.append(mark)
+    legend_y = height - 8
+    parts.append(
+        f'<circle cx="{left + 6}" cy="{legend_y - 4}" r="6" fill="{HIGHLIGHT_COLOUR}"/>'
+        + _text(left + 16, legend_y, legend[0], size=11)
+        + f'<circle cx="{left + 156}" cy="{legend_y - 4}" r="4.5" fill="{BAR_COLOUR}" '
+        'fill-opacity="0.55"/>' + _text(left + 166, legend_y, legend[1], size=11)
+    )
     parts.append("</svg>")
     return "".join(parts)
 

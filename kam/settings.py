@@ -29,7 +29,7 @@ def env(name: str, default: str | None = None, *, choices: Collection[str] = ())
     return value
 
 
-def env_int(name: str, default: int, *, minimum: int = 0) -> int:
+def env_int(name: str, default: int, *, minimum: int = 0, maximum: int | None = None) -> int:
     raw = env(name, str(default))
     try:
         value = int(raw)
@@ -37,6 +37,8 @@ def env_int(name: str, default: int, *, minimum: int = 0) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}.") from None
     if value < minimum:
         raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {value}.")
+    if maximum is not None and value > maximum:
+        raise ImproperlyConfigured(f"{name} must be at most {maximum}, not {value}.")
     return value
 
 
@@ -234,6 +236,9 @@ KAM_XLSX_MAX_UNCOMPRESSED_BYTES = env_int(
 KAM_XLSX_MAX_MEMBERS = env_int("KAM_XLSX_MAX_MEMBERS", 500, minimum=4)
 KAM_DEFAULT_CURRENCY = env("KAM_DEFAULT_CURRENCY", "EUR")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# Selection of key accounts
+KAM_OVERRIDE_BOUND = env_int("KAM_OVERRIDE_BOUND", 10, minimum=1, maximum=50)
 
 LOGGING = {
     "version": 1,

@@ -4,25 +4,31 @@ are in ``scoring/services.py``."""
 
 import itertools
 import math
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Client
 
-OVERRIDE_BOUND = 10
-"""The most points an override may add or take away (an adjustment of -10 to +10 points, on a
-total out of 100). Forcing a client in or out of the selection carries no points."""
+OVERRIDE_LIMIT = 50
+"""No setting can allow an adjustment of more than 50 points either way (on a total out of 100);
+the bound in force is ``settings.KAM_OVERRIDE_BOUND`` (10 by default), checked by the service."""
 
 LEVELS = ("1", "2", "3", "4", "5")
 """The levels of a rating, as the keys of a rubric."""
 
 RATED_FAMILIES = ("strategic", "maturity")
 """The families whose criteria people rate (1 to 5); financial criteria read the ledger."""
+
+SHORTLIST_RECOMMENDED = 5
+"""One to five key accounts is what a programme can serve well; more gets a warning."""
+SHORTLIST_CONFIRM_ABOVE = 10
+"""Confirming more than ten key accounts needs a recorded reason: some do not deserve it."""
 
 
 class Criterion(models.Model):
@@ -402,9 +408,7 @@ class Override(models.Model):
     points = models.FloatField(
         _("points"),
         default=0,
-        help_text=format_lazy(
-            _("Adjustments only: -{bound} to +{bound} points."), bound=OVERRIDE_BOUND
-        ),
+        help_text=_("Adjustments only: points added to (or taken from) the total out of 100."),
     )
     rationale = models.TextField(_("rationale"))
     author = models.ForeignKey(
@@ -422,11 +426,11 @@ class Override(models.Model):
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(points__gte=-OVERRIDE_BOUND, points__lte=OVERRIDE_BOUND),
-                name="override_points_bounded",
+                condition=Q(points__gte=-OVERRIDE_LIMIT, points__lte=OVERRIDE_LIMIT),
+                name="override_points_within_limit",
                 violation_error_message=format_lazy(
                     _("An adjustment is between -{bound} and +{bound} points."),
-                    bound=OVERRIDE_BOUND,
+                    bound=OVERRIDE_LIMIT,
                 ),
             ),
             models.CheckConstraint(
@@ -448,3 +452,210 @@ class Override(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client_id} {self.kind} {self.points:+g}"
+
+
+class Programme(models.Model):
+    """The key account programme of one year: what it may spend and how many KAMs it has.
+
+    ``kam_cost`` is the yearly cost of one full-time key account manager; it turns the share of
+    a KAM's time a key account needs into money.
+    """
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    budget = models.DecimalField(_("budget"), max_digits=14, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    kam_headcount = models.PositiveSmallIntegerField(
+        _("KAM headcount"), help_text=_("Key account managers available; one per key account.")
+    )
+    kam_cost = models.DecimalField(
+        _("yearly cost of a KAM"),
+        max_digits=12,
+        decimal_places=2,
+        help_text=_("Full-time, loaded: it prices the share of a KAM's time an account needs."),
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("programme year")
+        verbose_name_plural = _("programme years")
+        ordering = ["-year"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(year__range=(2000, 2100)),
+                name="programme_year_2000_2100",
+                violation_error_message=_("The year is between 2000 and 2100."),
+            ),
+            models.CheckConstraint(
+                condition=Q(budget__gte=0),
+                name="programme_budget_not_negative",
+                violation_error_message=_("The budget cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=Q(kam_cost__gte=0),
+                name="programme_kam_cost_not_negative",
+                violation_error_message=_("The cost of a KAM cannot be negative."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class CostToServe(models.Model):
+    """What serving a client as a key account would cost a year, estimated by a director."""
+
+    client = models.OneToOneField(
+        Client,
+        verbose_name=_("client"),
+        on_delete=models.CASCADE,
+        related_name="cost_to_serve",
+    )
+    kam_share = models.DecimalField(
+        _("share of a KAM's time"),
+        max_digits=3,
+        decimal_places=2,
+        help_text=_("0.5 is half of one key account manager's time."),
+    )
+    travel = models.DecimalField(_("travel a year"), max_digits=12, decimal_places=2, default=0)
+    dedicated = models.DecimalField(
+        _("dedicated resources a year"),
+        max_digits=12,
+        decimal_places=2,
+        default=0,
+        help_text=_("People, tools or stock set aside for this client alone."),
+    )
+    note = models.TextField(_("note"), blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("cost to serve")
+        verbose_name_plural = _("costs to serve")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kam_share__gt=0, kam_share__lte=1),
+                name="cost_to_serve_kam_share_0_1",
+                violation_error_message=_(
+                    "The share of a KAM's time is more than 0 and at most 1 (a full-time KAM)."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(travel__gte=0, dedicated__gte=0),
+                name="cost_to_serve_not_negative",
+                violation_error_message=_("Costs cannot be negative."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} {self.kam_share}"
+
+    def total(self, *, kam_cost: Decimal) -> Decimal:
+        """The yearly cost, given what a full-time KAM costs."""
+        return (self.kam_share * kam_cost + self.travel + self.dedicated).quantize(Decimal("0.01"))
+
+
+class ShortlistEntry(models.Model):
+    """A client selected as a key account for a programme year (the shortlist being drafted)."""
+
+    programme = models.ForeignKey(
+        Programme,
+        verbose_name=_("programme year"),
+        on_delete=models.CASCADE,
+        related_name="entries",
+    )
+    client = models.ForeignKey(
+        Client,
+        verbose_name=_("client"),
+        on_delete=models.CASCADE,
+        related_name="shortlist_entries",
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("added by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    added_at = models.DateTimeField(_("added"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("shortlisted client")
+        verbose_name_plural = _("shortlisted clients")
+        ordering = ["programme", "added_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "client"], name="one_entry_per_programme_client"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.programme_id} {self.client_id}"
+
+
+class ShortlistDecision(models.Model):
+    """A director's confirmation of a programme year's shortlist, as it stood: never edited.
+
+    The shortlist is confirmed while its clients are those of the latest decision.
+    """
+
+    programme = models.ForeignKey(
+        Programme,
+        verbose_name=_("programme year"),
+        on_delete=models.CASCADE,
+        related_name="decisions",
+    )
+    client_ids = models.JSONField(_("clients"))
+    client_names = models.JSONField(_("client names"))
+    cost = models.DecimalField(_("cost"), max_digits=14, decimal_places=2)
+    budget = models.DecimalField(_("budget"), max_digits=14, decimal_places=2)
+    kam_needed = models.PositiveSmallIntegerField(_("KAMs needed"))
+    kam_headcount = models.PositiveSmallIntegerField(_("KAM headcount"))
+    reason = models.TextField(
+        _("reason for more than ten"),
+        blank=True,
+        help_text=_("Required when more than ten key accounts are confirmed."),
+    )
+    budget_exception = models.TextField(
+        _("budget exception"),
+        blank=True,
+        help_text=_("Required when the shortlist costs more than the budget or needs more KAMs."),
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("confirmed by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("confirmed"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("shortlist decision")
+        verbose_name_plural = _("shortlist decisions")
+        ordering = ["-decided_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(cost__lte=F("budget"), kam_needed__lte=F("kam_headcount"))
+                | ~Q(budget_exception=""),
+                name="shortlist_over_budget_needs_exception",
+                violation_error_message=_(
+                    "Confirming a shortlist over budget needs a recorded exception."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.programme_id} {self.decided_at:%Y-%m-%d}"
+
+    @property
+    def is_over_budget(self) -> bool:
+        return self.cost > self.budget or self.kam_needed > self.kam_headcount

@@ -4,19 +4,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
 
 from accounts import selectors as client_selectors
-from accounts.models import User
+from accounts.models import Client, User
 from scoring import ranking
 from scoring.models import (
+    SHORTLIST_CONFIRM_ABOVE,
+    SHORTLIST_RECOMMENDED,
     ClientScore,
+    CostToServe,
     Criterion,
     CriterionScore,
     CriterionWeight,
     Override,
+    Programme,
     ScoringRun,
+    ShortlistDecision,
     WeightSet,
 )
 
@@ -155,3 +161,187 @@ def client_rank_history(*, client_id: int) -> QuerySet[ClientScore]:
         .select_related("run")
         .order_by("-run__started_at", "-run__pk")
     )
+
+
+# --- programme, cost to serve and shortlist --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShortlistBoard:
+    """Everything the shortlist page shows for a programme year, for a director.
+
+    ``chosen`` and ``candidates`` are rows of the latest ranking (see ``ranking_rows``), each with
+    ``cost`` (the yearly cost to serve, ``None`` without an estimate); ``chosen`` also holds any
+    shortlisted client missing from the latest run (``score`` attributes then ``None``).
+    """
+
+    programme: Programme
+    chosen: list[ShortlistRow]
+    candidates: list[ShortlistRow]
+    decision: ShortlistDecision | None
+    family_weights: dict[str, float]
+
+    @property
+    def count(self) -> int:
+        return len(self.chosen)
+
+    @property
+    def cost(self) -> Decimal:
+        return sum((row.cost for row in self.chosen if row.cost is not None), Decimal(0))
+
+    @property
+    def unpriced(self) -> list[ShortlistRow]:
+        return [row for row in self.chosen if row.cost is None]
+
+    @property
+    def over_money(self) -> bool:
+        return self.cost > self.programme.budget
+
+    @property
+    def over_kams(self) -> bool:
+        return self.count > self.programme.kam_headcount
+
+    @property
+    def is_over_budget(self) -> bool:
+        return self.over_money or self.over_kams
+
+    @property
+    def budget_used_pct(self) -> float:
+        budget = self.programme.budget
+        return float(100 * self.cost / budget) if budget else (100.0 if self.cost else 0.0)
+
+    @property
+    def kams_used_pct(self) -> float:
+        headcount = self.programme.kam_headcount
+        return 100 * self.count / headcount if headcount else (100.0 if self.count else 0.0)
+
+    @property
+    def guardrail(self) -> str:
+        """ "empty", "ok" (1 to 5), "warning" (6 to 10) or "confirm" (more than 10)."""
+        if not self.count:
+            return "empty"
+        if self.count <= SHORTLIST_RECOMMENDED:
+            return "ok"
+        return "warning" if self.count <= SHORTLIST_CONFIRM_ABOVE else "confirm"
+
+    @property
+    def is_confirmed(self) -> bool:
+        """The latest decision confirmed exactly the clients now on the shortlist."""
+        return self.decision is not None and sorted(self.decision.client_ids) == sorted(
+            row.client.pk for row in self.chosen
+        )
+
+
+@dataclass
+class ShortlistRow:
+    """A client on the shortlist page: its latest score (if ranked) and its cost to serve."""
+
+    client: Client
+    score: ClientScore | None
+    cost: Decimal | None
+    override: Override | None
+    attractiveness: float | None
+    maturity: float | None
+
+    @property
+    def forced_out(self) -> bool:
+        return self.override is not None and self.override.kind == Override.Kind.FORCE_OUT
+
+    @property
+    def forced_in(self) -> bool:
+        return self.override is not None and self.override.kind == Override.Kind.FORCE_IN
+
+
+def programme_list() -> QuerySet[Programme]:
+    """Every programme year, latest first."""
+    return Programme.objects.select_related("updated_by").order_by("-year")
+
+
+def shortlist_board(*, user: User, programme: Programme) -> ShortlistBoard:
+    """The shortlist of a programme year next to the ranked clients not on it, with costs.
+
+    Four queries whatever the number of clients: runs, scores, overrides, shortlist entries (and
+    one for the latest decision).
+    """
+    scores = ranking_latest(user=user).select_related("client__cost_to_serve")
+    rows = ranking_rows(scores)
+    families = dict(rows[0].run.weight_set.family_weights) if rows else {}
+    entries = list(
+        programme.entries.filter(client__in=client_selectors.client_list(user=user).values("pk"))
+        .select_related("client", "client__kam", "client__cost_to_serve")
+        .prefetch_related(
+            Prefetch(
+                "client__overrides",
+                queryset=Override.objects.filter(is_active=True).select_related("author"),
+                to_attr="active_overrides",
+            )
+        )
+        .order_by("added_at", "pk")
+    )
+    chosen_ids = {entry.client_id for entry in entries}
+    by_client = {row.client_id: row for row in rows}
+    chosen = [
+        _shortlist_row(
+            entry.client,
+            by_client.get(entry.client_id),
+            programme,
+            families,
+            entry.client.active_overrides,  # type: ignore[attr-defined]
+        )
+        for entry in entries
+    ]
+    chosen.sort(key=lambda row: (row.score is None, row.score.rank if row.score else 0))
+    candidates = [
+        _shortlist_row(row.client, row, programme, families, row.client.active_overrides)  # type: ignore[attr-defined]
+        for row in rows
+        if row.client_id not in chosen_ids
+    ]
+    decision = programme.decisions.select_related("decided_by").first()
+    return ShortlistBoard(programme, chosen, candidates, decision, families)
+
+
+def _shortlist_row(
+    client: Client,
+    score: ClientScore | None,
+    programme: Programme,
+    families: dict[str, float],
+    overrides: list[Override],
+) -> ShortlistRow:
+    try:
+        estimate: CostToServe | None = client.cost_to_serve
+    except CostToServe.DoesNotExist:
+        estimate = None
+    attractiveness = maturity = None
+    if score is not None:
+        attractiveness, maturity = portfolio_position(score, families)
+    return ShortlistRow(
+        client=client,
+        score=score,
+        cost=estimate.total(kam_cost=programme.kam_cost) if estimate is not None else None,
+        override=overrides[0] if overrides else None,
+        attractiveness=attractiveness,
+        maturity=maturity,
+    )
+
+
+def portfolio_position(score: ClientScore, families: dict[str, float]) -> tuple[float, float]:
+    """Where a client sits on the portfolio matrix, both axes 0 to 100: attractiveness is its
+    financial and strategic points out of those families' weight, maturity its maturity points
+    out of that family's weight (0 when a family weighs nothing)."""
+    attractive_weight = float(families.get("financial", 0)) + float(families.get("strategic", 0))
+    maturity_weight = float(families.get("maturity", 0))
+    attractiveness = (
+        100 * (score.financial + score.strategic) / attractive_weight if attractive_weight else 0.0
+    )
+    maturity = 100 * score.maturity / maturity_weight if maturity_weight else 0.0
+    return min(max(attractiveness, 0.0), 100.0), min(max(maturity, 0.0), 100.0)
+
+
+def shortlist_decision_list(*, programme: Programme) -> QuerySet[ShortlistDecision]:
+    """The confirmations of a programme year's shortlist, latest first."""
+    return programme.decisions.select_related("decided_by").order_by("-decided_at", "-pk")
+
+
+def cost_to_serve_for(*, client: Client) -> CostToServe | None:
+    """A client's cost-to-serve estimate, if a director made one."""
+    return CostToServe.objects.select_related("updated_by").filter(client=client).first()

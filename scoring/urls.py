@@ -7,4 +7,14 @@ urlpatterns = [
     path("", views.scoring_ranking, name="ranking"),
     path("recompute/", views.scoring_recompute, name="recompute"),
     path("clients/<int:client_id>/", views.client_explanation, name="client_explanation"),
+    # --- overrides, programme, cost to serve and shortlist ---
+    path("clients/<int:client_id>/override/", views.override_edit, name="override_edit"),
+    path("clients/<int:client_id>/override/clear/", views.override_clear, name="override_clear"),
+    path("clients/<int:client_id>/cost/", views.cost_to_serve_edit, name="cost_to_serve_edit"),
+    path("shortlist/", views.shortlist_current, name="shortlist"),
+    path("shortlist/<int:year>/", views.shortlist_detail, name="shortlist_detail"),
+    path("shortlist/<int:year>/add/", views.shortlist_add, name="shortlist_add"),
+    path("shortlist/<int:year>/remove/", views.shortlist_remove, name="shortlist_remove"),
+    path("shortlist/<int:year>/confirm/", views.shortlist_confirm, name="shortlist_confirm"),
+    path("programme/<int:year>/", views.programme_edit, name="programme_edit"),
 ]

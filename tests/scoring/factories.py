@@ -1,8 +1,17 @@
+from decimal import Decimal
 from typing import Any
 
 import factory
 
-from scoring.models import Criterion, CriterionWeight, Override, Rating, WeightSet
+from scoring.models import (
+    CostToServe,
+    Criterion,
+    CriterionWeight,
+    Override,
+    Programme,
+    Rating,
+    WeightSet,
+)
 from tests.factories import ClientFactory, UserFactory
 
 
@@ -99,3 +108,26 @@ def small_model() -> dict[str, Any]:
     for code, weight in {"revenue": 75, "late": 25, "fit": 100, "relationship": 100}.items():
         CriterionWeightFactory(weight_set=weight_set, criterion=criteria[code], weight=weight)
     return criteria
+
+
+class ProgrammeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Programme
+
+    year = 2026
+    budget = Decimal("300000.00")
+    currency = "EUR"
+    kam_headcount = 4
+    kam_cost = Decimal("100000.00")
+    updated_by = factory.SubFactory(UserFactory)
+
+
+class CostToServeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CostToServe
+
+    client = factory.SubFactory(ClientFactory)
+    kam_share = Decimal("0.50")
+    travel = Decimal("10000.00")
+    dedicated = Decimal("0.00")
+    updated_by = factory.SubFactory(UserFactory)

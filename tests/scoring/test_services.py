@@ -11,7 +11,6 @@ from django.db import connection
 from accounts.models import User
 from scoring import ranking, services
 from scoring.models import (
-    OVERRIDE_BOUND,
     ClientScore,
     Criterion,
     CriterionScore,
@@ -392,7 +391,7 @@ def test_override_set_records_a_bounded_adjustment(trio, dana):
         user=dana,
         client=first,
         kind=Override.Kind.ADJUST,
-        points=OVERRIDE_BOUND,
+        points=10,
         rationale="  Strategic partner  ",
     )
     assert (override.points, override.rationale, override.author) == (10, "Strategic partner", dana)
@@ -415,8 +414,8 @@ def test_override_set_replaces_the_active_override(trio, dana):
 @pytest.mark.parametrize(
     ("kind", "points", "rationale", "message"),
     [
-        ("adjust", OVERRIDE_BOUND + 0.5, "Too much", "between -10 and \\+10"),
-        ("adjust", -OVERRIDE_BOUND - 1, "Too little", "between -10 and \\+10"),
+        ("adjust", 10.5, "Too much", "between -10 and \\+10"),
+        ("adjust", -11, "Too little", "between -10 and \\+10"),
         ("adjust", 5, "", "rationale"),
         ("adjust", 5, "   ", "rationale"),
         ("force_out", 5, "Leaving", "no points"),

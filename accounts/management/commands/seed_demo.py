@@ -1,6 +1,7 @@
 import hashlib
 import tempfile
 import time
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,18 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from accounts import demo, services
-from accounts.models import Client, Contact, Department, LedgerImport, LedgerLine, User
+from accounts.models import (
+    Client,
+    ClientYearMetric,
+    Contact,
+    Department,
+    LedgerImport,
+    LedgerLine,
+    User,
+)
+from scoring import selectors as scoring_selectors
+from scoring import services as scoring_services
+from scoring.models import CostToServe, Programme, Rating, ScoringRun
 
 # username → (first name, last name, role, department, country)
 DEMO_USERS = {
@@ -52,11 +64,13 @@ class Command(BaseCommand):
         ledger = self._ledger(programme, importer=users["director"])
         updated = self._clients(programme, users)
         contacts = self._contacts(programme, users["director"])
+        selection = self._selection(programme, users)
         self.stdout.write(
             f"Demo users: {', '.join(DEMO_USERS)} (password: {demo.DEMO_PASSWORD})\n"
             f"Ledger: {ledger}\n"
             f"Clients: {Client.objects.count()} ({updated} updated), contacts: {contacts},"
             f" ledger lines: {LedgerLine.objects.count()}\n"
+            f"Selection: {selection}\n"
             f"Done in {time.perf_counter() - started:.1f} s."
         )
 
@@ -153,3 +167,61 @@ class Command(BaseCommand):
                 phone=item.phone,
             )
         return Contact.objects.filter(client__in=clients.values()).count()
+
+    @transaction.atomic
+    def _selection(self, programme: demo.DemoProgramme, users: dict[str, User]) -> str:
+        """Ratings, costs to serve and a programme budget, then the scores they give."""
+        clients = Client.objects.in_bulk(
+            [item.external_id for item in programme.clients], field_name="external_id"
+        )
+        with_history = set(
+            ClientYearMetric.objects.filter(client__in=clients.values()).values_list(
+                "client_id", flat=True
+            )
+        )
+        rated = {
+            (rating.client_id, rating.criterion_id)
+            for rating in Rating.objects.filter(client__in=clients.values())
+        }
+        criteria = list(scoring_selectors.criterion_list().exclude(family="financial"))
+        ratings, costs = [], 0
+        for item in programme.clients:
+            client = clients.get(item.external_id)
+            if client is None or client.pk not in with_history:
+                continue
+            author = users[item.kam] if item.kam else users["director"]
+            for criterion in criteria:
+                if (client.pk, criterion.pk) in rated:
+                    continue
+                level = demo.demo_rating(programme.seed, item, criterion.code)
+                ratings.append(
+                    Rating(
+                        client=client,
+                        criterion=criterion,
+                        level=level,
+                        note=criterion.rubric.get(str(level), ""),
+                        author=author,
+                    )
+                )
+            if not CostToServe.objects.filter(client=client).exists():
+                share, travel, dedicated = demo.demo_cost_to_serve(programme.seed, item)
+                scoring_services.cost_to_serve_set(
+                    user=users["director"],
+                    client=client,
+                    kam_share=Decimal(str(share)),
+                    travel=Decimal(travel),
+                    dedicated=Decimal(dedicated),
+                )
+                costs += 1
+        Rating.objects.bulk_create(ratings)
+        if not Programme.objects.filter(year=demo.PROGRAMME_YEAR).exists():
+            scoring_services.programme_save(
+                user=users["director"],
+                year=demo.PROGRAMME_YEAR,
+                budget=Decimal(demo.PROGRAMME_BUDGET),
+                kam_headcount=demo.PROGRAMME_KAMS,
+                kam_cost=Decimal(demo.PROGRAMME_KAM_COST),
+            )
+        run = scoring_services.scores_recompute(trigger=ScoringRun.Trigger.MANUAL)
+        scored = f"{run.client_count} clients scored" if run else "no active weights"
+        return f"{len(ratings)} ratings, {costs} costs to serve, {scored}"
