@@ -283,7 +283,7 @@ def ledger_rows(programme: DemoProgramme) -> Iterator[tuple[str, ...]]:
 
 PROGRAMME_YEAR = FIRST_YEAR + 3
 """The year the demo directors are choosing key accounts for: the one after the ledger."""
-PROGRAMME_BUDGET = 420_000
+PROGRAMME_BUDGET = 450_000
 PROGRAMME_KAMS = 4
 PROGRAMME_KAM_COST = 95_000
 

@@ -226,7 +226,8 @@ def portfolio_matrix(
     )
     if not points:
         parts.append(_text(width / 2, top + plot_h / 2, empty_label, anchor="middle", colour=MUTED))
-    for point in sorted(points, key=lambda point: point.highlighted):
+    placed: list[tuple[float, float, float]] = []  # (left, right, baseline) of each label
+    for point in sorted(points, key=lambda point: (point.highlighted, -point.maturity)):
         x, y = px(point.attractiveness), py(point.maturity)
         hover = f"{point.label} · {point.detail}" if point.detail else point.label
         radius, colour, opacity = (
@@ -239,8 +240,23 @@ def portfolio_matrix(
             f'fill-opacity="{opacity}" stroke="#fff" stroke-width="1.5"/>'
         )
         if point.highlighted:
-            anchor, dx = ("end", -10) if x > left + plot_w * 0.75 else ("start", 10)
-            mark += _text(x + dx, y + 4, point.label[:28], anchor=anchor, size=11)
+            label = point.label if len(point.label) <= 24 else point.label[:23] + "…"
+            span = 6.2 * len(label)
+            anchor, dx = ("end", -10) if x > left + plot_w * 0.7 else ("start", 10)
+            start = x + dx - span if anchor == "end" else x + dx
+            baseline = y + 4
+            while any(
+                start < right_ and start + span > left_ and abs(baseline - other) < 13
+                for left_, right_, other in placed
+            ):
+                baseline += 13  # move below the labels it would cover
+            placed.append((start, start + span, baseline))
+            if abs(baseline - y - 4) > 1:
+                mark += (
+                    f'<line x1="{x:.1f}" y1="{y:.1f}" x2="{x + dx * 0.6:.1f}" '
+                    f'y2="{baseline - 4:.1f}" stroke="{MUTED}" stroke-width="0.8"/>'
+                )
+            mark += _text(x + dx, baseline, label, anchor=anchor, size=11)
         mark += "</g>"
         if point.href:
             mark = f'<a href="{escape(point.href)}">{mark}</a>'

@@ -1,0 +1,297 @@
+"""scoring/views.py: overrides, programme budget, cost to serve and the shortlist pages."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from scoring.models import CostToServe, Override, Programme, ShortlistDecision, ShortlistEntry
+from tests.factories import ClientFactory, ClientYearMetricFactory
+from tests.scoring.conftest import recompute
+from tests.scoring.factories import CostToServeFactory, OverrideFactory, ProgrammeFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english(client):
+    client.cookies["django_language"] = "en"
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def programme(dana):
+    return ProgrammeFactory(updated_by=dana)
+
+
+@pytest.fixture
+def ranked(book, dana):
+    """The book's three clients, ranked, each costing 60,000 a year."""
+    for company in book:
+        CostToServeFactory(client=company, updated_by=dana)
+    recompute()
+    return book
+
+
+def htmx(client, url, data):
+    return client.post(url, data, headers={"HX-Request": "true"})
+
+
+# --- who may open what ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "method"),
+    [
+        ("scoring:shortlist", [], "get"),
+        ("scoring:shortlist_detail", [2026], "get"),
+        ("scoring:shortlist_add", [2026], "post"),
+        ("scoring:shortlist_remove", [2026], "post"),
+        ("scoring:shortlist_confirm", [2026], "post"),
+        ("scoring:programme_edit", [2026], "get"),
+        ("scoring:programme_edit", [2026], "post"),
+    ],
+)
+def test_shortlist_pages_are_404_for_a_kam(client, ranked, programme, alice, name, args, method):
+    mine, *_ = ranked
+    client.force_login(alice)
+    response = getattr(client, method)(reverse(name, args=args), {"client": mine.pk})
+    assert response.status_code == 404
+    assert not ShortlistEntry.objects.exists()
+    assert Programme.objects.get().budget == programme.budget
+
+
+@pytest.mark.parametrize(
+    "name", ["scoring:override_edit", "scoring:override_clear", "scoring:cost_to_serve_edit"]
+)
+def test_client_decision_pages_are_404_for_a_kam_even_on_their_client(client, ranked, alice, name):
+    mine, *_ = ranked
+    client.force_login(alice)
+    assert client.get(reverse(name, args=[mine.pk])).status_code in {404, 405}
+    data = {"kind": "force_in", "rationale": "Mine", "kam_share": "1"}
+    assert client.post(reverse(name, args=[mine.pk]), data).status_code == 404
+    assert not Override.objects.exists()
+    assert CostToServe.objects.get(client=mine).kam_share == Decimal("0.50")
+
+
+def test_shortlist_redirects_to_the_budget_form_when_the_year_has_none(client, dana):
+    client.force_login(dana)
+    response = client.get(reverse("scoring:shortlist_detail", args=[2031]))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("scoring:programme_edit", args=[2031])
+
+
+# --- the shortlist page --------------------------------------------------------------------------
+
+
+def test_shortlist_page_shows_candidates_budget_and_matrix(client, ranked, programme, dana):
+    client.force_login(dana)
+    response = client.get(reverse("scoring:shortlist_detail", args=[2026]))
+    page = response.content.decode()
+
+    assert response.status_code == 200
+    assert page.count('data-testid="candidate-row"') == 3
+    assert "€300,000.00" in page
+    assert 'data-testid="portfolio-matrix"' in page
+    assert "<svg" in page
+    assert "matrix-point-highlighted" not in page
+
+
+def test_shortlist_add_by_htmx_returns_the_board_with_the_client(client, ranked, programme, dana):
+    mine, *_ = ranked
+    client.force_login(dana)
+    response = htmx(client, reverse("scoring:shortlist_add", args=[2026]), {"client": mine.pk})
+    board = response.content.decode()
+
+    assert response.status_code == 200
+    assert "<html" not in board
+    assert board.count('data-testid="shortlist-row"') == 1
+    assert board.count('data-testid="candidate-row"') == 2
+    assert "matrix-point-highlighted" in board
+    assert "€60,000.00" in board
+    assert list(programme.entries.values_list("client_id", flat=True)) == [mine.pk]
+
+
+def test_shortlist_add_of_a_forced_out_client_says_why(client, ranked, programme, dana):
+    mine, *_ = ranked
+    OverrideFactory(client=mine, kind=Override.Kind.FORCE_OUT, points=0, author=dana)
+    client.force_login(dana)
+    response = htmx(client, reverse("scoring:shortlist_add", args=[2026]), {"client": mine.pk})
+
+    assert 'data-testid="shortlist-error"' in response.content.decode()
+    assert "forced out of the selection" in response.content.decode()
+    assert not ShortlistEntry.objects.exists()
+
+
+def test_shortlist_add_without_htmx_redirects_with_the_error(client, programme, criteria, dana):
+    prospect = ClientFactory(name="Prospect")
+    client.force_login(dana)
+    response = client.post(
+        reverse("scoring:shortlist_add", args=[2026]), {"client": prospect.pk}, follow=True
+    )
+    assert "Prospect has no history in the ledger" in response.content.decode()
+    assert not ShortlistEntry.objects.exists()
+
+
+@pytest.mark.parametrize("value", ["", "abc", "999999"])
+def test_shortlist_add_of_no_such_client_is_404(client, programme, dana, value):
+    client.force_login(dana)
+    response = client.post(reverse("scoring:shortlist_add", args=[2026]), {"client": value})
+    assert response.status_code == 404
+
+
+def test_shortlist_remove_takes_the_client_off(client, ranked, programme, dana):
+    mine, *_ = ranked
+    ShortlistEntry.objects.create(programme=programme, client=mine, added_by=dana)
+    client.force_login(dana)
+    htmx(client, reverse("scoring:shortlist_remove", args=[2026]), {"client": mine.pk})
+    assert not ShortlistEntry.objects.exists()
+
+
+def test_shortlist_confirm_over_budget_asks_for_the_exception(client, ranked, programme, dana):
+    programme.budget = Decimal(100000)
+    programme.save()
+    for company in ranked[:2]:  # 120,000 for a budget of 100,000
+        ShortlistEntry.objects.create(programme=programme, client=company, added_by=dana)
+    client.force_login(dana)
+    url = reverse("scoring:shortlist_confirm", args=[2026])
+
+    refused = client.post(url, {"reason": "", "budget_exception": ""})
+    assert refused.status_code == 400
+    assert "record the exception that allows it" in refused.content.decode()
+    assert not ShortlistDecision.objects.exists()
+
+    confirmed = client.post(url, {"budget_exception": "Approved by the board"}, follow=True)
+    assert "Shortlist of 2026 confirmed: 2 key accounts." in confirmed.content.decode()
+    decision = ShortlistDecision.objects.get()
+    assert (decision.cost, decision.budget_exception) == (Decimal(120000), "Approved by the board")
+    assert 'data-testid="shortlist-decisions"' in confirmed.content.decode()
+
+
+def test_shortlist_page_warns_above_five(client, criteria, programme, dana):
+    for number in range(6):
+        company = ClientFactory(name=f"Firm {number}")
+        ClientYearMetricFactory(client=company, year=2025)
+        ShortlistEntry.objects.create(programme=programme, client=company, added_by=dana)
+    recompute()
+    client.force_login(dana)
+    page = client.get(reverse("scoring:shortlist_detail", args=[2026])).content.decode()
+    assert "6 key accounts is more than the recommended 5" in page
+
+
+def test_shortlist_page_query_count_is_flat(
+    client, criteria, programme, dana, django_assert_max_num_queries
+):
+    def make(count: int) -> None:
+        for _ in range(count):
+            company = ClientFactory()
+            ClientYearMetricFactory(client=company, year=2025)
+            CostToServeFactory(client=company, updated_by=dana)
+            OverrideFactory(client=company, author=dana)
+            ShortlistEntry.objects.create(programme=programme, client=company, added_by=dana)
+        recompute()
+
+    client.force_login(dana)
+    url = reverse("scoring:shortlist_detail", args=[2026])
+    make(2)
+    with django_assert_max_num_queries(30) as few:
+        client.get(url)
+    make(20)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(url)
+
+
+# --- programme, cost to serve and overrides ------------------------------------------------------
+
+
+def test_programme_form_reads_french_numbers(client, dana):
+    client.force_login(dana)
+    client.cookies["django_language"] = "fr"
+    with translation.override("fr"):
+        response = client.post(
+            reverse("scoring:programme_edit", args=[2027]),
+            {"budget": "450000,50", "currency": "EUR", "kam_headcount": "4", "kam_cost": "95000"},
+        )
+    assert response.status_code == 302
+    programme = Programme.objects.get(year=2027)
+    assert (programme.budget, programme.kam_headcount) == (Decimal("450000.50"), 4)
+
+
+def test_programme_form_refuses_a_negative_budget(client, dana):
+    client.force_login(dana)
+    response = client.post(
+        reverse("scoring:programme_edit", args=[2027]),
+        {"budget": "-5", "currency": "EUR", "kam_headcount": "4", "kam_cost": "95000"},
+    )
+    assert response.status_code == 200
+    assert "greater than or equal to 0" in response.content.decode()
+    assert not Programme.objects.exists()
+
+
+def test_cost_form_saves_and_goes_back_to_the_shortlist(client, ranked, dana):
+    *_, theirs = ranked
+    client.force_login(dana)
+    back = reverse("scoring:shortlist_detail", args=[2026])
+    response = client.post(
+        reverse("scoring:cost_to_serve_edit", args=[theirs.pk]),
+        {"kam_share": "0.75", "travel": "12000", "dedicated": "0", "note": "", "next": back},
+    )
+    assert response["Location"] == back
+    assert CostToServe.objects.get(client=theirs).kam_share == Decimal("0.75")
+
+
+def test_cost_form_refuses_a_share_above_one_and_ignores_foreign_next(client, ranked, dana):
+    *_, theirs = ranked
+    client.force_login(dana)
+    url = reverse("scoring:cost_to_serve_edit", args=[theirs.pk])
+    response = client.post(
+        url, {"kam_share": "1.5", "travel": "0", "dedicated": "0", "next": "https://evil.example"}
+    )
+    assert "less than or equal to 1" in response.content.decode()
+    assert CostToServe.objects.get(client=theirs).kam_share == Decimal("0.50")
+    ok = client.post(
+        url, {"kam_share": "1", "travel": "0", "dedicated": "0", "next": "https://evil.example"}
+    )
+    assert ok["Location"] == reverse("scoring:client_explanation", args=[theirs.pk])
+
+
+def test_override_form_saves_and_shows_on_the_explanation(client, ranked, dana):
+    mine, *_ = ranked
+    client.force_login(dana)
+    response = client.post(
+        reverse("scoring:override_edit", args=[mine.pk]),
+        {"kind": "adjust", "points": "7.5", "rationale": "Signed a 3-year framework"},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert 'data-testid="explanation-override"' in page
+    assert "Signed a 3-year framework" in page
+    assert Override.objects.get(is_active=True).points == 7.5
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"kind": "adjust", "points": "15", "rationale": "Too much"}, "between -10 and +10"),
+        ({"kind": "adjust", "points": "5", "rationale": ""}, "This field is required"),
+        ({"kind": "force_in", "points": "5", "rationale": "Both"}, "carries no points"),
+        ({"kind": "promote", "points": "", "rationale": "Unknown"}, "Select a valid choice"),
+    ],
+)
+def test_override_form_refuses_bad_input(client, ranked, dana, data, message):
+    mine, *_ = ranked
+    client.force_login(dana)
+    response = client.post(reverse("scoring:override_edit", args=[mine.pk]), data)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Override.objects.exists()
+
+
+def test_override_clear_withdraws_it(client, ranked, dana):
+    mine, *_ = ranked
+    OverrideFactory(client=mine, author=dana)
+    client.force_login(dana)
+    client.post(reverse("scoring:override_clear", args=[mine.pk]))
+    assert not Override.objects.filter(is_active=True).exists()
