@@ -6,7 +6,6 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from accounts.models import Client
 from scoring.models import CostToServe, Override, Programme, ShortlistDecision, ShortlistEntry
 from tests.factories import ClientFactory, ClientYearMetricFactory
 from tests.scoring.conftest import recompute
@@ -187,7 +186,7 @@ def test_shortlist_page_query_count_is_flat(
 ):
     def make(count: int) -> None:
         for _ in range(count):
-            company: Client = ClientFactory()
+            company = ClientFactory.create()
             ClientYearMetricFactory(client=company, year=2025)
             CostToServeFactory(client=company, updated_by=dana)
             OverrideFactory(client=company, author=dana)
