@@ -207,6 +207,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Key account management: clients, ledger imports, scoring and plans.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {
+        "LedgerImportStatusEnum": "accounts.models.LedgerImport.Status",
+        "ScoringRunStatusEnum": "scoring.models.ScoringRun.Status",
+    },
 }
 
 CELERY_BROKER_URL = REDIS_URL

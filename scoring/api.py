@@ -1,9 +1,12 @@
 """JSON API for the selection of key accounts: the latest ranking and one client's explanation.
 Who sees which client is the selectors' business, so a hidden client is a 404."""
 
+from decimal import Decimal
 from typing import Any
 
 from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.pagination import PageNumberPagination
@@ -11,7 +14,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from scoring import selectors
+from accounts import selectors as client_selectors
+from accounts.models import Client
+from scoring import selectors, services
 from scoring.models import Override, ScoringRun
 
 NOT_FOUND = OpenApiResponse(
@@ -151,3 +156,297 @@ class ScoringClientExplanationApi(APIView):
             "history": selectors.client_rank_history(client_id=client_id),
         }
         return Response(self.OutputSerializer(data).data)
+
+
+# --- runs, overrides, programme, cost to serve and shortlist -----------------------------------
+
+DIRECTORS_ONLY = OpenApiResponse(description="Not a director or administrator, or no such item.")
+
+
+def _director_only(request: Request) -> None:
+    if not request.user.sees_all_clients:  # type: ignore[union-attr]
+        raise Http404
+
+
+class ScoringRunListApi(APIView):
+    @extend_schema_serializer(component_name="ScoringRun")
+    class OutputSerializer(RunSerializer):
+        client_count = serializers.IntegerField()
+        error = serializers.CharField(help_text="Why a failed run failed; empty otherwise.")
+
+    @extend_schema(
+        operation_id="scoring_runs",
+        summary="The latest scoring runs, newest first (at most 50)",
+        description="A run still `running` or `failed` is shown here; the ranking keeps the "
+        "scores of the last run that succeeded.",
+        responses={200: OutputSerializer(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        runs = selectors.scoring_run_list()[:50]
+        return Response(self.OutputSerializer(runs, many=True).data)
+
+
+class OverrideListApi(APIView):
+    @extend_schema_serializer(component_name="ActiveOverride")
+    class OutputSerializer(OverrideSerializer):
+        id = serializers.IntegerField()
+        client = serializers.IntegerField(source="client_id")
+        client_name = serializers.CharField(source="client.name")
+
+    @extend_schema(
+        operation_id="scoring_overrides",
+        summary="The active overrides of the clients you may see",
+        responses={200: OutputSerializer(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        overrides = selectors.override_list_active(user=request.user)  # type: ignore[arg-type]
+        return Response(self.OutputSerializer(overrides, many=True).data)
+
+
+class ClientOverrideApi(APIView):
+    @extend_schema_serializer(component_name="OverrideSetInput")
+    class InputSerializer(serializers.Serializer):
+        kind = serializers.ChoiceField(choices=Override.Kind.choices)
+        points = serializers.FloatField(default=0, help_text="Adjustments only.")
+        rationale = serializers.CharField(max_length=2000)
+
+    @extend_schema(
+        operation_id="scoring_override_set",
+        summary="Override a client's score (directors); replaces its active override",
+        description="An adjustment is bounded (±10 points unless `KAM_OVERRIDE_BOUND` says "
+        "otherwise); forcing in or out carries no points; a rationale is required; a client "
+        "without ledger history cannot be overridden.",
+        request=InputSerializer,
+        responses={200: OverrideListApi.OutputSerializer, 400: None, 404: DIRECTORS_ONLY},
+    )
+    def put(self, request: Request, client_id: int) -> Response:
+        company = self._client(request, client_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        override = services.override_set(
+            user=request.user,  # type: ignore[arg-type]
+            client=company,
+            **data.validated_data,
+        )
+        return Response(OverrideListApi.OutputSerializer(override).data)
+
+    @extend_schema(
+        operation_id="scoring_override_clear",
+        summary="Withdraw a client's active override (directors)",
+        responses={204: None, 404: DIRECTORS_ONLY},
+    )
+    def delete(self, request: Request, client_id: int) -> Response:
+        company = self._client(request, client_id)
+        services.override_clear(user=request.user, client=company)  # type: ignore[arg-type]
+        return Response(status=204)
+
+    def _client(self, request: Request, client_id: int) -> Client:
+        _director_only(request)
+        return get_object_or_404(
+            client_selectors.client_list(user=request.user),  # type: ignore[arg-type]
+            pk=client_id,
+        )
+
+
+@extend_schema_serializer(component_name="Programme")
+class ProgrammeSerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    budget = serializers.DecimalField(max_digits=14, decimal_places=2)
+    currency = serializers.CharField()
+    kam_headcount = serializers.IntegerField()
+    kam_cost = serializers.DecimalField(
+        max_digits=12, decimal_places=2, help_text="Yearly cost of one full-time KAM."
+    )
+    updated_at = serializers.DateTimeField()
+
+
+class ProgrammeListApi(APIView):
+    @extend_schema(
+        operation_id="scoring_programmes",
+        summary="Every programme year with its budget and KAM headcount (directors)",
+        responses={200: ProgrammeSerializer(many=True), 404: DIRECTORS_ONLY},
+    )
+    def get(self, request: Request) -> Response:
+        _director_only(request)
+        return Response(ProgrammeSerializer(selectors.programme_list(), many=True).data)
+
+
+class ProgrammeSaveApi(APIView):
+    @extend_schema_serializer(component_name="ProgrammeSaveInput")
+    class InputSerializer(serializers.Serializer):
+        budget = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal(0))
+        currency = serializers.CharField(max_length=3, required=False, default="")
+        kam_headcount = serializers.IntegerField(min_value=0, max_value=1000)
+        kam_cost = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal(0))
+
+    @extend_schema(
+        operation_id="scoring_programme_save",
+        summary="Set a programme year's budget and KAM headcount (directors)",
+        request=InputSerializer,
+        responses={200: ProgrammeSerializer, 400: None, 404: DIRECTORS_ONLY},
+    )
+    def put(self, request: Request, year: int) -> Response:
+        _director_only(request)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        programme = services.programme_save(
+            user=request.user,  # type: ignore[arg-type]
+            year=year,
+            **data.validated_data,
+        )
+        return Response(ProgrammeSerializer(programme).data)
+
+
+class CostToServeSetApi(APIView):
+    @extend_schema_serializer(component_name="CostToServeSetInput")
+    class InputSerializer(serializers.Serializer):
+        kam_share = serializers.DecimalField(
+            max_digits=3, decimal_places=2, help_text="Share of a KAM's time, above 0 up to 1."
+        )
+        travel = serializers.DecimalField(max_digits=12, decimal_places=2, default=Decimal(0))
+        dedicated = serializers.DecimalField(max_digits=12, decimal_places=2, default=Decimal(0))
+        note = serializers.CharField(max_length=2000, required=False, default="", allow_blank=True)
+
+    @extend_schema_serializer(component_name="CostToServe")
+    class OutputSerializer(InputSerializer):
+        client = serializers.IntegerField(source="client_id")
+        updated_at = serializers.DateTimeField()
+
+    @extend_schema(
+        operation_id="scoring_cost_to_serve_set",
+        summary="Set a client's yearly cost-to-serve estimate (directors)",
+        request=InputSerializer,
+        responses={200: OutputSerializer, 400: None, 404: DIRECTORS_ONLY},
+    )
+    def put(self, request: Request, client_id: int) -> Response:
+        _director_only(request)
+        company = get_object_or_404(
+            client_selectors.client_list(user=request.user),  # type: ignore[arg-type]
+            pk=client_id,
+        )
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        cost = services.cost_to_serve_set(
+            user=request.user,  # type: ignore[arg-type]
+            client=company,
+            **data.validated_data,
+        )
+        return Response(self.OutputSerializer(cost).data)
+
+
+@extend_schema_serializer(component_name="Shortlist")
+class ShortlistSerializer(serializers.Serializer):
+    @extend_schema_serializer(component_name="ShortlistClient")
+    class RowSerializer(serializers.Serializer):
+        client = serializers.IntegerField(source="client.pk")
+        client_name = serializers.CharField(source="client.name")
+        rank = serializers.IntegerField(source="score.rank", allow_null=True, default=None)
+        total = serializers.FloatField(source="score.total", allow_null=True, default=None)
+        cost = serializers.DecimalField(
+            max_digits=14, decimal_places=2, allow_null=True, help_text="None: not estimated."
+        )
+        attractiveness = serializers.FloatField(allow_null=True)
+        maturity = serializers.FloatField(allow_null=True)
+        override = OverrideSerializer(allow_null=True)
+
+    @extend_schema_serializer(component_name="ShortlistDecision")
+    class DecisionSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        client_ids = serializers.ListField(child=serializers.IntegerField())
+        cost = serializers.DecimalField(max_digits=14, decimal_places=2)
+        budget = serializers.DecimalField(max_digits=14, decimal_places=2)
+        kam_needed = serializers.IntegerField()
+        kam_headcount = serializers.IntegerField()
+        reason = serializers.CharField()
+        budget_exception = serializers.CharField()
+        decided_by = serializers.CharField()
+        decided_at = serializers.DateTimeField()
+
+    programme = ProgrammeSerializer()
+    clients = RowSerializer(source="chosen", many=True)
+    count = serializers.IntegerField()
+    cost = serializers.DecimalField(max_digits=14, decimal_places=2)
+    over_money = serializers.BooleanField()
+    over_kams = serializers.BooleanField()
+    guardrail = serializers.ChoiceField(
+        choices=["empty", "ok", "warning", "confirm"],
+        help_text="ok: 1 to 5; warning: 6 to 10; confirm: above 10, confirming needs a reason.",
+    )
+    is_confirmed = serializers.BooleanField()
+    decision = DecisionSerializer(allow_null=True, help_text="The latest confirmation.")
+
+
+class ShortlistDetailApi(APIView):
+    @extend_schema(
+        operation_id="scoring_shortlist",
+        summary="A programme year's shortlist with its cost, capacity and guardrail (directors)",
+        responses={200: ShortlistSerializer, 404: DIRECTORS_ONLY},
+    )
+    def get(self, request: Request, year: int) -> Response:
+        _director_only(request)
+        programme = get_object_or_404(selectors.programme_list(), year=year)
+        board = selectors.shortlist_board(user=request.user, programme=programme)  # type: ignore[arg-type]
+        return Response(ShortlistSerializer(board).data)
+
+    @extend_schema_serializer(component_name="ShortlistSetInput")
+    class InputSerializer(serializers.Serializer):
+        client_ids = serializers.ListField(child=serializers.IntegerField(), max_length=500)
+
+    @extend_schema(
+        operation_id="scoring_shortlist_set",
+        summary="Make a programme year's shortlist exactly these clients (directors)",
+        description="Only clients with ledger history that no override forces out; one refused "
+        "client and nothing changes. The shortlist then needs confirming again.",
+        request=InputSerializer,
+        responses={200: ShortlistSerializer, 400: None, 404: DIRECTORS_ONLY},
+    )
+    def put(self, request: Request, year: int) -> Response:
+        _director_only(request)
+        programme = get_object_or_404(selectors.programme_list(), year=year)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        wanted = list(dict.fromkeys(data.validated_data["client_ids"]))
+        clients = client_selectors.client_list(user=request.user).in_bulk(wanted)  # type: ignore[arg-type]
+        missing = [pk for pk in wanted if pk not in clients]
+        if missing:
+            raise serializers.ValidationError(
+                {"client_ids": _("There is no client %(id)s.") % {"id": missing[0]}}
+            )
+        services.shortlist_set(
+            user=request.user,  # type: ignore[arg-type]
+            programme=programme,
+            clients=[clients[pk] for pk in wanted],
+        )
+        board = selectors.shortlist_board(user=request.user, programme=programme)  # type: ignore[arg-type]
+        return Response(ShortlistSerializer(board).data)
+
+
+class ShortlistConfirmApi(APIView):
+    @extend_schema_serializer(component_name="ShortlistConfirmInput")
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(
+            required=False, default="", allow_blank=True, max_length=4000,
+            help_text="Required above ten key accounts.",
+        )  # fmt: skip
+        budget_exception = serializers.CharField(
+            required=False, default="", allow_blank=True, max_length=4000,
+            help_text="Required when over the budget or the KAM headcount.",
+        )  # fmt: skip
+
+    @extend_schema(
+        operation_id="scoring_shortlist_confirm",
+        summary="Confirm a programme year's shortlist as it stands (directors)",
+        request=InputSerializer,
+        responses={201: ShortlistSerializer.DecisionSerializer, 400: None, 404: DIRECTORS_ONLY},
+    )
+    def post(self, request: Request, year: int) -> Response:
+        _director_only(request)
+        programme = get_object_or_404(selectors.programme_list(), year=year)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        decision = services.shortlist_confirm(
+            user=request.user,  # type: ignore[arg-type]
+            programme=programme,
+            **data.validated_data,
+        )
+        return Response(ShortlistSerializer.DecisionSerializer(decision).data, status=201)

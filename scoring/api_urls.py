@@ -10,4 +10,21 @@ urlpatterns = [
         api.ScoringClientExplanationApi.as_view(),
         name="client_explanation",
     ),
+    # --- runs, overrides, programme, cost to serve and shortlist ---
+    path("runs/", api.ScoringRunListApi.as_view(), name="runs"),
+    path("overrides/", api.OverrideListApi.as_view(), name="overrides"),
+    path("clients/<int:client_id>/override/", api.ClientOverrideApi.as_view(), name="override"),
+    path(
+        "clients/<int:client_id>/cost-to-serve/",
+        api.CostToServeSetApi.as_view(),
+        name="cost_to_serve_set",
+    ),
+    path("programmes/", api.ProgrammeListApi.as_view(), name="programmes"),
+    path("programmes/<int:year>/", api.ProgrammeSaveApi.as_view(), name="programme_save"),
+    path("shortlist/<int:year>/", api.ShortlistDetailApi.as_view(), name="shortlist"),
+    path(
+        "shortlist/<int:year>/confirm/",
+        api.ShortlistConfirmApi.as_view(),
+        name="shortlist_confirm",
+    ),
 ]

@@ -345,3 +345,18 @@ def shortlist_decision_list(*, programme: Programme) -> QuerySet[ShortlistDecisi
 def cost_to_serve_for(*, client: Client) -> CostToServe | None:
     """A client's cost-to-serve estimate, if a director made one."""
     return CostToServe.objects.select_related("updated_by").filter(client=client).first()
+
+
+def scoring_run_list() -> QuerySet[ScoringRun]:
+    """Every scoring run, newest first, whatever its status."""
+    return ScoringRun.objects.select_related("weight_set").order_by("-started_at", "-pk")
+
+
+def override_list_active(*, user: User) -> QuerySet[Override]:
+    """The active overrides of the clients ``user`` may see, newest first."""
+    visible = client_selectors.client_list(user=user).values("pk")
+    return (
+        Override.objects.filter(is_active=True, client__in=visible)
+        .select_related("client", "author")
+        .order_by("-created_at", "-pk")
+    )
