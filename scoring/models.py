@@ -4,12 +4,14 @@ are in ``scoring/services.py``."""
 
 import itertools
 import math
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils import formats
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -366,7 +368,12 @@ class CriterionScore(models.Model):
     weight = models.FloatField(_("effective weight"))
     points = models.FloatField(_("points"))
     missing = models.BooleanField(_("missing"), default=False)
-    source_note = models.CharField(_("source"), max_length=300, blank=True)
+    source = models.JSONField(
+        _("source"),
+        default=dict,
+        blank=True,
+        help_text=_("Where the value comes from: a ledger year or a rating (see source_note)."),
+    )
 
     class Meta:
         verbose_name = _("criterion score")
@@ -388,6 +395,31 @@ class CriterionScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run_id} {self.client_id} {self.criterion_id} {self.points:.2f}"
+
+    @property
+    def source_note(self) -> str:
+        """Where the value comes from, in the active language."""
+        source = self.source or {}
+        match source.get("kind"):
+            case "ledger":
+                figure = Criterion.Source(source["figure"]).label
+                text = (
+                    _("no %(figure)s in %(year)s in the ledger")
+                    if source.get("missing")
+                    else _("%(year)s %(figure)s from the ledger")
+                )
+                return text % {"year": source["year"], "figure": str(figure).lower()}
+            case "rating":
+                day = formats.date_format(date.fromisoformat(source["date"]), "SHORT_DATE_FORMAT")
+                text = (
+                    _("rating %(level)s by %(author)s on %(date)s: %(note)s")
+                    if source.get("note")
+                    else _("rating %(level)s by %(author)s on %(date)s")
+                )
+                return text % {**source, "date": day}
+            case "unrated":
+                return str(_("not rated yet"))
+        return ""
 
 
 class Override(models.Model):

@@ -9,8 +9,8 @@ missing, never zero. A rated criterion reads the client's latest rating.
 **Who is ranked.** Every client with ledger history (at least one ``ClientYearMetric``). A client
 without history is not ranked, and cannot be overridden.
 
-**Source notes** (what the explanation says about each value) are written in the language
-active when the run is computed; the inputs' fingerprint does not depend on that language.
+**Sources** (where each value comes from: a ledger year, a rating and its note) are stored as
+data with the scores and worded in the reader's language when shown.
 
 **Overrides** never change the stored totals of a run: the engine's result stays reproducible
 from its inputs, and overrides are shown next to it (see ``scoring.selectors``).
@@ -24,6 +24,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -288,10 +289,11 @@ class _Inputs:
     client_ids: list[int]
     values: list[tuple[int, str, float | None]]
     origins: dict[tuple[int, str], str]  # the metric year or rating behind a value
-    notes: dict[tuple[int, str], str]  # the same, as the explanation says it
+    notes: dict[tuple[int, str], dict[str, Any]]  # the same, for the explanation to say
 
     def fingerprint(self) -> str:
         state = {
+            "format": 2,  # bumped when what a run stores changes, so the next run recomputes
             "weight_set": self.weight_set.pk,
             "criteria": [
                 [s.code, s.family, s.direction, s.normalisation, s.weight, list(s.thresholds)]
@@ -373,23 +375,18 @@ def _inputs() -> _Inputs | None:
     client_ids = [metric.client_id for metric in metrics]
     values: list[tuple[int, str, float | None]] = []
     origins: dict[tuple[int, str], str] = {}
-    notes: dict[tuple[int, str], str] = {}
+    notes: dict[tuple[int, str], dict[str, Any]] = {}
     financial = [criterion for criterion in criteria if criterion.source]
-    labels = {
-        field.name: field.verbose_name
-        for field in ClientYearMetric._meta.concrete_fields
-        if field.name in {criterion.source for criterion in financial}
-    }
     for metric in metrics:
         for criterion in financial:
             raw = getattr(metric, criterion.source)
-            label = labels[criterion.source]
             values.append((metric.client_id, criterion.code, None if raw is None else float(raw)))
-            if raw is None:
-                note = _("no %(figure)s in %(year)s in the ledger")
-            else:
-                note = _("%(year)s %(figure)s from the ledger")
-            notes[metric.client_id, criterion.code] = note % {"year": metric.year, "figure": label}
+            notes[metric.client_id, criterion.code] = {
+                "kind": "ledger",
+                "year": metric.year,
+                "figure": criterion.source,
+                "missing": raw is None,
+            }
             origins[metric.client_id, criterion.code] = f"year:{metric.year}"
     rated = {criterion.pk: criterion for criterion in criteria if not criterion.source}
     ratings = (
@@ -401,22 +398,19 @@ def _inputs() -> _Inputs | None:
     for rating in ratings:
         code = rated[rating.criterion_id].code
         values.append((rating.client_id, code, float(rating.level)))
-        notes[rating.client_id, code] = _rating_note(rating)
+        notes[rating.client_id, code] = {
+            "kind": "rating",
+            "level": rating.level,
+            "author": str(rating.author),
+            "date": timezone.localdate(rating.created_at).isoformat(),
+            "note": rating.note[:500],
+        }
         origins[rating.client_id, code] = f"rating:{rating.pk}"
     for client_id in client_ids:
         for criterion in rated.values():
-            notes.setdefault((client_id, criterion.code), _("not rated yet"))
+            notes.setdefault((client_id, criterion.code), {"kind": "unrated"})
     values.sort(key=lambda row: (row[0], row[1]))
     return _Inputs(weight_set, criteria, specs, client_ids, values, origins, notes)
-
-
-def _rating_note(rating: Rating) -> str:
-    day = formats.date_format(timezone.localdate(rating.created_at), "Y-m-d")
-    if rating.note:
-        text = _("rating %(level)s by %(author)s on %(date)s: %(note)s")
-    else:
-        text = _("rating %(level)s by %(author)s on %(date)s")
-    return text % {"level": rating.level, "author": rating.author, "date": day, "note": rating.note}
 
 
 def _store(run: ScoringRun, inputs: _Inputs) -> int:
@@ -467,7 +461,7 @@ def _store(run: ScoringRun, inputs: _Inputs) -> int:
                 weight=detail.weight,
                 points=detail.points,
                 missing=detail.missing,
-                source_note=inputs.notes.get((detail.client_id, detail.criterion), "")[:300],
+                source=inputs.notes.get((detail.client_id, detail.criterion), {}),
             )
             for detail in result.details()
         ),
