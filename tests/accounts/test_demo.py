@@ -10,6 +10,7 @@ from django.core.management.base import CommandError
 
 from accounts import demo, ledger
 from accounts.models import Client, ClientYearMetric, Contact, LedgerImport, LedgerLine, User
+from scoring.models import ClientScore, CostToServe, Programme, Rating, ScoringRun
 
 
 def ledger_text(*, seed: int = demo.DEMO_SEED, lines: int = demo.DEMO_LINES) -> str:
@@ -149,7 +150,18 @@ def test_seed_demo_is_idempotent(settings, tmp_path):
     def counts() -> dict[str, int]:
         return {
             model.__name__: model.objects.count()
-            for model in (User, Client, Contact, LedgerLine, LedgerImport, ClientYearMetric)
+            for model in (
+                User,
+                Client,
+                Contact,
+                LedgerLine,
+                LedgerImport,
+                ClientYearMetric,
+                Rating,
+                CostToServe,
+                Programme,
+                ScoringRun,
+            )
         }
 
     call_command("seed_demo", lines=1_500, force=True, stdout=io.StringIO())
@@ -177,6 +189,14 @@ def test_seed_demo_is_idempotent(settings, tmp_path):
     assert Client.objects.filter(sponsor__username="sponsor").exists()
     assert Client.objects.exclude(group="").count() >= 8
     assert Client.objects.filter(contacts=None).count() == 0
+
+    ranked = ClientScore.objects.filter(run__status="done").values("client").distinct().count()
+    assert ranked == ClientYearMetric.objects.values("client").distinct().count()
+    assert Programme.objects.filter(year=demo.PROGRAMME_YEAR).exists()
+    assert CostToServe.objects.count() == ranked
+    rated = Rating.objects.filter(criterion__is_active=True).values("client").distinct()
+    assert rated.count() == ranked
+    assert Rating.objects.values("level").distinct().count() >= 4  # not all alike
 
 
 @pytest.mark.django_db

@@ -14,7 +14,6 @@ from scoring.models import (
     ClientScore,
     Criterion,
     CriterionScore,
-    CriterionWeight,
     Override,
     Rating,
     ScoringRun,
@@ -454,12 +453,25 @@ def test_override_set_refuses_kams(trio, alice):
 
 def test_default_criteria_and_weights_are_valid(db):
     scoring_reset()
-    migration = importlib.import_module("scoring.migrations.0002_default_criteria")
-    migration.seed(global_apps, None)
+    first = importlib.import_module("scoring.migrations.0002_default_criteria")
+    first.seed(global_apps, None)
+    method = importlib.import_module("scoring.migrations.0005_method_criteria")
+    method.apply(global_apps, None)
 
     weight_set = WeightSet.objects.get(is_active=True)
-    criteria = list(Criterion.objects.all())
-    weights = {w.criterion_id: w.weight for w in CriterionWeight.objects.all()}
+    assert weight_set.version == 2
+    criteria = list(Criterion.objects.filter(is_active=True))
+    assert {criterion.family: 0 for criterion in criteria} == dict.fromkeys(
+        ("financial", "strategic", "maturity"), 0
+    )
+    assert {criterion.source for criterion in criteria if not criterion.is_rated} == {
+        "revenue", "volume", "gross_margin", "margin_pct", "growth_pct", "share_pct",
+        "avg_days_late", "dispute_rate",
+    }  # fmt: skip
+    assert sum(criterion.family == "strategic" for criterion in criteria) == 4
+    assert sum(criterion.family == "maturity" for criterion in criteria) == 4
+    assert not Criterion.objects.filter(code="strategic-fit", is_active=True).exists()
+    weights = {w.criterion_id: w.weight for w in weight_set.criterion_weights.all()}
     specs = [services._spec(criterion, weights[criterion.pk]) for criterion in criteria]
     effective = ranking.effective_weights(specs, weight_set.family_weights)
     assert sum(effective.values()) == pytest.approx(100)
