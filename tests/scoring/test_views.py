@@ -284,3 +284,21 @@ def test_navigation_links_to_the_ranking_for_kams(client, alice):
     client.force_login(alice)
     html = client.get(reverse("accounts:client_list")).content.decode()
     assert f'href="{reverse("scoring:ranking")}"' in html
+
+
+def test_explanation_words_the_sources_in_the_readers_language(client, book, dana, criteria):
+    mine, *_ = book
+    services.rating_set(user=dana, client=mine, criterion=criteria["fit"], level=4, note="Leader")
+    with translation.override("en"):
+        recompute()  # as a worker would, whatever language the readers use
+    client.force_login(dana)
+    url = reverse("scoring:client_explanation", args=[mine.pk])
+    english = client.get(url).content.decode()
+    assert "2025 revenue from the ledger" in english
+    assert f"rating 4 by {dana} on" in english
+    client.cookies["django_language"] = "fr"
+    with translation.override("fr"):
+        french = client.get(url).content.decode()
+    assert "chiffre d\u2019affaires 2025 tiré du grand livre" in french
+    assert f"note 4 par {dana} le" in french
+    assert "pas encore noté" in french
