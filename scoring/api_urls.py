@@ -11,3 +11,10 @@ urlpatterns = [
         name="client_explanation",
     ),
 ]
+
+# --- selection grid and ratings ---
+urlpatterns += [
+    path("grid/", api.ScoringGridApi.as_view(), name="grid"),
+    path("clients/<int:client_id>/ratings/", api.RatingListApi.as_view(), name="client_ratings"),
+    path("ratings/", api.RatingSetApi.as_view(), name="rating_set"),
+]
