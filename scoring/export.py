@@ -53,7 +53,10 @@ def grid_table(*, grid: Grid) -> tuple[list[str], list[list[Value]]]:
             row.met_count,
         ]
         for cell in row.cells:
-            line.append(missing if cell.missing else cell.value)
+            if cell.missing:
+                line.append(missing)
+            else:
+                line.append(cell.level if cell.criterion.is_rated else cell.raw)
             line.append("" if cell.met is None else (yes if cell.met else no))
         rows.append(line)
     return header, rows
