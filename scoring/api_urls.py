@@ -28,3 +28,10 @@ urlpatterns = [
         name="shortlist_confirm",
     ),
 ]
+
+# --- selection grid and ratings ---
+urlpatterns += [
+    path("grid/", api.ScoringGridApi.as_view(), name="grid"),
+    path("clients/<int:client_id>/ratings/", api.RatingListApi.as_view(), name="client_ratings"),
+    path("ratings/", api.RatingSetApi.as_view(), name="rating_set"),
+]

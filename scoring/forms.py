@@ -1,4 +1,5 @@
-"""Forms check the shape of what directors send; ``scoring.services`` decides what is allowed."""
+"""Forms of the selection of key accounts: they check shape; ``scoring.services`` decides what is
+allowed."""
 
 from decimal import Decimal
 from typing import Any
@@ -8,7 +9,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import currency_choices
-from scoring.models import CostToServe, Override, Programme
+from scoring.models import LEVELS, CostToServe, Criterion, Override, Programme
 
 
 class OverrideForm(forms.Form):
@@ -135,3 +136,35 @@ class ShortlistConfirmForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+
+
+class RatingForm(forms.Form):
+    """A level 1 to 5 on a rated criterion, each level saying what it means, and a note."""
+
+    level = forms.TypedChoiceField(
+        label=_("Level"),
+        coerce=int,
+        error_messages={
+            "required": _("Choose a level from 1 to 5."),
+            "invalid_choice": _("A level is 1 to 5."),
+        },
+    )
+    note = forms.CharField(
+        label=_("Evidence"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("What the level rests on: a meeting, a document, a figure."),
+    )
+
+    def __init__(
+        self, data: Any = None, *, criterion: Criterion, initial: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(data, initial=initial, label_suffix="")
+        rubric = criterion.rubric if isinstance(criterion.rubric, dict) else {}
+        level = self.fields["level"]
+        assert isinstance(level, forms.TypedChoiceField)
+        level.choices = [
+            ("", _("Choose a level")),
+            *((int(key), f"{key} — {rubric[key]}" if rubric.get(key) else key) for key in LEVELS),
+        ]

@@ -21,6 +21,7 @@ from scoring.models import (
     CriterionWeight,
     Override,
     Programme,
+    Rating,
     ScoringRun,
     ShortlistDecision,
     WeightSet,
@@ -359,4 +360,207 @@ def override_list_active(*, user: User) -> QuerySet[Override]:
         Override.objects.filter(is_active=True, client__in=visible)
         .select_related("client", "author")
         .order_by("-created_at", "-pk")
+    )
+
+
+# --- selection grid -------------------------------------------------------------------------------
+
+GRID_FIXED_SORTS = ("rank", "client", "total", "met")
+"""Sort keys of the grid besides the criterion codes."""
+
+GRID_UNITS: dict[str, str] = {
+    "revenue": "money",
+    "gross_margin": "money",
+    "volume": "number",
+    "margin_pct": "pct",
+    "growth_pct": "pct",
+    "share_pct": "pct",
+    "dispute_rate": "pct",
+    "avg_days_to_pay": "days",
+    "avg_days_late": "days",
+}
+"""How a financial criterion's raw value reads, by the ledger figure it comes from."""
+
+
+@dataclass(frozen=True)
+class GridCell:
+    """One client on one criterion: the level the grid shows and whether the criterion is met.
+
+    ``level`` is the client's current rating (rated criteria; it may be newer than the run),
+    ``raw`` the run's raw value (financial criteria). ``met`` is ``None`` when the run did not
+    score the criterion; ``pending`` says the current rating is not the one the run scored.
+    """
+
+    criterion: Criterion
+    level: int | None
+    raw: float | None
+    met: bool | None
+    normalised: float | None
+    rating: Rating | None
+    pending: bool
+
+    @property
+    def missing(self) -> bool:
+        return (self.level if self.criterion.is_rated else self.raw) is None
+
+    @property
+    def value(self) -> float | None:
+        """What the cell shows and sorts on: the level, or the raw value."""
+        return float(self.level) if self.criterion.is_rated and self.level else self.raw
+
+    @property
+    def unit(self) -> str:
+        return "level" if self.criterion.is_rated else GRID_UNITS.get(self.criterion.source, "")
+
+
+@dataclass(frozen=True)
+class GridRow:
+    score: ClientScore
+    cells: list[GridCell]
+    editable: bool  # the user may rate this client
+
+    @property
+    def client(self) -> Client:
+        return self.score.client
+
+    @property
+    def met_count(self) -> int:
+        return sum(1 for cell in self.cells if cell.met)
+
+
+@dataclass(frozen=True)
+class Grid:
+    """The selection grid of the clients a user may see, in the latest successful run."""
+
+    run: ScoringRun | None
+    criteria: list[Criterion]  # by family, then code
+    rows: list[GridRow]
+    sort: str
+    descending: bool
+
+    @property
+    def families(self) -> list[tuple[str, str, int]]:
+        """(family, label, number of criteria), for the grouped header."""
+        labels = dict(Criterion.Family.choices)
+        counts: dict[str, int] = {}
+        for criterion in self.criteria:
+            counts[criterion.family] = counts.get(criterion.family, 0) + 1
+        return [(family, str(labels[family]), count) for family, count in counts.items()]
+
+
+def grid_sort(sort: str, direction: str, *, criteria: list[Criterion]) -> tuple[str, bool]:
+    """A valid sort key and whether it is descending; anything else sorts by rank."""
+    codes = {criterion.code for criterion in criteria}
+    if sort not in GRID_FIXED_SORTS and sort not in codes:
+        return "rank", False
+    if direction in ("asc", "desc"):
+        return sort, direction == "desc"
+    return sort, sort not in ("rank", "client")  # figures read largest first, names A to Z
+
+
+def grid_latest(
+    *, user: User, sort: str = "rank", direction: str = "", client_id: int | None = None
+) -> Grid:
+    """The grid of the latest successful run for the clients ``user`` may see, sorted.
+
+    Five queries whatever the number of clients: the run, the criteria, the scores (with
+    clients and KAMs), their criterion scores and the current ratings (with their authors).
+    ``client_id`` keeps one client's row (none when that client is hidden or not ranked).
+    """
+    run = scoring_run_latest()
+    order = list(Criterion.Family.values)  # financial, strategic, maturity
+    criteria = sorted(
+        criterion_list(), key=lambda criterion: (order.index(criterion.family), criterion.code)
+    )
+    sort, descending = grid_sort(sort, direction, criteria=criteria)
+    if run is None:
+        return Grid(run, criteria, [], sort, descending)
+    visible = client_selectors.client_list(user=user).order_by().values("pk")
+    scores = ClientScore.objects.filter(run=run, client__in=visible)
+    if client_id is not None:
+        scores = scores.filter(client_id=client_id)
+    score_list = list(scores.select_related("client", "client__kam").order_by("rank"))
+    client_ids = [score.client_id for score in score_list]
+    details = {
+        (detail.client_id, detail.criterion_id): detail
+        for detail in CriterionScore.objects.filter(run=run, client_id__in=client_ids).only(
+            "client_id", "criterion_id", "raw", "normalised", "missing"
+        )
+    }
+    rated = [criterion.pk for criterion in criteria if criterion.is_rated]
+    ratings = {
+        (rating.client_id, rating.criterion_id): rating
+        for rating in Rating.objects.filter(client_id__in=client_ids, criterion_id__in=rated)
+        .select_related("author")
+        .order_by("client_id", "criterion_id", "-created_at", "-pk")
+        .distinct("client_id", "criterion_id")
+    }
+    rows = []
+    for score in score_list:
+        cells = []
+        for criterion in criteria:
+            detail = details.get((score.client_id, criterion.pk))
+            rating = ratings.get((score.client_id, criterion.pk))
+            met: bool | None = None
+            raw = normalised = None
+            if detail is not None:  # the run scored the criterion
+                met = not detail.missing and detail.normalised >= criterion.met_threshold
+                raw, normalised = detail.raw, detail.normalised
+            level = rating.level if criterion.is_rated and rating is not None else None
+            # the run scored another level (or none) than the client's current rating
+            pending = detail is not None and level is not None and raw != level
+            cells.append(
+                GridCell(
+                    criterion=criterion,
+                    level=level,
+                    raw=raw,
+                    met=met,
+                    normalised=normalised,
+                    rating=rating,
+                    pending=pending,
+                )
+            )
+        editable = client_selectors.client_is_editable(user=user, client=score.client)
+        rows.append(GridRow(score=score, cells=cells, editable=editable))
+    return Grid(run, criteria, _grid_sorted(rows, sort, descending, criteria), sort, descending)
+
+
+def _grid_sorted(
+    rows: list[GridRow], sort: str, descending: bool, criteria: list[Criterion]
+) -> list[GridRow]:
+    """Rows sorted on ``sort``; empty values last whichever the direction, ties by rank."""
+    if sort == "rank":
+        return sorted(rows, key=lambda row: row.score.rank, reverse=descending)
+    if sort == "client":
+        rows = sorted(rows, key=lambda row: row.score.rank)
+        return sorted(rows, key=lambda row: row.client.name.casefold(), reverse=descending)
+    if sort == "total":
+        key = lambda row: row.score.total  # noqa: E731
+    elif sort == "met":
+        key = lambda row: row.met_count  # noqa: E731
+    else:
+        index = [criterion.code for criterion in criteria].index(sort)
+        key = lambda row: row.cells[index].value  # noqa: E731
+    known = sorted((row for row in rows if key(row) is not None), key=lambda row: row.score.rank)
+    empty = sorted((row for row in rows if key(row) is None), key=lambda row: row.score.rank)
+    return sorted(known, key=key, reverse=descending) + empty
+
+
+def rating_list(*, client: Client) -> QuerySet[Rating]:
+    """A client's ratings, newest first, with their criteria and authors. Call it only for a
+    client the user may see (``accounts.selectors.client_list`` says so)."""
+    return (
+        Rating.objects.filter(client=client)
+        .select_related("criterion", "author")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def rating_current_ids(*, client: Client) -> set[int]:
+    """The ids of the client's current ratings: the latest one on each criterion."""
+    return set(
+        Rating.objects.filter(client=client)
+        .order_by("criterion_id", "-created_at", "-pk")
+        .distinct("criterion_id")
+        .values_list("pk", flat=True)
     )

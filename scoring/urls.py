@@ -18,3 +18,19 @@ urlpatterns = [
     path("shortlist/<int:year>/confirm/", views.shortlist_confirm, name="shortlist_confirm"),
     path("programme/<int:year>/", views.programme_edit, name="programme_edit"),
 ]
+
+# --- selection grid ---
+urlpatterns += [
+    path("grid/", views.scoring_grid, name="grid"),
+    path("grid/export/", views.scoring_grid_export, name="grid_export"),
+    path(
+        "grid/clients/<int:client_id>/criteria/<slug:code>/",
+        views.scoring_grid_cell,
+        name="grid_cell",
+    ),
+    path(
+        "grid/clients/<int:client_id>/criteria/<slug:code>/rate/",
+        views.scoring_grid_rating,
+        name="grid_rating",
+    ),
+]

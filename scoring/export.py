@@ -1,0 +1,103 @@
+"""The selection grid as a spreadsheet: one function per format → file bytes.
+
+Text that a spreadsheet would read as a formula (starting with ``=``, ``+``, ``-``, ``@``, a tab
+or a carriage return) is written with a leading ``'``, as OWASP advises against CSV injection;
+numbers stay numbers, so a negative figure is written as a number, never escaped.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.utils import get_column_letter
+
+from scoring.selectors import GRID_UNITS, Grid
+
+FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+Value = str | int | float | None
+
+
+def spreadsheet_text(text: str) -> str:
+    """Text a spreadsheet shows as text: a leading ``'`` when it would start a formula."""
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
+def grid_table(*, grid: Grid) -> tuple[list[str], list[list[Value]]]:
+    """The header and the rows of the grid as the user sees it: rank, client, KAM, total,
+    criteria met, then each criterion's value and whether it is met. Missing values say so."""
+    units = {"level": _("(level 1 to 5)"), "pct": "(%)", "days": _("(days)")}
+    header = [_("Rank"), _("Client"), _("Key account manager"), _("Currency"), _("Score /100")]
+    header.append(_("Criteria met"))
+    for criterion in grid.criteria:
+        unit = "level" if criterion.is_rated else GRID_UNITS.get(criterion.source, "")
+        header.append(f"{criterion.name} {units.get(unit, '')}".strip())
+        header.append(_("%(criterion)s: met") % {"criterion": criterion.name})
+    yes, no, missing = _("yes"), _("no"), _("missing")
+    rows: list[list[Value]] = []
+    for row in grid.rows:
+        line: list[Value] = [
+            row.score.rank,
+            row.client.name,
+            str(row.client.kam) if row.client.kam else "",
+            row.client.currency,
+            round(row.score.total, 2),
+            row.met_count,
+        ]
+        for cell in row.cells:
+            if cell.missing:
+                line.append(missing)
+            else:
+                line.append(cell.level if cell.criterion.is_rated else cell.raw)
+            line.append("" if cell.met is None else (yes if cell.met else no))
+        rows.append(line)
+    return header, rows
+
+
+def grid_csv(*, grid: Grid) -> bytes:
+    """UTF-8 with a byte order mark, so that Excel reads the accents right."""
+    header, rows = grid_table(grid=grid)
+    stream = io.StringIO()
+    writer = csv.writer(stream, lineterminator="\r\n")
+    lines: list[list[Value]] = [list(header), *rows]
+    for line in lines:
+        writer.writerow(
+            [spreadsheet_text(value) if isinstance(value, str) else value for value in line]
+        )
+    return b"\xef\xbb\xbf" + stream.getvalue().encode("utf-8")
+
+
+def grid_xlsx(*, grid: Grid) -> bytes:
+    """One sheet, header frozen; every text stored as a string, never as a formula."""
+    header, rows = grid_table(grid=grid)
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = _("Selection grid")[:31]
+    lines: list[list[Value]] = [list(header), *rows]
+    for index, line in enumerate(lines, start=1):
+        for column, value in enumerate(line, start=1):
+            cell = sheet.cell(row=index, column=column)
+            if isinstance(value, str):
+                cell.value = spreadsheet_text(ILLEGAL_CHARACTERS_RE.sub("", value))
+                cell.data_type = "s"
+            else:
+                cell.value = value
+    sheet.freeze_panes = "C2"
+    for column in range(1, len(header) + 1):
+        sheet.column_dimensions[get_column_letter(column)].width = 14 if column != 2 else 32
+    output = io.BytesIO()
+    book.save(output)
+    return output.getvalue()
+
+
+def grid_export(*, grid: Grid, kind: str) -> bytes:
+    return grid_xlsx(grid=grid) if kind == "xlsx" else grid_csv(grid=grid)

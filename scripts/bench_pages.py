@@ -1,0 +1,382 @@
+"""Benchmark the ranking and selection grid pages against a naive per-row rendering of them.
+
+    uv run python scripts/bench_pages.py [--clients 200] [--requests 50] [--warmup 5] [--check]
+
+Creates a throwaway database (kam_bench_<pid>) on the server of DATABASE_URL, migrates it (which
+brings the default criteria and weights), generates ``--clients`` clients with two years of
+ledger figures and ratings on the rated criteria (a few missing), runs two scoring runs, then
+times, for a director through Django's test client (middleware, session, view, template: the
+server's side of a request):
+
+1. the ranking page (``scoring:ranking``) and the selection grid (``scoring:grid``), ``--requests``
+   requests each after ``--warmup`` requests;
+2. the same pages and templates with the naive way of reading their data: scores without
+   ``select_related``, then each client's KAM, override, criterion scores and latest ratings
+   one query at a time (N+1).
+
+It prints the queries per request and the p50 and p95 server times, and checks that both ways
+render the same page. The database is dropped at the end, also on error. ``--check`` exits with
+status 1 when a target is missed (the same query count at two sizes, p95 at most 150 ms).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+from psycopg import sql
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET_P95_MS = 150.0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=200, help="clients ranked")
+    parser.add_argument("--requests", type=int, default=50, help="timed requests per page")
+    parser.add_argument("--warmup", type=int, default=5, help="requests before timing")
+    parser.add_argument("--check", action="store_true", help="fail when a target is missed")
+    args = parser.parse_args()
+
+    os.environ.setdefault("DJANGO_DEBUG", "true")
+    os.environ.setdefault("KAM_LOG_LEVEL", "WARNING")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "kam.settings"
+    server = urlsplit(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kam"))
+    name = f"kam_bench_{os.getpid()}"
+    admin_url = urlunsplit(server._replace(path="/postgres"))
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    os.environ["DATABASE_URL"] = urlunsplit(server._replace(path=f"/{name}"))
+    try:
+        return run(args, database=name)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+
+def run(args: argparse.Namespace, *, database: str) -> int:
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.core.signals import request_started
+    from django.db import reset_queries
+    from django.test import Client
+
+    request_started.disconnect(reset_queries)  # or a request would empty the captured queries
+
+    print(f"Database {database}: migrating…", file=sys.stderr)
+    call_command("migrate", verbosity=0)
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    started = time.perf_counter()
+    director = populate(args.clients)
+    print(
+        f"{args.clients} clients with figures, ratings and two scoring runs in "
+        f"{time.perf_counter() - started:.1f} s.",
+        file=sys.stderr,
+    )
+    browser = Client()
+    browser.force_login(director)
+    browser.cookies["django_language"] = "en"
+
+    pages = [("Ranking (scoring:ranking)", "scoring:ranking"), ("Grid (scoring:grid)", "grid")]
+    results = []
+    for label, page in pages:
+        url = "/scoring/" if page == "scoring:ranking" else "/scoring/grid/"
+        real = measure(browser, url, args)
+        with naive(page):
+            slow = measure(browser, url, args)
+        same = strip(real["html"]) == strip(slow["html"])
+        results.append((label, real, slow, same))
+
+    small = query_counts(browser, director, keep=20)
+    print(
+        f"\nPages for a director, {args.clients} ranked clients, 8 criteria; {args.requests} "
+        f"requests each after {args.warmup}; Python {platform.python_version()}, "
+        f"load average {' '.join(f'{value:.2f}' for value in os.getloadavg())} "
+        f"on {os.cpu_count()} CPUs\n"
+    )
+    print(
+        "| Page                      | Way   | Queries | p50 ms | p95 ms | Speed-up p50 | "
+        "Same page |"
+    )
+    print(
+        "|---------------------------|-------|--------:|-------:|-------:|-------------:|"
+        "-----------|"
+    )
+    met = []
+    for label, real, slow, same in results:
+        print(
+            f"| {label:<25} | ours  | {real['queries']:>7} | {real['p50']:>6.1f} | "
+            f"{real['p95']:>6.1f} | {slow['p50'] / real['p50']:>11.1f}x | "
+            f"{'yes' if same else 'NO':<9} |"
+        )
+        print(
+            f"| {'':<25} | naive | {slow['queries']:>7} | {slow['p50']:>6.1f} | "
+            f"{slow['p95']:>6.1f} | {'':>12} | {'':<9} |"
+        )
+        met.append(real["p95"] <= TARGET_P95_MS and same)
+    flat = all(small[url] == real["queries"] for (_, real, _, _), url in zip(
+        results, ("/scoring/", "/scoring/grid/"), strict=True
+    ))  # fmt: skip
+    print(
+        f"\nQueries with 20 of the clients visible (a KAM's book): ranking "
+        f"{small['/scoring/']}, grid {small['/scoring/grid/']}: "
+        f"{'the same as for all' if flat else 'DIFFERENT'}"
+    )
+    print(
+        f"Target p95 ≤ {TARGET_P95_MS:g} ms and constant queries: "
+        f"{'met' if all(met) and flat else 'MISSED'}"
+    )
+    if not all(same for *_, same in results):
+        return 1
+    return 1 if args.check and not (all(met) and flat) else 0
+
+
+def populate(count: int) -> Any:
+    """A director, two KAMs, ``count`` clients with two years of figures, ratings (about one in
+    ten missing), a few overrides and two scoring runs."""
+    import random
+    from decimal import Decimal
+
+    from accounts.models import Client, ClientYearMetric, User
+    from scoring import services
+    from scoring.models import Criterion, Override, Rating, ScoringRun
+
+    rng = random.Random(0)
+    director = User.objects.create(
+        username="bench-director", first_name="Diane", last_name="Bench", role=User.Role.DIRECTOR
+    )
+    kams = [
+        User.objects.create(username=f"bench-kam-{n}", last_name=f"Kam {n}", role=User.Role.KAM)
+        for n in range(2)
+    ]
+    clients = Client.objects.bulk_create(
+        Client(
+            name=f"Client {index:04d} {rng.choice(['SA', 'GmbH', 'Ltd', 'S.L.'])}",
+            external_id=f"B-{index:05d}",
+            country=rng.choice(["FR", "DE", "ES", "IT"]),
+            currency="EUR",
+            kam=kams[0] if index < 20 else rng.choice([*kams, None]),
+        )
+        for index in range(count)
+    )
+    metrics = []
+    for company in clients:
+        revenue = rng.lognormvariate(12, 1.1)
+        for year in (2024, 2025):
+            metrics.append(
+                ClientYearMetric(
+                    client=company,
+                    year=year,
+                    revenue=Decimal(f"{revenue:.2f}"),
+                    gross_margin=Decimal(f"{revenue * rng.uniform(0.1, 0.4):.2f}"),
+                    margin_pct=rng.uniform(5, 40),
+                    growth_pct=rng.gauss(5, 15) if year == 2025 else None,
+                    share_pct=rng.uniform(0, 2),
+                    order_count=rng.randint(5, 200),
+                    line_count=rng.randint(10, 900),
+                    avg_days_late=rng.expovariate(1 / 12) if rng.random() > 0.05 else None,
+                )
+            )
+            revenue *= rng.uniform(0.8, 1.3)
+    ClientYearMetric.objects.bulk_create(metrics)
+    rated = list(Criterion.objects.filter(family__in=["strategic", "maturity"], is_active=True))
+    Rating.objects.bulk_create(
+        Rating(
+            client=company,
+            criterion=criterion,
+            level=rng.randint(1, 5),
+            note=rng.choice(["", "Quarterly review", "Joint plan signed"]),
+            author=director,
+        )
+        for company in clients
+        for criterion in rated
+        if rng.random() > 0.1
+    )
+    services.scores_recompute(trigger=ScoringRun.Trigger.MANUAL)
+    Rating.objects.bulk_create(  # a second round of ratings, newer than the first run
+        Rating(
+            client=company, criterion=rng.choice(rated), level=rng.randint(1, 5), author=director
+        )
+        for company in rng.sample(clients, count // 4)
+    )
+    services.scores_recompute(trigger=ScoringRun.Trigger.RATINGS)
+    Rating.objects.bulk_create(  # newer than the latest run: the grid marks them
+        Rating(
+            client=company, criterion=rng.choice(rated), level=rng.randint(1, 5), author=director
+        )
+        for company in rng.sample(clients, count // 10)
+    )
+    Override.objects.bulk_create(
+        Override(
+            client=company,
+            kind=Override.Kind.ADJUST,
+            points=rng.choice([-5, 3, 5]),
+            rationale="Strategic partner",
+            author=director,
+        )
+        for company in rng.sample(clients, count // 20)
+    )
+    return director
+
+
+def measure(browser: Any, url: str, args: argparse.Namespace) -> dict[str, Any]:
+    """p50 and p95 server times in ms, the queries of one request and its page."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(args.warmup):
+        browser.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        response = browser.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    timings = []
+    for _ in range(args.requests):
+        started = time.perf_counter()
+        browser.get(url)
+        timings.append((time.perf_counter() - started) * 1000)
+    cuts = statistics.quantiles(timings, n=20)
+    return {
+        "queries": len(queries),
+        "p50": statistics.median(timings),
+        "p95": cuts[18],
+        "html": response.content.decode(),
+    }
+
+
+def query_counts(browser: Any, director: Any, *, keep: int) -> dict[str, int]:
+    """The queries of each page for a KAM who sees ``keep`` of the clients."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.models import User
+
+    kam = User.objects.get(username="bench-kam-0")
+    browser.force_login(kam)
+    counts = {}
+    for url in ("/scoring/", "/scoring/grid/"):
+        with CaptureQueriesContext(connection) as queries:
+            assert browser.get(url).status_code == 200
+        counts[url] = len(queries)
+    browser.force_login(director)
+    return counts
+
+
+def strip(html: str) -> str:
+    """The page without its per-request CSRF tokens."""
+    html = re.sub(r'"X-CSRFToken": "[^"]*"', "", html)
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", html)
+
+
+class naive:  # a context manager read as a phrase: ``with naive("grid"):``
+    """Swap a page's selector for one that reads row by row, as code without care would."""
+
+    def __init__(self, page: str) -> None:
+        self.page = page
+        self.saved: dict[str, Callable[..., Any]] = {}
+
+    def __enter__(self) -> None:
+        from scoring import selectors
+
+        name = "ranking_rows" if self.page == "scoring:ranking" else "grid_latest"
+        self.saved = {name: getattr(selectors, name)}
+        setattr(selectors, name, naive_ranking_rows if name == "ranking_rows" else naive_grid)
+
+    def __exit__(self, *exc: object) -> None:
+        from scoring import selectors
+
+        for name, function in self.saved.items():
+            setattr(selectors, name, function)
+
+
+def naive_ranking_rows(scores: Any) -> list[Any]:
+    """Each row's override with its own query; the client and KAM loaded when the page reads
+    them."""
+    from scoring import ranking
+    from scoring.models import Override
+
+    rows = list(scores.select_related(None))
+    for row in rows:
+        row.stability_label = ranking.stability_label(row.stability)
+        row.stability_pct = 100 * row.stability
+        row.active_override = (
+            Override.objects.filter(client_id=row.client_id, is_active=True)
+            .select_related("author")
+            .first()
+        )
+    return rows
+
+
+def naive_grid(*, user: Any, sort: str = "rank", direction: str = "", client_id: Any = None) -> Any:
+    """The grid with a query per client for its KAM, and per client and criterion for its score
+    and its latest rating (and that rating's author)."""
+    from accounts import selectors as client_selectors
+    from scoring import selectors
+    from scoring.models import ClientScore, Criterion, CriterionScore, Rating
+
+    run = selectors.scoring_run_latest()
+    order = list(Criterion.Family.values)
+    criteria = sorted(selectors.criterion_list(), key=lambda c: (order.index(c.family), c.code))
+    sort, descending = selectors.grid_sort(sort, direction, criteria=criteria)
+    if run is None:
+        return selectors.Grid(run, criteria, [], sort, descending)
+    visible = client_selectors.client_list(user=user).order_by().values("pk")
+    rows = []
+    for score in ClientScore.objects.filter(run=run, client__in=visible).order_by("rank"):
+        cells = []
+        for criterion in criteria:
+            detail = CriterionScore.objects.filter(
+                run=run, client_id=score.client_id, criterion=criterion
+            ).first()
+            rating = None
+            if criterion.is_rated:
+                rating = (
+                    Rating.objects.filter(client_id=score.client_id, criterion=criterion)
+                    .order_by("-created_at", "-pk")
+                    .first()
+                )
+                if rating is not None:
+                    str(rating.author)  # the tooltip reads it
+            met = None
+            raw = normalised = None
+            if detail is not None:
+                met = not detail.missing and detail.normalised >= criterion.met_threshold
+                raw, normalised = detail.raw, detail.normalised
+            level = rating.level if rating is not None else None
+            cells.append(
+                selectors.GridCell(
+                    criterion=criterion,
+                    level=level,
+                    raw=raw,
+                    met=met,
+                    normalised=normalised,
+                    rating=rating,
+                    pending=detail is not None and level is not None and raw != level,
+                )
+            )
+        editable = client_selectors.client_is_editable(user=user, client=score.client)
+        rows.append(selectors.GridRow(score=score, cells=cells, editable=editable))
+    rows = selectors._grid_sorted(rows, sort, descending, criteria)
+    return selectors.Grid(run, criteria, rows, sort, descending)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
