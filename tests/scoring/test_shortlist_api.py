@@ -21,6 +21,11 @@ from tests.scoring.factories import CostToServeFactory, OverrideFactory, Program
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def english(client):
+    client.cookies["django_language"] = "en"
+
+
 @pytest.fixture
 def programme(dana):
     return ProgrammeFactory(updated_by=dana)
@@ -139,7 +144,10 @@ def test_programme_api_refuses_a_year_out_of_range(client, dana):
     body = {"budget": "1", "kam_headcount": 1, "kam_cost": "1"}
     response = client.put(url, body, content_type="application/json")
     assert response.status_code == 400
-    assert "2000 and 2100" in str(response.json())
+    assert response.json() == {"__all__": ["The year is between 2000 and 2100."]}
+    client.cookies["django_language"] = "fr"
+    french = client.put(url, body, content_type="application/json").json()
+    assert french == {"__all__": ["L\u2019année est comprise entre 2000 et 2100."]}
 
 
 @pytest.mark.parametrize(
