@@ -10,4 +10,10 @@ urlpatterns = [
         api.ScoringClientExplanationApi.as_view(),
         name="client_explanation",
     ),
+    # --- weights and criteria catalogue ---
+    path("criteria/", api.CriterionCollectionApi.as_view(), name="criterion_list"),
+    path("criteria/<int:criterion_id>/", api.CriterionUpdateApi.as_view(), name="criterion_update"),
+    path("weights/", api.WeightSetCollectionApi.as_view(), name="weight_set_list"),
+    path("weights/active/", api.WeightSetActiveApi.as_view(), name="weight_set_active"),
+    path("weights/what-if/", api.WeightsWhatIfApi.as_view(), name="weights_what_if"),
 ]
