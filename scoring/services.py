@@ -726,7 +726,7 @@ def _check_deactivation(criterion: Criterion) -> None:
                 % {
                     "criterion": criterion.name,
                     "family": label,
-                    "weight": formats.number_format(round(family_weight, 2)),
+                    "weight": _weight_text(family_weight),
                 }
             }
         )
@@ -741,7 +741,13 @@ def _check_deactivation(criterion: Criterion) -> None:
                 % {
                     "criterion": criterion.name,
                     "family": label,
-                    "weight": formats.number_format(round(weight, 2)),
+                    "weight": _weight_text(weight),
                 }
             }
         )
+
+
+def _weight_text(weight: float) -> str:
+    """A weight in a message: 25 rather than 25.0, at most two decimals."""
+    rounded = round(weight, 2)
+    return formats.number_format(int(rounded) if rounded.is_integer() else rounded)
