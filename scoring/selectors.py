@@ -227,7 +227,8 @@ class WeightChange:
 
 @dataclass(frozen=True)
 class WeightSetChange:
-    """A version of the weights with what changed since the one before it."""
+    """A version of the weights with what changed since the one before it (for the first
+    version, every weight it has)."""
 
     weight_set: WeightSet
     family_changes: list[WeightChange]
@@ -251,11 +252,21 @@ def weight_set_changes() -> list[WeightSetChange]:
     labels = dict(Criterion.Family.choices)
     changes = []
     for index, weight_set in enumerate(weight_sets):
-        rows = list(weight_set.criterion_weights.all())
+        rows = sorted(weight_set.criterion_weights.all(), key=lambda row: _order(row.criterion))
         previous = weight_sets[index + 1] if index + 1 < len(weight_sets) else None
         family_changes: list[WeightChange] = []
         criterion_changes: list[WeightChange] = []
-        if previous is not None:
+        if previous is None:  # the first version: every weight is new
+            family_changes = [
+                WeightChange(str(labels[family]), family, None, _float(weight))
+                for family in ranking.FAMILIES
+                if (weight := weight_set.family_weights.get(family)) is not None
+            ]
+            criterion_changes = [
+                WeightChange(row.criterion.name, row.criterion.family, None, row.weight)
+                for row in rows
+            ]
+        else:
             for family in ranking.FAMILIES:
                 before = previous.family_weights.get(family)
                 after = weight_set.family_weights.get(family)
@@ -266,10 +277,8 @@ def weight_set_changes() -> list[WeightSetChange]:
             old = {row.criterion_id: row for row in previous.criterion_weights.all()}
             new = {row.criterion_id: row for row in rows}
             for criterion_id in sorted(
-                old.keys() | new.keys(),
-                key=lambda pk: ((row := new.get(pk) or old[pk]).criterion.family,
-                                row.criterion.code),
-            ):  # fmt: skip
+                old.keys() | new.keys(), key=lambda pk: _order((new.get(pk) or old[pk]).criterion)
+            ):
                 row = new.get(criterion_id) or old[criterion_id]
                 before_row, after_row = old.get(criterion_id), new.get(criterion_id)
                 before = before_row.weight if before_row is not None else None
@@ -280,6 +289,11 @@ def weight_set_changes() -> list[WeightSetChange]:
                     )
         changes.append(WeightSetChange(weight_set, family_changes, criterion_changes, rows))
     return changes
+
+
+def _order(criterion: Criterion) -> tuple[int, str]:
+    """Criteria in the order the weights page shows them: by family, then by code."""
+    return ranking.FAMILIES.index(criterion.family), criterion.code
 
 
 def _float(value: float | int | None) -> float | None:
