@@ -75,10 +75,10 @@ def weights(request: AuthedRequest) -> HttpResponse:
     _directors_only(request)
     in_force = selectors.weights_in_force()
     form = forms.WeightsForm(request.POST or None, in_force=in_force)
-    base_version = in_force.version
+    # A form sent back keeps the version it was based on, so a stale edit is still caught.
+    base_version = form["base_version"].value() if form.is_bound else in_force.version
     stale = False
     if form.is_valid():
-        base_version = form.cleaned_data["base_version"]
         try:
             weight_set = services.weight_set_update(user=request.user, **form.service_data())
         except ValidationError as error:

@@ -196,6 +196,17 @@ def test_weights_page_refuses_a_stale_edit_and_lets_the_director_save_again(
     assert WeightSet.objects.get(is_active=True).family_weights["financial"] == 30
 
 
+def test_weights_page_keeps_the_base_version_of_a_form_sent_back(client, criteria, dana, ada):
+    services.weight_set_update(
+        user=ada, family_weights=FAMILIES, criterion_weights=V1, reason="Meanwhile", base_version=1
+    )
+    client.force_login(dana)
+    response = client.post(reverse("scoring:weights"), weights_post(reason=""))
+
+    assert 'name="base_version" value="1"' in response.content.decode()
+    assert WeightSet.objects.count() == 2
+
+
 def test_weights_what_if_shows_how_ranks_would_move_and_saves_nothing(client, rated_book, dana):
     mine, also_mine, theirs = rated_book
     recompute()
