@@ -34,4 +34,10 @@ urlpatterns += [
     path("grid/", api.ScoringGridApi.as_view(), name="grid"),
     path("clients/<int:client_id>/ratings/", api.RatingListApi.as_view(), name="client_ratings"),
     path("ratings/", api.RatingSetApi.as_view(), name="rating_set"),
+    # --- weights and criteria catalogue ---
+    path("criteria/", api.CriterionCollectionApi.as_view(), name="criterion_list"),
+    path("criteria/<int:criterion_id>/", api.CriterionUpdateApi.as_view(), name="criterion_update"),
+    path("weights/", api.WeightSetCollectionApi.as_view(), name="weight_set_list"),
+    path("weights/active/", api.WeightSetActiveApi.as_view(), name="weight_set_active"),
+    path("weights/what-if/", api.WeightsWhatIfApi.as_view(), name="weights_what_if"),
 ]

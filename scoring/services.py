@@ -19,6 +19,7 @@ from its inputs, and overrides are shown next to it (see ``scoring.selectors``).
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import math
 from collections.abc import Mapping
@@ -35,8 +36,9 @@ from django.utils.translation import gettext as _
 
 from accounts import selectors as client_selectors
 from accounts.models import Client, ClientYearMetric, User
-from scoring import ranking
+from scoring import ranking, selectors
 from scoring.models import (
+    LEVELS,
     RATED_FAMILIES,
     SHORTLIST_CONFIRM_ABOVE,
     ClientScore,
@@ -62,6 +64,8 @@ RECOMPUTE_LOCK = 4_610_002  # advisory lock: one scoring run at a time (see scor
 RECOMPUTE_DELAY = 5
 """Seconds a recompute waits after the first trigger, so a burst of triggers makes one run."""
 RECOMPUTE_PENDING_KEY = "scoring:recompute-pending"
+STALE_WEIGHTS = "stale_weights"
+"""The code of the error a change of weights based on an outdated version raises."""
 
 
 # --- ratings ----------------------------------------------------------------------------------
@@ -130,7 +134,8 @@ def weight_set_update(
                 "The weights were changed (version %(current)s) since you opened them (version "
                 "%(base)s). Reload them and make your change again."
             )
-            % {"current": current, "base": base_version}
+            % {"current": current, "base": base_version},
+            code=STALE_WEIGHTS,
         )
     criteria = list(Criterion.objects.filter(is_active=True))
     specs = _checked_specs(criteria, family_weights, criterion_weights)
@@ -290,6 +295,7 @@ class _Inputs:
     values: list[tuple[int, str, float | None]]
     origins: dict[tuple[int, str], str]  # the metric year or rating behind a value
     notes: dict[tuple[int, str], dict[str, Any]]  # the same, for the explanation to say
+    family_weights: dict[str, float]  # every family, 0 when the weight set does not name it
 
     def fingerprint(self) -> str:
         state = {
@@ -356,19 +362,12 @@ def scores_recompute(*, trigger: str) -> ScoringRun | None:
 
 
 def _inputs() -> _Inputs | None:
-    weight_set = WeightSet.objects.filter(is_active=True).first()
+    in_force = selectors.weights_in_force()  # a criterion added since the version weighs 0
+    weight_set = in_force.weight_set
     if weight_set is None:
         return None
-    weights = {
-        row.criterion_id: row.weight
-        for row in CriterionWeight.objects.filter(weight_set=weight_set)
-    }
-    criteria = [
-        criterion
-        for criterion in Criterion.objects.filter(is_active=True).order_by("family", "code")
-        if criterion.pk in weights
-    ]
-    specs = [_spec(criterion, weights[criterion.pk]) for criterion in criteria]
+    criteria = in_force.criteria
+    specs = [_spec(criterion, in_force.criterion_weights[criterion.code]) for criterion in criteria]
     metrics = list(  # each client's latest year with figures
         ClientYearMetric.objects.order_by("client_id", "-year").distinct("client_id")
     )
@@ -410,14 +409,14 @@ def _inputs() -> _Inputs | None:
         for criterion in rated.values():
             notes.setdefault((client_id, criterion.code), {"kind": "unrated"})
     values.sort(key=lambda row: (row[0], row[1]))
-    return _Inputs(weight_set, criteria, specs, client_ids, values, origins, notes)
+    return _Inputs(
+        weight_set, criteria, specs, client_ids, values, origins, notes, in_force.family_weights
+    )
 
 
 def _store(run: ScoringRun, inputs: _Inputs) -> int:
     """Rank the clients and bulk-insert their scores; returns the number of clients."""
-    families = {
-        family: float(weight) for family, weight in inputs.weight_set.family_weights.items()
-    }
+    families = inputs.family_weights
     result = ranking.rank(inputs.values, inputs.specs, families, clients=inputs.client_ids)
     shares = (
         ranking.stability(
@@ -660,3 +659,296 @@ def _has_cost(client: Client) -> bool:
     except CostToServe.DoesNotExist:
         return False
     return True
+
+
+# --- weights what-if and criteria catalogue -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WhatIfMove:
+    """A client's rank and total under the weights in force and under proposed weights."""
+
+    client: Client
+    old_rank: int
+    new_rank: int
+    move: int  # places climbed (negative: fell)
+    old_total: float
+    new_total: float
+
+
+def weights_what_if(
+    *, user: User, family_weights: Mapping[str, float], criterion_weights: Mapping[str, float]
+) -> list[WhatIfMove]:
+    """How the ranks would move under proposed weights, saving nothing: the clients ``user``
+    may see, by their new rank (ranks are among every ranked client).
+
+    The inputs are those of a real run; the proposed weights are checked like a new version
+    (``criterion_weights`` maps the codes of active criteria to weights within their family, an
+    active criterion left out weighing 0).
+    """
+    inputs = _inputs()
+    if inputs is None:
+        raise ValidationError(_("No weights are in force yet, so there is nothing to compare."))
+    specs = _checked_specs(inputs.criteria, family_weights, criterion_weights)
+    proposed = ranking.WeightSet(
+        families={family: float(family_weights.get(family, 0)) for family in ranking.FAMILIES},
+        criteria={spec.code: spec.weight for spec in specs},
+    )
+    try:
+        moves = ranking.what_if(
+            inputs.values,
+            inputs.specs,
+            inputs.family_weights,
+            proposed,
+            clients=inputs.client_ids,
+        )
+    except ValueError as error:
+        raise ValidationError(
+            _("These weights cannot be used: %(problem)s") % {"problem": error}
+        ) from error
+    ids = [move.client_id for move in moves]
+    visible = client_selectors.client_list(user=user).filter(pk__in=ids).select_related(None)
+    clients = {company.pk: company for company in visible}
+    return [
+        WhatIfMove(
+            client=clients[move.client_id],
+            old_rank=move.old_rank,
+            new_rank=move.new_rank,
+            move=move.move,
+            old_total=move.old_total,
+            new_total=move.new_total,
+        )
+        for move in moves
+        if move.client_id in clients
+    ]
+
+
+@transaction.atomic
+def criterion_create(
+    *,
+    user: User,
+    code: str,
+    name: str,
+    family: str,
+    direction: str = Criterion.Direction.HIGHER,
+    normalisation: str,
+    thresholds: list[float] | None = None,
+    met_threshold: float = 0.5,
+    source: str = "",
+    rubric: Mapping[str, str] | None = None,
+) -> Criterion:
+    """Add a criterion to the catalogue, active. It weighs 0 in its family until a director
+    gives it a weight in a new version of the weights (see ``selectors.weights_in_force``)."""
+    _check_director(user)
+    code = code.strip()
+    if Criterion.objects.filter(code=code).exists():
+        raise ValidationError(
+            {"code": _("There is already a criterion %(code)s.") % {"code": code}}
+        )
+    criterion = Criterion(code=code, family=family, is_active=True)
+    _criterion_fill(
+        criterion,
+        name=name,
+        direction=direction,
+        normalisation=normalisation,
+        thresholds=thresholds or [],
+        met_threshold=met_threshold,
+        source=source,
+        rubric=rubric or {},
+    )
+    criterion.full_clean()
+    criterion.save()
+    scores_recompute_request(trigger=ScoringRun.Trigger.WEIGHTS)
+    return criterion
+
+
+@transaction.atomic
+def criterion_update(
+    *,
+    user: User,
+    criterion: Criterion,
+    code: str | None = None,
+    family: str | None = None,
+    name: str | None = None,
+    direction: str | None = None,
+    normalisation: str | None = None,
+    thresholds: list[float] | None = None,
+    met_threshold: float | None = None,
+    source: str | None = None,
+    rubric: Mapping[str, str] | None = None,
+    is_active: bool | None = None,
+) -> Criterion:
+    """Change a criterion; what is left out (``None``) stays as it is.
+
+    Its code and family do not change: weights, ratings and past runs refer to them. A criterion
+    that still carries weight in the weights in force is not deactivated: the director first
+    moves its weight to other criteria (or sets its family's weight to 0 when it is the only
+    one), in a new version of the weights, so every change of the ranking is in the change log.
+    """
+    _check_director(user)
+    criterion = Criterion.objects.select_for_update().get(pk=criterion.pk)
+    if code is not None and code.strip() != criterion.code:
+        raise ValidationError(
+            {"code": _("A criterion's code cannot change: weights and ratings refer to it.")}
+        )
+    if family is not None and family != criterion.family:
+        raise ValidationError(
+            {
+                "family": _(
+                    "A criterion's family cannot change: create a new criterion and deactivate "
+                    "this one."
+                )
+            }
+        )
+    rated = criterion.family in RATED_FAMILIES
+    _criterion_fill(
+        criterion,
+        name=criterion.name if name is None else name,
+        direction=criterion.direction if direction is None else direction,
+        normalisation=criterion.normalisation if normalisation is None else normalisation,
+        thresholds=list(criterion.thresholds) if thresholds is None else thresholds,
+        met_threshold=criterion.met_threshold if met_threshold is None else met_threshold,
+        source=criterion.source if source is None else source,
+        rubric=(criterion.rubric if rated else {}) if rubric is None else rubric,
+        complete_rubric=rubric is not None,
+    )
+    if is_active is not None and is_active != criterion.is_active:
+        criterion.is_active = is_active
+        if not is_active:
+            _check_deactivation(criterion)
+    criterion.full_clean()
+    criterion.save()
+    scores_recompute_request(trigger=ScoringRun.Trigger.WEIGHTS)
+    return criterion
+
+
+def _check_director(user: User) -> None:
+    if not user.sees_all_clients:
+        raise ValidationError(_("Only directors and administrators can change the criteria."))
+
+
+def _criterion_fill(
+    criterion: Criterion,
+    *,
+    name: str,
+    direction: str,
+    normalisation: str,
+    thresholds: list[float],
+    met_threshold: float,
+    source: str,
+    rubric: Mapping[str, str],
+    complete_rubric: bool = True,
+) -> None:
+    """Set the fields of a criterion, or raise the translated error of the first rule broken."""
+    labels = dict(Criterion.Family.choices)
+    if criterion.family not in labels:
+        raise ValidationError({"family": _("Choose financial, strategic alignment or maturity.")})
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": _("Give the criterion a name.")})
+    if direction not in Criterion.Direction.values:
+        raise ValidationError({"direction": _("Choose higher or lower is better.")})
+    if normalisation not in Criterion.Normalisation.values:
+        raise ValidationError({"normalisation": _("Choose how the values become a score.")})
+    thresholds = [float(value) for value in thresholds]
+    if any(not math.isfinite(value) for value in thresholds):
+        raise ValidationError({"thresholds": _("Thresholds are numbers.")})
+    if normalisation == Criterion.Normalisation.THRESHOLDS:
+        if not thresholds:
+            raise ValidationError(
+                {"thresholds": _("A criterion scored on thresholds needs at least one threshold.")}
+            )
+        if any(b <= a for a, b in itertools.pairwise(thresholds)):
+            raise ValidationError(
+                {"thresholds": _("Thresholds must be strictly increasing, such as 5; 15; 30.")}
+            )
+    elif thresholds:
+        raise ValidationError(
+            {"thresholds": _("Only a criterion scored on thresholds takes thresholds.")}
+        )
+    if not math.isfinite(met_threshold) or not 0 <= met_threshold <= 1:
+        raise ValidationError(
+            {"met_threshold": _("The score from which a criterion is met is 0 to 1.")}
+        )
+    source = source.strip()
+    rubric = {str(level): str(text).strip() for level, text in rubric.items()}
+    if criterion.family in RATED_FAMILIES:
+        if source:
+            raise ValidationError(
+                {"source": _("A rated criterion reads no ledger figure: leave the source empty.")}
+            )
+        if set(rubric) - set(LEVELS):
+            raise ValidationError({"rubric": _('A rubric describes the levels "1" to "5".')})
+        empty = [level for level in LEVELS if not rubric.get(level)]
+        if empty and complete_rubric:
+            raise ValidationError(
+                {
+                    "rubric": _("Say what level %(level)s means, so everyone rates alike.")
+                    % {"level": empty[0]}
+                }
+            )
+    else:
+        if source not in Criterion.Source.values:
+            raise ValidationError(
+                {"source": _("Choose the ledger figure a financial criterion reads.")}
+            )
+        if any(rubric.values()):
+            raise ValidationError(
+                {"rubric": _("A financial criterion reads the ledger: it has no rubric.")}
+            )
+        rubric = {}
+    criterion.name = name
+    criterion.direction = direction
+    criterion.normalisation = normalisation
+    criterion.thresholds = thresholds
+    criterion.met_threshold = float(met_threshold)
+    criterion.source = source
+    criterion.rubric = {level: rubric[level] for level in LEVELS if level in rubric}
+
+
+def _check_deactivation(criterion: Criterion) -> None:
+    """Refuse to deactivate a criterion the weights in force still count on."""
+    in_force = selectors.weights_in_force()
+    if in_force.weight_set is None:
+        return
+    family = criterion.family
+    others = [c for c in in_force.criteria if c.family == family and c.pk != criterion.pk]
+    family_weight = in_force.family_weights.get(family, 0.0)
+    weight = in_force.criterion_weights.get(criterion.code, 0.0)
+    label = dict(Criterion.Family.choices)[family]
+    if not others and family_weight > 0:
+        raise ValidationError(
+            {
+                "is_active": _(
+                    "%(criterion)s is the only active criterion of the %(family)s family, which "
+                    "weighs %(weight)s in the weights in force. Set that family's weight to 0 in "
+                    "a new version of the weights first, then deactivate it."
+                )
+                % {
+                    "criterion": criterion.name,
+                    "family": label,
+                    "weight": _weight_text(family_weight),
+                }
+            }
+        )
+    if others and weight > ranking.TOLERANCE:
+        raise ValidationError(
+            {
+                "is_active": _(
+                    "%(criterion)s weighs %(weight)s in the %(family)s family in the weights in "
+                    "force. Give its weight to the family's other criteria in a new version of the "
+                    "weights first, then deactivate it."
+                )
+                % {
+                    "criterion": criterion.name,
+                    "family": label,
+                    "weight": _weight_text(weight),
+                }
+            }
+        )
+
+
+def _weight_text(weight: float) -> str:
+    """A weight in a message: 25 rather than 25.0, at most two decimals."""
+    rounded = round(weight, 2)
+    return formats.number_format(int(rounded) if rounded.is_integer() else rounded)
