@@ -295,3 +295,17 @@ def test_override_clear_withdraws_it(client, ranked, dana):
     client.force_login(dana)
     client.post(reverse("scoring:override_clear", args=[mine.pk]))
     assert not Override.objects.filter(is_active=True).exists()
+
+
+def test_shortlist_page_writes_large_client_ids_plainly(client, criteria, programme, dana):
+    company = ClientFactory(pk=12345, name="Big id")
+    ClientYearMetricFactory(client=company, year=2025)
+    recompute()
+    client.force_login(dana)
+    for language in ("en", "fr"):
+        client.cookies["django_language"] = language
+        with translation.override(language):
+            page = client.get(reverse("scoring:shortlist_detail", args=[2026])).content.decode()
+        assert 'name="client" value="12345"' in page  # never "12,345" nor "12 345"
+    response = htmx(client, reverse("scoring:shortlist_add", args=[2026]), {"client": "12345"})
+    assert 'data-client="12345"' in response.content.decode()

@@ -564,3 +564,16 @@ def test_export_query_count_is_flat(client, criteria, dana, count, django_assert
     with django_assert_num_queries(7):
         response = export(client, "xlsx")
     assert response.status_code == 200
+
+
+def test_grid_writes_large_client_ids_plainly_in_links_and_ids(client, criteria, dana):
+    company = ClientFactory(pk=12345, name="Big id")
+    ClientYearMetricFactory(client=company, year=2025)
+    recompute()
+    client.force_login(dana)
+    client.cookies["django_language"] = "fr"
+    with translation.override("fr"):
+        html = client.get(reverse("scoring:grid")).content.decode()
+    assert 'id="cell-12345-fit"' in html
+    assert reverse("scoring:client_explanation", args=[12345]) in html
+    assert reverse("scoring:grid_rating", args=[12345, "fit"]) in html
