@@ -6,6 +6,7 @@ PDF renderers do not let SVG text inherit the page's font.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Sequence
@@ -14,7 +15,7 @@ from decimal import Decimal
 from html import escape
 
 from babel import Locale
-from babel.numbers import format_compact_currency, format_percent
+from babel.numbers import NumberPattern, format_compact_currency, parse_pattern
 
 FONT = "DejaVu Sans, Segoe UI, Helvetica, Arial, sans-serif"
 BAR_COLOUR = "#2f6db5"
@@ -274,10 +275,20 @@ def portfolio_matrix(
 
 def format_pct(value: float | Decimal, *, digits: int, locale: str) -> str:
     """A figure already in percent, in the locale's own pattern: ``12,5 %`` or ``12.5%``."""
-    pattern = Locale.parse(locale).percent_formats[None].pattern
+    return _percent_pattern(locale, digits).apply(float(value) / 100, _locale(locale))
+
+
+@functools.lru_cache(maxsize=32)
+def _locale(code: str) -> Locale:
+    return Locale.parse(code)
+
+
+@functools.lru_cache(maxsize=64)
+def _percent_pattern(locale: str, digits: int) -> NumberPattern:
+    pattern = _locale(locale).percent_formats[None].pattern
     if digits > 0:
         pattern = re.sub(r"0(?!.*0)", "0." + "0" * digits, pattern, count=1)
-    return format_percent(float(value) / 100, format=pattern, locale=locale)
+    return parse_pattern(pattern)
 
 
 def _text(

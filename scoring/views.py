@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -23,7 +24,7 @@ from accounts.forms import add_service_error
 from kam import charts
 from kam.templatetags.kam import number
 from kam.types import AuthedRequest
-from scoring import export, forms, ranking, selectors, services
+from scoring import export, forms, grid_cells, ranking, selectors, services
 from scoring.models import (
     LEVELS,
     SHORTLIST_CONFIRM_ABOVE,
@@ -308,13 +309,13 @@ def cost_to_serve_edit(request: AuthedRequest, client_id: int) -> HttpResponse:
 # --- selection grid -------------------------------------------------------------------------------
 
 
-def _grid_cell_context() -> dict[str, object]:
+def _grid_cell_context(query: str = "") -> grid_cells.CellContext:
     """What every cell repeats, worked out once a page: its words, and its links split around
-    the client id and criterion code (hundreds of cells make ``{% url %}`` and
-    ``{% translate %}`` in each cell the slowest part of the page)."""
+    the client id and criterion code."""
     client, code = "987654321", "criterion-code"
-    explanation = reverse("scoring:client_explanation", args=[client]).split(client)
-    before, after = reverse("scoring:grid_rating", args=[client, code]).split(client)
+    before, after = reverse("scoring:client_explanation", args=[client]).split(client)
+    rate_before, rate_after = reverse("scoring:grid_rating", args=[client, code]).split(client)
+    rate_middle, rate_end = rate_after.split(code)
     labels = {
         "of": _("of"),
         "level": _("Level"),
@@ -326,10 +327,12 @@ def _grid_cell_context() -> dict[str, object]:
         "note": _("note"),
         "pending": _("new: counts at the next computation"),
     }
-    return {
-        "labels": labels,
-        "urls": {"explanation": explanation, "rate": [before, *after.split(code)]},
-    }
+    return grid_cells.CellContext(
+        labels=labels,
+        explanation_url=(before, after),
+        rate_url=(rate_before, rate_middle, rate_end),
+        query=query,
+    )
 
 
 def _grid_query(request: AuthedRequest) -> str:
@@ -363,12 +366,15 @@ def _grid_page(request: AuthedRequest) -> dict[str, object]:
         column(criterion.code, criterion.name, criterion=criterion) for criterion in grid.criteria
     ]
     query = urlencode({"sort": grid.sort, "dir": "desc" if grid.descending else "asc"})
+    cells = _grid_cell_context(query)
     return {
         "grid": grid,
+        "grid_rows": [(row, grid_cells.row_cells_html(row, cells)) for row in grid.rows],
         "fixed_columns": fixed,
         "criterion_columns": criteria,
         "query": query,
-        **_grid_cell_context(),
+        "labels": cells.labels,
+        "urls": {"explanation": cells.explanation_url},
     }
 
 
@@ -397,8 +403,8 @@ def _grid_cell(
 @require_http_methods(["GET"])
 def scoring_grid_cell(request: AuthedRequest, client_id: int, code: str) -> HttpResponse:
     row, cell = _grid_cell(request, client_id, code)
-    context = {"row": row, "cell": cell, "query": _grid_query(request), **_grid_cell_context()}
-    return TemplateResponse(request, "scoring/grid.html#grid-cell", context)
+    cell_html = grid_cells.cell_html(row, cell, _grid_cell_context(_grid_query(request)))
+    return TemplateResponse(request, "scoring/grid.html#grid-cell", {"cell_html": cell_html})
 
 
 @login_required
@@ -432,15 +438,36 @@ def scoring_grid_rating(request: AuthedRequest, client_id: int, code: str) -> Ht
                 )
                 return redirect(f"{reverse('scoring:grid')}?{query}" if query else "scoring:grid")
             row, cell = _grid_cell(request, client_id, code)
-            context = {"row": row, "cell": cell, "query": query, "saved": True}
-            context |= _grid_cell_context()
-            return TemplateResponse(request, "scoring/grid.html#grid-cell", context)
-    editing = {"form": form, "editing_client": row.client.pk, "editing_code": cell.criterion.code}
+            cells = _grid_cell_context(query)
+            cell_html = grid_cells.cell_html(row, cell, cells, saved=True)
+            return TemplateResponse(
+                request, "scoring/grid.html#grid-cell", {"cell_html": cell_html}
+            )
+    labels = _grid_cell_context(query).labels
+    context = {"row": row, "cell": cell, "query": query, "form": form, "labels": labels}
     if htmx:
-        context = {"row": row, "cell": cell, "query": query, **editing, **_grid_cell_context()}
         return TemplateResponse(request, "scoring/grid.html#grid-cell", context)
     # without htmx, the whole grid with this cell's form open
-    return TemplateResponse(request, "scoring/grid.html", {**_grid_page(request), **editing})
+    page = _grid_page(request)
+    form_html = render_to_string("scoring/grid.html#grid-cell", context, request=request)
+    cells = _grid_cell_context(query)
+    page["grid_rows"] = [
+        (
+            other,
+            mark_safe(
+                "".join(
+                    form_html
+                    if other.client.pk == row.client.pk and item.criterion.pk == cell.criterion.pk
+                    else grid_cells.cell_html(other, item, cells)
+                    for item in other.cells
+                )
+            )
+            if other.client.pk == row.client.pk
+            else html,
+        )
+        for other, html in page["grid_rows"]  # type: ignore[attr-defined]
+    ]
+    return TemplateResponse(request, "scoring/grid.html", page)
 
 
 @login_required

@@ -25,8 +25,11 @@ import argparse
 import os
 import platform
 import re
+import secrets
+import shutil
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -46,9 +49,17 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=50, help="timed requests per page")
     parser.add_argument("--warmup", type=int, default=5, help="requests before timing")
     parser.add_argument("--check", action="store_true", help="fail when a target is missed")
+    parser.add_argument(
+        "--profile", choices=["ranking", "grid"], help="print where one page's time goes"
+    )
     args = parser.parse_args()
 
-    os.environ.setdefault("DJANGO_DEBUG", "true")
+    # As in production: DEBUG off (no SQL logging, no debug cursor); the test client's host.
+    os.environ["DJANGO_DEBUG"] = "false"
+    os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
+    os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver")
+    static_root = tempfile.mkdtemp(prefix="kam-bench-static-")  # hashed static files, as served
+    os.environ["KAM_STATIC_ROOT"] = static_root
     os.environ.setdefault("KAM_LOG_LEVEL", "WARNING")
     os.environ["DJANGO_SETTINGS_MODULE"] = "kam.settings"
     server = urlsplit(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kam"))
@@ -67,6 +78,7 @@ def main() -> int:
             admin.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
             )
+        shutil.rmtree(static_root, ignore_errors=True)
 
 
 def run(args: argparse.Namespace, *, database: str) -> int:
@@ -84,6 +96,7 @@ def run(args: argparse.Namespace, *, database: str) -> int:
 
     print(f"Database {database}: migrating…", file=sys.stderr)
     call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     started = time.perf_counter()
     director = populate(args.clients)
@@ -106,9 +119,21 @@ def run(args: argparse.Namespace, *, database: str) -> int:
         same = strip(real["html"]) == strip(slow["html"])
         results.append((label, real, slow, same))
 
+    if args.profile:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        url = "/scoring/" if args.profile == "ranking" else "/scoring/grid/"
+        profiler.runcall(lambda: [browser.get(url) for _ in range(5)])
+        pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(25)
     small = query_counts(browser, director, keep=20)
+    from scoring.models import Criterion
+
+    criteria = Criterion.objects.filter(is_active=True).count()
     print(
-        f"\nPages for a director, {args.clients} ranked clients, 8 criteria; {args.requests} "
+        f"\nPages for a director, {args.clients} ranked clients, {criteria} criteria; "
+        f"{args.requests} "
         f"requests each after {args.warmup}; Python {platform.python_version()}, "
         f"load average {' '.join(f'{value:.2f}' for value in os.getloadavg())} "
         f"on {os.cpu_count()} CPUs\n"
@@ -245,6 +270,7 @@ def measure(browser: Any, url: str, args: argparse.Namespace) -> dict[str, Any]:
 
     for _ in range(args.warmup):
         browser.get(url)
+    connection.queries_log.clear()  # a full log (the naive pages) would count nothing
     with CaptureQueriesContext(connection) as queries:
         response = browser.get(url)
     assert response.status_code == 200, (url, response.status_code)
@@ -273,6 +299,7 @@ def query_counts(browser: Any, director: Any, *, keep: int) -> dict[str, int]:
     browser.force_login(kam)
     counts = {}
     for url in ("/scoring/", "/scoring/grid/"):
+        connection.queries_log.clear()
         with CaptureQueriesContext(connection) as queries:
             assert browser.get(url).status_code == 200
         counts[url] = len(queries)

@@ -1,11 +1,12 @@
 """Template filters every page uses: locale-aware money, percentages and country names."""
 
 import datetime as dt
+import functools
 from decimal import Decimal
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_timedelta
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import NumberPattern, parse_pattern
 from django import template
 from django.conf import settings
 from django.utils import translation
@@ -27,9 +28,9 @@ def money(value: Decimal | float | int | None, currency: str = "") -> str:
     """``1234.5|money:"EUR"`` → ``1 234,50 €`` in French, ``€1,234.50`` in English."""
     if value is None or value == "":
         return EMPTY
-    return format_currency(
-        value, currency or settings.KAM_DEFAULT_CURRENCY, locale=current_locale()
-    )
+    locale = _locale(current_locale())
+    pattern = locale.currency_formats["standard"]
+    return pattern.apply(value, locale, currency=currency or settings.KAM_DEFAULT_CURRENCY)
 
 
 @register.filter
@@ -45,8 +46,18 @@ def number(value: float | Decimal | int | None, digits: int = 0) -> str:
     """A plain figure with the locale's separators and ``digits`` decimals."""
     if value is None or value == "":
         return EMPTY
-    pattern = "#,##0" if int(digits) <= 0 else "#,##0." + "0" * int(digits)
-    return format_decimal(value, format=pattern, locale=current_locale())
+    return _number_pattern(int(digits)).apply(value, _locale(current_locale()))
+
+
+@functools.lru_cache(maxsize=16)
+def _number_pattern(digits: int) -> NumberPattern:
+    return parse_pattern("#,##0" if digits <= 0 else "#,##0." + "0" * digits)
+
+
+@functools.lru_cache(maxsize=32)
+def _locale(code: str) -> Locale:
+    """Parsing a locale takes longer than formatting a number with it: parse each one once."""
+    return Locale.parse(code)
 
 
 @register.filter
@@ -55,7 +66,7 @@ def country_name(code: str | None) -> str:
     if not code:
         return EMPTY
     try:
-        territories = Locale.parse(current_locale()).territories
+        territories = _locale(current_locale()).territories
     except (UnknownLocaleError, ValueError):
         return code
     return territories.get(code.upper(), code)
