@@ -138,20 +138,19 @@ def ranking_rows(scores: QuerySet[ClientScore]) -> list[ClientScore]:
     """The rows of a ranking, each with ``stability_label``, ``stability_pct`` and its active
     override (with its author) as ``active_override``: one query for the scores, one for the
     overrides, whatever the number of rows."""
-    rows = list(
-        scores.prefetch_related(
-            Prefetch(
-                "client__overrides",
-                queryset=Override.objects.filter(is_active=True).select_related("author"),
-                to_attr="active_overrides",
-            )
-        )
-    )
+    rows = list(scores)
+    overrides = {
+        override.client_id: override
+        for override in Override.objects.filter(
+            is_active=True, client_id__in=scores.values("client_id")
+        ).select_related("author")
+    }  # a subquery: a list of hundreds of clients costs more to pass than to join
     for row in rows:
         row.stability_label = ranking.stability_label(row.stability)  # type: ignore[attr-defined]
         row.stability_pct = 100 * row.stability  # type: ignore[attr-defined]
-        overrides = row.client.active_overrides  # type: ignore[attr-defined]
-        row.active_override = overrides[0] if overrides else None  # type: ignore[attr-defined]
+        override = overrides.get(row.client_id)
+        row.active_override = override  # type: ignore[attr-defined]
+        row.client.active_overrides = [override] if override else []  # type: ignore[attr-defined]
     return rows
 
 

@@ -38,7 +38,11 @@ from scoring.models import (
 @login_required
 @require_http_methods(["GET"])
 def scoring_ranking(request: AuthedRequest) -> HttpResponse:
+    placeholder = "987654321"  # one reverse() a page, not one a row
     context = {
+        "explanation_url": reverse("scoring:client_explanation", args=[placeholder]).split(
+            placeholder
+        ),
         "rows": selectors.ranking_rows(selectors.ranking_latest(user=request.user)),
         "run": selectors.scoring_run_latest(),
         "latest": selectors.scoring_run_latest(any_status=True),

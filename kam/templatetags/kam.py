@@ -2,11 +2,12 @@
 
 import datetime as dt
 import functools
+from dataclasses import dataclass
 from decimal import Decimal
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_timedelta
-from babel.numbers import NumberPattern, parse_pattern
+from babel.numbers import get_currency_precision, parse_pattern
 from django import template
 from django.conf import settings
 from django.utils import translation
@@ -28,9 +29,8 @@ def money(value: Decimal | float | int | None, currency: str = "") -> str:
     """``1234.5|money:"EUR"`` → ``1 234,50 €`` in French, ``€1,234.50`` in English."""
     if value is None or value == "":
         return EMPTY
-    locale = _locale(current_locale())
-    pattern = locale.currency_formats["standard"]
-    return pattern.apply(value, locale, currency=currency or settings.KAM_DEFAULT_CURRENCY)
+    code = currency or settings.KAM_DEFAULT_CURRENCY
+    return _shape(current_locale(), "money", get_currency_precision(code), code).format(value)
 
 
 @register.filter
@@ -38,7 +38,7 @@ def pct(value: float | Decimal | None, digits: int = 1) -> str:
     """A figure already in percent: ``12.5|pct`` → ``12,5 %`` in French, ``12.5%`` in English."""
     if value is None or value == "":
         return EMPTY
-    return format_pct(value, digits=int(digits), locale=current_locale())
+    return _shape(current_locale(), "pct", int(digits), "").format(value)
 
 
 @register.filter
@@ -46,18 +46,72 @@ def number(value: float | Decimal | int | None, digits: int = 0) -> str:
     """A plain figure with the locale's separators and ``digits`` decimals."""
     if value is None or value == "":
         return EMPTY
-    return _number_pattern(int(digits)).apply(value, _locale(current_locale()))
+    return _shape(current_locale(), "number", max(int(digits), 0), "").format(value)
 
 
-@functools.lru_cache(maxsize=16)
-def _number_pattern(digits: int) -> NumberPattern:
-    return parse_pattern("#,##0" if digits <= 0 else "#,##0." + "0" * digits)
+@dataclass(frozen=True)
+class _Shape:
+    """How one locale writes one kind of figure: babel's rules, learnt once, applied fast.
+
+    A page of a few hundred rows formats thousands of figures; babel parses and quantises each
+    one (tens of microseconds). Here babel formats two sample figures once per locale, kind,
+    number of decimals and currency, which gives the signs and symbols around the digits and
+    the separators; after that a figure is Python's own formatting of the same decimal, rounded
+    the same way (half to even, from the figure's shortest text). ``tests/test_templatetags.py``
+    checks the two agree.
+    """
+
+    digits: int
+    group: str
+    decimal: str
+    affixes: tuple[tuple[str, str], tuple[str, str]]  # (prefix, suffix) positive, negative
+    percent: bool  # a figure already in percent, taken through a fraction as babel does
+
+    def format(self, value: Decimal | float | int) -> str:
+        if self.percent:
+            figure = Decimal(repr(float(value) / 100)) * 100
+        else:
+            figure = value if isinstance(value, Decimal) else Decimal(repr(value))
+        negative = figure.is_signed()
+        text = f"{abs(figure):,.{self.digits}f}"
+        if self.group != "," or self.decimal != ".":
+            text = text.replace(",", "\0").replace(".", self.decimal).replace("\0", self.group)
+        prefix, suffix = self.affixes[negative]
+        return f"{prefix}{text}{suffix}"
+
+
+SAMPLE = Decimal("1234567.125")
 
 
 @functools.lru_cache(maxsize=32)
 def _locale(code: str) -> Locale:
     """Parsing a locale takes longer than formatting a number with it: parse each one once."""
     return Locale.parse(code)
+
+
+@functools.lru_cache(maxsize=128)
+def _shape(locale_code: str, kind: str, digits: int, currency: str) -> _Shape:
+    locale = _locale(locale_code)
+    symbols = locale.number_symbols["latn"]
+    group, decimal = symbols["group"], symbols["decimal"]
+    if kind == "money":
+        pattern = locale.currency_formats["standard"]
+        babel = functools.partial(pattern.apply, locale=locale, currency=currency)
+    elif kind == "pct":
+        babel = functools.partial(format_pct, digits=digits, locale=locale_code)
+    else:
+        pattern = parse_pattern("#,##0" if digits <= 0 else "#,##0." + "0" * digits)
+        babel = functools.partial(pattern.apply, locale=locale)
+    digits_text = f"{SAMPLE:,.{digits}f}".replace(",", "\0").replace(".", decimal)
+    digits_text = digits_text.replace("\0", group)
+    affixes = []
+    for sample in (SAMPLE, -SAMPLE):
+        written = babel(sample)
+        prefix, found, suffix = written.partition(digits_text)
+        if not found:
+            raise ValueError(f"Unexpected {kind} format in {locale_code}: {written!r}")
+        affixes.append((prefix, suffix))
+    return _Shape(digits, group, decimal, (affixes[0], affixes[1]), kind == "pct")
 
 
 @register.filter
