@@ -7,7 +7,7 @@ import pytest
 from scoring import services
 from scoring.models import ScoringRun
 from tests.factories import ClientFactory, ClientYearMetricFactory
-from tests.scoring.factories import small_model
+from tests.scoring.factories import CostToServeFactory, ProgrammeFactory, small_model
 
 
 @pytest.fixture
@@ -30,3 +30,18 @@ def recompute() -> ScoringRun:
     run = services.scores_recompute(trigger=ScoringRun.Trigger.MANUAL)
     assert run is not None
     return run
+
+
+@pytest.fixture
+def programme(dana):
+    """2026: a budget of 300,000 and four KAMs at 100,000 a year each."""
+    return ProgrammeFactory(updated_by=dana)
+
+
+@pytest.fixture
+def ranked(book, dana):
+    """The book's three clients, ranked, each costing 60,000 a year to serve."""
+    for company in book:
+        CostToServeFactory(client=company, updated_by=dana)
+    recompute()
+    return book

@@ -15,8 +15,7 @@ from scoring.models import (
     ShortlistEntry,
 )
 from tests.factories import ClientFactory
-from tests.scoring.conftest import recompute
-from tests.scoring.factories import CostToServeFactory, OverrideFactory, ProgrammeFactory
+from tests.scoring.factories import OverrideFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -24,19 +23,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def english(client):
     client.cookies["django_language"] = "en"
-
-
-@pytest.fixture
-def programme(dana):
-    return ProgrammeFactory(updated_by=dana)
-
-
-@pytest.fixture
-def ranked(book, dana):
-    for company in book:
-        CostToServeFactory(client=company, updated_by=dana)
-    recompute()
-    return book
 
 
 def test_runs_api_lists_runs_with_their_status(client, ranked, alice):

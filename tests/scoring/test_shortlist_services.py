@@ -9,15 +9,9 @@ from scoring import selectors, services
 from scoring.models import CostToServe, Override, Programme, ShortlistDecision, ShortlistEntry
 from tests.factories import ClientFactory, ClientYearMetricFactory
 from tests.scoring.conftest import recompute
-from tests.scoring.factories import CostToServeFactory, OverrideFactory, ProgrammeFactory
+from tests.scoring.factories import CostToServeFactory, OverrideFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def programme(dana):
-    """2026: budget 300,000, four KAMs at 100,000 a year each."""
-    return ProgrammeFactory(updated_by=dana)
 
 
 @pytest.fixture

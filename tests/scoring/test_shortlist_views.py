@@ -9,7 +9,7 @@ from django.utils import translation
 from scoring.models import CostToServe, Override, Programme, ShortlistDecision, ShortlistEntry
 from tests.factories import ClientFactory, ClientYearMetricFactory
 from tests.scoring.conftest import recompute
-from tests.scoring.factories import CostToServeFactory, OverrideFactory, ProgrammeFactory
+from tests.scoring.factories import CostToServeFactory, OverrideFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -19,20 +19,6 @@ def english(client):
     client.cookies["django_language"] = "en"
     with translation.override("en"):
         yield
-
-
-@pytest.fixture
-def programme(dana):
-    return ProgrammeFactory(updated_by=dana)
-
-
-@pytest.fixture
-def ranked(book, dana):
-    """The book's three clients, ranked, each costing 60,000 a year."""
-    for company in book:
-        CostToServeFactory(client=company, updated_by=dana)
-    recompute()
-    return book
 
 
 def htmx(client, url, data):
