@@ -89,8 +89,7 @@ def client_explanation(request: AuthedRequest, client_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def override_edit(request: AuthedRequest, client_id: int) -> HttpResponse:
-    if not request.user.sees_all_clients:
-        raise Http404
+    _directors_only(request)
     explanation = selectors.client_explanation(user=request.user, client_id=client_id)
     if explanation is None:
         raise Http404
@@ -111,8 +110,7 @@ def override_edit(request: AuthedRequest, client_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["POST"])
 def override_clear(request: AuthedRequest, client_id: int) -> HttpResponse:
-    if not request.user.sees_all_clients:
-        raise Http404
+    _directors_only(request)
     company = get_object_or_404(client_selectors.client_list(user=request.user), pk=client_id)
     services.override_clear(user=request.user, client=company)
     messages.success(request, _("Override of %(client)s withdrawn.") % {"client": company})
@@ -122,7 +120,9 @@ def override_clear(request: AuthedRequest, client_id: int) -> HttpResponse:
 # --- programme, cost to serve and shortlist --------------------------------------------------
 
 
-def _director(request: AuthedRequest) -> None:
+def _directors_only(request: AuthedRequest) -> None:
+    """Weights, criteria, overrides, costs and the shortlist are the directors' pages: anyone
+    else gets a 404."""
     if not request.user.sees_all_clients:
         raise Http404
 
@@ -130,7 +130,7 @@ def _director(request: AuthedRequest) -> None:
 @login_required
 @require_http_methods(["GET"])
 def shortlist_current(request: AuthedRequest) -> HttpResponse:
-    _director(request)
+    _directors_only(request)
     programme = selectors.programme_list().first()
     year = programme.year if programme else timezone.localdate().year
     return redirect("scoring:shortlist_detail", year)
@@ -139,7 +139,7 @@ def shortlist_current(request: AuthedRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET"])
 def shortlist_detail(request: AuthedRequest, year: int) -> HttpResponse:
-    _director(request)
+    _directors_only(request)
     programme = selectors.programme_list().filter(year=year).first()
     if programme is None:
         message = _("Set the budget of %(year)s before choosing its key accounts.")
@@ -205,7 +205,7 @@ def portfolio_matrix_svg(points: list[charts.MatrixPoint]) -> str:
 
 
 def _shortlist_change(request: AuthedRequest, year: int, *, add: bool) -> HttpResponse:
-    _director(request)
+    _directors_only(request)
     programme = get_object_or_404(selectors.programme_list(), year=year)
     client_id = request.POST.get("client", "")
     if not client_id.isdigit():
@@ -242,7 +242,7 @@ def shortlist_remove(request: AuthedRequest, year: int) -> HttpResponse:
 @login_required
 @require_http_methods(["POST"])
 def shortlist_confirm(request: AuthedRequest, year: int) -> HttpResponse:
-    _director(request)
+    _directors_only(request)
     programme = get_object_or_404(selectors.programme_list(), year=year)
     form = forms.ShortlistConfirmForm(request.POST)
     if form.is_valid():
@@ -269,7 +269,7 @@ def shortlist_confirm(request: AuthedRequest, year: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def programme_edit(request: AuthedRequest, year: int) -> HttpResponse:
-    _director(request)
+    _directors_only(request)
     if not 2000 <= year <= 2100:
         raise Http404
     programme = selectors.programme_list().filter(year=year).first()
@@ -291,7 +291,7 @@ def programme_edit(request: AuthedRequest, year: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def cost_to_serve_edit(request: AuthedRequest, client_id: int) -> HttpResponse:
-    _director(request)
+    _directors_only(request)
     company = get_object_or_404(client_selectors.client_list(user=request.user), pk=client_id)
     cost = selectors.cost_to_serve_for(client=company)
     form = forms.CostToServeForm(request.POST if request.method == "POST" else None, cost=cost)
@@ -493,12 +493,6 @@ def scoring_grid_export(request: AuthedRequest) -> HttpResponse:
 
 
 # --- weights and criteria catalogue (directors) -------------------------------------------------
-
-
-def _directors_only(request: AuthedRequest) -> None:
-    """Weights and criteria are the directors' pages: anyone else gets a 404."""
-    if not request.user.sees_all_clients:
-        raise Http404
 
 
 @login_required
