@@ -1,130 +1,199 @@
-"""The selection grid's cells as HTML, written in Python.
+"""The selection grid's rows as HTML, written in Python.
 
 A grid of 200 clients on 16 criteria is 3,200 cells: too many for the template engine to render
 within the page's time budget (each ``{{ }}`` costs microseconds, each cell needs dozens). So,
-as ``kam/charts.py`` does for charts, the cells are written here, every text escaped; the page
-template keeps everything else, and the inline rating form stays a template partial. Words and
-links come in ``CellContext``, worked out once a page in the active language.
+as ``kam/charts.py`` does for charts, the rows are written here, every text escaped; the page
+template keeps everything else, and the inline rating form stays a template partial. Words,
+links and number formats come in ``CellContext``, worked out once a page in the active
+language; what a criterion's cells repeat is worked out once a criterion.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from html import escape  # Django's escape is this, behind a check for lazy text
+from typing import NamedTuple
 
-from django.utils import formats, timezone
-from django.utils.html import escape
+from django.utils import formats
 from django.utils.safestring import SafeString, mark_safe
 
-from kam.templatetags.kam import money, number, pct
-from scoring.selectors import GridCell, GridRow
+from kam.templatetags.kam import figure_format
+from scoring.models import Criterion
+from scoring.selectors import GRID_UNITS, GridCell, GridRow
+
+
+class Column(NamedTuple):
+    """What a criterion's cells repeat."""
+
+    code: str  # escaped
+    criterion_code: str
+    rate_label: str  # the edit link's label, escaped
+    unit: str  # "level" for a rated criterion, else how its raw value reads
+    levels: dict[int, str]  # rated criteria: each level as the cell writes it
 
 
 @dataclass
 class CellContext:
-    """What every cell of a page repeats: its words, links and the grid's sort."""
+    """What every cell of a page repeats: its words, links, number formats and the grid's
+    sort."""
 
     labels: dict[str, str]
     explanation_url: tuple[str, str]  # before and after the client id
     rate_url: tuple[str, str, str]  # around the client id and the criterion code
     query: str = ""
     _days: dict[dt.date, str] = field(default_factory=dict)
+    _columns: dict[int, Column] = field(default_factory=dict)
+    _formats: dict[tuple[str, str], Callable[[object], str]] = field(default_factory=dict)
     html_labels: dict[str, str] = field(init=False)
+    rank: Callable[[object], str] = field(init=False)
+    total: Callable[[object], str] = field(init=False)
+    met_flag: str = field(init=False)
+    unmet_flag: str = field(init=False)
+    missing: str = field(init=False)
+    pending: str = field(init=False)
+    note: str = field(init=False)
+    level_word: str = field(init=False)
 
     def __post_init__(self) -> None:
         self.html_labels = {key: escape(text) for key, text in self.labels.items()}
+        self.rank = figure_format("number")
+        self.total = figure_format("number", 1)
+        labels = self.html_labels
+        self.missing = (
+            f'<span class="unknown" data-testid="grid-missing">{labels["missing"]}</span>'
+        )
+        self.pending = (
+            f'<div class="small grid-pending" data-testid="grid-pending">{labels["pending"]}</div>'
+        )
+        self.note = f" · {labels['note']}"
+        self.level_word = labels["level"]
+        met, unmet = labels["met"], labels["unmet"]
+        self.met_flag = (
+            f'<span class="grid-flag grid-flag-met" title="{met}" data-testid="grid-met">'
+            f'✓<span class="visually-hidden"> {met}</span></span>'
+        )
+        self.unmet_flag = (
+            f'<span class="grid-flag grid-flag-unmet" title="{unmet}" data-testid="grid-unmet">'
+            f'✗<span class="visually-hidden"> {unmet}</span></span>'
+        )
 
     def rate(self, client_id: int, code: str) -> str:
         before, middle, after = self.rate_url
         url = f"{before}{client_id}{middle}{code}{after}"
         return f"{url}?{self.query}" if self.query else url
 
-    def day(self, moment: dt.datetime) -> str:
-        """A rating's day in the reader's short date format (once per distinct day)."""
-        day = timezone.localdate(moment)
+    def day(self, day: dt.date) -> str:
+        """A rating's day in the reader's short date format, escaped (once per distinct day)."""
         if day not in self._days:
-            self._days[day] = formats.date_format(day, "SHORT_DATE_FORMAT")
+            self._days[day] = escape(formats.date_format(day, "SHORT_DATE_FORMAT"))
         return self._days[day]
 
+    def column(self, criterion: Criterion) -> Column:
+        """What a criterion's cells repeat (once per criterion)."""
+        if criterion.pk not in self._columns:
+            self._columns[criterion.pk] = Column(
+                escape(criterion.code),
+                criterion.code,
+                f"{self.html_labels['rate']} {escape(criterion.name)}",
+                "level" if criterion.is_rated else GRID_UNITS.get(criterion.source, ""),
+                {
+                    level: f'<span class="grid-level" data-testid="grid-level">{level}</span>'
+                    '<span class="muted small">/5</span>'
+                    for level in range(1, 6)
+                },
+            )
+        return self._columns[criterion.pk]
 
-def row_cells_html(row: GridRow, context: CellContext) -> SafeString:
-    """Every criterion cell of one grid row."""
-    return mark_safe("".join(cell_html(row, cell, context) for cell in row.cells))
+    def figure(self, value: float, unit: str, currency: str) -> str:
+        """A raw value as the grid writes it, escaped."""
+        key = (unit, currency if unit == "money" else "")
+        if key not in self._formats:
+            match unit:
+                case "money":
+                    self._formats[key] = figure_format("money", currency=currency)
+                case "pct":
+                    self._formats[key] = figure_format("pct", 1)
+                case "days":
+                    days = figure_format("number", 1)
+                    self._formats[key] = lambda value: f"{days(value)} {self.labels['days']}"
+                case _:
+                    self._formats[key] = figure_format("number", 0)
+        return escape(self._formats[key](value))
+
+
+def row_html(row: GridRow, context: CellContext, *, form: tuple[int, str] | None = None) -> str:
+    """One client's ``<tr>``; ``form`` puts an open rating form (criterion id, its HTML) in place
+    of that criterion's cell."""
+    client = row.client
+    before, after = context.explanation_url
+    kam = escape(str(client.kam)) if client.kam_id else "—"
+    cells = "".join(
+        [
+            form[1]
+            if form is not None and cell.criterion.pk == form[0]
+            else _cell(row, cell, context)
+            for cell in row.cells
+        ]
+    )
+    return (
+        f'<tr data-testid="grid-row" data-client="{client.pk}">'
+        f'<td class="num" data-testid="grid-rank">{context.rank(row.score.rank)}</td>'
+        '<th scope="row" class="grid-client">'
+        f'<a class="strong" href="{before}{client.pk}{after}" data-testid="grid-client">'
+        f'{escape(client.name)}</a><div class="muted small">{kam}</div></th>'
+        f'<td class="num strong" data-testid="grid-total">{context.total(row.score.total)}</td>'
+        f'<td class="num" data-testid="grid-met-count">{row.met_count} '
+        f"{context.html_labels['of']} {len(row.cells)}</td>{cells}</tr>"
+    )
 
 
 def cell_html(
     row: GridRow, cell: GridCell, context: CellContext, *, saved: bool = False
 ) -> SafeString:
     """One ``<td>`` of the grid: the level or raw value, whether it is met, who rated it."""
-    labels = context.html_labels
-    code = escape(cell.criterion.code)
-    classes = "grid-cell" + (" grid-met" if cell.met else "") + (" grid-saved" if saved else "")
+    return mark_safe(_cell(row, cell, context, saved=saved))
+
+
+def _cell(row: GridRow, cell: GridCell, context: CellContext, *, saved: bool = False) -> str:
+    column = context.column(cell.criterion)
+    client_id = row.score.client_id
+    met = cell.met
     rating = cell.rating
+    classes = " grid-met" if met else ""
+    if saved:
+        classes += " grid-saved"
     title = ""
     if rating is not None:
-        parts = [
-            f"{context.labels['level']} {rating.level}",
-            str(rating.author),
-            context.day(rating.created_at),
-        ]
-        if rating.note:
-            parts.append(rating.note)
-        title = f' title="{escape(" · ".join(parts))}"'
-    html = [
-        f'<td id="cell-{row.client.pk}-{code}" class="{classes}" data-testid="grid-cell" '
-        f'data-criterion="{code}"{title}><div class="grid-value">'
-    ]
-    unit = cell.unit
-    editable = row.editable and unit == "level"
-    if editable:
-        url = escape(context.rate(row.client.pk, cell.criterion.code))
-        html.append(
-            f'<a class="grid-edit" href="{url}" hx-get="{url}" hx-target="closest td" '
-            f'hx-swap="outerHTML" aria-label="{labels["rate"]} '
-            f'{escape(cell.criterion.name)}" data-testid="grid-edit">'
+        note = f" · {escape(rating.note)}" if rating.note else ""
+        title = (
+            f' title="{context.level_word} {rating.level} · {escape(rating.author)} · '
+            f'{context.day(rating.day)}{note}"'
         )
-    if cell.missing:
-        html.append(f'<span class="unknown" data-testid="grid-missing">{labels["missing"]}</span>')
-    elif unit == "level":
-        html.append(
-            f'<span class="grid-level" data-testid="grid-level">{cell.level}</span>'
-            '<span class="muted small">/5</span>'
-        )
+    if column.unit == "level":
+        value = column.levels.get(cell.level, context.missing)  # type: ignore[arg-type]
+        if row.editable:
+            url = escape(context.rate(client_id, column.criterion_code))
+            value = (
+                f'<a class="grid-edit" href="{url}" hx-get="{url}" hx-target="closest td" '
+                f'hx-swap="outerHTML" aria-label="{column.rate_label}" data-testid="grid-edit">'
+                f'{value}<span class="grid-edit-mark" aria-hidden="true">✎</span></a>'
+            )
+    elif cell.raw is None:
+        value = context.missing
     else:
-        figure = escape(_figure(cell, row, context.labels))
-        html.append(f'<span data-testid="grid-raw">{figure}</span>')
-    if editable:
-        html.append('<span class="grid-edit-mark" aria-hidden="true">✎</span></a>')
-    if cell.met:
-        html.append(
-            f'<span class="grid-flag grid-flag-met" title="{labels["met"]}" '
-            f'data-testid="grid-met">✓<span class="visually-hidden"> {labels["met"]}</span></span>'
-        )
-    elif cell.met is False:
-        html.append(
-            f'<span class="grid-flag grid-flag-unmet" title="{labels["unmet"]}" '
-            f'data-testid="grid-unmet">✗<span class="visually-hidden"> {labels["unmet"]}'
-            "</span></span>"
-        )
-    html.append("</div>")
+        figure = context.figure(cell.raw, column.unit, row.client.currency)
+        value = f'<span data-testid="grid-raw">{figure}</span>'
+    flag = context.met_flag if met else context.unmet_flag if met is False else ""
+    foot = ""
     if cell.pending:
-        html.append(
-            f'<div class="small grid-pending" data-testid="grid-pending">{labels["pending"]}</div>'
-        )
+        foot = context.pending
     elif rating is not None:
-        note = f" · {labels['note']}" if rating.note else ""
-        day = escape(context.day(rating.created_at))
-        html.append(f'<div class="muted small grid-rated">{day}{note}</div>')
-    html.append("</td>")
-    return mark_safe("".join(html))
-
-
-def _figure(cell: GridCell, row: GridRow, labels: dict[str, str]) -> str:
-    match cell.unit:
-        case "money":
-            return money(cell.raw, row.client.currency)
-        case "pct":
-            return pct(cell.raw, 1)
-        case "days":
-            return f"{number(cell.raw, 1)} {labels['days']}"
-    return number(cell.raw, 0)
+        note = context.note if rating.note else ""
+        foot = f'<div class="muted small grid-rated">{context.day(rating.day)}{note}</div>'
+    return (
+        f'<td id="cell-{client_id}-{column.code}" class="grid-cell{classes}" '
+        f'data-testid="grid-cell" data-criterion="{column.code}"{title}>'
+        f'<div class="grid-value">{value}{flag}</div>{foot}</td>'
+    )

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db.models import F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models.functions import TruncDate
 
 from accounts import selectors as client_selectors
 from accounts.models import Client, User
@@ -55,8 +58,8 @@ def ranking_latest(*, user: User) -> QuerySet[ClientScore]:
     """The latest run's scores of the clients ``user`` may see, best first.
 
     Each row carries ``previous_rank`` (``None`` for a client new to the ranking or when there is
-    no earlier run), ``rank_change`` (positive when the client climbed) and its active override
-    as ``override_kind``, ``override_points`` and ``override_rationale``.
+    no earlier run) and ``rank_change`` (positive when the client climbed); ``ranking_rows`` adds
+    each one's active override.
     """
     runs = list(
         ScoringRun.objects.filter(status=ScoringRun.Status.DONE).values_list("pk", flat=True)[:2]
@@ -75,22 +78,18 @@ def ranking_latest(*, user: User) -> QuerySet[ClientScore]:
             previous_rank=Value(None, output_field=IntegerField()),
             rank_change=Value(None, output_field=IntegerField()),
         )
-    override = Override.objects.filter(client=OuterRef("client"), is_active=True)
-    return (
-        scores.annotate(
-            override_kind=Subquery(override.values("kind")[:1]),
-            override_points=Subquery(override.values("points")[:1]),
-            override_rationale=Subquery(override.values("rationale")[:1]),
-        )
-        .select_related("run", "run__weight_set", "client", "client__kam")
-        .order_by("rank")
-    )
+    return scores.select_related("client", "client__kam").order_by("rank")
 
 
 def client_explanation(*, user: User, client_id: int) -> ClientExplanation | None:
     """A client's explanation in the latest run; ``None`` (a 404) when the client is hidden from
     ``user`` or was not ranked."""
-    score = ranking_latest(user=user).filter(client_id=client_id).first()
+    score = (
+        ranking_latest(user=user)
+        .filter(client_id=client_id)
+        .select_related("run", "run__weight_set")
+        .first()
+    )
     if score is None:
         return None
     criteria = list(
@@ -266,7 +265,8 @@ def shortlist_board(*, user: User, programme: Programme) -> ShortlistBoard:
     """
     scores = ranking_latest(user=user).select_related("client__cost_to_serve")
     rows = ranking_rows(scores)
-    families = dict(rows[0].run.weight_set.family_weights) if rows else {}
+    run = scoring_run_latest() if rows else None
+    families = dict(run.weight_set.family_weights) if run is not None else {}
     entries = list(
         programme.entries.filter(client__in=client_selectors.client_list(user=user).values("pk"))
         .select_related("client", "client__kam", "client__cost_to_serve")
@@ -382,7 +382,16 @@ GRID_UNITS: dict[str, str] = {
 """How a financial criterion's raw value reads, by the ledger figure it comes from."""
 
 
-@dataclass(frozen=True)
+class CurrentRating(NamedTuple):
+    """A client's current rating on a criterion, as the grid shows it."""
+
+    level: int
+    note: str
+    day: dt.date  # in the current time zone
+    author: str  # as ``User.__str__`` writes it
+
+
+@dataclass(slots=True)  # not frozen: thousands a page, and a frozen one is slower to make
 class GridCell:
     """One client on one criterion: the level the grid shows and whether the criterion is met.
 
@@ -396,7 +405,7 @@ class GridCell:
     raw: float | None
     met: bool | None
     normalised: float | None
-    rating: Rating | None
+    rating: CurrentRating | None
     pending: bool
 
     @property
@@ -448,6 +457,19 @@ class Grid:
         return [(family, str(labels[family]), count) for family, count in counts.items()]
 
 
+GRID_SCORE_FIELDS = (
+    "client_id",
+    "rank",
+    "total",
+    "client__name",
+    "client__currency",
+    "client__kam__first_name",
+    "client__kam__last_name",
+    "client__kam__username",
+)
+"""What the grid reads of a score, its client and its KAM (``User.__str__`` for the KAM)."""
+
+
 def grid_sort(sort: str, direction: str, *, criteria: list[Criterion]) -> tuple[str, bool]:
     """A valid sort key and whether it is descending; anything else sorts by rank."""
     codes = {criterion.code for criterion in criteria}
@@ -479,47 +501,62 @@ def grid_latest(
     scores = ClientScore.objects.filter(run=run, client__in=visible)
     if client_id is not None:
         scores = scores.filter(client_id=client_id)
-    score_list = list(scores.select_related("client", "client__kam").order_by("rank"))
-    client_ids = [score.client_id for score in score_list]
+    score_list = list(
+        scores.select_related("client", "client__kam")
+        .only(*GRID_SCORE_FIELDS)  # hundreds of rows: only what the grid shows
+        .order_by("rank")
+    )
+    shown = scores.order_by().values("client_id")  # a subquery: cheaper than hundreds of ids
+    # tuples, not model instances: thousands of them would cost more than the queries
     details = {
-        (detail.client_id, detail.criterion_id): detail
-        for detail in CriterionScore.objects.filter(run=run, client_id__in=client_ids).only(
-            "client_id", "criterion_id", "raw", "normalised", "missing"
+        (client, criterion): (raw, normalised, missing)
+        for client, criterion, raw, normalised, missing in CriterionScore.objects.filter(
+            run=run, client_id__in=shown
         )
+        .order_by()  # the model's ordering joins the run and the client
+        .values_list("client_id", "criterion_id", "raw", "normalised", "missing")
     }
     rated = [criterion.pk for criterion in criteria if criterion.is_rated]
     ratings = {
-        (rating.client_id, rating.criterion_id): rating
-        for rating in Rating.objects.filter(client_id__in=client_ids, criterion_id__in=rated)
-        .select_related("author")
-        .order_by("client_id", "criterion_id", "-created_at", "-pk")
-        .distinct("client_id", "criterion_id")
+        (client, criterion): CurrentRating(
+            level, note, day, f"{first} {last}".strip() or username
+        )  # the author as User.__str__ writes it
+        for client, criterion, level, note, day, first, last, username in (
+            Rating.objects.filter(client_id__in=shown, criterion_id__in=rated)
+            .order_by("client_id", "criterion_id", "-created_at", "-pk")
+            .distinct("client_id", "criterion_id")
+            .annotate(day=TruncDate("created_at"))  # in the current time zone
+            .values_list(
+                "client_id",
+                "criterion_id",
+                "level",
+                "note",
+                "day",
+                "author__first_name",
+                "author__last_name",
+                "author__username",
+            )
+        )
     }
+    columns = [(criterion, criterion.pk, criterion.is_rated) for criterion in criteria]
     rows = []
     for score in score_list:
         cells = []
-        for criterion in criteria:
-            detail = details.get((score.client_id, criterion.pk))
-            rating = ratings.get((score.client_id, criterion.pk))
-            met: bool | None = None
-            raw = normalised = None
-            if detail is not None:  # the run scored the criterion
-                met = not detail.missing and detail.normalised >= criterion.met_threshold
-                raw, normalised = detail.raw, detail.normalised
-            level = rating.level if criterion.is_rated and rating is not None else None
+        for criterion, criterion_id, is_rated in columns:
+            key = (score.client_id, criterion_id)
+            detail = details.get(key)
+            level = None
+            rating = ratings.get(key) if is_rated else None
+            if rating is not None:
+                level = rating.level
+            if detail is None:  # the run did not score the criterion
+                cells.append(GridCell(criterion, level, None, None, None, rating, False))
+                continue
+            raw, normalised, missing = detail
+            met = not missing and normalised >= criterion.met_threshold
             # the run scored another level (or none) than the client's current rating
-            pending = detail is not None and level is not None and raw != level
-            cells.append(
-                GridCell(
-                    criterion=criterion,
-                    level=level,
-                    raw=raw,
-                    met=met,
-                    normalised=normalised,
-                    rating=rating,
-                    pending=pending,
-                )
-            )
+            pending = level is not None and raw != level
+            cells.append(GridCell(criterion, level, raw, met, normalised, rating, pending))
         editable = client_selectors.client_is_editable(user=user, client=score.client)
         rows.append(GridRow(score=score, cells=cells, editable=editable))
     return Grid(run, criteria, _grid_sorted(rows, sort, descending, criteria), sort, descending)

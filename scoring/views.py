@@ -24,7 +24,7 @@ from accounts.forms import add_service_error
 from kam import charts
 from kam.templatetags.kam import number
 from kam.types import AuthedRequest
-from scoring import export, forms, grid_cells, ranking, selectors, services
+from scoring import export, forms, grid_cells, ranking, ranking_cells, selectors, services
 from scoring.models import (
     LEVELS,
     SHORTLIST_CONFIRM_ABOVE,
@@ -38,12 +38,10 @@ from scoring.models import (
 @login_required
 @require_http_methods(["GET"])
 def scoring_ranking(request: AuthedRequest) -> HttpResponse:
-    placeholder = "987654321"  # one reverse() a page, not one a row
+    rows = selectors.ranking_rows(selectors.ranking_latest(user=request.user))
     context = {
-        "explanation_url": reverse("scoring:client_explanation", args=[placeholder]).split(
-            placeholder
-        ),
-        "rows": selectors.ranking_rows(selectors.ranking_latest(user=request.user)),
+        "rows": rows,
+        "rows_html": ranking_cells.rows_html(rows, ranking_cells.RowContext.build()),
         "run": selectors.scoring_run_latest(),
         "latest": selectors.scoring_run_latest(any_status=True),
         "can_recompute": request.user.sees_all_clients,
@@ -346,9 +344,12 @@ def _grid_query(request: AuthedRequest) -> str:
     )
 
 
-def _grid_page(request: AuthedRequest) -> dict[str, object]:
+def _grid_page(
+    request: AuthedRequest, *, form: tuple[int, int, str] | None = None
+) -> dict[str, object]:
     """The whole grid, sorted as asked, and its header links: a click on a column sorts on it,
-    a second click reverses the order."""
+    a second click reverses the order. ``form`` (client id, criterion id, HTML) opens a rating
+    form in that client's cell."""
     grid = selectors.grid_latest(
         user=request.user, sort=request.GET.get("sort", ""), direction=request.GET.get("dir", "")
     )
@@ -373,7 +374,18 @@ def _grid_page(request: AuthedRequest) -> dict[str, object]:
     cells = _grid_cell_context(query)
     return {
         "grid": grid,
-        "grid_rows": [(row, grid_cells.row_cells_html(row, cells)) for row in grid.rows],
+        "grid_rows_html": mark_safe(
+            "".join(
+                [
+                    grid_cells.row_html(
+                        row,
+                        cells,
+                        form=form[1:] if form is not None and form[0] == row.client.pk else None,
+                    )
+                    for row in grid.rows
+                ]
+            )
+        ),
         "fixed_columns": fixed,
         "criterion_columns": criteria,
         "query": query,
@@ -452,25 +464,8 @@ def scoring_grid_rating(request: AuthedRequest, client_id: int, code: str) -> Ht
     if htmx:
         return TemplateResponse(request, "scoring/grid.html#grid-cell", context)
     # without htmx, the whole grid with this cell's form open
-    page = _grid_page(request)
     form_html = render_to_string("scoring/grid.html#grid-cell", context, request=request)
-    cells = _grid_cell_context(query)
-    page["grid_rows"] = [
-        (
-            other,
-            mark_safe(
-                "".join(
-                    form_html
-                    if other.client.pk == row.client.pk and item.criterion.pk == cell.criterion.pk
-                    else grid_cells.cell_html(other, item, cells)
-                    for item in other.cells
-                )
-            )
-            if other.client.pk == row.client.pk
-            else html,
-        )
-        for other, html in page["grid_rows"]  # type: ignore[attr-defined]
-    ]
+    page = _grid_page(request, form=(row.client.pk, cell.criterion.pk, form_html))
     return TemplateResponse(request, "scoring/grid.html", page)
 
 

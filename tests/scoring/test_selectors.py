@@ -52,17 +52,19 @@ def test_ranking_latest_has_no_rank_change_for_a_first_run(book, dana):
     assert {score.rank_change for score in selectors.ranking_latest(user=dana)} == {None}
 
 
-def test_ranking_latest_shows_the_active_override_next_to_the_score(book, dana):
+def test_ranking_rows_carry_the_active_override_next_to_the_score(book, dana):
     mine, also_mine, _ = book
     run = recompute()
     OverrideFactory(client=mine, points=4, is_active=False, author=dana, rationale="Old")
     OverrideFactory(client=mine, points=-6, author=dana, rationale="Churn risk")
 
-    ranked = {score.client: score for score in selectors.ranking_latest(user=dana)}
-    assert (ranked[mine].override_kind, ranked[mine].override_points) == ("adjust", -6)
-    assert ranked[mine].override_rationale == "Churn risk"
+    rows = selectors.ranking_rows(selectors.ranking_latest(user=dana))
+    ranked = {score.client: score for score in rows}
+    override = ranked[mine].active_override
+    assert (override.kind, override.points, override.rationale) == ("adjust", -6, "Churn risk")
+    assert override.author == dana
     assert ranked[mine].total == run.scores.get(client=mine).total  # unchanged by the override
-    assert ranked[also_mine].override_kind is None
+    assert ranked[also_mine].active_override is None
 
 
 def test_ranking_latest_query_count_is_flat(book, dana, alice, django_assert_num_queries):
@@ -71,7 +73,7 @@ def test_ranking_latest_query_count_is_flat(book, dana, alice, django_assert_num
     recompute()
     with django_assert_num_queries(2):  # the runs, then the scores with everything they show
         ranked = list(selectors.ranking_latest(user=dana))
-        assert {(score.client.name, score.run.weight_set.version) for score in ranked}
+        assert {(score.client.name, str(score.client.kam)) for score in ranked}
     assert len(ranked) == 8
 
 
