@@ -9,10 +9,20 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
+from django.test import override_settings
 from django.utils import translation
 
 from accounts.models import Department, User
 from tests.factories import UserFactory
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    """Every user a test makes gets a password, and every login checks one: with the production
+    hasher (made slow on purpose, half a second a hash here) that was most of the suite's time.
+    Which hasher stores passwords is Django's business, not what these tests prove."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture(autouse=True)
