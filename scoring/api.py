@@ -596,15 +596,18 @@ class ScoringGridApi(APIView):
                 help_text="The current rating is newer than the latest run's."
             )
             rated_by = serializers.CharField(source="rating.author", allow_null=True, default=None)
-            rated_at = serializers.DateTimeField(
-                source="rating.created_at", allow_null=True, default=None
+            rated_on = serializers.DateField(
+                source="rating.day",
+                allow_null=True,
+                default=None,
+                help_text="The day of the current rating, in the installation's time zone.",
             )
 
-        rank = serializers.IntegerField(source="score.rank")
-        client = serializers.IntegerField(source="client.pk")
-        client_name = serializers.CharField(source="client.name")
-        kam_name = serializers.CharField(source="client.kam", allow_null=True)
-        total = serializers.FloatField(source="score.total", help_text="Out of 100.")
+        rank = serializers.IntegerField()
+        client = serializers.IntegerField(source="client_id")
+        client_name = serializers.CharField()
+        kam_name = serializers.CharField(source="kam", help_text='"" without a KAM.')
+        total = serializers.FloatField(help_text="Out of 100.")
         met_count = serializers.IntegerField(help_text="Criteria met.")
         editable = serializers.BooleanField(help_text="Whether you may rate this client.")
         criteria = CellSerializer(source="cells", many=True)

@@ -45,11 +45,11 @@ def grid_table(*, grid: Grid) -> tuple[list[str], list[list[Value]]]:
     rows: list[list[Value]] = []
     for row in grid.rows:
         line: list[Value] = [
-            row.score.rank,
-            row.client.name,
-            str(row.client.kam) if row.client.kam else "",
-            row.client.currency,
-            round(row.score.total, 2),
+            row.rank,
+            row.client_name,
+            row.kam,
+            row.currency,
+            round(row.total, 2),
             row.met_count,
         ]
         for cell in row.cells:

@@ -126,9 +126,7 @@ class CellContext:
 def row_html(row: GridRow, context: CellContext, *, form: tuple[int, str] | None = None) -> str:
     """One client's ``<tr>``; ``form`` puts an open rating form (criterion id, its HTML) in place
     of that criterion's cell."""
-    client = row.client
     before, after = context.explanation_url
-    kam = escape(str(client.kam)) if client.kam_id else "—"
     cells = "".join(
         [
             form[1]
@@ -138,12 +136,12 @@ def row_html(row: GridRow, context: CellContext, *, form: tuple[int, str] | None
         ]
     )
     return (
-        f'<tr data-testid="grid-row" data-client="{client.pk}">'
-        f'<td class="num" data-testid="grid-rank">{context.rank(row.score.rank)}</td>'
+        f'<tr data-testid="grid-row" data-client="{row.client_id}">'
+        f'<td class="num" data-testid="grid-rank">{context.rank(row.rank)}</td>'
         '<th scope="row" class="grid-client">'
-        f'<a class="strong" href="{before}{client.pk}{after}" data-testid="grid-client">'
-        f'{escape(client.name)}</a><div class="muted small">{kam}</div></th>'
-        f'<td class="num strong" data-testid="grid-total">{context.total(row.score.total)}</td>'
+        f'<a class="strong" href="{before}{row.client_id}{after}" data-testid="grid-client">'
+        f'{escape(row.client_name)}</a><div class="muted small">{escape(row.kam) or "—"}</div></th>'
+        f'<td class="num strong" data-testid="grid-total">{context.total(row.total)}</td>'
         f'<td class="num" data-testid="grid-met-count">{row.met_count} '
         f"{context.html_labels['of']} {len(row.cells)}</td>{cells}</tr>"
     )
@@ -158,7 +156,7 @@ def cell_html(
 
 def _cell(row: GridRow, cell: GridCell, context: CellContext, *, saved: bool = False) -> str:
     column = context.column(cell.criterion)
-    client_id = row.score.client_id
+    client_id = row.client_id
     met = cell.met
     rating = cell.rating
     classes = " grid-met" if met else ""
@@ -183,7 +181,7 @@ def _cell(row: GridRow, cell: GridCell, context: CellContext, *, saved: bool = F
     elif cell.raw is None:
         value = context.missing
     else:
-        figure = context.figure(cell.raw, column.unit, row.client.currency)
+        figure = context.figure(cell.raw, column.unit, row.currency)
         value = f'<span data-testid="grid-raw">{figure}</span>'
     flag = context.met_flag if met else context.unmet_flag if met is False else ""
     foot = ""

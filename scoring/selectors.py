@@ -391,8 +391,7 @@ class CurrentRating(NamedTuple):
     author: str  # as ``User.__str__`` writes it
 
 
-@dataclass(slots=True)  # not frozen: thousands a page, and a frozen one is slower to make
-class GridCell:
+class GridCell(NamedTuple):  # thousands a page: a tuple is the cheapest to make
     """One client on one criterion: the level the grid shows and whether the criterion is met.
 
     ``level`` is the client's current rating (rated criteria; it may be newer than the run),
@@ -424,13 +423,16 @@ class GridCell:
 
 @dataclass(frozen=True)
 class GridRow:
-    score: ClientScore
+    """One client's row: who it is, its rank and score, its cells."""
+
+    client_id: int
+    client_name: str
+    currency: str
+    kam: str  # the KAM's name, "" without one
+    rank: int
+    total: float
     cells: list[GridCell]
     editable: bool  # the user may rate this client
-
-    @property
-    def client(self) -> Client:
-        return self.score.client
 
     @property
     def met_count(self) -> int:
@@ -457,19 +459,6 @@ class Grid:
         return [(family, str(labels[family]), count) for family, count in counts.items()]
 
 
-GRID_SCORE_FIELDS = (
-    "client_id",
-    "rank",
-    "total",
-    "client__name",
-    "client__currency",
-    "client__kam__first_name",
-    "client__kam__last_name",
-    "client__kam__username",
-)
-"""What the grid reads of a score, its client and its KAM (``User.__str__`` for the KAM)."""
-
-
 def grid_sort(sort: str, direction: str, *, criteria: list[Criterion]) -> tuple[str, bool]:
     """A valid sort key and whether it is descending; anything else sorts by rank."""
     codes = {criterion.code for criterion in criteria}
@@ -486,7 +475,9 @@ def grid_latest(
     """The grid of the latest successful run for the clients ``user`` may see, sorted.
 
     Five queries whatever the number of clients: the run, the criteria, the scores (with
-    clients and KAMs), their criterion scores and the current ratings (with their authors).
+    clients and KAMs), their criterion scores and the current ratings (with their authors),
+    all read as tuples: a grid has thousands of cells, and model instances would cost more
+    than the queries.
     ``client_id`` keeps one client's row (none when that client is hidden or not ranked).
     """
     run = scoring_run_latest()
@@ -501,13 +492,18 @@ def grid_latest(
     scores = ClientScore.objects.filter(run=run, client__in=visible)
     if client_id is not None:
         scores = scores.filter(client_id=client_id)
-    score_list = list(
-        scores.select_related("client", "client__kam")
-        .only(*GRID_SCORE_FIELDS)  # hundreds of rows: only what the grid shows
-        .order_by("rank")
+    score_list = scores.order_by("rank").values_list(  # tuples: hundreds of rows
+        "client_id",
+        "rank",
+        "total",
+        "client__name",
+        "client__currency",
+        "client__kam_id",
+        "client__kam__first_name",
+        "client__kam__last_name",
+        "client__kam__username",
     )
     shown = scores.order_by().values("client_id")  # a subquery: cheaper than hundreds of ids
-    # tuples, not model instances: thousands of them would cost more than the queries
     details = {
         (client, criterion): (raw, normalised, missing)
         for client, criterion, raw, normalised, missing in CriterionScore.objects.filter(
@@ -540,10 +536,10 @@ def grid_latest(
     }
     columns = [(criterion, criterion.pk, criterion.is_rated) for criterion in criteria]
     rows = []
-    for score in score_list:
+    for company, rank, total, name, currency, kam_id, first, last, username in score_list:
         cells = []
         for criterion, criterion_id, is_rated in columns:
-            key = (score.client_id, criterion_id)
+            key = (company, criterion_id)
             detail = details.get(key)
             level = None
             rating = ratings.get(key) if is_rated else None
@@ -557,8 +553,9 @@ def grid_latest(
             # the run scored another level (or none) than the client's current rating
             pending = level is not None and raw != level
             cells.append(GridCell(criterion, level, raw, met, normalised, rating, pending))
-        editable = client_selectors.client_is_editable(user=user, client=score.client)
-        rows.append(GridRow(score=score, cells=cells, editable=editable))
+        kam = (f"{first} {last}".strip() or username) if kam_id else ""  # as User.__str__
+        editable = client_selectors.user_may_edit_client(user=user, kam_id=kam_id)
+        rows.append(GridRow(company, name, currency, kam, rank, total, cells, editable))
     return Grid(run, criteria, _grid_sorted(rows, sort, descending, criteria), sort, descending)
 
 
@@ -567,19 +564,19 @@ def _grid_sorted(
 ) -> list[GridRow]:
     """Rows sorted on ``sort``; empty values last whichever the direction, ties by rank."""
     if sort == "rank":
-        return sorted(rows, key=lambda row: row.score.rank, reverse=descending)
+        return sorted(rows, key=lambda row: row.rank, reverse=descending)
     if sort == "client":
-        rows = sorted(rows, key=lambda row: row.score.rank)
-        return sorted(rows, key=lambda row: row.client.name.casefold(), reverse=descending)
+        rows = sorted(rows, key=lambda row: row.rank)
+        return sorted(rows, key=lambda row: row.client_name.casefold(), reverse=descending)
     if sort == "total":
-        key = lambda row: row.score.total  # noqa: E731
+        key = lambda row: row.total  # noqa: E731
     elif sort == "met":
         key = lambda row: row.met_count  # noqa: E731
     else:
         index = [criterion.code for criterion in criteria].index(sort)
         key = lambda row: row.cells[index].value  # noqa: E731
-    known = sorted((row for row in rows if key(row) is not None), key=lambda row: row.score.rank)
-    empty = sorted((row for row in rows if key(row) is None), key=lambda row: row.score.rank)
+    known = sorted((row for row in rows if key(row) is not None), key=lambda row: row.rank)
+    empty = sorted((row for row in rows if key(row) is None), key=lambda row: row.rank)
     return sorted(known, key=key, reverse=descending) + empty
 
 

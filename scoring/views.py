@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 from accounts import forms as client_forms
 from accounts import selectors as client_selectors
 from accounts.forms import add_service_error
+from accounts.models import Client
 from kam import charts
 from kam.templatetags.kam import number
 from kam.types import AuthedRequest
@@ -380,7 +381,7 @@ def _grid_page(
                     grid_cells.row_html(
                         row,
                         cells,
-                        form=form[1:] if form is not None and form[0] == row.client.pk else None,
+                        form=form[1:] if form is not None and form[0] == row.client_id else None,
                     )
                     for row in grid.rows
                 ]
@@ -398,7 +399,31 @@ def _grid_page(
 @require_http_methods(["GET"])
 def scoring_grid(request: AuthedRequest) -> HttpResponse:
     partial = "#grid-table" if request.headers.get("HX-Request") else ""
-    return TemplateResponse(request, f"scoring/grid.html{partial}", _grid_page(request))
+    return _grid_response(request, f"scoring/grid.html{partial}", _grid_page(request))
+
+
+GRID_ROWS_MARK = "<!-- grid rows -->"  # the template's rows; client data cannot forge it: escaped
+
+
+def _grid_response(
+    request: AuthedRequest, template_name: str, page: dict[str, object]
+) -> TemplateResponse:
+    """The grid page, its rows put in once the rest is rendered.
+
+    A few hundred clients make megabytes of rows. Passed through the template, each enclosing
+    tag (block, if, partial, …) would copy them twice on its way out; put in place of a mark
+    after rendering, they are copied once.
+    """
+    rows = str(page["grid_rows_html"]).encode()
+    response = TemplateResponse(
+        request, template_name, {**page, "grid_rows_html": mark_safe(GRID_ROWS_MARK)}
+    )
+
+    def put_rows(response: HttpResponse) -> None:
+        response.content = response.content.replace(GRID_ROWS_MARK.encode(), rows, 1)
+
+    response.add_post_render_callback(put_rows)
+    return response
 
 
 def _grid_cell(
@@ -427,6 +452,7 @@ def scoring_grid_cell(request: AuthedRequest, client_id: int, code: str) -> Http
 @require_http_methods(["GET", "POST"])
 def scoring_grid_rating(request: AuthedRequest, client_id: int, code: str) -> HttpResponse:
     row, cell = _grid_cell(request, client_id, code)
+    company = get_object_or_404(Client, pk=client_id)  # _grid_cell says the user may rate it
     form = forms.RatingForm(
         request.POST if request.method == "POST" else None,
         criterion=cell.criterion,
@@ -438,7 +464,7 @@ def scoring_grid_rating(request: AuthedRequest, client_id: int, code: str) -> Ht
         try:
             services.rating_set(
                 user=request.user,
-                client=row.client,
+                client=company,
                 criterion=cell.criterion,
                 level=form.cleaned_data["level"],
                 note=form.cleaned_data["note"],
@@ -450,7 +476,7 @@ def scoring_grid_rating(request: AuthedRequest, client_id: int, code: str) -> Ht
                 messages.success(
                     request,
                     _("Rating of %(client)s on %(criterion)s saved.")
-                    % {"client": row.client, "criterion": cell.criterion},
+                    % {"client": company, "criterion": cell.criterion},
                 )
                 return redirect(f"{reverse('scoring:grid')}?{query}" if query else "scoring:grid")
             row, cell = _grid_cell(request, client_id, code)
@@ -465,8 +491,8 @@ def scoring_grid_rating(request: AuthedRequest, client_id: int, code: str) -> Ht
         return TemplateResponse(request, "scoring/grid.html#grid-cell", context)
     # without htmx, the whole grid with this cell's form open
     form_html = render_to_string("scoring/grid.html#grid-cell", context, request=request)
-    page = _grid_page(request, form=(row.client.pk, cell.criterion.pk, form_html))
-    return TemplateResponse(request, "scoring/grid.html", page)
+    page = _grid_page(request, form=(row.client_id, cell.criterion.pk, form_html))
+    return _grid_response(request, "scoring/grid.html", page)
 
 
 @login_required

@@ -359,6 +359,8 @@ def naive_ranking_rows(scores: Any) -> list[Any]:
 def naive_grid(*, user: Any, sort: str = "rank", direction: str = "", client_id: Any = None) -> Any:
     """The grid with a query per client for its KAM, and per client and criterion for its score
     and its latest rating (and that rating's author)."""
+    from django.utils import timezone
+
     from accounts import selectors as client_selectors
     from scoring import selectors
     from scoring.models import ClientScore, Criterion, CriterionScore, Rating
@@ -377,7 +379,7 @@ def naive_grid(*, user: Any, sort: str = "rank", direction: str = "", client_id:
             detail = CriterionScore.objects.filter(
                 run=run, client_id=score.client_id, criterion=criterion
             ).first()
-            rating = None
+            current = None
             if criterion.is_rated:
                 rating = (
                     Rating.objects.filter(client_id=score.client_id, criterion=criterion)
@@ -385,28 +387,35 @@ def naive_grid(*, user: Any, sort: str = "rank", direction: str = "", client_id:
                     .first()
                 )
                 if rating is not None:  # the tooltip reads its author
-                    rating = selectors.CurrentRating(
-                        rating.level, rating.note, rating.created_at, str(rating.author)
+                    current = selectors.CurrentRating(
+                        rating.level,
+                        rating.note,
+                        timezone.localdate(rating.created_at),
+                        str(rating.author),
                     )
             met = None
             raw = normalised = None
             if detail is not None:
                 met = not detail.missing and detail.normalised >= criterion.met_threshold
                 raw, normalised = detail.raw, detail.normalised
-            level = rating.level if rating is not None else None
+            level = current.level if current is not None else None
+            pending = detail is not None and level is not None and raw != level
             cells.append(
-                selectors.GridCell(
-                    criterion=criterion,
-                    level=level,
-                    raw=raw,
-                    met=met,
-                    normalised=normalised,
-                    rating=rating,
-                    pending=detail is not None and level is not None and raw != level,
-                )
+                selectors.GridCell(criterion, level, raw, met, normalised, current, pending)
             )
-        editable = client_selectors.client_is_editable(user=user, client=score.client)
-        rows.append(selectors.GridRow(score=score, cells=cells, editable=editable))
+        company = score.client
+        rows.append(
+            selectors.GridRow(
+                company.pk,
+                company.name,
+                company.currency,
+                str(company.kam) if company.kam else "",
+                score.rank,
+                score.total,
+                cells,
+                client_selectors.client_is_editable(user=user, client=company),
+            )
+        )
     rows = selectors._grid_sorted(rows, sort, descending, criteria)
     return selectors.Grid(run, criteria, rows, sort, descending)
 
