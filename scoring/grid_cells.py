@@ -25,13 +25,14 @@ from scoring.selectors import GRID_UNITS, GridCell, GridRow
 
 
 class Column(NamedTuple):
-    """What a criterion's cells repeat."""
+    """What a criterion's cells repeat, escaped."""
 
-    code: str  # escaped
-    criterion_code: str
-    rate_label: str  # the edit link's label, escaped
+    code: str
     unit: str  # "level" for a rated criterion, else how its raw value reads
     levels: dict[int, str]  # rated criteria: each level as the cell writes it
+    rate_url: tuple[str, str]  # the rating form's link, before and after the client id
+    rate_attributes: str  # the rest of the edit link's attributes
+    plain: dict[bool | None, tuple[str, str]]  # met → a cell without rating, around its value
 
 
 @dataclass
@@ -44,7 +45,8 @@ class CellContext:
     rate_url: tuple[str, str, str]  # around the client id and the criterion code
     query: str = ""
     _days: dict[dt.date, str] = field(default_factory=dict)
-    _columns: dict[int, Column] = field(default_factory=dict)
+    _columns: dict[int, Column] = field(default_factory=dict)  # by id() of the criterion
+    _authors: dict[str, str] = field(default_factory=dict)
     _formats: dict[tuple[str, str], Callable[[object], str]] = field(default_factory=dict)
     html_labels: dict[str, str] = field(init=False)
     rank: Callable[[object], str] = field(init=False)
@@ -79,11 +81,6 @@ class CellContext:
             f'✗<span class="visually-hidden"> {unmet}</span></span>'
         )
 
-    def rate(self, client_id: int, code: str) -> str:
-        before, middle, after = self.rate_url
-        url = f"{before}{client_id}{middle}{code}{after}"
-        return f"{url}?{self.query}" if self.query else url
-
     def day(self, day: dt.date) -> str:
         """A rating's day in the reader's short date format, escaped (once per distinct day)."""
         if day not in self._days:
@@ -92,19 +89,40 @@ class CellContext:
 
     def column(self, criterion: Criterion) -> Column:
         """What a criterion's cells repeat (once per criterion)."""
-        if criterion.pk not in self._columns:
-            self._columns[criterion.pk] = Column(
-                escape(criterion.code),
-                criterion.code,
-                f"{self.html_labels['rate']} {escape(criterion.name)}",
+        column = self._columns.get(id(criterion))  # the page's criteria: one object each
+        if column is None:
+            code = escape(criterion.code)
+            before, middle, after = self.rate_url
+            query = f"?{self.query}" if self.query else ""
+            flags = {True: self.met_flag, False: self.unmet_flag, None: ""}
+            column = self._columns[id(criterion)] = Column(
+                code,
                 "level" if criterion.is_rated else GRID_UNITS.get(criterion.source, ""),
                 {
                     level: f'<span class="grid-level" data-testid="grid-level">{level}</span>'
                     '<span class="muted small">/5</span>'
                     for level in range(1, 6)
                 },
+                (escape(before), escape(f"{middle}{criterion.code}{after}{query}")),
+                f'hx-target="closest td" hx-swap="outerHTML" aria-label="'
+                f'{self.html_labels["rate"]} {escape(criterion.name)}" data-testid="grid-edit"',
+                {
+                    met: (
+                        f'-{code}" class="grid-cell{" grid-met" if met else ""}" '
+                        f'data-testid="grid-cell" data-criterion="{code}">'
+                        '<div class="grid-value">',
+                        f"{flag}</div></td>",
+                    )
+                    for met, flag in flags.items()
+                },
             )
-        return self._columns[criterion.pk]
+        return column
+
+    def author(self, name: str) -> str:
+        """A rating author's name, escaped (once per author)."""
+        if name not in self._authors:
+            self._authors[name] = escape(name)
+        return self._authors[name]
 
     def figure(self, value: float, unit: str, currency: str) -> str:
         """A raw value as the grid writes it, escaped."""
@@ -112,15 +130,19 @@ class CellContext:
         if key not in self._formats:
             match unit:
                 case "money":
-                    self._formats[key] = figure_format("money", currency=currency)
+                    write = figure_format("money", currency=currency)
                 case "pct":
-                    self._formats[key] = figure_format("pct", 1)
+                    write = figure_format("pct", 1)
                 case "days":
-                    days = figure_format("number", 1)
-                    self._formats[key] = lambda value: f"{days(value)} {self.labels['days']}"
+                    days, word = figure_format("number", 1), self.labels["days"]
+                    write = lambda value: f"{days(value)} {word}"  # noqa: E731
                 case _:
-                    self._formats[key] = figure_format("number", 0)
-        return escape(self._formats[key](value))
+                    write = figure_format("number", 0)
+            sample = write(-1234567.5)  # digits, separators, signs and symbols
+            if escape(sample) != sample:
+                write = lambda value, unescaped=write: escape(unescaped(value))  # noqa: E731
+            self._formats[key] = write
+        return self._formats[key](value)
 
 
 def row_html(row: GridRow, context: CellContext, *, form: tuple[int, str] | None = None) -> str:
@@ -159,23 +181,13 @@ def _cell(row: GridRow, cell: GridCell, context: CellContext, *, saved: bool = F
     client_id = row.client_id
     met = cell.met
     rating = cell.rating
-    classes = " grid-met" if met else ""
-    if saved:
-        classes += " grid-saved"
-    title = ""
-    if rating is not None:
-        note = f" · {escape(rating.note)}" if rating.note else ""
-        title = (
-            f' title="{context.level_word} {rating.level} · {escape(rating.author)} · '
-            f'{context.day(rating.day)}{note}"'
-        )
     if column.unit == "level":
         value = column.levels.get(cell.level, context.missing)  # type: ignore[arg-type]
         if row.editable:
-            url = escape(context.rate(client_id, column.criterion_code))
+            before, after = column.rate_url
+            url = f"{before}{client_id}{after}"
             value = (
-                f'<a class="grid-edit" href="{url}" hx-get="{url}" hx-target="closest td" '
-                f'hx-swap="outerHTML" aria-label="{column.rate_label}" data-testid="grid-edit">'
+                f'<a class="grid-edit" href="{url}" hx-get="{url}" {column.rate_attributes}>'
                 f'{value}<span class="grid-edit-mark" aria-hidden="true">✎</span></a>'
             )
     elif cell.raw is None:
@@ -183,13 +195,23 @@ def _cell(row: GridRow, cell: GridCell, context: CellContext, *, saved: bool = F
     else:
         figure = context.figure(cell.raw, column.unit, row.currency)
         value = f'<span data-testid="grid-raw">{figure}</span>'
-    flag = context.met_flag if met else context.unmet_flag if met is False else ""
-    foot = ""
+    if rating is None and not saved and not cell.pending:  # most cells
+        head, tail = column.plain[met]
+        return f'<td id="cell-{client_id}{head}{value}{tail}'
+    classes = " grid-met" if met else ""
+    if saved:
+        classes += " grid-saved"
+    title = foot = ""
+    if rating is not None:
+        note = f" · {escape(rating.note)}" if rating.note else ""
+        day, author = context.day(rating.day), context.author(rating.author)
+        title = f' title="{context.level_word} {rating.level} · {author} · {day}{note}"'
+        if not cell.pending:
+            note = context.note if rating.note else ""
+            foot = f'<div class="muted small grid-rated">{day}{note}</div>'
     if cell.pending:
         foot = context.pending
-    elif rating is not None:
-        note = context.note if rating.note else ""
-        foot = f'<div class="muted small grid-rated">{context.day(rating.day)}{note}</div>'
+    flag = context.met_flag if met else context.unmet_flag if met is False else ""
     return (
         f'<td id="cell-{client_id}-{column.code}" class="grid-cell{classes}" '
         f'data-testid="grid-cell" data-criterion="{column.code}"{title}>'
