@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import (
@@ -28,6 +29,9 @@ from accounts.models import Client, User
 from scoring import selectors, services
 from scoring.models import Criterion, Override, ScoringRun
 
+WEIGHTS_DIRECTORS_ONLY = gettext_lazy(
+    "Only directors and administrators can change the weights and the criteria."
+)
 NOT_FOUND = OpenApiResponse(
     description="No such client, not one you may see, or not in the latest ranking."
 )
@@ -169,12 +173,21 @@ class ScoringClientExplanationApi(APIView):
 
 # --- runs, overrides, programme, cost to serve and shortlist -----------------------------------
 
-DIRECTORS_ONLY = OpenApiResponse(description="Not a director or administrator, or no such item.")
+DIRECTORS_ONLY = OpenApiResponse(description="Only directors and administrators may do this.")
+WEIGHTS_DIRECTORS_ONLY = gettext_lazy(
+    "Only directors and administrators can change the weights and the criteria."
+)
+NOT_FOUND = OpenApiResponse(description="No such client or year, or not one you may see.")
 
 
-def _director_only(request: Request) -> None:
-    if not request.user.sees_all_clients:  # type: ignore[union-attr]
-        raise Http404
+def _check_director(request: Request, message: str | Promise = "") -> User:
+    """The caller, when a director or an administrator; anyone else gets a 403 saying why."""
+    user: User = request.user  # type: ignore[assignment]
+    if not user.sees_all_clients:
+        raise exceptions.PermissionDenied(
+            str(message) or _("Only directors and administrators can select the key accounts.")
+        )
+    return user
 
 
 class ScoringRunListApi(APIView):
@@ -226,7 +239,12 @@ class ClientOverrideApi(APIView):
         "otherwise); forcing in or out carries no points; a rationale is required; a client "
         "without ledger history cannot be overridden.",
         request=InputSerializer,
-        responses={200: OverrideListApi.OutputSerializer, 400: None, 404: DIRECTORS_ONLY},
+        responses={
+            200: OverrideListApi.OutputSerializer,
+            400: None,
+            403: DIRECTORS_ONLY,
+            404: NOT_FOUND,
+        },
     )
     def put(self, request: Request, client_id: int) -> Response:
         company = self._client(request, client_id)
@@ -242,7 +260,7 @@ class ClientOverrideApi(APIView):
     @extend_schema(
         operation_id="scoring_override_clear",
         summary="Withdraw a client's active override (directors)",
-        responses={204: None, 404: DIRECTORS_ONLY},
+        responses={204: None, 403: DIRECTORS_ONLY, 404: NOT_FOUND},
     )
     def delete(self, request: Request, client_id: int) -> Response:
         company = self._client(request, client_id)
@@ -250,7 +268,7 @@ class ClientOverrideApi(APIView):
         return Response(status=204)
 
     def _client(self, request: Request, client_id: int) -> Client:
-        _director_only(request)
+        _check_director(request)
         return get_object_or_404(
             client_selectors.client_list(user=request.user),  # type: ignore[arg-type]
             pk=client_id,
@@ -273,10 +291,10 @@ class ProgrammeListApi(APIView):
     @extend_schema(
         operation_id="scoring_programmes",
         summary="Every programme year with its budget and KAM headcount (directors)",
-        responses={200: ProgrammeSerializer(many=True), 404: DIRECTORS_ONLY},
+        responses={200: ProgrammeSerializer(many=True), 403: DIRECTORS_ONLY},
     )
     def get(self, request: Request) -> Response:
-        _director_only(request)
+        _check_director(request)
         return Response(ProgrammeSerializer(selectors.programme_list(), many=True).data)
 
 
@@ -292,10 +310,10 @@ class ProgrammeSaveApi(APIView):
         operation_id="scoring_programme_save",
         summary="Set a programme year's budget and KAM headcount (directors)",
         request=InputSerializer,
-        responses={200: ProgrammeSerializer, 400: None, 404: DIRECTORS_ONLY},
+        responses={200: ProgrammeSerializer, 400: None, 403: DIRECTORS_ONLY},
     )
     def put(self, request: Request, year: int) -> Response:
-        _director_only(request)
+        _check_director(request)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         programme = services.programme_save(
@@ -325,10 +343,10 @@ class CostToServeSetApi(APIView):
         operation_id="scoring_cost_to_serve_set",
         summary="Set a client's yearly cost-to-serve estimate (directors)",
         request=InputSerializer,
-        responses={200: OutputSerializer, 400: None, 404: DIRECTORS_ONLY},
+        responses={200: OutputSerializer, 400: None, 403: DIRECTORS_ONLY, 404: NOT_FOUND},
     )
     def put(self, request: Request, client_id: int) -> Response:
-        _director_only(request)
+        _check_director(request)
         company = get_object_or_404(
             client_selectors.client_list(user=request.user),  # type: ignore[arg-type]
             pk=client_id,
@@ -389,10 +407,10 @@ class ShortlistDetailApi(APIView):
     @extend_schema(
         operation_id="scoring_shortlist",
         summary="A programme year's shortlist with its cost, capacity and guardrail (directors)",
-        responses={200: ShortlistSerializer, 404: DIRECTORS_ONLY},
+        responses={200: ShortlistSerializer, 403: DIRECTORS_ONLY, 404: NOT_FOUND},
     )
     def get(self, request: Request, year: int) -> Response:
-        _director_only(request)
+        _check_director(request)
         programme = get_object_or_404(selectors.programme_list(), year=year)
         board = selectors.shortlist_board(user=request.user, programme=programme)  # type: ignore[arg-type]
         return Response(ShortlistSerializer(board).data)
@@ -407,10 +425,10 @@ class ShortlistDetailApi(APIView):
         description="Only clients with ledger history that no override forces out; one refused "
         "client and nothing changes. The shortlist then needs confirming again.",
         request=InputSerializer,
-        responses={200: ShortlistSerializer, 400: None, 404: DIRECTORS_ONLY},
+        responses={200: ShortlistSerializer, 400: None, 403: DIRECTORS_ONLY, 404: NOT_FOUND},
     )
     def put(self, request: Request, year: int) -> Response:
-        _director_only(request)
+        _check_director(request)
         programme = get_object_or_404(selectors.programme_list(), year=year)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -446,10 +464,15 @@ class ShortlistConfirmApi(APIView):
         operation_id="scoring_shortlist_confirm",
         summary="Confirm a programme year's shortlist as it stands (directors)",
         request=InputSerializer,
-        responses={201: ShortlistSerializer.DecisionSerializer, 400: None, 404: DIRECTORS_ONLY},
+        responses={
+            201: ShortlistSerializer.DecisionSerializer,
+            400: None,
+            403: DIRECTORS_ONLY,
+            404: NOT_FOUND,
+        },
     )
     def post(self, request: Request, year: int) -> Response:
-        _director_only(request)
+        _check_director(request)
         programme = get_object_or_404(selectors.programme_list(), year=year)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -639,7 +662,6 @@ class ScoringGridApi(APIView):
 # --- weights and criteria catalogue -------------------------------------------------------------
 
 INVALID = OpenApiResponse(description="The request breaks a rule; the body says which.")
-DIRECTORS_ONLY = OpenApiResponse(description="Only directors and administrators may do this.")
 STALE = OpenApiResponse(
     description="The weights changed since `base_version`: nothing is saved; read the active "
     "weights again."
@@ -650,15 +672,6 @@ class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "Conflict."
     default_code = "conflict"
-
-
-def _check_director(request: Request) -> User:
-    user: User = request.user  # type: ignore[assignment]
-    if not user.sees_all_clients:
-        raise exceptions.PermissionDenied(
-            _("Only directors and administrators can change the weights and the criteria.")
-        )
-    return user
 
 
 @extend_schema_serializer(component_name="Criterion")
@@ -724,7 +737,7 @@ class CriterionCreateApi(APIView):
         responses={201: CriterionOutputSerializer, 400: INVALID, 403: DIRECTORS_ONLY},
     )
     def post(self, request: Request) -> Response:
-        user = _check_director(request)
+        user = _check_director(request, WEIGHTS_DIRECTORS_ONLY)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         criterion = services.criterion_create(user=user, **data.validated_data)
@@ -770,7 +783,7 @@ class CriterionUpdateApi(APIView):
         },
     )
     def patch(self, request: Request, criterion_id: int) -> Response:
-        user = _check_director(request)
+        user = _check_director(request, WEIGHTS_DIRECTORS_ONLY)
         criterion = get_object_or_404(
             selectors.criterion_list(include_inactive=True), pk=criterion_id
         )
@@ -851,7 +864,7 @@ class WeightSetCreateApi(APIView):
         },
     )
     def post(self, request: Request) -> Response:
-        user = _check_director(request)
+        user = _check_director(request, WEIGHTS_DIRECTORS_ONLY)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
@@ -946,7 +959,7 @@ class WeightsWhatIfApi(APIView):
         responses={200: OutputSerializer(many=True), 400: INVALID, 403: DIRECTORS_ONLY},
     )
     def post(self, request: Request) -> Response:
-        user = _check_director(request)
+        user = _check_director(request, WEIGHTS_DIRECTORS_ONLY)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         moves = services.weights_what_if(user=user, **data.validated_data)

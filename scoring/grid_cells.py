@@ -139,10 +139,12 @@ class CellContext:
                 case _:
                     write = figure_format("number", 0)
             sample = write(-1234567.5)  # digits, separators, signs and symbols
-            if escape(sample) != sample:
-                write = lambda value, unescaped=write: escape(unescaped(value))  # noqa: E731
-            self._formats[key] = write
+            self._formats[key] = write if escape(sample) == sample else _escaped(write)
         return self._formats[key](value)
+
+
+def _escaped(write: Callable[[object], str]) -> Callable[[object], str]:
+    return lambda value: escape(write(value))
 
 
 def row_html(row: GridRow, context: CellContext, *, form: tuple[int, str] | None = None) -> str:

@@ -84,12 +84,13 @@ def main() -> int:
 
 def run(args: argparse.Namespace, *, database: str) -> int:
     sys.path.insert(0, str(ROOT))
-    import kam.wsgi  # noqa: F401  # as the server starts: Django set up, start-up objects frozen
     from django.conf import settings
     from django.core.management import call_command
     from django.core.signals import request_started
     from django.db import reset_queries
     from django.test import Client
+
+    import kam.wsgi  # noqa: F401  # as the server starts: Django set up, start-up objects frozen
 
     request_started.disconnect(reset_queries)  # or a request would empty the captured queries
 

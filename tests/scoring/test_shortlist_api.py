@@ -88,13 +88,26 @@ def test_override_api_refuses_bad_input(client, ranked, dana, body, field):
     assert not Override.objects.exists()
 
 
-def test_override_api_is_404_for_a_kam(client, ranked, alice):
+def test_override_api_is_403_for_a_kam_even_on_their_own_client(client, ranked, alice):
     mine, *_ = ranked
     client.force_login(alice)
     url = reverse("api-scoring:override", args=[mine.pk])
     body = {"kind": "force_in", "rationale": "Mine"}
-    assert client.put(url, body, content_type="application/json").status_code == 404
+    response = client.put(url, body, content_type="application/json")
+    assert response.status_code == 403
+    assert response.json() == {
+        "detail": "Only directors and administrators can select the key accounts."
+    }
+    assert client.delete(url).status_code == 403
     assert not Override.objects.exists()
+
+
+def test_director_only_refusals_are_translated(client, ranked, alice):
+    client.force_login(alice)
+    client.cookies["django_language"] = "fr"
+    response = client.get(reverse("api-scoring:programmes"))
+    assert response.status_code == 403
+    assert response.json()["detail"].startswith("Seuls les directeurs")
 
 
 def test_programme_api_saves_and_lists(client, dana):
@@ -139,16 +152,18 @@ def test_programme_api_refuses_a_year_out_of_range(client, dana):
 @pytest.mark.parametrize(
     ("name", "args"), [("api-scoring:programmes", []), ("api-scoring:shortlist", [2026])]
 )
-def test_director_reads_are_404_for_a_kam(client, programme, alice, name, args):
+def test_director_reads_are_403_for_a_kam(client, programme, alice, name, args):
     client.force_login(alice)
-    assert client.get(reverse(name, args=args)).status_code == 404
+    assert client.get(reverse(name, args=args)).status_code == 403
 
 
 def test_cost_to_serve_api_sets_and_refuses(client, ranked, dana, alice):
     *_, theirs = ranked
     url = reverse("api-scoring:cost_to_serve_set", args=[theirs.pk])
+    before = list(CostToServe.objects.order_by("pk").values())
     client.force_login(alice)
-    assert client.put(url, {"kam_share": "1"}, content_type="application/json").status_code == 404
+    assert client.put(url, {"kam_share": "1"}, content_type="application/json").status_code == 403
+    assert list(CostToServe.objects.order_by("pk").values()) == before
     client.force_login(dana)
     refused = client.put(url, {"kam_share": "0"}, content_type="application/json")
     assert refused.status_code == 400
