@@ -174,10 +174,9 @@ class ScoringClientExplanationApi(APIView):
 # --- runs, overrides, programme, cost to serve and shortlist -----------------------------------
 
 DIRECTORS_ONLY = OpenApiResponse(description="Only directors and administrators may do this.")
-WEIGHTS_DIRECTORS_ONLY = gettext_lazy(
-    "Only directors and administrators can change the weights and the criteria."
+NO_SUCH_CLIENT_OR_YEAR = OpenApiResponse(
+    description="No such client or programme year, or not a client you may see."
 )
-NOT_FOUND = OpenApiResponse(description="No such client or year, or not one you may see.")
 
 
 def _check_director(request: Request, message: str | Promise = "") -> User:
@@ -243,7 +242,7 @@ class ClientOverrideApi(APIView):
             200: OverrideListApi.OutputSerializer,
             400: None,
             403: DIRECTORS_ONLY,
-            404: NOT_FOUND,
+            404: NO_SUCH_CLIENT_OR_YEAR,
         },
     )
     def put(self, request: Request, client_id: int) -> Response:
@@ -260,7 +259,7 @@ class ClientOverrideApi(APIView):
     @extend_schema(
         operation_id="scoring_override_clear",
         summary="Withdraw a client's active override (directors)",
-        responses={204: None, 403: DIRECTORS_ONLY, 404: NOT_FOUND},
+        responses={204: None, 403: DIRECTORS_ONLY, 404: NO_SUCH_CLIENT_OR_YEAR},
     )
     def delete(self, request: Request, client_id: int) -> Response:
         company = self._client(request, client_id)
@@ -343,7 +342,12 @@ class CostToServeSetApi(APIView):
         operation_id="scoring_cost_to_serve_set",
         summary="Set a client's yearly cost-to-serve estimate (directors)",
         request=InputSerializer,
-        responses={200: OutputSerializer, 400: None, 403: DIRECTORS_ONLY, 404: NOT_FOUND},
+        responses={
+            200: OutputSerializer,
+            400: None,
+            403: DIRECTORS_ONLY,
+            404: NO_SUCH_CLIENT_OR_YEAR,
+        },
     )
     def put(self, request: Request, client_id: int) -> Response:
         _check_director(request)
@@ -407,7 +411,7 @@ class ShortlistDetailApi(APIView):
     @extend_schema(
         operation_id="scoring_shortlist",
         summary="A programme year's shortlist with its cost, capacity and guardrail (directors)",
-        responses={200: ShortlistSerializer, 403: DIRECTORS_ONLY, 404: NOT_FOUND},
+        responses={200: ShortlistSerializer, 403: DIRECTORS_ONLY, 404: NO_SUCH_CLIENT_OR_YEAR},
     )
     def get(self, request: Request, year: int) -> Response:
         _check_director(request)
@@ -425,7 +429,12 @@ class ShortlistDetailApi(APIView):
         description="Only clients with ledger history that no override forces out; one refused "
         "client and nothing changes. The shortlist then needs confirming again.",
         request=InputSerializer,
-        responses={200: ShortlistSerializer, 400: None, 403: DIRECTORS_ONLY, 404: NOT_FOUND},
+        responses={
+            200: ShortlistSerializer,
+            400: None,
+            403: DIRECTORS_ONLY,
+            404: NO_SUCH_CLIENT_OR_YEAR,
+        },
     )
     def put(self, request: Request, year: int) -> Response:
         _check_director(request)
@@ -468,7 +477,7 @@ class ShortlistConfirmApi(APIView):
             201: ShortlistSerializer.DecisionSerializer,
             400: None,
             403: DIRECTORS_ONLY,
-            404: NOT_FOUND,
+            404: NO_SUCH_CLIENT_OR_YEAR,
         },
     )
     def post(self, request: Request, year: int) -> Response:

@@ -79,9 +79,7 @@ def row_html(row: ClientScore, context: RowContext) -> str:
     if previous is None:
         move = f'<span class="move move-new">{words["new"]}</span>'
     elif change:
-        title = escape(
-            gettext("Rank %(rank)s in the previous run") % {"rank": context.integer(previous)}
-        )
+        title = escape(context.previous % {"rank": context.integer(previous)})
         arrow, kind = ("▲", "up") if change > 0 else ("▼", "down")
         move = f'<span class="move move-{kind}" title="{title}">{arrow}{abs(change)}</span>'
     else:

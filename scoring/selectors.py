@@ -260,8 +260,8 @@ def programme_list() -> QuerySet[Programme]:
 def shortlist_board(*, user: User, programme: Programme) -> ShortlistBoard:
     """The shortlist of a programme year next to the ranked clients not on it, with costs.
 
-    Four queries whatever the number of clients: runs, scores, overrides, shortlist entries (and
-    one for the latest decision).
+    Five queries whatever the number of clients: runs, scores, overrides, the latest run's
+    weights, shortlist entries (and one for the latest decision).
     """
     scores = ranking_latest(user=user).select_related("client__cost_to_serve")
     rows = ranking_rows(scores)
@@ -534,17 +534,15 @@ def grid_latest(
             )
         )
     }
-    columns = [(criterion, criterion.pk, criterion.is_rated) for criterion in criteria]
+    columns = [(criterion, criterion.pk) for criterion in criteria]
     rows = []
     for company, rank, total, name, currency, kam_id, first, last, username in score_list:
         cells = []
-        for criterion, criterion_id, is_rated in columns:
+        for criterion, criterion_id in columns:
             key = (company, criterion_id)
             detail = details.get(key)
-            level = None
-            rating = ratings.get(key) if is_rated else None
-            if rating is not None:
-                level = rating.level
+            rating = ratings.get(key)  # rated criteria only
+            level = rating.level if rating is not None else None
             if detail is None:  # the run did not score the criterion
                 cells.append(GridCell(criterion, level, None, None, None, rating, False))
                 continue
