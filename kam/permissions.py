@@ -1,0 +1,127 @@
+"""Who may do what: every capability of KAM, named once, as a plain function of the user (and of
+the object it concerns), with the translated reason a refused user reads.
+
+Which *rows* a user sees is not decided here but in the selectors (``client_list(user=)`` and
+those built on it): a row the user may not see is a 404. A capability answers a different
+question, "may this role do this?", and a refusal is a 403 saying why, by page and API alike:
+
+- pages: ``@capability_required(permissions.may_manage_programme)`` on a view, or
+  ``permissions.require(permissions.may_edit_client, user, client)`` once the view holds the row;
+- API: ``permission_classes = [Allows(permissions.may_manage_programme)]`` (``kam.api``), and
+  ``self.check_object_permissions(request, client)`` for a capability over an object;
+- services: ``permissions.require(...)`` before they write, so a task or a shell is held to the
+  same rule (Django's ``PermissionDenied``, never a ``ValidationError``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, Protocol, TypeVar
+
+from django.core.exceptions import PermissionDenied
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django.http import HttpResponse
+
+    from accounts.models import User
+    from kam.types import AuthedRequest
+
+
+class HasKam(Protocol):
+    """A client, or a row standing for one (a grid row), known by its KAM's id."""
+
+    @property
+    def kam_id(self) -> int | None: ...
+
+
+def _directs(user: User) -> bool:
+    """Directors and administrators run the programme; a superuser counts as an administrator."""
+    return user.is_authenticated and (
+        user.is_superuser or user.role in {user.Role.DIRECTOR, user.Role.ADMIN}
+    )
+
+
+# --- capabilities of a role ---------------------------------------------------------------------
+
+
+def may_manage_programme(user: User) -> bool:
+    """Criteria, weights, overrides, budgets, costs to serve, the shortlist and recomputes."""
+    return _directs(user)
+
+
+def may_assign_clients(user: User) -> bool:
+    """Give a client its key account manager and executive sponsor, its group and segment."""
+    return _directs(user)
+
+
+def may_import_ledgers(user: User) -> bool:
+    """Upload a ledger, confirm its import and read the import history."""
+    return _directs(user)
+
+
+# --- capabilities over one client -----------------------------------------------------------------
+
+
+def may_edit_client(user: User, client: HasKam) -> bool:
+    """Change what belongs to a client (its contacts): the client's KAM, directors and admins."""
+    return _directs(user) or (
+        user.is_authenticated and user.role == user.Role.KAM and client.kam_id == user.pk
+    )
+
+
+def may_rate_client(user: User, client: HasKam) -> bool:
+    """Rate a client on the strategic and maturity criteria: its KAM, directors and admins."""
+    return may_edit_client(user, client)
+
+
+REFUSALS: dict[Callable[..., bool], Promise] = {
+    may_manage_programme: _(
+        "Only directors and administrators can manage the programme: criteria, weights, "
+        "overrides, budgets and the shortlist."
+    ),
+    may_assign_clients: _("Only directors and administrators can assign clients."),
+    may_import_ledgers: _("Only directors and administrators can import ledgers."),
+    may_edit_client: _("Only the client's key account manager or a director can do this."),
+    may_rate_client: _("Only the client's key account manager or a director can rate it."),
+}
+"""What a user refused by each capability reads (translated when it is read)."""
+
+
+def refusal(capability: Callable[..., bool]) -> str:
+    return str(REFUSALS[capability])
+
+
+def require(capability: Callable[..., bool], user: User, *objects: Any) -> None:
+    """Raise ``PermissionDenied`` with the capability's reason unless ``user`` has it."""
+    if not capability(user, *objects):
+        raise PermissionDenied(refusal(capability))
+
+
+# --- pages ----------------------------------------------------------------------------------------
+
+P = ParamSpec("P")
+R = TypeVar("R", bound="HttpResponse")
+
+
+def capability_required(
+    capability: Callable[[User], bool],
+) -> Callable[
+    [Callable[Concatenate[AuthedRequest, P], R]], Callable[Concatenate[AuthedRequest, P], R]
+]:
+    """A page for the users who have ``capability``: anyone else gets the 403 page saying why.
+    Put it under ``@login_required``, which sends anonymous visitors to the login page first."""
+
+    def decorator(
+        view: Callable[Concatenate[AuthedRequest, P], R],
+    ) -> Callable[Concatenate[AuthedRequest, P], R]:
+        @wraps(view)
+        def wrapper(request: AuthedRequest, /, *args: P.args, **kwargs: P.kwargs) -> R:
+            require(capability, request.user)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
