@@ -5,32 +5,16 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from babel import Locale
-from babel.numbers import get_currency_name
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts import selectors
 from accounts.ledger import FIELDS
 from accounts.models import Client, Contact, User
-from kam.templatetags.kam import country_name, current_locale
-
-CURRENCIES = (
-    "EUR", "USD", "GBP", "CHF", "SEK", "NOK", "DKK", "PLN", "CZK", "HUF", "RON",
-    "JPY", "CNY", "INR", "CAD", "AUD", "BRL", "MXN", "ZAR", "TRY", "AED", "SGD",
-)  # fmt: skip
-
-
-def currency_choices(*, also: str = "") -> list[tuple[str, str]]:
-    """Currencies a ledger can be in, named in the active language; the default one first."""
-    codes = list(dict.fromkeys([settings.KAM_DEFAULT_CURRENCY, *CURRENCIES]))
-    if also and also not in codes:
-        codes.append(also)
-    locale = current_locale()
-    return [(code, f"{code} · {get_currency_name(code, locale=locale)}") for code in codes]
-
+from kam.formats import country_name, current_locale
+from kam.forms import currency_choices
 
 NOT_COUNTRIES = {"EU", "EZ", "QO", "UN", "XA", "XB", "ZZ"}
 """Two-letter territories babel names that are not countries (regions, pseudo-locales)."""
@@ -52,16 +36,6 @@ def country_choices(*, also: str = "") -> list[tuple[str, str]]:
         return "".join(char for char in plain if not unicodedata.combining(char)).casefold()
 
     return sorted(countries.items(), key=key)
-
-
-def add_service_error(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's ``ValidationError`` on the form: on a field the form has, else on top."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            messages = [message for item in errors for message in item.messages]
-            form.add_error(field if field in form.fields else None, messages)
-    else:
-        form.add_error(None, error.messages)
 
 
 class ClientFilterForm(forms.Form):

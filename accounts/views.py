@@ -19,7 +19,8 @@ from accounts import forms, selectors, services
 from accounts.ledger import FIELDS
 from accounts.models import Client, LedgerImport
 from kam import charts
-from kam.templatetags.kam import current_locale
+from kam.formats import current_locale
+from kam.forms import add_service_error
 from kam.types import AuthedRequest
 
 CLIENTS_PER_PAGE = 25
@@ -112,7 +113,7 @@ def client_update(request: AuthedRequest, client_id: int) -> HttpResponse:
         try:
             services.client_update(user=request.user, client=client, **form.cleaned_data)
         except ValidationError as error:
-            forms.add_service_error(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("Assignment of %(client)s saved.") % {"client": client})
             return redirect(client)
@@ -128,7 +129,7 @@ def contact_create(request: AuthedRequest, client_id: int) -> HttpResponse:
         try:
             contact = services.contact_save(user=request.user, client=client, **form.cleaned_data)
         except ValidationError as error:
-            forms.add_service_error(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("Contact %(contact)s added.") % {"contact": contact})
             return redirect(client)
@@ -148,7 +149,7 @@ def contact_update(request: AuthedRequest, client_id: int, contact_id: int) -> H
                 user=request.user, client=client, contact=contact, **form.cleaned_data
             )
         except ValidationError as error:
-            forms.add_service_error(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("Contact %(contact)s saved.") % {"contact": contact})
             return redirect(client)
@@ -200,7 +201,7 @@ def ledger_import_create(request: AuthedRequest) -> HttpResponse:
                 currency=form.cleaned_data["currency"],
             )
         except ValidationError as error:
-            forms.add_service_error(form, error)
+            add_service_error(form, error)
         else:
             return redirect(ledger_import)
     return TemplateResponse(request, "accounts/ledger_import_create.html", {"form": form})
@@ -237,7 +238,7 @@ def ledger_import_detail(request: AuthedRequest, import_id: int) -> HttpResponse
                     currency=form.cleaned_data["currency"],
                 )
             except ValidationError as error:
-                forms.add_service_error(form, error)
+                add_service_error(form, error)
             else:
                 messages.success(request, _("Import confirmed: it runs in the background."))
                 return redirect(ledger_import)
@@ -247,7 +248,7 @@ def ledger_import_detail(request: AuthedRequest, import_id: int) -> HttpResponse
     try:
         preview = services.ledger_import_preview(ledger_import=ledger_import, mapping=mapping)
     except ValidationError as error:
-        forms.add_service_error(form, error)
+        add_service_error(form, error)
     context = {"ledger_import": ledger_import, "form": form, "preview": preview}
     if preview is not None:
         keys = list(preview.parsed[0]) if preview.parsed else []

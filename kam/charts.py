@@ -6,16 +6,13 @@ PDF renderers do not let SVG text inherit the page's font.
 
 from __future__ import annotations
 
-import functools
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from html import escape
 
-from babel import Locale
-from babel.numbers import NumberPattern, format_compact_currency, parse_pattern
+from kam import formats
 
 FONT = "DejaVu Sans, Segoe UI, Helvetica, Arial, sans-serif"
 BAR_COLOUR = "#2f6db5"
@@ -88,7 +85,7 @@ def revenue_margin_chart(
             f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" '
             f'stroke="{colour}" stroke-width="1"/>'
         )
-        label = format_compact_currency(value, currency, locale=locale, fraction_digits=1)
+        label = formats.compact_money(value, currency, locale=locale)
         parts.append(_text(left - 8, y + 4, label, anchor="end", colour=MUTED, size=11))
 
     # Bars and year labels
@@ -119,7 +116,7 @@ def revenue_margin_chart(
 
         for index in range(round((m_high - m_low) / m_step) + 1):
             value = m_low + index * m_step
-            label = format_pct(value, digits=0, locale=locale)
+            label = formats.format_pct(value, digits=0, locale=locale)
             parts.append(
                 _text(left + plot_w + 8, margin_y(value) + 4, label, colour=LINE_COLOUR, size=11)
             )
@@ -137,7 +134,7 @@ def revenue_margin_chart(
         )
         for centre, margin in zip(centres, margins, strict=True):
             if margin is not None:
-                label = format_pct(float(margin), digits=1, locale=locale)
+                label = formats.format_pct(float(margin), digits=1, locale=locale)
                 parts.append(
                     f'<circle cx="{centre:.1f}" cy="{margin_y(float(margin)):.1f}" r="4" '
                     f'fill="#fff" stroke="{LINE_COLOUR}" stroke-width="2">'
@@ -271,24 +268,6 @@ def portfolio_matrix(
     )
     parts.append("</svg>")
     return "".join(parts)
-
-
-def format_pct(value: float | Decimal, *, digits: int, locale: str) -> str:
-    """A figure already in percent, in the locale's own pattern: ``12,5 %`` or ``12.5%``."""
-    return _percent_pattern(locale, digits).apply(float(value) / 100, _locale(locale))
-
-
-@functools.lru_cache(maxsize=32)
-def _locale(code: str) -> Locale:
-    return Locale.parse(code)
-
-
-@functools.lru_cache(maxsize=64)
-def _percent_pattern(locale: str, digits: int) -> NumberPattern:
-    pattern = _locale(locale).percent_formats[None].pattern
-    if digits > 0:
-        pattern = re.sub(r"0(?!.*0)", "0." + "0" * digits, pattern, count=1)
-    return parse_pattern(pattern)
 
 
 def _text(

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
-from accounts.forms import currency_choices
+from kam.forms import currency_choices
 from scoring import ranking
 from scoring.models import LEVELS, RATED_FAMILIES, CostToServe, Criterion, Override, Programme
 from scoring.selectors import WeightsInForce

@@ -19,7 +19,7 @@ from typing import NamedTuple
 from django.utils import formats
 from django.utils.safestring import SafeString, mark_safe
 
-from kam.templatetags.kam import figure_format
+from kam.formats import figure_format
 from scoring.models import Criterion
 from scoring.selectors import GRID_UNITS, GridCell, GridRow
 

@@ -18,7 +18,7 @@ from django.utils import formats, timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
-from kam.templatetags.kam import figure_format
+from kam.formats import figure_format
 from scoring.models import ClientScore, Override
 
 _PLACEHOLDER = "987654321"

@@ -18,12 +18,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
-from accounts import forms as client_forms
 from accounts import selectors as client_selectors
-from accounts.forms import add_service_error
 from accounts.models import Client
 from kam import charts
-from kam.templatetags.kam import number
+from kam.formats import number
+from kam.forms import add_service_error
 from kam.types import AuthedRequest
 from scoring import export, forms, grid_cells, ranking, ranking_cells, selectors, services
 from scoring.models import (
@@ -470,7 +469,7 @@ def scoring_grid_rating(request: AuthedRequest, client_id: int, code: str) -> Ht
                 note=form.cleaned_data["note"],
             )
         except ValidationError as error:
-            client_forms.add_service_error(form, error)
+            add_service_error(form, error)
         else:
             if not htmx:
                 messages.success(
@@ -532,7 +531,7 @@ def weights(request: AuthedRequest) -> HttpResponse:
             stale = not hasattr(error, "error_dict") and any(
                 item.code == services.STALE_WEIGHTS for item in error.error_list
             )
-            client_forms.add_service_error(form, error)
+            add_service_error(form, error)
             if stale:  # the values stay; saving them again replaces the newer version knowingly
                 base_version = in_force.version
         else:
@@ -562,7 +561,7 @@ def weights_what_if(request: AuthedRequest) -> HttpResponse:
         try:
             moves = services.weights_what_if(user=request.user, **form.weights())
         except ValidationError as error:
-            client_forms.add_service_error(form, error)
+            add_service_error(form, error)
     context = {
         "preview_form": form,
         "moves": moves,
@@ -618,7 +617,7 @@ def criterion_create(request: AuthedRequest) -> HttpResponse:
         try:
             criterion = services.criterion_create(user=request.user, **form.service_data())
         except ValidationError as error:
-            client_forms.add_service_error(form, error)
+            add_service_error(form, error)
         else:
             messages.success(
                 request,
@@ -641,7 +640,7 @@ def criterion_update(request: AuthedRequest, criterion_id: int) -> HttpResponse:
                 user=request.user, criterion=criterion, **form.service_data()
             )
         except ValidationError as error:
-            client_forms.add_service_error(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("%(criterion)s is saved.") % {"criterion": criterion.name})
             return redirect("scoring:criterion_list")
