@@ -8,7 +8,6 @@ import io
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +20,10 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import ledger, selectors
+from accounts import ledger, metrics, selectors
 from accounts.models import Client, ClientYearMetric, Contact, LedgerImport, LedgerLine, User
-from scoring import services as scoring_services
 from scoring.models import ScoringRun
+from scoring.services import runs as scoring_runs
 
 logger = logging.getLogger(__name__)
 
@@ -349,7 +348,7 @@ def _run(ledger_import: LedgerImport) -> None:
         rejects = _rejects_csv(parsed.rejects) if len(parsed.rejects) else b""
         _progress(ledger_import.pk, 75, _("Computing figures"))
         client_metrics_recompute()
-        scoring_services.scores_recompute_request(trigger=ScoringRun.Trigger.IMPORT)
+        scoring_runs.scores_recompute_request(trigger=ScoringRun.Trigger.IMPORT)
         if rejects:
             name = f"{Path(ledger_import.original_name).stem}-rejected.csv"
             ledger_import.rejects.save(name, ContentFile(rejects), save=False)
@@ -551,7 +550,7 @@ def client_metrics_recompute(*, client_ids: Iterable[int] | None = None) -> int:
             keep_default_na=False,
             na_values=[""],
         )
-        rows = yearly_metrics(lines, year_totals=year_totals)
+        rows = metrics.yearly_metrics(lines, year_totals=year_totals)
         stale = ClientYearMetric.objects.all()
         if ids is not None:
             stale = stale.filter(client_id__in=ids)
@@ -560,75 +559,3 @@ def client_metrics_recompute(*, client_ids: Iterable[int] | None = None) -> int:
             (ClientYearMetric(**row) for row in rows), batch_size=2000
         )
     return len(rows)
-
-
-def yearly_metrics(
-    lines: pd.DataFrame, *, year_totals: Mapping[int, float]
-) -> list[dict[str, Any]]:
-    """Per client and calendar year: the figures of the client page, from ledger lines."""
-    if lines.empty:
-        return []
-    frame = lines.copy()
-    frame["year"] = frame["date"].dt.year
-    frame["days_to_pay"] = (frame["paid_date"] - frame["date"]).dt.days
-    late = (frame["paid_date"] - frame["due_date"]).dt.days.clip(lower=0)
-    frame["late"] = frame["days_late"].astype("Float64").fillna(late.astype("Float64"))
-    frame["has_profit"] = frame["profit"].notna()
-    frame["order_key"] = frame["order_ref"].fillna("").astype(str)
-    no_order = frame["order_key"] == ""
-    frame.loc[no_order, "order_key"] = "date:" + frame.loc[no_order, "date"].dt.strftime("%F")
-    grouped = frame.groupby(["client_id", "year"], sort=True)
-    result = grouped.agg(
-        revenue=("amount", "sum"),
-        volume=("quantity", "sum"),
-        volume_known=("quantity", "count"),
-        gross_margin=("profit", "sum"),
-        profit_known=("has_profit", "sum"),
-        line_count=("amount", "size"),
-        return_count=("is_return", "sum"),
-        order_count=("order_key", "nunique"),
-        avg_days_to_pay=("days_to_pay", "mean"),
-        avg_days_late=("late", "mean"),
-        dispute_rate=("disputed", "mean"),
-    ).reset_index()
-    records: list[dict[str, Any]] = result.to_dict("records")  # type: ignore[assignment]
-    revenues = {(row["client_id"], row["year"]): float(row["revenue"]) for row in records}
-    rows = []
-    for row in records:
-        revenue = float(row["revenue"])
-        previous = revenues.get((row["client_id"], row["year"] - 1))
-        margin_known = row["profit_known"] == row["line_count"]
-        dispute_rate = _maybe(row["dispute_rate"])
-        total = year_totals.get(int(row["year"])) or 0.0
-        rows.append(
-            {
-                "client_id": int(row["client_id"]),
-                "year": int(row["year"]),
-                "revenue": _money(revenue),
-                "volume": Decimal(str(round(float(row["volume"]), 3)))
-                if row["volume_known"]
-                else None,
-                "gross_margin": _money(float(row["gross_margin"])) if margin_known else None,
-                "margin_pct": float(row["gross_margin"]) / revenue * 100
-                if margin_known and revenue
-                else None,
-                "growth_pct": (revenue - previous) / abs(previous) * 100 if previous else None,
-                "share_pct": revenue / total * 100 if total else 0.0,
-                "order_count": int(row["order_count"]),
-                "line_count": int(row["line_count"]),
-                "return_count": int(row["return_count"]),
-                "avg_days_to_pay": _maybe(row["avg_days_to_pay"]),
-                "avg_days_late": _maybe(row["avg_days_late"]),
-                "dispute_rate": None if dispute_rate is None else dispute_rate * 100,
-            }
-        )
-    return rows
-
-
-def _money(value: float) -> Decimal:
-    return Decimal(str(round(value, 2)))
-
-
-def _maybe(value: Any) -> float | None:
-    """A float, or None for a missing value (None, NaN, pd.NA)."""
-    return None if value is None or pd.isna(value) else float(value)

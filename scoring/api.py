@@ -26,8 +26,11 @@ from rest_framework.views import APIView
 
 from accounts import selectors as client_selectors
 from accounts.models import Client, User
-from scoring import selectors, services
+from scoring import selectors
 from scoring.models import Criterion, Override, ScoringRun
+from scoring.services import criteria as criterion_services
+from scoring.services import overrides, ratings, selection
+from scoring.services import weights as weight_services
 
 WEIGHTS_DIRECTORS_ONLY = gettext_lazy(
     "Only directors and administrators can change the weights and the criteria."
@@ -249,7 +252,7 @@ class ClientOverrideApi(APIView):
         company = self._client(request, client_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        override = services.override_set(
+        override = overrides.override_set(
             user=request.user,  # type: ignore[arg-type]
             client=company,
             **data.validated_data,
@@ -263,7 +266,7 @@ class ClientOverrideApi(APIView):
     )
     def delete(self, request: Request, client_id: int) -> Response:
         company = self._client(request, client_id)
-        services.override_clear(user=request.user, client=company)  # type: ignore[arg-type]
+        overrides.override_clear(user=request.user, client=company)  # type: ignore[arg-type]
         return Response(status=204)
 
     def _client(self, request: Request, client_id: int) -> Client:
@@ -315,7 +318,7 @@ class ProgrammeSaveApi(APIView):
         _check_director(request)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        programme = services.programme_save(
+        programme = selection.programme_save(
             user=request.user,  # type: ignore[arg-type]
             year=year,
             **data.validated_data,
@@ -357,7 +360,7 @@ class CostToServeSetApi(APIView):
         )
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        cost = services.cost_to_serve_set(
+        cost = selection.cost_to_serve_set(
             user=request.user,  # type: ignore[arg-type]
             client=company,
             **data.validated_data,
@@ -448,7 +451,7 @@ class ShortlistDetailApi(APIView):
             raise serializers.ValidationError(
                 {"client_ids": _("There is no client %(id)s.") % {"id": missing[0]}}
             )
-        services.shortlist_set(
+        selection.shortlist_set(
             user=request.user,  # type: ignore[arg-type]
             programme=programme,
             clients=[clients[pk] for pk in wanted],
@@ -485,7 +488,7 @@ class ShortlistConfirmApi(APIView):
         programme = get_object_or_404(selectors.programme_list(), year=year)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        decision = services.shortlist_confirm(
+        decision = selection.shortlist_confirm(
             user=request.user,  # type: ignore[arg-type]
             programme=programme,
             **data.validated_data,
@@ -589,7 +592,7 @@ class RatingSetApi(APIView):
             raise ValidationError(
                 {"criterion": _("There is no criterion %(code)s.") % {"code": code}}
             )
-        rating = services.rating_set(
+        rating = ratings.rating_set(
             user=user,
             client=company,
             criterion=criterion,
@@ -749,7 +752,7 @@ class CriterionCreateApi(APIView):
         user = _check_director(request, WEIGHTS_DIRECTORS_ONLY)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        criterion = services.criterion_create(user=user, **data.validated_data)
+        criterion = criterion_services.criterion_create(user=user, **data.validated_data)
         return Response(CriterionOutputSerializer(criterion).data, status=status.HTTP_201_CREATED)
 
 
@@ -798,7 +801,9 @@ class CriterionUpdateApi(APIView):
         )
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        criterion = services.criterion_update(user=user, criterion=criterion, **data.validated_data)
+        criterion = criterion_services.criterion_update(
+            user=user, criterion=criterion, **data.validated_data
+        )
         return Response(CriterionOutputSerializer(criterion).data)
 
 
@@ -877,10 +882,10 @@ class WeightSetCreateApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            weight_set = services.weight_set_update(user=user, **data.validated_data)
+            weight_set = weight_services.weight_set_update(user=user, **data.validated_data)
         except DjangoValidationError as error:
             if not hasattr(error, "error_dict") and any(
-                item.code == services.STALE_WEIGHTS for item in error.error_list
+                item.code == weight_services.STALE_WEIGHTS for item in error.error_list
             ):
                 raise Conflict(error.messages) from error
             raise
@@ -971,5 +976,5 @@ class WeightsWhatIfApi(APIView):
         user = _check_director(request, WEIGHTS_DIRECTORS_ONLY)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        moves = services.weights_what_if(user=user, **data.validated_data)
+        moves = selectors.weights_what_if(user=user, **data.validated_data)
         return Response(self.OutputSerializer(moves, many=True).data)

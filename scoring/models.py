@@ -1,6 +1,6 @@
 """Criteria, ratings, weights, scoring runs and overrides: the data behind the selection of key
 accounts. The computation itself is in ``scoring/ranking.py``; the rules that write these rows
-are in ``scoring/services.py``."""
+are in ``scoring/services/``."""
 
 import itertools
 import math

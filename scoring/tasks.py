@@ -6,10 +6,10 @@ from django.db import OperationalError
 def scores_recompute_task(*, trigger: str) -> int | None:
     """Score and rank the clients; returns the id of the run that holds the current scores.
 
-    Enqueued by ``scoring.services.scores_recompute_request``. Safe to run twice, and several at
-    once: runs are serialised, and one for inputs already scored is skipped.
+    Enqueued by ``scoring.services.runs.scores_recompute_request``. Safe to run twice, and
+    several at once: runs are serialised, and one for inputs already scored is skipped.
     """
-    from scoring import services  # here, not at the top: services import this module
+    from scoring.services import runs  # here, not at the top: runs imports this module
 
-    run = services.scores_recompute(trigger=trigger)
+    run = runs.scores_recompute(trigger=trigger)
     return None if run is None else run.pk

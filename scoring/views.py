@@ -24,7 +24,7 @@ from kam import charts
 from kam.formats import number
 from kam.forms import add_service_error
 from kam.types import AuthedRequest
-from scoring import export, forms, grid_cells, ranking, ranking_cells, selectors, services
+from scoring import export, forms, grid_cells, ranking, ranking_cells, selectors
 from scoring.models import (
     LEVELS,
     SHORTLIST_CONFIRM_ABOVE,
@@ -33,6 +33,9 @@ from scoring.models import (
     Programme,
     ScoringRun,
 )
+from scoring.services import criteria as criterion_services
+from scoring.services import overrides, ratings, runs, selection
+from scoring.services import weights as weight_services
 
 
 @login_required
@@ -54,7 +57,7 @@ def scoring_ranking(request: AuthedRequest) -> HttpResponse:
 def scoring_recompute(request: AuthedRequest) -> HttpResponse:
     if not request.user.sees_all_clients:
         raise Http404
-    services.scores_recompute_request(trigger=ScoringRun.Trigger.MANUAL)
+    runs.scores_recompute_request(trigger=ScoringRun.Trigger.MANUAL)
     messages.success(request, _("Recompute requested."))
     return redirect("scoring:ranking")
 
@@ -95,7 +98,7 @@ def override_edit(request: AuthedRequest, client_id: int) -> HttpResponse:
     form = forms.OverrideForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
         try:
-            services.override_set(user=request.user, client=company, **form.cleaned_data)
+            overrides.override_set(user=request.user, client=company, **form.cleaned_data)
         except ValidationError as error:
             add_service_error(form, error)
         else:
@@ -110,7 +113,7 @@ def override_edit(request: AuthedRequest, client_id: int) -> HttpResponse:
 def override_clear(request: AuthedRequest, client_id: int) -> HttpResponse:
     _directors_only(request)
     company = get_object_or_404(client_selectors.client_list(user=request.user), pk=client_id)
-    services.override_clear(user=request.user, client=company)
+    overrides.override_clear(user=request.user, client=company)
     messages.success(request, _("Override of %(client)s withdrawn.") % {"client": company})
     return redirect("scoring:client_explanation", company.pk)
 
@@ -212,9 +215,9 @@ def _shortlist_change(request: AuthedRequest, year: int, *, add: bool) -> HttpRe
     error = None
     try:
         if add:
-            services.shortlist_add(user=request.user, programme=programme, client=company)
+            selection.shortlist_add(user=request.user, programme=programme, client=company)
         else:
-            services.shortlist_remove(user=request.user, programme=programme, client=company)
+            selection.shortlist_remove(user=request.user, programme=programme, client=company)
     except ValidationError as refused:
         error = refused
     if request.headers.get("HX-Request"):
@@ -245,7 +248,7 @@ def shortlist_confirm(request: AuthedRequest, year: int) -> HttpResponse:
     form = forms.ShortlistConfirmForm(request.POST)
     if form.is_valid():
         try:
-            decision = services.shortlist_confirm(
+            decision = selection.shortlist_confirm(
                 user=request.user, programme=programme, **form.cleaned_data
             )
         except ValidationError as error:
@@ -276,7 +279,7 @@ def programme_edit(request: AuthedRequest, year: int) -> HttpResponse:
     )
     if form.is_valid():
         try:
-            services.programme_save(user=request.user, year=year, **form.cleaned_data)
+            selection.programme_save(user=request.user, year=year, **form.cleaned_data)
         except ValidationError as error:
             add_service_error(form, error)
         else:
@@ -298,7 +301,7 @@ def cost_to_serve_edit(request: AuthedRequest, client_id: int) -> HttpResponse:
         back = ""
     if form.is_valid():
         try:
-            services.cost_to_serve_set(user=request.user, client=company, **form.cleaned_data)
+            selection.cost_to_serve_set(user=request.user, client=company, **form.cleaned_data)
         except ValidationError as error:
             add_service_error(form, error)
         else:
@@ -461,7 +464,7 @@ def scoring_grid_rating(request: AuthedRequest, client_id: int, code: str) -> Ht
     htmx = bool(request.headers.get("HX-Request"))
     if form.is_valid():
         try:
-            services.rating_set(
+            ratings.rating_set(
                 user=request.user,
                 client=company,
                 criterion=cell.criterion,
@@ -526,10 +529,10 @@ def weights(request: AuthedRequest) -> HttpResponse:
     stale = False
     if form.is_valid():
         try:
-            weight_set = services.weight_set_update(user=request.user, **form.service_data())
+            weight_set = weight_services.weight_set_update(user=request.user, **form.service_data())
         except ValidationError as error:
             stale = not hasattr(error, "error_dict") and any(
-                item.code == services.STALE_WEIGHTS for item in error.error_list
+                item.code == weight_services.STALE_WEIGHTS for item in error.error_list
             )
             add_service_error(form, error)
             if stale:  # the values stay; saving them again replaces the newer version knowingly
@@ -556,10 +559,10 @@ def weights(request: AuthedRequest) -> HttpResponse:
 def weights_what_if(request: AuthedRequest) -> HttpResponse:
     _directors_only(request)
     form = forms.WeightsPreviewForm(request.POST, in_force=selectors.weights_in_force())
-    moves: list[services.WhatIfMove] = []
+    moves: list[selectors.WhatIfMove] = []
     if form.is_valid():
         try:
-            moves = services.weights_what_if(user=request.user, **form.weights())
+            moves = selectors.weights_what_if(user=request.user, **form.weights())
         except ValidationError as error:
             add_service_error(form, error)
     context = {
@@ -615,7 +618,9 @@ def criterion_create(request: AuthedRequest) -> HttpResponse:
     form = forms.CriterionForm(request.POST or None, family=request.GET.get("family", ""))
     if form.is_valid():
         try:
-            criterion = services.criterion_create(user=request.user, **form.service_data())
+            criterion = criterion_services.criterion_create(
+                user=request.user, **form.service_data()
+            )
         except ValidationError as error:
             add_service_error(form, error)
         else:
@@ -636,7 +641,7 @@ def criterion_update(request: AuthedRequest, criterion_id: int) -> HttpResponse:
     form = forms.CriterionForm(request.POST or None, criterion=criterion)
     if form.is_valid():
         try:
-            criterion = services.criterion_update(
+            criterion = criterion_services.criterion_update(
                 user=request.user, criterion=criterion, **form.service_data()
             )
         except ValidationError as error:

@@ -190,8 +190,8 @@ def populate(count: int) -> Any:
     from decimal import Decimal
 
     from accounts.models import Client, ClientYearMetric, User
-    from scoring import services
     from scoring.models import Criterion, Override, Rating, ScoringRun
+    from scoring.services import runs
 
     rng = random.Random(0)
     director = User.objects.create(
@@ -244,14 +244,14 @@ def populate(count: int) -> Any:
         for criterion in rated
         if rng.random() > 0.1
     )
-    services.scores_recompute(trigger=ScoringRun.Trigger.MANUAL)
+    runs.scores_recompute(trigger=ScoringRun.Trigger.MANUAL)
     Rating.objects.bulk_create(  # a second round of ratings, newer than the first run
         Rating(
             client=company, criterion=rng.choice(rated), level=rng.randint(1, 5), author=director
         )
         for company in rng.sample(clients, count // 4)
     )
-    services.scores_recompute(trigger=ScoringRun.Trigger.RATINGS)
+    runs.scores_recompute(trigger=ScoringRun.Trigger.RATINGS)
     Rating.objects.bulk_create(  # newer than the latest run: the grid marks them
         Rating(
             client=company, criterion=rng.choice(rated), level=rng.randint(1, 5), author=director

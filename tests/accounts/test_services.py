@@ -16,7 +16,7 @@ from django.db.models import Sum
 
 from accounts import services
 from accounts.models import Client, ClientYearMetric, LedgerImport, LedgerLine
-from scoring import services as scoring_services
+from scoring.services import runs as scoring_runs
 from tests.factories import ClientFactory, LedgerLineFactory
 
 pytestmark = pytest.mark.django_db
@@ -119,7 +119,7 @@ def test_ledger_import_run_loads_clients_lines_and_metrics(dana):
 def test_ledger_import_run_asks_for_a_scores_recompute(dana, monkeypatch):
     requested: list[str] = []
     monkeypatch.setattr(
-        scoring_services, "scores_recompute_request", lambda *, trigger: requested.append(trigger)
+        scoring_runs, "scores_recompute_request", lambda *, trigger: requested.append(trigger)
     )
     run_import(dana, FRENCH)
     assert requested == ["import"]

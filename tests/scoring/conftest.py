@@ -4,8 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from scoring import services
 from scoring.models import ScoringRun
+from scoring.services import runs
 from tests.factories import ClientFactory, ClientYearMetricFactory
 from tests.scoring.factories import CostToServeFactory, ProgrammeFactory, small_model
 
@@ -27,7 +27,7 @@ def book(criteria, alice, bob, sam):
 
 
 def recompute() -> ScoringRun:
-    run = services.scores_recompute(trigger=ScoringRun.Trigger.MANUAL)
+    run = runs.scores_recompute(trigger=ScoringRun.Trigger.MANUAL)
     assert run is not None
     return run
 

@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from scoring import services
 from scoring.models import CriterionScore
+from scoring.services import ratings
 from tests.factories import ClientFactory, ClientYearMetricFactory
 from tests.scoring.conftest import recompute
 from tests.scoring.factories import OverrideFactory
@@ -85,7 +85,7 @@ def test_ranking_api_query_count_is_flat(client, criteria, dana, count, django_a
 
 def test_explanation_api_matches_the_stored_criterion_scores(client, book, dana, criteria):
     mine, _, _ = book
-    services.rating_set(user=dana, client=mine, criterion=criteria["fit"], level=4)
+    ratings.rating_set(user=dana, client=mine, criterion=criteria["fit"], level=4)
     run = recompute()
     client.force_login(dana)
     response = client.get(reverse("api-scoring:client_explanation", args=[mine.pk]))

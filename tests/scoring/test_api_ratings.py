@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from scoring import services
 from scoring.models import Rating
+from scoring.services import ratings, runs
 from tests.factories import ClientFactory, ClientYearMetricFactory
 from tests.scoring.conftest import recompute
 from tests.scoring.factories import RatingFactory
@@ -25,7 +25,7 @@ def english(client):
 
 @pytest.fixture(autouse=True)
 def no_queued_recompute():
-    with mock.patch.object(services, "scores_recompute_request"):
+    with mock.patch.object(runs, "scores_recompute_request"):
         yield
 
 
@@ -42,14 +42,12 @@ def ratings_url(company) -> str:
 
 def test_ratings_api_lists_a_clients_history_newest_first(client, book, alice, dana, criteria):
     mine, also_mine, _ = book
-    first = services.rating_set(user=alice, client=mine, criterion=criteria["fit"], level=2)
-    second = services.rating_set(
+    first = ratings.rating_set(user=alice, client=mine, criterion=criteria["fit"], level=2)
+    second = ratings.rating_set(
         user=dana, client=mine, criterion=criteria["fit"], level=4, note="Joint plan"
     )
-    other = services.rating_set(
-        user=alice, client=mine, criterion=criteria["relationship"], level=3
-    )
-    services.rating_set(user=alice, client=also_mine, criterion=criteria["fit"], level=5)
+    other = ratings.rating_set(user=alice, client=mine, criterion=criteria["relationship"], level=3)
+    ratings.rating_set(user=alice, client=also_mine, criterion=criteria["fit"], level=5)
     client.force_login(alice)
     response = client.get(ratings_url(mine))
 
@@ -119,7 +117,7 @@ def test_rating_set_api_rates_the_kams_own_client(client, book, alice, criteria)
     assert body["id"] == rating.pk
     assert body["is_current"] is True
     assert body["criterion"] == "fit"
-    services.scores_recompute_request.assert_called_once_with(trigger="ratings")
+    runs.scores_recompute_request.assert_called_once_with(trigger="ratings")
 
 
 def test_rating_set_api_is_404_for_another_kams_client(client, book, alice):
@@ -211,7 +209,7 @@ def test_rating_set_api_needs_a_login(client, book):
 
 def test_grid_api_gives_a_kam_their_rows_with_met_flags(client, book, alice, criteria):
     mine, _, _ = book
-    services.rating_set(user=alice, client=mine, criterion=criteria["fit"], level=5)
+    ratings.rating_set(user=alice, client=mine, criterion=criteria["fit"], level=5)
     recompute()
     client.force_login(alice)
     response = client.get(reverse("api-scoring:grid"))

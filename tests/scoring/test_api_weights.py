@@ -4,8 +4,10 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from scoring import services
 from scoring.models import Criterion, CriterionWeight, ScoringRun, WeightSet
+from scoring.services import criteria as criterion_services
+from scoring.services import ratings
+from scoring.services import weights as weight_services
 from tests.scoring.conftest import recompute
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +46,7 @@ def english(client):
 def rated_book(book, criteria, dana):
     mine, also_mine, theirs = book
     for company, level in ((mine, 1), (also_mine, 3), (theirs, 5)):
-        services.rating_set(user=dana, client=company, criterion=criteria["fit"], level=level)
+        ratings.rating_set(user=dana, client=company, criterion=criteria["fit"], level=level)
     return book
 
 
@@ -70,7 +72,7 @@ def test_criterion_list_api_needs_a_login(client, criteria):
 
 def test_criterion_list_api_query_count_is_flat(client, criteria, dana, django_assert_num_queries):
     for number in range(8):
-        services.criterion_create(user=dana, **{**LOYALTY, "code": f"loyalty-{number}"})
+        criterion_services.criterion_create(user=dana, **{**LOYALTY, "code": f"loyalty-{number}"})
     client.force_login(dana)
     with django_assert_num_queries(3):  # session, user, criteria
         response = client.get(reverse("api-scoring:criterion_list"))
@@ -176,7 +178,7 @@ def test_criterion_update_api_is_for_directors_and_existing_criteria(client, cri
 
 
 def test_weight_set_list_api_gives_every_version_newest_first(client, criteria, dana, alice):
-    services.weight_set_update(
+    weight_services.weight_set_update(
         user=dana, **{**new_weights(), "criterion_weights": {**V1, "revenue": 60, "late": 40}}
     )
     client.force_login(alice)  # weights are not client data
@@ -196,7 +198,7 @@ def test_weight_set_list_api_query_count_is_flat(
     client, criteria, dana, versions, django_assert_num_queries
 ):
     for step in range(versions):
-        services.weight_set_update(user=dana, **new_weights(base_version=step + 1))
+        weight_services.weight_set_update(user=dana, **new_weights(base_version=step + 1))
     client.force_login(dana)
     with django_assert_num_queries(4):  # session, user, versions with authors, their weights
         response = client.get(reverse("api-scoring:weight_set_list"))
@@ -204,7 +206,7 @@ def test_weight_set_list_api_query_count_is_flat(
 
 
 def test_weight_set_active_api_gives_the_weights_in_force(client, criteria, dana, sam):
-    services.criterion_create(user=dana, **LOYALTY)
+    criterion_services.criterion_create(user=dana, **LOYALTY)
     client.force_login(sam)
     response = client.get(reverse("api-scoring:weight_set_active"))
 
@@ -244,7 +246,7 @@ def test_weight_set_create_api_saves_a_new_version(client, criteria, dana):
 
 
 def test_weight_set_create_api_refuses_a_stale_edit_with_a_conflict(client, criteria, dana, ada):
-    services.weight_set_update(user=ada, **new_weights(reason="Meanwhile"))
+    weight_services.weight_set_update(user=ada, **new_weights(reason="Meanwhile"))
     client.force_login(dana)
     response = client.post(
         reverse("api-scoring:weight_set_list"), new_weights(), content_type="application/json"

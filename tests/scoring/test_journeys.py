@@ -16,8 +16,8 @@ from django.core.cache import cache
 from playwright.sync_api import Page, expect
 
 from accounts.models import Department, User
-from scoring import services
 from scoring.models import Override, ScoringRun, ShortlistDecision, WeightSet
+from scoring.services import runs
 from tests.factories import ClientFactory, ClientYearMetricFactory, UserFactory
 from tests.scoring.factories import (
     CostToServeFactory,
@@ -54,10 +54,10 @@ class RecomputeRequests:
 @pytest.fixture(autouse=True)
 def recompute_requests(monkeypatch):
     requests = RecomputeRequests()
-    monkeypatch.setattr(services, "scores_recompute_task", requests)
-    cache.delete(services.RECOMPUTE_PENDING_KEY)
+    monkeypatch.setattr(runs, "scores_recompute_task", requests)
+    cache.delete(runs.RECOMPUTE_PENDING_KEY)
     yield requests
-    cache.delete(services.RECOMPUTE_PENDING_KEY)
+    cache.delete(runs.RECOMPUTE_PENDING_KEY)
 
 
 @pytest.fixture
@@ -85,7 +85,7 @@ def book():
             client=company, criterion=criteria["relationship"], level=relationship, author=dana
         )
         clients[name] = company
-    run = services.scores_recompute(trigger=ScoringRun.Trigger.MANUAL)
+    run = runs.scores_recompute(trigger=ScoringRun.Trigger.MANUAL)
     assert run is not None
     assert run.status == ScoringRun.Status.DONE, run.error
     return clients
@@ -141,7 +141,7 @@ def test_director_changes_a_weight_sees_ranks_move_and_reads_an_explanation(
     assert active.created_by.username == "dana"
     assert recompute_requests.calls == [{"trigger": "weights", "countdown": 5}]
 
-    run = services.scores_recompute(trigger=ScoringRun.Trigger.WEIGHTS)
+    run = runs.scores_recompute(trigger=ScoringRun.Trigger.WEIGHTS)
     assert run is not None
     assert run.weight_set == active
 

@@ -5,8 +5,8 @@ from django.db.models import Max
 
 from accounts import services as account_services
 from accounts.models import ClientYearMetric, LedgerImport
-from scoring import services
 from scoring.models import ClientScore, CriterionScore, ScoringRun
+from scoring.services import runs
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +18,7 @@ def test_real_ledger_is_ranked_end_to_end(dana, sample_data, name):
     ledger_import = account_services.ledger_import_from_path(path=sample_data / name, user=dana)
     assert ledger_import.status == LedgerImport.Status.DONE, ledger_import.error
 
-    run = services.scores_recompute(trigger=ScoringRun.Trigger.IMPORT)
+    run = runs.scores_recompute(trigger=ScoringRun.Trigger.IMPORT)
 
     assert run is not None
     assert run.status == ScoringRun.Status.DONE, run.error

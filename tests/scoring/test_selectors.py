@@ -2,8 +2,10 @@ from decimal import Decimal
 
 import pytest
 
-from scoring import selectors, services
+from scoring import selectors
 from scoring.models import Override
+from scoring.services import overrides, ratings
+from scoring.services import weights as weight_services
 from tests.factories import ClientFactory, ClientYearMetricFactory
 from tests.scoring.conftest import recompute
 from tests.scoring.factories import CriterionFactory, OverrideFactory, scoring_reset
@@ -37,7 +39,7 @@ def test_ranking_latest_shows_directors_everything_and_sponsors_theirs(book, dan
 def test_ranking_latest_gives_the_rank_change_since_the_previous_run(book, dana, criteria):
     mine, also_mine, theirs = book
     recompute()
-    services.rating_set(user=dana, client=theirs, criterion=criteria["fit"], level=5)
+    ratings.rating_set(user=dana, client=theirs, criterion=criteria["fit"], level=5)
     recompute()
 
     ranked = {score.client: score for score in selectors.ranking_latest(user=dana)}
@@ -79,8 +81,10 @@ def test_ranking_latest_query_count_is_flat(book, dana, alice, django_assert_num
 
 def test_client_explanation_lists_the_criteria_most_points_first(book, alice, dana, criteria):
     mine, *_ = book
-    services.override_set(user=dana, client=mine, kind=Override.Kind.FORCE_IN, rationale="Flagship")
-    services.rating_set(user=alice, client=mine, criterion=criteria["relationship"], level=3)
+    overrides.override_set(
+        user=dana, client=mine, kind=Override.Kind.FORCE_IN, rationale="Flagship"
+    )
+    ratings.rating_set(user=alice, client=mine, criterion=criteria["relationship"], level=3)
     recompute()
 
     explanation = selectors.client_explanation(user=alice, client_id=mine.pk)
@@ -122,7 +126,7 @@ def test_weight_set_active_is_none_without_weights(db):
 
 
 def test_weight_set_list_is_the_change_log_newest_first(criteria, dana):
-    services.weight_set_update(
+    weight_services.weight_set_update(
         user=dana,
         family_weights={"financial": 40, "strategic": 40, "maturity": 20},
         criterion_weights={"revenue": 50, "late": 50, "fit": 100, "relationship": 100},

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from accounts.models import User
-from scoring import ranking, services
+from scoring import ranking, selectors
 from scoring.models import (
     ClientScore,
     Criterion,
@@ -19,6 +19,8 @@ from scoring.models import (
     ScoringRun,
     WeightSet,
 )
+from scoring.services import overrides, ratings, runs
+from scoring.services import weights as weight_services
 from tests.factories import ClientFactory, ClientYearMetricFactory
 from tests.scoring.factories import scoring_reset
 
@@ -51,15 +53,15 @@ FAMILIES = {"financial": 50, "strategic": 30, "maturity": 20}
 
 def test_scores_recompute_matches_the_hand_computed_example(trio, alice, criteria):
     first, second, third, prospect = trio
-    services.rating_set(user=alice, client=first, criterion=criteria["fit"], level=5, note="")
-    services.rating_set(
+    ratings.rating_set(user=alice, client=first, criterion=criteria["fit"], level=5, note="")
+    ratings.rating_set(
         user=alice, client=first, criterion=criteria["fit"], level=3, note="New buyer"
     )
-    services.rating_set(user=alice, client=second, criterion=criteria["fit"], level=5)
-    services.rating_set(user=alice, client=second, criterion=criteria["relationship"], level=2)
-    services.rating_set(user=alice, client=third, criterion=criteria["relationship"], level=4)
+    ratings.rating_set(user=alice, client=second, criterion=criteria["fit"], level=5)
+    ratings.rating_set(user=alice, client=second, criterion=criteria["relationship"], level=2)
+    ratings.rating_set(user=alice, client=third, criterion=criteria["relationship"], level=4)
 
-    run = services.scores_recompute(trigger=ScoringRun.Trigger.MANUAL)
+    run = runs.scores_recompute(trigger=ScoringRun.Trigger.MANUAL)
 
     # Effective weights: revenue 50 * 75 % = 37.5, late 50 * 25 % = 12.5, fit 30, relationship 20.
     # Revenue (latest year of each): 300, 200, 100 → percentile 1, 0.5, 0.
@@ -91,10 +93,10 @@ def test_scores_recompute_matches_the_hand_computed_example(trio, alice, criteri
 
 def test_scores_recompute_stores_each_criterion_with_its_source(trio, alice, criteria):
     first, _, third, _ = trio
-    services.rating_set(
+    ratings.rating_set(
         user=alice, client=first, criterion=criteria["fit"], level=3, note="New buyer"
     )
-    run = services.scores_recompute(trigger=ScoringRun.Trigger.MANUAL)
+    run = runs.scores_recompute(trigger=ScoringRun.Trigger.MANUAL)
 
     rows = {
         (row.client_id, row.criterion.code): row
@@ -118,8 +120,8 @@ def test_scores_recompute_stores_each_criterion_with_its_source(trio, alice, cri
 
 
 def test_scores_recompute_twice_on_the_same_state_makes_one_run(trio):
-    first_run = services.scores_recompute(trigger=ScoringRun.Trigger.IMPORT)
-    second_run = services.scores_recompute(trigger=ScoringRun.Trigger.NIGHTLY)
+    first_run = runs.scores_recompute(trigger=ScoringRun.Trigger.IMPORT)
+    second_run = runs.scores_recompute(trigger=ScoringRun.Trigger.NIGHTLY)
 
     assert first_run == second_run
     assert ScoringRun.objects.count() == 1
@@ -128,10 +130,10 @@ def test_scores_recompute_twice_on_the_same_state_makes_one_run(trio):
 
 def test_scores_recompute_runs_again_when_a_rating_changes(trio, dana, criteria):
     first, *_ = trio
-    before = services.scores_recompute(trigger=ScoringRun.Trigger.MANUAL)
-    services.rating_set(user=dana, client=first, criterion=criteria["fit"], level=2)
+    before = runs.scores_recompute(trigger=ScoringRun.Trigger.MANUAL)
+    ratings.rating_set(user=dana, client=first, criterion=criteria["fit"], level=2)
 
-    after = services.scores_recompute(trigger=ScoringRun.Trigger.RATINGS)
+    after = runs.scores_recompute(trigger=ScoringRun.Trigger.RATINGS)
 
     assert after != before
     assert ScoringRun.objects.count() == 2
@@ -140,11 +142,11 @@ def test_scores_recompute_runs_again_when_a_rating_changes(trio, dana, criteria)
 
 
 def test_scores_recompute_stores_a_failed_run_when_the_weights_no_longer_add_up(trio, criteria):
-    done = services.scores_recompute(trigger=ScoringRun.Trigger.MANUAL)
+    done = runs.scores_recompute(trigger=ScoringRun.Trigger.MANUAL)
     criteria["late"].is_active = False  # the financial weights left now add up to 75
     criteria["late"].save()
 
-    failed = services.scores_recompute(trigger=ScoringRun.Trigger.MANUAL)
+    failed = runs.scores_recompute(trigger=ScoringRun.Trigger.MANUAL)
 
     assert failed is not None
     assert failed != done
@@ -156,24 +158,24 @@ def test_scores_recompute_stores_a_failed_run_when_the_weights_no_longer_add_up(
 
 def test_scores_recompute_without_active_weights_stores_nothing(db):
     scoring_reset()
-    assert services.scores_recompute(trigger=ScoringRun.Trigger.MANUAL) is None
+    assert runs.scores_recompute(trigger=ScoringRun.Trigger.MANUAL) is None
     assert not ScoringRun.objects.exists()
 
 
 def test_scores_recompute_rejects_an_unknown_trigger(trio):
     with pytest.raises(ValidationError):
-        services.scores_recompute(trigger="whenever")
+        runs.scores_recompute(trigger="whenever")
     assert not ScoringRun.objects.exists()
 
 
 def test_scores_recompute_ignores_overrides_in_the_totals(trio, dana):
     first, *_ = trio
-    before = services.scores_recompute(trigger=ScoringRun.Trigger.MANUAL)
-    services.override_set(
+    before = runs.scores_recompute(trigger=ScoringRun.Trigger.MANUAL)
+    overrides.override_set(
         user=dana, client=first, kind=Override.Kind.ADJUST, points=-8, rationale="Churn risk"
     )
 
-    after = services.scores_recompute(trigger=ScoringRun.Trigger.MANUAL)
+    after = runs.scores_recompute(trigger=ScoringRun.Trigger.MANUAL)
 
     assert after == before  # an override is not an input of the engine
 
@@ -188,7 +190,7 @@ def test_concurrent_recomputes_make_one_run(criteria, alice):
     def recompute() -> None:
         try:
             barrier.wait()
-            run = services.scores_recompute(trigger=ScoringRun.Trigger.MANUAL)
+            run = runs.scores_recompute(trigger=ScoringRun.Trigger.MANUAL)
             results.append(None if run is None else run.pk)
         finally:
             connection.close()
@@ -209,8 +211,8 @@ def test_concurrent_recomputes_make_one_run(criteria, alice):
 
 def test_rating_set_keeps_the_history(trio, alice, criteria):
     first, *_ = trio
-    services.rating_set(user=alice, client=first, criterion=criteria["fit"], level=2)
-    latest = services.rating_set(user=alice, client=first, criterion=criteria["fit"], level=4)
+    ratings.rating_set(user=alice, client=first, criterion=criteria["fit"], level=2)
+    latest = ratings.rating_set(user=alice, client=first, criterion=criteria["fit"], level=4)
 
     assert list(first.ratings.values_list("level", flat=True)) == [4, 2]
     assert first.ratings.first() == latest
@@ -220,7 +222,7 @@ def test_rating_set_keeps_the_history(trio, alice, criteria):
 def test_rating_set_refuses_a_kam_on_another_kams_client(criteria, alice, bob):
     theirs = ClientFactory(kam=bob)
     with pytest.raises(ValidationError, match="key account manager or a director"):
-        services.rating_set(user=alice, client=theirs, criterion=criteria["fit"], level=4)
+        ratings.rating_set(user=alice, client=theirs, criterion=criteria["fit"], level=4)
     assert not Rating.objects.exists()
 
 
@@ -229,7 +231,7 @@ def test_rating_set_refuses_sponsors_and_contributors(request, criteria, alice, 
     user = request.getfixturevalue(persona)
     company = ClientFactory(kam=alice, sponsor=user if user.role == User.Role.SPONSOR else None)
     with pytest.raises(ValidationError):
-        services.rating_set(user=user, client=company, criterion=criteria["fit"], level=4)
+        ratings.rating_set(user=user, client=company, criterion=criteria["fit"], level=4)
     assert not Rating.objects.exists()
 
 
@@ -237,7 +239,7 @@ def test_rating_set_refuses_sponsors_and_contributors(request, criteria, alice, 
 def test_rating_set_lets_directors_and_admins_rate_any_client(request, criteria, bob, persona):
     user = request.getfixturevalue(persona)
     company = ClientFactory(kam=bob)
-    rating = services.rating_set(
+    rating = ratings.rating_set(
         user=user, client=company, criterion=criteria["relationship"], level=5
     )
     assert (rating.client, rating.level, rating.author) == (company, 5, user)
@@ -246,7 +248,7 @@ def test_rating_set_lets_directors_and_admins_rate_any_client(request, criteria,
 def test_rating_set_refuses_a_financial_criterion(criteria, alice):
     mine = ClientFactory(kam=alice)
     with pytest.raises(ValidationError, match="read from the ledger"):
-        services.rating_set(user=alice, client=mine, criterion=criteria["revenue"], level=3)
+        ratings.rating_set(user=alice, client=mine, criterion=criteria["revenue"], level=3)
     assert not Rating.objects.exists()
 
 
@@ -254,7 +256,7 @@ def test_rating_set_refuses_a_financial_criterion(criteria, alice):
 def test_rating_set_refuses_a_level_outside_1_to_5(criteria, alice, level):
     mine = ClientFactory(kam=alice)
     with pytest.raises(ValidationError, match="1 to 5"):
-        services.rating_set(user=alice, client=mine, criterion=criteria["fit"], level=level)
+        ratings.rating_set(user=alice, client=mine, criterion=criteria["fit"], level=level)
     assert not Rating.objects.exists()
 
 
@@ -263,16 +265,16 @@ def test_rating_set_asks_for_a_recompute_after_commit(
 ):
     sent: list[dict] = []
     monkeypatch.setattr(
-        services.scores_recompute_task, "apply_async", lambda **options: sent.append(options)
+        runs.scores_recompute_task, "apply_async", lambda **options: sent.append(options)
     )
-    cache.delete(services.RECOMPUTE_PENDING_KEY)
+    cache.delete(runs.RECOMPUTE_PENDING_KEY)
     mine = ClientFactory(kam=alice)
     with django_capture_on_commit_callbacks(execute=True):
         for level in (2, 3, 4):  # a burst of ratings
-            services.rating_set(user=alice, client=mine, criterion=criteria["fit"], level=level)
-    cache.delete(services.RECOMPUTE_PENDING_KEY)
+            ratings.rating_set(user=alice, client=mine, criterion=criteria["fit"], level=level)
+    cache.delete(runs.RECOMPUTE_PENDING_KEY)
 
-    assert sent == [{"kwargs": {"trigger": "ratings"}, "countdown": services.RECOMPUTE_DELAY}]
+    assert sent == [{"kwargs": {"trigger": "ratings"}, "countdown": runs.RECOMPUTE_DELAY}]
 
 
 # --- weights ------------------------------------------------------------------------------------
@@ -282,7 +284,7 @@ def test_weight_set_update_saves_a_new_active_version(criteria, dana):
     proposed = {"revenue": 60, "late": 40, "fit": 100, "relationship": 100}
     families = {"financial": 40, "strategic": 40, "maturity": 20}
 
-    saved = services.weight_set_update(
+    saved = weight_services.weight_set_update(
         user=dana,
         family_weights=families,
         criterion_weights=proposed,
@@ -312,7 +314,7 @@ def test_weight_set_update_saves_a_new_active_version(criteria, dana):
 )
 def test_weight_set_update_refuses_invalid_weights(criteria, dana, families, weights, message):
     with pytest.raises(ValidationError, match=message):
-        services.weight_set_update(
+        weight_services.weight_set_update(
             user=dana,
             family_weights=families or FAMILIES,
             criterion_weights=weights or weights_v1(),
@@ -323,7 +325,7 @@ def test_weight_set_update_refuses_invalid_weights(criteria, dana, families, wei
 
 
 def test_weight_set_update_refuses_a_stale_version(criteria, dana, ada):
-    services.weight_set_update(
+    weight_services.weight_set_update(
         user=ada,
         family_weights=FAMILIES,
         criterion_weights=weights_v1(),
@@ -332,7 +334,7 @@ def test_weight_set_update_refuses_a_stale_version(criteria, dana, ada):
         name="Renamed",
     )
     with pytest.raises(ValidationError, match=r"changed \(version 2\) since you opened them"):
-        services.weight_set_update(
+        weight_services.weight_set_update(
             user=dana,
             family_weights=FAMILIES,
             criterion_weights=weights_v1(),
@@ -345,7 +347,7 @@ def test_weight_set_update_refuses_a_stale_version(criteria, dana, ada):
 
 def test_weight_set_update_refuses_kams_and_a_blank_reason(criteria, alice, dana):
     with pytest.raises(ValidationError, match="Only directors"):
-        services.weight_set_update(
+        weight_services.weight_set_update(
             user=alice,
             family_weights=FAMILIES,
             criterion_weights=weights_v1(),
@@ -353,7 +355,7 @@ def test_weight_set_update_refuses_kams_and_a_blank_reason(criteria, alice, dana
             base_version=1,
         )
     with pytest.raises(ValidationError, match="Say why"):
-        services.weight_set_update(
+        weight_services.weight_set_update(
             user=dana,
             family_weights=FAMILIES,
             criterion_weights=weights_v1(),
@@ -365,15 +367,15 @@ def test_weight_set_update_refuses_kams_and_a_blank_reason(criteria, alice, dana
 
 def test_weight_set_update_rescores_with_the_new_weights(trio, dana):
     first, second, _, _ = trio
-    before = services.scores_recompute(trigger=ScoringRun.Trigger.MANUAL)
-    services.weight_set_update(
+    before = runs.scores_recompute(trigger=ScoringRun.Trigger.MANUAL)
+    weight_services.weight_set_update(
         user=dana,
         family_weights=FAMILIES,
         criterion_weights={"revenue": 0, "late": 100, "fit": 100, "relationship": 100},
         reason="Payment only",
         base_version=1,
     )
-    after = services.scores_recompute(trigger=ScoringRun.Trigger.WEIGHTS)
+    after = runs.scores_recompute(trigger=ScoringRun.Trigger.WEIGHTS)
 
     assert after != before
     # Only days late counts now, with 50 points: first reaches both thresholds, second none.
@@ -386,7 +388,7 @@ def test_weight_set_update_rescores_with_the_new_weights(trio, dana):
 
 def test_override_set_records_a_bounded_adjustment(trio, dana):
     first, *_ = trio
-    override = services.override_set(
+    override = overrides.override_set(
         user=dana,
         client=first,
         kind=Override.Kind.ADJUST,
@@ -399,10 +401,10 @@ def test_override_set_records_a_bounded_adjustment(trio, dana):
 
 def test_override_set_replaces_the_active_override(trio, dana):
     first, *_ = trio
-    old = services.override_set(
+    old = overrides.override_set(
         user=dana, client=first, kind=Override.Kind.ADJUST, points=3, rationale="One"
     )
-    new = services.override_set(
+    new = overrides.override_set(
         user=dana, client=first, kind=Override.Kind.FORCE_IN, points=0, rationale="Two"
     )
     old.refresh_from_db()
@@ -424,7 +426,7 @@ def test_override_set_replaces_the_active_override(trio, dana):
 def test_override_set_refuses_bad_input(trio, dana, kind, points, rationale, message):
     first, *_ = trio
     with pytest.raises(ValidationError, match=message):
-        services.override_set(
+        overrides.override_set(
             user=dana, client=first, kind=kind, points=points, rationale=rationale
         )
     assert not Override.objects.exists()
@@ -433,7 +435,7 @@ def test_override_set_refuses_bad_input(trio, dana, kind, points, rationale, mes
 def test_override_set_refuses_a_client_without_history(trio, dana):
     *_, prospect = trio
     with pytest.raises(ValidationError, match="without history"):
-        services.override_set(
+        overrides.override_set(
             user=dana, client=prospect, kind=Override.Kind.FORCE_IN, rationale="Promising"
         )
     assert not Override.objects.exists()
@@ -442,7 +444,7 @@ def test_override_set_refuses_a_client_without_history(trio, dana):
 def test_override_set_refuses_kams(trio, alice):
     first, *_ = trio
     with pytest.raises(ValidationError, match="Only directors"):
-        services.override_set(
+        overrides.override_set(
             user=alice, client=first, kind=Override.Kind.ADJUST, points=2, rationale="Mine"
         )
     assert not Override.objects.exists()
@@ -472,7 +474,7 @@ def test_default_criteria_and_weights_are_valid(db):
     assert sum(criterion.family == "maturity" for criterion in criteria) == 4
     assert not Criterion.objects.filter(code="strategic-fit", is_active=True).exists()
     weights = {w.criterion_id: w.weight for w in weight_set.criterion_weights.all()}
-    specs = [services._spec(criterion, weights[criterion.pk]) for criterion in criteria]
+    specs = [selectors.criterion_spec(criterion, weights[criterion.pk]) for criterion in criteria]
     effective = ranking.effective_weights(specs, weight_set.family_weights)
     assert sum(effective.values()) == pytest.approx(100)
     for criterion in criteria:

@@ -1,10 +1,10 @@
-"""scoring/services.py and scoring/selectors.py: weights what-if, criteria catalogue, change log."""
+"""scoring/services/criteria.py and scoring/selectors.py: weights what-if, criteria, change log."""
 
 import pytest
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 
-from scoring import selectors, services
+from scoring import selectors
 from scoring.models import (
     ClientScore,
     Criterion,
@@ -13,6 +13,9 @@ from scoring.models import (
     ScoringRun,
     WeightSet,
 )
+from scoring.services import criteria as criterion_services
+from scoring.services import ratings, runs
+from scoring.services import weights as weight_services
 from tests.scoring.conftest import recompute
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +36,7 @@ def rated_book(book, criteria, dana):
     """The book, with Theirs (lowest revenue) the best fit and Mine (highest) the worst."""
     mine, also_mine, theirs = book
     for company, level in ((mine, 1), (also_mine, 3), (theirs, 5)):
-        services.rating_set(user=dana, client=company, criterion=criteria["fit"], level=level)
+        ratings.rating_set(user=dana, client=company, criterion=criteria["fit"], level=level)
     return book
 
 
@@ -72,12 +75,14 @@ def test_weights_what_if_moves_clients_as_the_saved_weights_would(rated_book, da
     mine, also_mine, theirs = rated_book
     recompute()
 
-    moves = services.weights_what_if(user=dana, **STRATEGY_FIRST)
+    moves = selectors.weights_what_if(user=dana, **STRATEGY_FIRST)
 
     # Under v1 revenue decides (Mine, Also mine, Theirs); with strategy first, fit decides.
     assert [move.client for move in moves] == [theirs, also_mine, mine]
     assert [(m.old_rank, m.new_rank, m.move) for m in moves] == [(3, 1, 2), (2, 2, 0), (1, 3, -2)]
-    services.weight_set_update(user=dana, **STRATEGY_FIRST, reason="Strategy first", base_version=1)
+    weight_services.weight_set_update(
+        user=dana, **STRATEGY_FIRST, reason="Strategy first", base_version=1
+    )
     run = recompute()
     stored = {score.client: score for score in ClientScore.objects.filter(run=run)}
     for move in moves:
@@ -89,7 +94,7 @@ def test_weights_what_if_starts_from_the_ranks_of_a_run_under_the_weights_in_for
     rated_book, dana
 ):
     run = recompute()
-    moves = services.weights_what_if(user=dana, **STRATEGY_FIRST)
+    moves = selectors.weights_what_if(user=dana, **STRATEGY_FIRST)
     stored = {score.client: score for score in ClientScore.objects.filter(run=run)}
 
     assert {move.client: move.old_rank for move in moves} == {
@@ -105,7 +110,7 @@ def test_weights_what_if_writes_nothing(rated_book, dana):
         for model in (WeightSet, CriterionWeight, ScoringRun, ClientScore, CriterionScore)
     ]
 
-    services.weights_what_if(user=dana, **STRATEGY_FIRST)
+    selectors.weights_what_if(user=dana, **STRATEGY_FIRST)
 
     assert [
         model.objects.count()
@@ -116,7 +121,7 @@ def test_weights_what_if_writes_nothing(rated_book, dana):
 
 def test_weights_what_if_shows_a_kam_only_their_clients_with_their_overall_rank(rated_book, bob):
     *_, theirs = rated_book
-    moves = services.weights_what_if(user=bob, **STRATEGY_FIRST)
+    moves = selectors.weights_what_if(user=bob, **STRATEGY_FIRST)
 
     assert [(move.client, move.old_rank, move.new_rank) for move in moves] == [(theirs, 3, 1)]
 
@@ -135,13 +140,13 @@ def test_weights_what_if_refuses_weights_a_version_could_not_have(
     rated_book, dana, families, weights, message
 ):
     with pytest.raises(ValidationError, match=message):
-        services.weights_what_if(user=dana, family_weights=families, criterion_weights=weights)
+        selectors.weights_what_if(user=dana, family_weights=families, criterion_weights=weights)
 
 
 def test_weights_what_if_needs_weights_in_force(rated_book, dana):
     WeightSet.objects.update(is_active=False)
     with pytest.raises(ValidationError, match="No weights are in force"):
-        services.weights_what_if(user=dana, **STRATEGY_FIRST)
+        selectors.weights_what_if(user=dana, **STRATEGY_FIRST)
 
 
 # --- criteria: create ---------------------------------------------------------------------------
@@ -150,7 +155,7 @@ def test_weights_what_if_needs_weights_in_force(rated_book, dana):
 def test_criterion_create_adds_an_active_criterion_that_weighs_zero(rated_book, dana):
     before = {score.client_id: score.total for score in ClientScore.objects.filter(run=recompute())}
 
-    criterion = services.criterion_create(user=dana, **rated_kwargs(name="  Loyalty "))
+    criterion = criterion_services.criterion_create(user=dana, **rated_kwargs(name="  Loyalty "))
 
     assert (criterion.name, criterion.family, criterion.is_active) == ("Loyalty", "maturity", True)
     assert criterion.rubric == RUBRIC
@@ -166,17 +171,19 @@ def test_criterion_create_adds_an_active_criterion_that_weighs_zero(rated_book, 
 
 
 def test_a_family_whose_criteria_have_no_weight_yet_counts_for_nothing(book, criteria, dana):
-    services.weight_set_update(
+    weight_services.weight_set_update(
         user=dana,
         family_weights={"financial": 60, "strategic": 40, "maturity": 0},
         criterion_weights=V1,
         reason="Maturity aside",
         base_version=1,
     )
-    services.criterion_update(user=dana, criterion=criteria["relationship"], is_active=False)
-    services.criterion_create(user=dana, **rated_kwargs(code="loyalty"))
-    services.criterion_create(user=dana, **rated_kwargs(code="trust", name="Trust"))
-    services.criterion_create(user=dana, **rated_kwargs(code="care", name="Care"))
+    criterion_services.criterion_update(
+        user=dana, criterion=criteria["relationship"], is_active=False
+    )
+    criterion_services.criterion_create(user=dana, **rated_kwargs(code="loyalty"))
+    criterion_services.criterion_create(user=dana, **rated_kwargs(code="trust", name="Trust"))
+    criterion_services.criterion_create(user=dana, **rated_kwargs(code="care", name="Care"))
 
     in_force = selectors.weights_in_force()
     assert in_force.family_weights["maturity"] == 0
@@ -195,14 +202,14 @@ def test_criterion_create_asks_for_a_recompute_after_commit(
 ):
     sent: list[dict] = []
     monkeypatch.setattr(
-        services.scores_recompute_task, "apply_async", lambda **options: sent.append(options)
+        runs.scores_recompute_task, "apply_async", lambda **options: sent.append(options)
     )
-    cache.delete(services.RECOMPUTE_PENDING_KEY)
+    cache.delete(runs.RECOMPUTE_PENDING_KEY)
     with django_capture_on_commit_callbacks(execute=True):
-        services.criterion_create(user=dana, **financial_kwargs())
-    cache.delete(services.RECOMPUTE_PENDING_KEY)
+        criterion_services.criterion_create(user=dana, **financial_kwargs())
+    cache.delete(runs.RECOMPUTE_PENDING_KEY)
 
-    assert sent == [{"kwargs": {"trigger": "weights"}, "countdown": services.RECOMPUTE_DELAY}]
+    assert sent == [{"kwargs": {"trigger": "weights"}, "countdown": runs.RECOMPUTE_DELAY}]
 
 
 @pytest.mark.parametrize(
@@ -232,7 +239,7 @@ def test_criterion_create_refuses_bad_input_and_writes_nothing(
     criteria, dana, changes, field, message
 ):
     with pytest.raises(ValidationError, match=message) as caught:
-        services.criterion_create(user=dana, **changes)
+        criterion_services.criterion_create(user=dana, **changes)
     assert field in caught.value.message_dict
     assert Criterion.objects.count() == len(criteria)
 
@@ -240,16 +247,16 @@ def test_criterion_create_refuses_bad_input_and_writes_nothing(
 def test_criterion_create_is_for_directors(criteria, alice, sam, carl, ada):
     for user in (alice, sam, carl):
         with pytest.raises(ValidationError, match="Only directors"):
-            services.criterion_create(user=user, **financial_kwargs())
+            criterion_services.criterion_create(user=user, **financial_kwargs())
     assert not Criterion.objects.filter(code="volume").exists()
-    assert services.criterion_create(user=ada, **financial_kwargs()).code == "volume"
+    assert criterion_services.criterion_create(user=ada, **financial_kwargs()).code == "volume"
 
 
 # --- criteria: update ---------------------------------------------------------------------------
 
 
 def test_criterion_update_changes_what_it_is_given_and_keeps_the_rest(criteria, dana):
-    late = services.criterion_update(
+    late = criterion_services.criterion_update(
         user=dana, criterion=criteria["late"], thresholds=[10, 20, 40], met_threshold=0.6
     )
     assert (late.thresholds, late.met_threshold) == ([10, 20, 40], 0.6)
@@ -263,7 +270,7 @@ def test_criterion_update_changes_what_it_is_given_and_keeps_the_rest(criteria, 
 def test_criterion_update_rescores_with_the_new_normalisation(book, criteria, dana):
     mine, also_mine, theirs = book
     recompute()
-    services.criterion_update(
+    criterion_services.criterion_update(
         user=dana,
         criterion=criteria["revenue"],
         normalisation=Criterion.Normalisation.THRESHOLDS,
@@ -279,35 +286,37 @@ def test_criterion_update_rescores_with_the_new_normalisation(book, criteria, da
 
 def test_criterion_update_does_not_change_the_code_or_the_family(criteria, dana):
     with pytest.raises(ValidationError, match="code cannot change"):
-        services.criterion_update(user=dana, criterion=criteria["fit"], code="fit-2")
+        criterion_services.criterion_update(user=dana, criterion=criteria["fit"], code="fit-2")
     with pytest.raises(ValidationError, match="family cannot change"):
-        services.criterion_update(user=dana, criterion=criteria["fit"], family="maturity")
+        criterion_services.criterion_update(user=dana, criterion=criteria["fit"], family="maturity")
     fit = Criterion.objects.get(pk=criteria["fit"].pk)
     assert (fit.code, fit.family) == ("fit", "strategic")
 
 
 def test_criterion_update_is_for_directors(criteria, alice):
     with pytest.raises(ValidationError, match="Only directors"):
-        services.criterion_update(user=alice, criterion=criteria["fit"], name="Fit!")
+        criterion_services.criterion_update(user=alice, criterion=criteria["fit"], name="Fit!")
     assert Criterion.objects.get(pk=criteria["fit"].pk).name != "Fit!"
 
 
 def test_criterion_update_refuses_to_deactivate_a_criterion_that_still_weighs(criteria, dana):
     with pytest.raises(ValidationError, match="Late weighs 25 in the Financial family") as caught:
-        services.criterion_update(user=dana, criterion=criteria["late"], is_active=False)
+        criterion_services.criterion_update(user=dana, criterion=criteria["late"], is_active=False)
     assert "is_active" in caught.value.message_dict
     assert Criterion.objects.get(pk=criteria["late"].pk).is_active
 
 
 def test_criterion_update_deactivates_a_criterion_once_its_weight_moved(book, criteria, dana):
-    services.weight_set_update(
+    weight_services.weight_set_update(
         user=dana,
         family_weights=FAMILIES,
         criterion_weights={**V1, "revenue": 100, "late": 0},
         reason="Days late aside",
         base_version=1,
     )
-    late = services.criterion_update(user=dana, criterion=criteria["late"], is_active=False)
+    late = criterion_services.criterion_update(
+        user=dana, criterion=criteria["late"], is_active=False
+    )
 
     assert not late.is_active
     run = recompute()
@@ -319,32 +328,38 @@ def test_criterion_update_refuses_to_deactivate_the_only_criterion_of_a_weighing
     book, criteria, dana
 ):
     with pytest.raises(ValidationError, match="only active criterion of the Maturity family"):
-        services.criterion_update(user=dana, criterion=criteria["relationship"], is_active=False)
+        criterion_services.criterion_update(
+            user=dana, criterion=criteria["relationship"], is_active=False
+        )
     assert Criterion.objects.get(pk=criteria["relationship"].pk).is_active
 
-    services.weight_set_update(
+    weight_services.weight_set_update(
         user=dana,
         family_weights={"financial": 60, "strategic": 40, "maturity": 0},
         criterion_weights=V1,
         reason="Maturity aside",
         base_version=1,
     )
-    services.criterion_update(user=dana, criterion=criteria["relationship"], is_active=False)
+    criterion_services.criterion_update(
+        user=dana, criterion=criteria["relationship"], is_active=False
+    )
     run = recompute()
     assert run.status == ScoringRun.Status.DONE
     assert {score.maturity for score in ClientScore.objects.filter(run=run)} == {0}
 
 
 def test_criterion_update_reactivates_a_criterion(book, criteria, dana):
-    services.weight_set_update(
+    weight_services.weight_set_update(
         user=dana,
         family_weights=FAMILIES,
         criterion_weights={**V1, "revenue": 100, "late": 0},
         reason="Days late aside",
         base_version=1,
     )
-    services.criterion_update(user=dana, criterion=criteria["late"], is_active=False)
-    late = services.criterion_update(user=dana, criterion=criteria["late"], is_active=True)
+    criterion_services.criterion_update(user=dana, criterion=criteria["late"], is_active=False)
+    late = criterion_services.criterion_update(
+        user=dana, criterion=criteria["late"], is_active=True
+    )
 
     assert late.is_active
     assert selectors.weights_in_force().criterion_weights["late"] == 0
@@ -353,25 +368,25 @@ def test_criterion_update_reactivates_a_criterion(book, criteria, dana):
 
 def test_criterion_update_keeps_an_old_incomplete_rubric_when_not_given_one(criteria, dana):
     Criterion.objects.filter(pk=criteria["fit"].pk).update(rubric={"1": "Poor"})
-    fit = services.criterion_update(user=dana, criterion=criteria["fit"], name="Fit")
+    fit = criterion_services.criterion_update(user=dana, criterion=criteria["fit"], name="Fit")
     assert fit.rubric == {"1": "Poor"}
     with pytest.raises(ValidationError, match="what level 2 means"):
-        services.criterion_update(user=dana, criterion=fit, rubric={"1": "Poor"})
+        criterion_services.criterion_update(user=dana, criterion=fit, rubric={"1": "Poor"})
 
 
 # --- change log ---------------------------------------------------------------------------------
 
 
 def test_weight_set_changes_lists_versions_newest_first_with_their_differences(criteria, dana):
-    services.weight_set_update(
+    weight_services.weight_set_update(
         user=dana,
         family_weights={"financial": 40, "strategic": 40, "maturity": 20},
         criterion_weights={**V1, "revenue": 60, "late": 40},
         reason="Strategy up",
         base_version=1,
     )
-    loyalty = services.criterion_create(user=dana, **rated_kwargs())
-    services.weight_set_update(
+    loyalty = criterion_services.criterion_create(user=dana, **rated_kwargs())
+    weight_services.weight_set_update(
         user=dana,
         family_weights={"financial": 40, "strategic": 40, "maturity": 20},
         criterion_weights={**V1, "revenue": 60, "late": 40, "relationship": 50, "loyalty": 50},
@@ -411,7 +426,7 @@ def test_weight_set_changes_lists_versions_newest_first_with_their_differences(c
 
 def test_weight_set_changes_query_count_is_flat(criteria, dana, django_assert_num_queries):
     for version in range(1, 6):
-        services.weight_set_update(
+        weight_services.weight_set_update(
             user=dana,
             family_weights=FAMILIES,
             criterion_weights={**V1, "revenue": 70 + version, "late": 30 - version},

@@ -1,12 +1,13 @@
-"""scoring/services.py and selectors.py: programme budget, cost to serve and the shortlist."""
+"""scoring/services/selection.py and selectors.py: programme, cost to serve and shortlist."""
 
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 
-from scoring import selectors, services
+from scoring import selectors
 from scoring.models import CostToServe, Override, Programme, ShortlistDecision, ShortlistEntry
+from scoring.services import overrides, selection
 from tests.factories import ClientFactory, ClientYearMetricFactory
 from tests.scoring.conftest import recompute
 from tests.scoring.factories import CostToServeFactory, OverrideFactory
@@ -30,11 +31,11 @@ def firms(criteria, alice, dana):
 
 
 def test_programme_save_creates_then_updates_a_year(dana):
-    created = services.programme_save(
+    created = selection.programme_save(
         user=dana, year=2027, budget=Decimal(1000), kam_headcount=2, kam_cost=Decimal(90000)
     )
     assert (created.currency, created.updated_by) == ("EUR", dana)
-    updated = services.programme_save(
+    updated = selection.programme_save(
         user=dana,
         year=2027,
         budget=Decimal(2000),
@@ -56,7 +57,7 @@ def test_programme_save_creates_then_updates_a_year(dana):
 )
 def test_programme_save_refuses_bad_input(dana, year, budget, kam_cost, message):
     with pytest.raises(ValidationError, match=message):
-        services.programme_save(
+        selection.programme_save(
             user=dana, year=year, budget=budget, kam_headcount=1, kam_cost=kam_cost
         )
     assert not Programme.objects.exists()
@@ -64,7 +65,7 @@ def test_programme_save_refuses_bad_input(dana, year, budget, kam_cost, message)
 
 def test_programme_save_is_for_directors(alice):
     with pytest.raises(ValidationError, match="Only directors"):
-        services.programme_save(
+        selection.programme_save(
             user=alice, year=2026, budget=Decimal(1), kam_headcount=1, kam_cost=Decimal(1)
         )
     assert not Programme.objects.exists()
@@ -72,7 +73,7 @@ def test_programme_save_is_for_directors(alice):
 
 def test_cost_to_serve_total_prices_the_kam_share(dana):
     company = ClientFactory()
-    cost = services.cost_to_serve_set(
+    cost = selection.cost_to_serve_set(
         user=dana,
         client=company,
         kam_share=Decimal("0.25"),
@@ -82,7 +83,7 @@ def test_cost_to_serve_total_prices_the_kam_share(dana):
     )
     assert cost.note == "Quarterly visits"
     assert cost.total(kam_cost=Decimal(100000)) == Decimal("34500.00")
-    again = services.cost_to_serve_set(user=dana, client=company, kam_share=Decimal(1))
+    again = selection.cost_to_serve_set(user=dana, client=company, kam_share=Decimal(1))
     assert again.pk == cost.pk
     assert again.total(kam_cost=Decimal(100000)) == Decimal("100000.00")
 
@@ -97,7 +98,7 @@ def test_cost_to_serve_total_prices_the_kam_share(dana):
 )
 def test_cost_to_serve_set_refuses_bad_input(dana, share, travel, message):
     with pytest.raises(ValidationError, match=message):
-        services.cost_to_serve_set(
+        selection.cost_to_serve_set(
             user=dana, client=ClientFactory(), kam_share=share, travel=travel
         )
     assert not CostToServe.objects.exists()
@@ -105,7 +106,7 @@ def test_cost_to_serve_set_refuses_bad_input(dana, share, travel, message):
 
 def test_cost_to_serve_set_is_for_directors(alice):
     with pytest.raises(ValidationError, match="Only directors"):
-        services.cost_to_serve_set(
+        selection.cost_to_serve_set(
             user=alice, client=ClientFactory(kam=alice), kam_share=Decimal("0.5")
         )
     assert not CostToServe.objects.exists()
@@ -116,40 +117,40 @@ def test_cost_to_serve_set_is_for_directors(alice):
 
 def test_shortlist_add_is_idempotent_and_remove_takes_off(programme, firms, dana):
     first = firms[0]
-    entry = services.shortlist_add(user=dana, programme=programme, client=first)
-    assert services.shortlist_add(user=dana, programme=programme, client=first) == entry
+    entry = selection.shortlist_add(user=dana, programme=programme, client=first)
+    assert selection.shortlist_add(user=dana, programme=programme, client=first) == entry
     assert ShortlistEntry.objects.count() == 1
-    services.shortlist_remove(user=dana, programme=programme, client=first)
+    selection.shortlist_remove(user=dana, programme=programme, client=first)
     assert not ShortlistEntry.objects.exists()
 
 
 def test_shortlist_add_refuses_a_prospect(programme, criteria, dana):
     prospect = ClientFactory(name="Prospect")
     with pytest.raises(ValidationError, match="no history in the ledger"):
-        services.shortlist_add(user=dana, programme=programme, client=prospect)
+        selection.shortlist_add(user=dana, programme=programme, client=prospect)
     assert not ShortlistEntry.objects.exists()
 
 
 def test_shortlist_add_refuses_a_client_forced_out(programme, firms, dana):
     OverrideFactory(client=firms[0], kind=Override.Kind.FORCE_OUT, points=0, author=dana)
     with pytest.raises(ValidationError, match="forced out"):
-        services.shortlist_add(user=dana, programme=programme, client=firms[0])
+        selection.shortlist_add(user=dana, programme=programme, client=firms[0])
     assert not ShortlistEntry.objects.exists()
 
 
 def test_shortlist_changes_are_for_directors(programme, firms, alice):
     with pytest.raises(ValidationError, match="Only directors"):
-        services.shortlist_add(user=alice, programme=programme, client=firms[0])
+        selection.shortlist_add(user=alice, programme=programme, client=firms[0])
     with pytest.raises(ValidationError, match="Only directors"):
-        services.shortlist_set(user=alice, programme=programme, clients=firms[:2])
+        selection.shortlist_set(user=alice, programme=programme, clients=firms[:2])
     with pytest.raises(ValidationError, match="Only directors"):
-        services.shortlist_confirm(user=alice, programme=programme)
+        selection.shortlist_confirm(user=alice, programme=programme)
     assert not ShortlistEntry.objects.exists()
 
 
 def test_shortlist_set_replaces_the_shortlist(programme, firms, dana):
-    services.shortlist_set(user=dana, programme=programme, clients=firms[:3])
-    services.shortlist_set(user=dana, programme=programme, clients=[firms[2], firms[4]])
+    selection.shortlist_set(user=dana, programme=programme, clients=firms[:3])
+    selection.shortlist_set(user=dana, programme=programme, clients=[firms[2], firms[4]])
     assert set(programme.entries.values_list("client_id", flat=True)) == {
         firms[2].pk,
         firms[4].pk,
@@ -157,10 +158,10 @@ def test_shortlist_set_replaces_the_shortlist(programme, firms, dana):
 
 
 def test_shortlist_set_with_one_refused_client_changes_nothing(programme, firms, dana):
-    services.shortlist_set(user=dana, programme=programme, clients=firms[:2])
+    selection.shortlist_set(user=dana, programme=programme, clients=firms[:2])
     prospect = ClientFactory(name="Prospect")
     with pytest.raises(ValidationError, match="Prospect has no history"):
-        services.shortlist_set(user=dana, programme=programme, clients=[firms[5], prospect])
+        selection.shortlist_set(user=dana, programme=programme, clients=[firms[5], prospect])
     assert set(programme.entries.values_list("client_id", flat=True)) == {
         firms[0].pk,
         firms[1].pk,
@@ -171,8 +172,8 @@ def test_shortlist_set_with_one_refused_client_changes_nothing(programme, firms,
 
 
 def test_shortlist_confirm_records_the_decision_within_budget(programme, firms, dana):
-    services.shortlist_set(user=dana, programme=programme, clients=firms[:4])
-    decision = services.shortlist_confirm(user=dana, programme=programme)
+    selection.shortlist_set(user=dana, programme=programme, clients=firms[:4])
+    decision = selection.shortlist_confirm(user=dana, programme=programme)
 
     assert decision.client_ids == [company.pk for company in firms[:4]]
     assert decision.client_names == ["Firm 00", "Firm 01", "Firm 02", "Firm 03"]
@@ -184,27 +185,27 @@ def test_shortlist_confirm_records_the_decision_within_budget(programme, firms, 
 
 def test_shortlist_confirm_refuses_an_empty_shortlist(programme, dana):
     with pytest.raises(ValidationError, match="at least one key account"):
-        services.shortlist_confirm(user=dana, programme=programme)
+        selection.shortlist_confirm(user=dana, programme=programme)
     assert not ShortlistDecision.objects.exists()
 
 
 def test_shortlist_confirm_needs_every_cost_to_serve(programme, firms, dana):
-    services.shortlist_set(user=dana, programme=programme, clients=firms[:2])
+    selection.shortlist_set(user=dana, programme=programme, clients=firms[:2])
     CostToServe.objects.filter(client=firms[1]).delete()
     with pytest.raises(ValidationError, match="Estimate the cost to serve of Firm 01"):
-        services.shortlist_confirm(user=dana, programme=programme)
+        selection.shortlist_confirm(user=dana, programme=programme)
     assert not ShortlistDecision.objects.exists()
 
 
 def test_shortlist_confirm_over_budget_needs_an_exception(programme, firms, dana):
     programme.kam_headcount = 10
     programme.save()
-    services.shortlist_set(user=dana, programme=programme, clients=firms[:6])  # 360,000
+    selection.shortlist_set(user=dana, programme=programme, clients=firms[:6])  # 360,000
     with pytest.raises(ValidationError, match="over budget: record the exception"):
-        services.shortlist_confirm(user=dana, programme=programme, budget_exception="  ")
+        selection.shortlist_confirm(user=dana, programme=programme, budget_exception="  ")
     assert not ShortlistDecision.objects.exists()
 
-    decision = services.shortlist_confirm(
+    decision = selection.shortlist_confirm(
         user=dana, programme=programme, budget_exception="Board allowed 60k more on 3 Nov"
     )
     assert decision.is_over_budget
@@ -214,11 +215,11 @@ def test_shortlist_confirm_over_budget_needs_an_exception(programme, firms, dana
 def test_shortlist_confirm_over_kam_headcount_needs_an_exception(programme, firms, dana):
     programme.budget = Decimal(10**7)
     programme.save()
-    services.shortlist_set(user=dana, programme=programme, clients=firms[:5])  # 5 KAMs for 4
+    selection.shortlist_set(user=dana, programme=programme, clients=firms[:5])  # 5 KAMs for 4
     with pytest.raises(ValidationError, match="over budget"):
-        services.shortlist_confirm(user=dana, programme=programme)
+        selection.shortlist_confirm(user=dana, programme=programme)
     assert not ShortlistDecision.objects.exists()
-    decision = services.shortlist_confirm(
+    decision = selection.shortlist_confirm(
         user=dana, programme=programme, budget_exception="A fifth KAM is hired in March"
     )
     assert (decision.kam_needed, decision.kam_headcount) == (5, 4)
@@ -227,19 +228,19 @@ def test_shortlist_confirm_over_kam_headcount_needs_an_exception(programme, firm
 def test_shortlist_confirm_above_ten_needs_a_reason(programme, firms, dana):
     programme.budget, programme.kam_headcount = Decimal(10**7), 20
     programme.save()
-    services.shortlist_set(user=dana, programme=programme, clients=firms[:11])
+    selection.shortlist_set(user=dana, programme=programme, clients=firms[:11])
     with pytest.raises(ValidationError, match="11 key accounts is more than 10"):
-        services.shortlist_confirm(user=dana, programme=programme)
+        selection.shortlist_confirm(user=dana, programme=programme)
     assert not ShortlistDecision.objects.exists()
-    decision = services.shortlist_confirm(
+    decision = selection.shortlist_confirm(
         user=dana, programme=programme, reason="Two groups split into subsidiaries"
     )
     assert decision.reason == "Two groups split into subsidiaries"
 
 
 def test_shortlist_confirm_keeps_no_exception_when_within_budget(programme, firms, dana):
-    services.shortlist_set(user=dana, programme=programme, clients=firms[:1])
-    decision = services.shortlist_confirm(
+    selection.shortlist_set(user=dana, programme=programme, clients=firms[:1])
+    decision = selection.shortlist_confirm(
         user=dana, programme=programme, budget_exception="Not needed"
     )
     assert decision.budget_exception == ""
@@ -250,7 +251,7 @@ def test_shortlist_confirm_keeps_no_exception_when_within_budget(programme, firm
 
 def test_shortlist_board_adds_up_costs_and_capacity(programme, firms, dana):
     recompute()
-    services.shortlist_set(user=dana, programme=programme, clients=firms[:5])
+    selection.shortlist_set(user=dana, programme=programme, clients=firms[:5])
     board = selectors.shortlist_board(user=dana, programme=programme)
 
     assert [row.client for row in board.chosen] == sorted(
@@ -267,17 +268,17 @@ def test_shortlist_board_adds_up_costs_and_capacity(programme, firms, dana):
     ("count", "guardrail"), [(0, "empty"), (1, "ok"), (5, "ok"), (6, "warning"), (11, "confirm")]
 )
 def test_shortlist_board_guardrail(programme, firms, dana, count, guardrail):
-    services.shortlist_set(user=dana, programme=programme, clients=firms[:count])
+    selection.shortlist_set(user=dana, programme=programme, clients=firms[:count])
     assert selectors.shortlist_board(user=dana, programme=programme).guardrail == guardrail
 
 
 def test_shortlist_board_is_confirmed_until_the_shortlist_changes(programme, firms, dana):
     recompute()
-    services.shortlist_set(user=dana, programme=programme, clients=firms[:2])
+    selection.shortlist_set(user=dana, programme=programme, clients=firms[:2])
     assert not selectors.shortlist_board(user=dana, programme=programme).is_confirmed
-    services.shortlist_confirm(user=dana, programme=programme)
+    selection.shortlist_confirm(user=dana, programme=programme)
     assert selectors.shortlist_board(user=dana, programme=programme).is_confirmed
-    services.shortlist_add(user=dana, programme=programme, client=firms[3])
+    selection.shortlist_add(user=dana, programme=programme, client=firms[3])
     assert not selectors.shortlist_board(user=dana, programme=programme).is_confirmed
 
 
@@ -296,13 +297,13 @@ def test_shortlist_board_places_clients_on_the_matrix(programme, firms, dana):
 
 def test_override_bound_follows_the_setting(firms, dana, settings):
     settings.KAM_OVERRIDE_BOUND = 20
-    override = services.override_set(
+    override = overrides.override_set(
         user=dana, client=firms[0], kind=Override.Kind.ADJUST, points=15, rationale="Big deal"
     )
     assert override.points == 15
     settings.KAM_OVERRIDE_BOUND = 5
     with pytest.raises(ValidationError, match="between -5 and \\+5"):
-        services.override_set(
+        overrides.override_set(
             user=dana, client=firms[0], kind=Override.Kind.ADJUST, points=6, rationale="Too much"
         )
     assert Override.objects.get(is_active=True) == override
@@ -311,7 +312,7 @@ def test_override_bound_follows_the_setting(firms, dana, settings):
 def test_override_clear_withdraws_the_active_override(firms, dana, alice):
     override = OverrideFactory(client=firms[0], author=dana)
     with pytest.raises(ValidationError, match="Only directors"):
-        services.override_clear(user=alice, client=firms[0])
-    services.override_clear(user=dana, client=firms[0])
+        overrides.override_clear(user=alice, client=firms[0])
+    overrides.override_clear(user=dana, client=firms[0])
     override.refresh_from_db()
     assert not override.is_active

@@ -7,8 +7,8 @@ import pytest
 from django.core.cache import cache
 
 from accounts.models import Client
-from scoring import services
 from scoring.models import ClientScore, ScoringRun
+from scoring.services import ratings, runs
 from scoring.tasks import scores_recompute_task
 from tests.factories import ClientFactory, ClientYearMetricFactory
 from tests.scoring.factories import small_model
@@ -56,15 +56,15 @@ def test_scores_recompute_task_stores_a_run_on_the_live_worker(live_worker):
 def test_a_burst_of_ratings_makes_one_run_with_the_last_rating(live_worker, dana):
     criteria = small_model()
     first = Client.objects.get(pk=clients_with_history(3)[0])
-    cache.delete(services.RECOMPUTE_PENDING_KEY)
+    cache.delete(runs.RECOMPUTE_PENDING_KEY)
 
     for level in (2, 3, 5):  # each rating commits, then asks for a recompute
-        services.rating_set(user=dana, client=first, criterion=criteria["fit"], level=level)
+        ratings.rating_set(user=dana, client=first, criterion=criteria["fit"], level=level)
 
-    deadline = time.monotonic() + services.RECOMPUTE_DELAY + 30
+    deadline = time.monotonic() + runs.RECOMPUTE_DELAY + 30
     while not ScoringRun.objects.exists() and time.monotonic() < deadline:
         time.sleep(0.2)
-    time.sleep(services.RECOMPUTE_DELAY + 1)  # time for any further run to show up
+    time.sleep(runs.RECOMPUTE_DELAY + 1)  # time for any further run to show up
     run = ScoringRun.objects.get()
     assert (run.status, run.trigger) == (ScoringRun.Status.DONE, ScoringRun.Trigger.RATINGS)
     assert run.criterion_scores.get(client=first, criterion=criteria["fit"]).raw == 5

@@ -7,8 +7,8 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import translation
 
-from scoring import services
 from scoring.models import CriterionScore, ScoringRun
+from scoring.services import ratings, runs
 from tests.factories import ClientFactory, ClientYearMetricFactory
 from tests.scoring.conftest import recompute
 from tests.scoring.factories import OverrideFactory
@@ -57,7 +57,7 @@ def test_ranking_shows_a_sponsor_only_the_sponsored_clients(client, book, sam):
 def test_ranking_shows_the_weights_the_move_and_the_stability(client, book, dana, criteria):
     *_, theirs = book
     recompute()
-    services.rating_set(user=dana, client=theirs, criterion=criteria["fit"], level=5)
+    ratings.rating_set(user=dana, client=theirs, criterion=criteria["fit"], level=5)
     recompute()
     client.force_login(dana)
     response = client.get(reverse("scoring:ranking"))
@@ -135,11 +135,11 @@ def test_ranking_offers_the_recompute_button_to_directors_only(client, book, dan
 def sent(monkeypatch):
     queued: list[dict] = []
     monkeypatch.setattr(
-        services.scores_recompute_task, "apply_async", lambda **options: queued.append(options)
+        runs.scores_recompute_task, "apply_async", lambda **options: queued.append(options)
     )
-    cache.delete(services.RECOMPUTE_PENDING_KEY)
+    cache.delete(runs.RECOMPUTE_PENDING_KEY)
     yield queued
-    cache.delete(services.RECOMPUTE_PENDING_KEY)
+    cache.delete(runs.RECOMPUTE_PENDING_KEY)
 
 
 def test_recompute_by_a_director_queues_a_manual_run(
@@ -151,7 +151,7 @@ def test_recompute_by_a_director_queues_a_manual_run(
 
     assert response.redirect_chain == [(reverse("scoring:ranking"), 302)]
     assert "Recompute requested." in response.content.decode()
-    assert sent == [{"kwargs": {"trigger": "manual"}, "countdown": services.RECOMPUTE_DELAY}]
+    assert sent == [{"kwargs": {"trigger": "manual"}, "countdown": runs.RECOMPUTE_DELAY}]
 
 
 def test_recompute_by_a_kam_is_404_and_queues_nothing(
@@ -197,7 +197,7 @@ def test_ranking_query_count_is_flat(client, criteria, dana, count, django_asser
 
 def test_explanation_numbers_match_the_stored_criterion_scores(client, book, dana, criteria):
     mine, _, _ = book
-    services.rating_set(user=dana, client=mine, criterion=criteria["fit"], level=4)
+    ratings.rating_set(user=dana, client=mine, criterion=criteria["fit"], level=4)
     run = recompute()
     client.force_login(dana)
     response = client.get(reverse("scoring:client_explanation", args=[mine.pk]))
@@ -234,7 +234,7 @@ def test_explanation_flags_a_missing_value(client, book, dana):
 def test_explanation_shows_the_override_and_the_rank_history(client, book, dana, criteria):
     *_, theirs = book
     recompute()
-    services.rating_set(user=dana, client=theirs, criterion=criteria["fit"], level=5)
+    ratings.rating_set(user=dana, client=theirs, criterion=criteria["fit"], level=5)
     recompute()
     OverrideFactory(client=theirs, points=3, author=dana, rationale="New <b>contract</b>")
     client.force_login(dana)
@@ -288,7 +288,7 @@ def test_navigation_links_to_the_ranking_for_kams(client, alice):
 
 def test_explanation_words_the_sources_in_the_readers_language(client, book, dana, criteria):
     mine, *_ = book
-    services.rating_set(user=dana, client=mine, criterion=criteria["fit"], level=4, note="Leader")
+    ratings.rating_set(user=dana, client=mine, criterion=criteria["fit"], level=4, note="Leader")
     with translation.override("en"):
         recompute()  # as a worker would, whatever language the readers use
     client.force_login(dana)

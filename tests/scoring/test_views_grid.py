@@ -7,11 +7,12 @@ from unittest import mock
 
 import openpyxl
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from scoring import services
 from scoring.models import CriterionScore, Rating, WeightSet
+from scoring.services import ratings, runs
 from tests.factories import ClientFactory, ClientYearMetricFactory
 from tests.scoring.conftest import recompute
 from tests.scoring.factories import CriterionFactory, CriterionWeightFactory
@@ -29,7 +30,7 @@ def english(client):
 @pytest.fixture(autouse=True)
 def no_queued_recompute():
     """A rating asks for a recompute after commit; the tests compute when they mean to."""
-    with mock.patch.object(services, "scores_recompute_request"):
+    with mock.patch.object(runs, "scores_recompute_request"):
         yield
 
 
@@ -97,8 +98,8 @@ def test_grid_has_an_empty_state_before_any_run(client, book, dana):
 
 def test_grid_cells_show_levels_values_met_flags_and_missing(client, book, dana, criteria):
     mine, also_mine, _ = book
-    services.rating_set(user=dana, client=mine, criterion=criteria["fit"], level=5, note="Plan")
-    services.rating_set(user=dana, client=also_mine, criterion=criteria["fit"], level=2)
+    ratings.rating_set(user=dana, client=mine, criterion=criteria["fit"], level=5, note="Plan")
+    ratings.rating_set(user=dana, client=also_mine, criterion=criteria["fit"], level=2)
     run = recompute()
     client.force_login(dana)
     response = client.get(reverse("scoring:grid"))
@@ -133,9 +134,9 @@ def test_grid_cells_show_levels_values_met_flags_and_missing(client, book, dana,
 
 def test_grid_shows_a_rating_newer_than_the_run(client, book, dana, criteria):
     mine, _, _ = book
-    services.rating_set(user=dana, client=mine, criterion=criteria["fit"], level=2)
+    ratings.rating_set(user=dana, client=mine, criterion=criteria["fit"], level=2)
     recompute()
-    services.rating_set(user=dana, client=mine, criterion=criteria["fit"], level=5)
+    ratings.rating_set(user=dana, client=mine, criterion=criteria["fit"], level=5)
     client.force_login(dana)
     html = client.get(reverse("scoring:grid")).content.decode()
 
@@ -161,8 +162,8 @@ def test_grid_shows_a_rating_newer_than_the_run(client, book, dana, criteria):
 )
 def test_grid_sorts_on_any_column(client, book, dana, criteria, sort, direction, expected):
     mine, _, theirs = book
-    services.rating_set(user=dana, client=mine, criterion=criteria["fit"], level=2)
-    services.rating_set(user=dana, client=theirs, criterion=criteria["fit"], level=4)
+    ratings.rating_set(user=dana, client=mine, criterion=criteria["fit"], level=2)
+    ratings.rating_set(user=dana, client=theirs, criterion=criteria["fit"], level=4)
     recompute()  # totals: mine 37.5 + 7.5, theirs 0 + 22.5, also mine 18.75 + 0
     client.force_login(dana)
     response = client.get(reverse("scoring:grid"), {"sort": sort, "dir": direction})
@@ -200,7 +201,7 @@ def test_grid_query_count_is_flat(client, criteria, dana, count, django_assert_n
     for index in range(count):
         company = ClientFactory(kam=dana if index % 2 else None)
         ClientYearMetricFactory(client=company, year=2025, revenue=Decimal(100 + index))
-        services.rating_set(user=dana, client=company, criterion=criteria["fit"], level=3)
+        ratings.rating_set(user=dana, client=company, criterion=criteria["fit"], level=3)
     recompute()
     client.force_login(dana)
     # session, user, run, criteria, scores with clients, criterion scores, ratings with authors
@@ -289,7 +290,7 @@ def test_rating_asks_for_a_recompute(client, book, alice, criteria):
     client.force_login(alice)
     client.post(rate_url(mine, "fit"), {"level": "3"}, headers={"HX-Request": "true"})
 
-    services.scores_recompute_request.assert_called_once_with(trigger="ratings")
+    runs.scores_recompute_request.assert_called_once_with(trigger="ratings")
 
 
 @pytest.mark.parametrize(
@@ -331,7 +332,7 @@ def test_rating_refused_by_the_service_shows_its_error_and_writes_nothing(
     recompute()
     client.force_login(alice)
     with mock.patch.object(
-        services, "rating_set", side_effect=services.ValidationError({"level": "Refused."})
+        ratings, "rating_set", side_effect=ValidationError({"level": "Refused."})
     ):
         response = client.post(
             rate_url(mine, "fit"), {"level": "3"}, headers={"HX-Request": "true"}
@@ -454,7 +455,7 @@ def read_csv(response) -> list[list[str]]:
 
 def test_csv_export_has_the_grid_rows_and_columns(client, book, dana, criteria):
     mine, _, _ = book
-    services.rating_set(user=dana, client=mine, criterion=criteria["fit"], level=5)
+    ratings.rating_set(user=dana, client=mine, criterion=criteria["fit"], level=5)
     recompute()
     client.force_login(dana)
     response = export(client, "csv")

@@ -4,8 +4,10 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from scoring import services
 from scoring.models import Criterion, CriterionWeight, ScoringRun, WeightSet
+from scoring.services import criteria as criterion_services
+from scoring.services import ratings
+from scoring.services import weights as weight_services
 from tests.scoring.conftest import recompute
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +48,7 @@ def criterion_post(**changes):
 def rated_book(book, criteria, dana):
     mine, also_mine, theirs = book
     for company, level in ((mine, 1), (also_mine, 3), (theirs, 5)):
-        services.rating_set(user=dana, client=company, criterion=criteria["fit"], level=level)
+        ratings.rating_set(user=dana, client=company, criterion=criteria["fit"], level=level)
     return book
 
 
@@ -116,7 +118,7 @@ def test_weights_page_shows_the_weights_in_force_and_one_input_per_weight(client
 
 
 def test_weights_page_shows_a_new_criterion_with_0(client, criteria, dana):
-    services.criterion_create(
+    criterion_services.criterion_create(
         user=dana,
         code="volume",
         name="Volume",
@@ -177,7 +179,7 @@ def test_weights_page_refuses_bad_weights_keeping_the_values(client, criteria, d
 def test_weights_page_refuses_a_stale_edit_and_lets_the_director_save_again(
     client, criteria, dana, ada
 ):
-    services.weight_set_update(
+    weight_services.weight_set_update(
         user=ada, family_weights=FAMILIES, criterion_weights=V1, reason="Meanwhile", base_version=1
     )
     client.force_login(dana)
@@ -197,7 +199,7 @@ def test_weights_page_refuses_a_stale_edit_and_lets_the_director_save_again(
 
 
 def test_weights_page_keeps_the_base_version_of_a_form_sent_back(client, criteria, dana, ada):
-    services.weight_set_update(
+    weight_services.weight_set_update(
         user=ada, family_weights=FAMILIES, criterion_weights=V1, reason="Meanwhile", base_version=1
     )
     client.force_login(dana)
@@ -249,7 +251,7 @@ def test_weights_what_if_explains_bad_weights(client, rated_book, dana):
 
 def save_versions(user, count):
     for step in range(count):
-        services.weight_set_update(
+        weight_services.weight_set_update(
             user=user,
             family_weights=FAMILIES,
             criterion_weights={**V1, "revenue": 70 - step, "late": 30 + step},
@@ -304,7 +306,7 @@ def test_criterion_list_query_count_is_flat(
     client, criteria, dana, extra, django_assert_num_queries
 ):
     for number in range(extra):
-        services.criterion_create(
+        criterion_services.criterion_create(
             user=dana,
             code=f"figure-{number}",
             name=f"Figure {number}",

@@ -21,8 +21,9 @@ from accounts.models import (
     User,
 )
 from scoring import selectors as scoring_selectors
-from scoring import services as scoring_services
 from scoring.models import CostToServe, Programme, Rating, ScoringRun
+from scoring.services import runs as scoring_runs
+from scoring.services import selection as scoring_selection
 
 # username → (first name, last name, role, department, country)
 DEMO_USERS = {
@@ -205,7 +206,7 @@ class Command(BaseCommand):
                 )
             if not CostToServe.objects.filter(client=client).exists():
                 share, travel, dedicated = demo.demo_cost_to_serve(programme.seed, item)
-                scoring_services.cost_to_serve_set(
+                scoring_selection.cost_to_serve_set(
                     user=users["director"],
                     client=client,
                     kam_share=Decimal(str(share)),
@@ -215,13 +216,13 @@ class Command(BaseCommand):
                 costs += 1
         Rating.objects.bulk_create(ratings)
         if not Programme.objects.filter(year=demo.PROGRAMME_YEAR).exists():
-            scoring_services.programme_save(
+            scoring_selection.programme_save(
                 user=users["director"],
                 year=demo.PROGRAMME_YEAR,
                 budget=Decimal(demo.PROGRAMME_BUDGET),
                 kam_headcount=demo.PROGRAMME_KAMS,
                 kam_cost=Decimal(demo.PROGRAMME_KAM_COST),
             )
-        run = scoring_services.scores_recompute(trigger=ScoringRun.Trigger.MANUAL)
+        run = scoring_runs.scores_recompute(trigger=ScoringRun.Trigger.MANUAL)
         scored = f"{run.client_count} clients scored" if run else "no active weights"
         return f"{len(ratings)} ratings, {costs} costs to serve, {scored}"

@@ -1,0 +1,248 @@
+"""The catalogue of criteria a client is scored on."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Mapping
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import formats
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from scoring import ranking, selectors
+from scoring.models import LEVELS, RATED_FAMILIES, Criterion, ScoringRun
+from scoring.services import runs
+
+
+@transaction.atomic
+def criterion_create(
+    *,
+    user: User,
+    code: str,
+    name: str,
+    family: str,
+    direction: str = Criterion.Direction.HIGHER,
+    normalisation: str,
+    thresholds: list[float] | None = None,
+    met_threshold: float = 0.5,
+    source: str = "",
+    rubric: Mapping[str, str] | None = None,
+) -> Criterion:
+    """Add a criterion to the catalogue, active. It weighs 0 in its family until a director
+    gives it a weight in a new version of the weights (see ``selectors.weights_in_force``)."""
+    _check_director(user)
+    code = code.strip()
+    if Criterion.objects.filter(code=code).exists():
+        raise ValidationError(
+            {"code": _("There is already a criterion %(code)s.") % {"code": code}}
+        )
+    criterion = Criterion(code=code, family=family, is_active=True)
+    _criterion_fill(
+        criterion,
+        name=name,
+        direction=direction,
+        normalisation=normalisation,
+        thresholds=thresholds or [],
+        met_threshold=met_threshold,
+        source=source,
+        rubric=rubric or {},
+    )
+    criterion.full_clean()
+    criterion.save()
+    runs.scores_recompute_request(trigger=ScoringRun.Trigger.WEIGHTS)
+    return criterion
+
+
+@transaction.atomic
+def criterion_update(
+    *,
+    user: User,
+    criterion: Criterion,
+    code: str | None = None,
+    family: str | None = None,
+    name: str | None = None,
+    direction: str | None = None,
+    normalisation: str | None = None,
+    thresholds: list[float] | None = None,
+    met_threshold: float | None = None,
+    source: str | None = None,
+    rubric: Mapping[str, str] | None = None,
+    is_active: bool | None = None,
+) -> Criterion:
+    """Change a criterion; what is left out (``None``) stays as it is.
+
+    Its code and family do not change: weights, ratings and past runs refer to them. A criterion
+    that still carries weight in the weights in force is not deactivated: the director first
+    moves its weight to other criteria (or sets its family's weight to 0 when it is the only
+    one), in a new version of the weights, so every change of the ranking is in the change log.
+    """
+    _check_director(user)
+    criterion = Criterion.objects.select_for_update().get(pk=criterion.pk)
+    if code is not None and code.strip() != criterion.code:
+        raise ValidationError(
+            {"code": _("A criterion's code cannot change: weights and ratings refer to it.")}
+        )
+    if family is not None and family != criterion.family:
+        raise ValidationError(
+            {
+                "family": _(
+                    "A criterion's family cannot change: create a new criterion and deactivate "
+                    "this one."
+                )
+            }
+        )
+    rated = criterion.family in RATED_FAMILIES
+    _criterion_fill(
+        criterion,
+        name=criterion.name if name is None else name,
+        direction=criterion.direction if direction is None else direction,
+        normalisation=criterion.normalisation if normalisation is None else normalisation,
+        thresholds=list(criterion.thresholds) if thresholds is None else thresholds,
+        met_threshold=criterion.met_threshold if met_threshold is None else met_threshold,
+        source=criterion.source if source is None else source,
+        rubric=(criterion.rubric if rated else {}) if rubric is None else rubric,
+        complete_rubric=rubric is not None,
+    )
+    if is_active is not None and is_active != criterion.is_active:
+        criterion.is_active = is_active
+        if not is_active:
+            _check_deactivation(criterion)
+    criterion.full_clean()
+    criterion.save()
+    runs.scores_recompute_request(trigger=ScoringRun.Trigger.WEIGHTS)
+    return criterion
+
+
+def _check_director(user: User) -> None:
+    if not user.sees_all_clients:
+        raise ValidationError(_("Only directors and administrators can change the criteria."))
+
+
+def _criterion_fill(
+    criterion: Criterion,
+    *,
+    name: str,
+    direction: str,
+    normalisation: str,
+    thresholds: list[float],
+    met_threshold: float,
+    source: str,
+    rubric: Mapping[str, str],
+    complete_rubric: bool = True,
+) -> None:
+    """Set the fields of a criterion, or raise the translated error of the first rule broken."""
+    labels = dict(Criterion.Family.choices)
+    if criterion.family not in labels:
+        raise ValidationError({"family": _("Choose financial, strategic alignment or maturity.")})
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": _("Give the criterion a name.")})
+    if direction not in Criterion.Direction.values:
+        raise ValidationError({"direction": _("Choose higher or lower is better.")})
+    if normalisation not in Criterion.Normalisation.values:
+        raise ValidationError({"normalisation": _("Choose how the values become a score.")})
+    thresholds = [float(value) for value in thresholds]
+    if any(not math.isfinite(value) for value in thresholds):
+        raise ValidationError({"thresholds": _("Thresholds are numbers.")})
+    if normalisation == Criterion.Normalisation.THRESHOLDS:
+        if not thresholds:
+            raise ValidationError(
+                {"thresholds": _("A criterion scored on thresholds needs at least one threshold.")}
+            )
+        if any(b <= a for a, b in itertools.pairwise(thresholds)):
+            raise ValidationError(
+                {"thresholds": _("Thresholds must be strictly increasing, such as 5; 15; 30.")}
+            )
+    elif thresholds:
+        raise ValidationError(
+            {"thresholds": _("Only a criterion scored on thresholds takes thresholds.")}
+        )
+    if not math.isfinite(met_threshold) or not 0 <= met_threshold <= 1:
+        raise ValidationError(
+            {"met_threshold": _("The score from which a criterion is met is 0 to 1.")}
+        )
+    source = source.strip()
+    rubric = {str(level): str(text).strip() for level, text in rubric.items()}
+    if criterion.family in RATED_FAMILIES:
+        if source:
+            raise ValidationError(
+                {"source": _("A rated criterion reads no ledger figure: leave the source empty.")}
+            )
+        if set(rubric) - set(LEVELS):
+            raise ValidationError({"rubric": _('A rubric describes the levels "1" to "5".')})
+        empty = [level for level in LEVELS if not rubric.get(level)]
+        if empty and complete_rubric:
+            raise ValidationError(
+                {
+                    "rubric": _("Say what level %(level)s means, so everyone rates alike.")
+                    % {"level": empty[0]}
+                }
+            )
+    else:
+        if source not in Criterion.Source.values:
+            raise ValidationError(
+                {"source": _("Choose the ledger figure a financial criterion reads.")}
+            )
+        if any(rubric.values()):
+            raise ValidationError(
+                {"rubric": _("A financial criterion reads the ledger: it has no rubric.")}
+            )
+        rubric = {}
+    criterion.name = name
+    criterion.direction = direction
+    criterion.normalisation = normalisation
+    criterion.thresholds = thresholds
+    criterion.met_threshold = float(met_threshold)
+    criterion.source = source
+    criterion.rubric = {level: rubric[level] for level in LEVELS if level in rubric}
+
+
+def _check_deactivation(criterion: Criterion) -> None:
+    """Refuse to deactivate a criterion the weights in force still count on."""
+    in_force = selectors.weights_in_force()
+    if in_force.weight_set is None:
+        return
+    family = criterion.family
+    others = [c for c in in_force.criteria if c.family == family and c.pk != criterion.pk]
+    family_weight = in_force.family_weights.get(family, 0.0)
+    weight = in_force.criterion_weights.get(criterion.code, 0.0)
+    label = dict(Criterion.Family.choices)[family]
+    if not others and family_weight > 0:
+        raise ValidationError(
+            {
+                "is_active": _(
+                    "%(criterion)s is the only active criterion of the %(family)s family, which "
+                    "weighs %(weight)s in the weights in force. Set that family's weight to 0 in "
+                    "a new version of the weights first, then deactivate it."
+                )
+                % {
+                    "criterion": criterion.name,
+                    "family": label,
+                    "weight": _weight_text(family_weight),
+                }
+            }
+        )
+    if others and weight > ranking.TOLERANCE:
+        raise ValidationError(
+            {
+                "is_active": _(
+                    "%(criterion)s weighs %(weight)s in the %(family)s family in the weights in "
+                    "force. Give its weight to the family's other criteria in a new version of the "
+                    "weights first, then deactivate it."
+                )
+                % {
+                    "criterion": criterion.name,
+                    "family": label,
+                    "weight": _weight_text(weight),
+                }
+            }
+        )
+
+
+def _weight_text(weight: float) -> str:
+    """A weight in a message: 25 rather than 25.0, at most two decimals."""
+    rounded = round(weight, 2)
+    return formats.number_format(int(rounded) if rounded.is_integer() else rounded)
