@@ -1,5 +1,6 @@
-"""HTML pages for clients and ledger imports. Access is the selectors' business: a row a user
-may not see is a 404."""
+"""HTML pages for clients and ledger imports. Which rows a user sees is the selectors' business (a
+row a user may not see is a 404); what their role may do is ``kam.permissions``' (a 403 saying
+why)."""
 
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from django.views.decorators.http import require_http_methods
 from accounts import forms, selectors, services
 from accounts.ledger import FIELDS
 from accounts.models import Client, LedgerImport
-from kam import charts
+from kam import charts, permissions
 from kam.formats import current_locale
 from kam.forms import add_service_error
 from kam.types import AuthedRequest
@@ -85,24 +86,23 @@ def client_detail(request: AuthedRequest, client_id: int) -> HttpResponse:
         "metrics": metrics,
         "latest": metrics[-1] if metrics else None,
         "chart": mark_safe(chart),  # the chart escapes every text it writes
-        "can_assign": request.user.sees_all_clients,
-        "can_edit_contacts": selectors.client_is_editable(user=request.user, client=client),
+        "can_assign": permissions.may_assign_clients(request.user),
+        "can_edit_contacts": permissions.may_edit_client(request.user, client),
     }
     return TemplateResponse(request, "accounts/client_detail.html", context)
 
 
 def _client_for_contacts(request: AuthedRequest, client_id: int) -> Client:
+    """A client the user sees (else 404) and may edit (else 403, saying why)."""
     client = get_object_or_404(selectors.client_list(user=request.user), pk=client_id)
-    if not selectors.client_is_editable(user=request.user, client=client):
-        raise Http404  # seen but not theirs to edit: the pages do not exist for them
+    permissions.require(permissions.may_edit_client, request.user, client)
     return client
 
 
 @login_required
+@permissions.capability_required(permissions.may_assign_clients)
 @require_http_methods(["GET", "POST"])
 def client_update(request: AuthedRequest, client_id: int) -> HttpResponse:
-    if not request.user.sees_all_clients:
-        raise Http404
     client = get_object_or_404(selectors.client_list(user=request.user), pk=client_id)
     form = forms.ClientAssignmentForm(
         request.POST if request.method == "POST" else None,
@@ -178,20 +178,18 @@ def contact_delete(request: AuthedRequest, client_id: int, contact_id: int) -> H
 
 
 @login_required
+@permissions.capability_required(permissions.may_import_ledgers)
 @require_http_methods(["GET"])
 def ledger_import_list(request: AuthedRequest) -> HttpResponse:
-    if not request.user.can_import_ledgers:
-        raise Http404
     imports = selectors.ledger_import_list(user=request.user)
     page = Paginator(imports, CLIENTS_PER_PAGE).get_page(request.GET.get("page"))
     return TemplateResponse(request, "accounts/ledger_import_list.html", {"page": page})
 
 
 @login_required
+@permissions.capability_required(permissions.may_import_ledgers)
 @require_http_methods(["GET", "POST"])
 def ledger_import_create(request: AuthedRequest) -> HttpResponse:
-    if not request.user.can_import_ledgers:
-        raise Http404
     form = forms.LedgerUploadForm(request.POST or None, request.FILES or None)
     if form.is_valid():
         try:
@@ -208,6 +206,7 @@ def ledger_import_create(request: AuthedRequest) -> HttpResponse:
 
 
 @login_required
+@permissions.capability_required(permissions.may_import_ledgers)
 @require_http_methods(["GET", "POST"])
 def ledger_import_detail(request: AuthedRequest, import_id: int) -> HttpResponse:
     ledger_import = get_object_or_404(selectors.ledger_import_list(user=request.user), pk=import_id)
@@ -261,6 +260,7 @@ def ledger_import_detail(request: AuthedRequest, import_id: int) -> HttpResponse
 
 
 @login_required
+@permissions.capability_required(permissions.may_import_ledgers)
 @require_http_methods(["GET"])
 def ledger_import_rejects(request: AuthedRequest, import_id: int) -> FileResponse:
     ledger_import = get_object_or_404(selectors.ledger_import_list(user=request.user), pk=import_id)

@@ -17,14 +17,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, Protocol, TypeVar, cast
 
 from django.core.exceptions import PermissionDenied
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
-    from django.http import HttpResponse
+    from django.http import HttpRequest
+    from django.http.response import HttpResponseBase
 
     from accounts.models import User
     from kam.types import AuthedRequest
@@ -103,7 +104,7 @@ def require(capability: Callable[..., bool], user: User, *objects: Any) -> None:
 # --- pages ----------------------------------------------------------------------------------------
 
 P = ParamSpec("P")
-R = TypeVar("R", bound="HttpResponse")
+R = TypeVar("R", bound="HttpResponseBase")
 
 
 def capability_required(
@@ -125,3 +126,16 @@ def capability_required(
         return wrapper
 
     return decorator
+
+
+def role_capabilities(request: HttpRequest) -> dict[str, dict[str, bool]]:
+    """Template context: ``{% if may.import_ledgers %}`` shows what the role may use (the
+    navigation); a page asks the capability over its own objects in its view."""
+    user = cast("User", request.user)  # anonymous too: every capability answers False
+    return {
+        "may": {
+            "manage_programme": may_manage_programme(user),
+            "assign_clients": may_assign_clients(user),
+            "import_ledgers": may_import_ledgers(user),
+        }
+    }

@@ -132,6 +132,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "kam.permissions.role_capabilities",
             ],
             "builtins": ["kam.templatetags.kam"],
         },

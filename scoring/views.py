@@ -19,8 +19,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from accounts import selectors as client_selectors
-from accounts.models import Client
-from kam import charts
+from kam import charts, permissions
 from kam.formats import number
 from kam.forms import add_service_error
 from kam.types import AuthedRequest
@@ -47,16 +46,15 @@ def scoring_ranking(request: AuthedRequest) -> HttpResponse:
         "rows_html": ranking_cells.rows_html(rows, ranking_cells.RowContext.build()),
         "run": selectors.scoring_run_latest(),
         "latest": selectors.scoring_run_latest(any_status=True),
-        "can_recompute": request.user.sees_all_clients,
+        "can_recompute": permissions.may_manage_programme(request.user),
     }
     return TemplateResponse(request, "scoring/ranking.html", context)
 
 
 @login_required
+@permissions.capability_required(permissions.may_manage_programme)
 @require_http_methods(["POST"])
 def scoring_recompute(request: AuthedRequest) -> HttpResponse:
-    if not request.user.sees_all_clients:
-        raise Http404
     runs.scores_recompute_request(trigger=ScoringRun.Trigger.MANUAL)
     messages.success(request, _("Recompute requested."))
     return redirect("scoring:ranking")
@@ -80,6 +78,7 @@ def client_explanation(request: AuthedRequest, client_id: int) -> HttpResponse:
         "bars": bars,
         "history": selectors.client_rank_history(client_id=client_id),
         "stability_pct": 100 * explanation.score.stability,
+        "can_manage": permissions.may_manage_programme(request.user),
     }
     return TemplateResponse(request, "scoring/client_explanation.html", context)
 
@@ -88,9 +87,9 @@ def client_explanation(request: AuthedRequest, client_id: int) -> HttpResponse:
 
 
 @login_required
+@permissions.capability_required(permissions.may_manage_programme)
 @require_http_methods(["GET", "POST"])
 def override_edit(request: AuthedRequest, client_id: int) -> HttpResponse:
-    _directors_only(request)
     explanation = selectors.client_explanation(user=request.user, client_id=client_id)
     if explanation is None:
         raise Http404
@@ -109,9 +108,9 @@ def override_edit(request: AuthedRequest, client_id: int) -> HttpResponse:
 
 
 @login_required
+@permissions.capability_required(permissions.may_manage_programme)
 @require_http_methods(["POST"])
 def override_clear(request: AuthedRequest, client_id: int) -> HttpResponse:
-    _directors_only(request)
     company = get_object_or_404(client_selectors.client_list(user=request.user), pk=client_id)
     overrides.override_clear(user=request.user, client=company)
     messages.success(request, _("Override of %(client)s withdrawn.") % {"client": company})
@@ -121,26 +120,19 @@ def override_clear(request: AuthedRequest, client_id: int) -> HttpResponse:
 # --- programme, cost to serve and shortlist --------------------------------------------------
 
 
-def _directors_only(request: AuthedRequest) -> None:
-    """Weights, criteria, overrides, costs and the shortlist are the directors' pages: anyone
-    else gets a 404."""
-    if not request.user.sees_all_clients:
-        raise Http404
-
-
 @login_required
+@permissions.capability_required(permissions.may_manage_programme)
 @require_http_methods(["GET"])
 def shortlist_current(request: AuthedRequest) -> HttpResponse:
-    _directors_only(request)
     programme = selectors.programme_list().first()
     year = programme.year if programme else timezone.localdate().year
     return redirect("scoring:shortlist_detail", year)
 
 
 @login_required
+@permissions.capability_required(permissions.may_manage_programme)
 @require_http_methods(["GET"])
 def shortlist_detail(request: AuthedRequest, year: int) -> HttpResponse:
-    _directors_only(request)
     programme = selectors.programme_list().filter(year=year).first()
     if programme is None:
         message = _("Set the budget of %(year)s before choosing its key accounts.")
@@ -206,7 +198,6 @@ def portfolio_matrix_svg(points: list[charts.MatrixPoint]) -> str:
 
 
 def _shortlist_change(request: AuthedRequest, year: int, *, add: bool) -> HttpResponse:
-    _directors_only(request)
     programme = get_object_or_404(selectors.programme_list(), year=year)
     client_id = request.POST.get("client", "")
     if not client_id.isdigit():
@@ -229,21 +220,23 @@ def _shortlist_change(request: AuthedRequest, year: int, *, add: bool) -> HttpRe
 
 
 @login_required
+@permissions.capability_required(permissions.may_manage_programme)
 @require_http_methods(["POST"])
 def shortlist_add(request: AuthedRequest, year: int) -> HttpResponse:
     return _shortlist_change(request, year, add=True)
 
 
 @login_required
+@permissions.capability_required(permissions.may_manage_programme)
 @require_http_methods(["POST"])
 def shortlist_remove(request: AuthedRequest, year: int) -> HttpResponse:
     return _shortlist_change(request, year, add=False)
 
 
 @login_required
+@permissions.capability_required(permissions.may_manage_programme)
 @require_http_methods(["POST"])
 def shortlist_confirm(request: AuthedRequest, year: int) -> HttpResponse:
-    _directors_only(request)
     programme = get_object_or_404(selectors.programme_list(), year=year)
     form = forms.ShortlistConfirmForm(request.POST)
     if form.is_valid():
@@ -268,9 +261,9 @@ def shortlist_confirm(request: AuthedRequest, year: int) -> HttpResponse:
 
 
 @login_required
+@permissions.capability_required(permissions.may_manage_programme)
 @require_http_methods(["GET", "POST"])
 def programme_edit(request: AuthedRequest, year: int) -> HttpResponse:
-    _directors_only(request)
     if not 2000 <= year <= 2100:
         raise Http404
     programme = selectors.programme_list().filter(year=year).first()
@@ -290,9 +283,9 @@ def programme_edit(request: AuthedRequest, year: int) -> HttpResponse:
 
 
 @login_required
+@permissions.capability_required(permissions.may_manage_programme)
 @require_http_methods(["GET", "POST"])
 def cost_to_serve_edit(request: AuthedRequest, client_id: int) -> HttpResponse:
-    _directors_only(request)
     company = get_object_or_404(client_selectors.client_list(user=request.user), pk=client_id)
     cost = selectors.cost_to_serve_for(client=company)
     form = forms.CostToServeForm(request.POST if request.method == "POST" else None, cost=cost)
@@ -431,13 +424,13 @@ def _grid_response(
 def _grid_cell(
     request: AuthedRequest, client_id: int, code: str
 ) -> tuple[selectors.GridRow, selectors.GridCell]:
-    """A rated cell of a ranked client the user may rate; anything else is a 404."""
+    """A rated cell of a ranked client the user sees; anything else is a 404."""
     grid = selectors.grid_latest(user=request.user, client_id=client_id)
     if not grid.rows:
         raise Http404
     row = grid.rows[0]
     cell = next((cell for cell in row.cells if cell.criterion.code == code), None)
-    if cell is None or not cell.criterion.is_rated or not row.editable:
+    if cell is None or not cell.criterion.is_rated:
         raise Http404
     return row, cell
 
@@ -453,8 +446,9 @@ def scoring_grid_cell(request: AuthedRequest, client_id: int, code: str) -> Http
 @login_required
 @require_http_methods(["GET", "POST"])
 def scoring_grid_rating(request: AuthedRequest, client_id: int, code: str) -> HttpResponse:
+    company = get_object_or_404(client_selectors.client_list(user=request.user), pk=client_id)
     row, cell = _grid_cell(request, client_id, code)
-    company = get_object_or_404(Client, pk=client_id)  # _grid_cell says the user may rate it
+    permissions.require(permissions.may_rate_client, request.user, company)
     form = forms.RatingForm(
         request.POST if request.method == "POST" else None,
         criterion=cell.criterion,
@@ -519,9 +513,9 @@ def scoring_grid_export(request: AuthedRequest) -> HttpResponse:
 
 
 @login_required
+@permissions.capability_required(permissions.may_manage_programme)
 @require_http_methods(["GET", "POST"])
 def weights(request: AuthedRequest) -> HttpResponse:
-    _directors_only(request)
     in_force = selectors.weights_in_force()
     form = forms.WeightsForm(request.POST or None, in_force=in_force)
     # A form sent back keeps the version it was based on, so a stale edit is still caught.
@@ -555,9 +549,9 @@ def weights(request: AuthedRequest) -> HttpResponse:
 
 
 @login_required
+@permissions.capability_required(permissions.may_manage_programme)
 @require_http_methods(["POST"])
 def weights_what_if(request: AuthedRequest) -> HttpResponse:
-    _directors_only(request)
     form = forms.WeightsPreviewForm(request.POST, in_force=selectors.weights_in_force())
     moves: list[selectors.WhatIfMove] = []
     if form.is_valid():
@@ -574,17 +568,17 @@ def weights_what_if(request: AuthedRequest) -> HttpResponse:
 
 
 @login_required
+@permissions.capability_required(permissions.may_manage_programme)
 @require_http_methods(["GET"])
 def weight_set_list(request: AuthedRequest) -> HttpResponse:
-    _directors_only(request)
     context = {"changes": selectors.weight_set_changes()}
     return TemplateResponse(request, "scoring/weight_set_list.html", context)
 
 
 @login_required
+@permissions.capability_required(permissions.may_manage_programme)
 @require_http_methods(["GET"])
 def criterion_list(request: AuthedRequest) -> HttpResponse:
-    _directors_only(request)
     in_force = selectors.weights_in_force()
     criteria = list(selectors.criterion_list(include_inactive=True))
     labels = dict(Criterion.Family.choices)
@@ -612,9 +606,9 @@ def criterion_list(request: AuthedRequest) -> HttpResponse:
 
 
 @login_required
+@permissions.capability_required(permissions.may_manage_programme)
 @require_http_methods(["GET", "POST"])
 def criterion_create(request: AuthedRequest) -> HttpResponse:
-    _directors_only(request)
     form = forms.CriterionForm(request.POST or None, family=request.GET.get("family", ""))
     if form.is_valid():
         try:
@@ -634,9 +628,9 @@ def criterion_create(request: AuthedRequest) -> HttpResponse:
 
 
 @login_required
+@permissions.capability_required(permissions.may_manage_programme)
 @require_http_methods(["GET", "POST"])
 def criterion_update(request: AuthedRequest, criterion_id: int) -> HttpResponse:
-    _directors_only(request)
     criterion = get_object_or_404(selectors.criterion_list(include_inactive=True), pk=criterion_id)
     form = forms.CriterionForm(request.POST or None, criterion=criterion)
     if form.is_valid():

@@ -118,5 +118,6 @@ def test_kam_sees_only_their_own_clients(live_server, browser):
     assert response.status == 404
     response = page.goto(f"{live_server.url}/imports/")
     assert response is not None
-    assert response.status == 404
+    assert response.status == 403
+    expect(page.locator("main")).to_contain_text("Only directors and administrators can import")
     context.close()

@@ -17,7 +17,9 @@ from django.utils.html import escape
 
 from accounts import services
 from accounts.models import Client, ClientYearMetric, LedgerImport
+from kam import permissions
 from tests.factories import ClientFactory, ClientYearMetricFactory, ContactFactory, UserFactory
+from tests.refusals import assert_refused
 
 pytestmark = pytest.mark.django_db
 
@@ -320,7 +322,7 @@ def test_client_detail_without_figures_says_so(english, alice):
 
 
 @pytest.mark.parametrize("role", ["alice", "sam", "carl"])
-def test_ledger_import_pages_are_404_for_those_who_do_not_import(client, dana, role, request):
+def test_ledger_import_pages_are_403_for_those_who_do_not_import(client, dana, role, request):
     user = request.getfixturevalue(role)
     ledger_import = make_import(dana, rejects=ContentFile(b"a\n", name="r.csv"))
     client.force_login(user)
@@ -330,10 +332,10 @@ def test_ledger_import_pages_are_404_for_those_who_do_not_import(client, dana, r
         reverse("accounts:ledger_import_detail", args=[ledger_import.pk]),
         reverse("accounts:ledger_import_rejects", args=[ledger_import.pk]),
     ):
-        assert client.get(url).status_code == 404, url
+        assert_refused(client.get(url), permissions.may_import_ledgers)
     upload = SimpleUploadedFile("l.csv", LEDGER)
     response = client.post(reverse("accounts:ledger_import_create"), {"file": upload})
-    assert response.status_code == 404
+    assert_refused(response, permissions.may_import_ledgers)
     assert not LedgerImport.objects.exclude(pk=ledger_import.pk).exists()
 
 
@@ -666,12 +668,13 @@ def test_client_update_still_shows_a_kam_who_has_left(english, dana, alice, bob)
 
 
 @pytest.mark.parametrize("role", ["alice", "sam", "carl"])
-def test_client_update_is_404_for_those_who_do_not_assign(client, alice, sam, dana, role, request):
+def test_client_update_is_403_for_those_who_do_not_assign(client, alice, sam, dana, role, request):
     company = ClientFactory(kam=alice, sponsor=sam, group="Before")
     client.force_login(request.getfixturevalue(role))
     url = reverse("accounts:client_update", args=[company.pk])
-    assert client.get(url).status_code == 404
-    assert client.post(url, {"kam": "", "sponsor": "", "group": "After"}).status_code == 404
+    assert_refused(client.get(url), permissions.may_assign_clients)
+    response = client.post(url, {"kam": "", "sponsor": "", "group": "After"})
+    assert_refused(response, permissions.may_assign_clients)
     company.refresh_from_db()
     assert (company.kam, company.sponsor, company.group) == (alice, sam, "Before")
 
@@ -782,7 +785,7 @@ def test_contact_pages_refuse_the_clients_sponsor_and_write_nothing(client, alic
         reverse("accounts:contact_update", args=[company.pk, contact.pk]),
         reverse("accounts:contact_delete", args=[company.pk, contact.pk]),
     ):
-        assert client.post(url, CONTACT).status_code == 404
+        assert_refused(client.post(url, CONTACT), permissions.may_edit_client)
     contact.refresh_from_db()
     assert contact.last_name == "Before"
     assert company.contacts.count() == 1

@@ -312,16 +312,21 @@ def test_kam_sees_only_their_clients_scores(live_server, book, page):
     expect(page.get_by_test_id("override-edit")).to_have_count(0)
 
     for path in (
-        f"/scoring/clients/{book['Cobalt Mining'].pk}/",
         "/scoring/shortlist/",
         "/scoring/shortlist/2026/",
         f"/scoring/clients/{book['Atlas Foods'].pk}/override/",
-    ):
+    ):  # pages of the directors: refused, saying why
         response = page.goto(f"{live_server.url}{path}")
         assert response is not None
-        assert response.status == 404, path
-        expect(page.locator("main h1")).to_have_text("Page introuvable")
-        expect(page.locator("main")).not_to_contain_text("Cobalt Mining")
+        assert response.status == 403, path
+        expect(page.locator("main h1")).to_have_text("Accès refusé")
+        expect(page.locator("main")).to_contain_text("Seuls les directeurs")
+    # another KAM's client: as if it did not exist
+    response = page.goto(f"{live_server.url}/scoring/clients/{book['Cobalt Mining'].pk}/")
+    assert response is not None
+    assert response.status == 404
+    expect(page.locator("main h1")).to_have_text("Page introuvable")
+    expect(page.locator("main")).not_to_contain_text("Cobalt Mining")
 
     page.get_by_test_id("lang-en").click()
     expect(page.locator("main h1")).to_have_text("Page not found")

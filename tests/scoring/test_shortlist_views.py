@@ -6,8 +6,10 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from kam import permissions
 from scoring.models import CostToServe, Override, Programme, ShortlistDecision, ShortlistEntry
 from tests.factories import ClientFactory, ClientYearMetricFactory
+from tests.refusals import assert_refused
 from tests.scoring.conftest import recompute
 from tests.scoring.factories import CostToServeFactory, OverrideFactory
 
@@ -40,11 +42,11 @@ def htmx(client, url, data):
         ("scoring:programme_edit", [2026], "post"),
     ],
 )
-def test_shortlist_pages_are_404_for_a_kam(client, ranked, programme, alice, name, args, method):
+def test_shortlist_pages_are_403_for_a_kam(client, ranked, programme, alice, name, args, method):
     mine, *_ = ranked
     client.force_login(alice)
     response = getattr(client, method)(reverse(name, args=args), {"client": mine.pk})
-    assert response.status_code == 404
+    assert_refused(response, permissions.may_manage_programme)
     assert not ShortlistEntry.objects.exists()
     assert Programme.objects.get().budget == programme.budget
 
@@ -52,12 +54,14 @@ def test_shortlist_pages_are_404_for_a_kam(client, ranked, programme, alice, nam
 @pytest.mark.parametrize(
     "name", ["scoring:override_edit", "scoring:override_clear", "scoring:cost_to_serve_edit"]
 )
-def test_client_decision_pages_are_404_for_a_kam_even_on_their_client(client, ranked, alice, name):
+def test_client_decision_pages_are_403_for_a_kam_even_on_their_client(client, ranked, alice, name):
     mine, *_ = ranked
     client.force_login(alice)
-    assert client.get(reverse(name, args=[mine.pk])).status_code in {404, 405}
+    if name != "scoring:override_clear":  # a POST-only page
+        assert_refused(client.get(reverse(name, args=[mine.pk])), permissions.may_manage_programme)
     data = {"kind": "force_in", "rationale": "Mine", "kam_share": "1"}
-    assert client.post(reverse(name, args=[mine.pk]), data).status_code == 404
+    response = client.post(reverse(name, args=[mine.pk]), data)
+    assert_refused(response, permissions.may_manage_programme)
     assert not Override.objects.exists()
     assert CostToServe.objects.get(client=mine).kam_share == Decimal("0.50")
 

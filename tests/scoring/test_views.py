@@ -7,9 +7,11 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import translation
 
+from kam import permissions
 from scoring.models import CriterionScore, ScoringRun
 from scoring.services import ratings, runs
 from tests.factories import ClientFactory, ClientYearMetricFactory
+from tests.refusals import assert_refused
 from tests.scoring.conftest import recompute
 from tests.scoring.factories import OverrideFactory
 
@@ -154,14 +156,14 @@ def test_recompute_by_a_director_queues_a_manual_run(
     assert sent == [{"kwargs": {"trigger": "manual"}, "countdown": runs.RECOMPUTE_DELAY}]
 
 
-def test_recompute_by_a_kam_is_404_and_queues_nothing(
+def test_recompute_by_a_kam_is_403_and_queues_nothing(
     client, alice, sent, django_capture_on_commit_callbacks
 ):
     client.force_login(alice)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = client.post(reverse("scoring:recompute"))
 
-    assert response.status_code == 404
+    assert_refused(response, permissions.may_manage_programme)
     assert callbacks == []
     assert sent == []
 

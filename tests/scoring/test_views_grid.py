@@ -11,9 +11,11 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from kam import permissions
 from scoring.models import CriterionScore, Rating, WeightSet
 from scoring.services import ratings, runs
 from tests.factories import ClientFactory, ClientYearMetricFactory
+from tests.refusals import assert_refused
 from tests.scoring.conftest import recompute
 from tests.scoring.factories import CriterionFactory, CriterionWeightFactory
 
@@ -243,7 +245,9 @@ def test_grid_cells_are_plain_for_a_sponsor(client, book, sam):
 
     assert grid_names(client.get(reverse("scoring:grid"))) == ["Mine"]
     assert 'data-testid="grid-edit"' not in html
-    assert client.get(rate_url(mine, "fit")).status_code == 404
+    assert_refused(client.get(rate_url(mine, "fit")), permissions.may_rate_client)
+    assert_refused(client.post(rate_url(mine, "fit"), {"level": "5"}), permissions.may_rate_client)
+    assert not Rating.objects.filter(client=mine).exists()
 
 
 def test_rating_form_shows_the_rubric_of_each_level(client, book, alice, criteria):

@@ -4,10 +4,12 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from kam import permissions
 from scoring.models import Criterion, CriterionWeight, ScoringRun, WeightSet
 from scoring.services import criteria as criterion_services
 from scoring.services import ratings
 from scoring.services import weights as weight_services
+from tests.refusals import assert_refused
 from tests.scoring.conftest import recompute
 
 pytestmark = pytest.mark.django_db
@@ -69,7 +71,7 @@ DIRECTOR_PAGES = [
 
 @pytest.mark.parametrize(("method", "name", "args"), DIRECTOR_PAGES)
 @pytest.mark.parametrize("persona", ["alice", "sam", "carl"])
-def test_weights_and_criteria_pages_are_404_for_anyone_but_directors(
+def test_weights_and_criteria_pages_are_403_for_anyone_but_directors(
     client, criteria, request, persona, method, name, args
 ):
     client.force_login(request.getfixturevalue(persona))
@@ -78,7 +80,7 @@ def test_weights_and_criteria_pages_are_404_for_anyone_but_directors(
 
     response = getattr(client, method)(url, data) if method == "post" else client.get(url)
 
-    assert response.status_code == 404
+    assert_refused(response, permissions.may_manage_programme)
     assert WeightSet.objects.count() == 1
     assert Criterion.objects.count() == len(criteria)
     assert Criterion.objects.get(code="fit").name == criteria["fit"].name
