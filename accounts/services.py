@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import logging
@@ -20,10 +21,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import ledger, metrics, selectors
+from accounts import ledger, metrics, selectors, signals
 from accounts.models import Client, ClientYearMetric, Contact, LedgerImport, LedgerLine, User
-from scoring.models import ScoringRun
-from scoring.services import runs as scoring_runs
 
 logger = logging.getLogger(__name__)
 
@@ -344,11 +343,18 @@ def _run(ledger_import: LedgerImport) -> None:
         raise ValidationError(str(error)) from None
     _progress(ledger_import.pk, 45, _("Loading lines"))
     with transaction.atomic():
-        counts = _load(ledger_import, parsed.lines)
+        counts, client_ids = _load(ledger_import, parsed.lines)
         rejects = _rejects_csv(parsed.rejects) if len(parsed.rejects) else b""
         _progress(ledger_import.pk, 75, _("Computing figures"))
         client_metrics_recompute()
-        scoring_runs.scores_recompute_request(trigger=ScoringRun.Trigger.IMPORT)
+        transaction.on_commit(
+            functools.partial(
+                signals.ledger_imported.send,
+                sender=LedgerImport,
+                ledger_import_id=ledger_import.pk,
+                client_ids=client_ids,
+            )
+        )
         if rejects:
             name = f"{Path(ledger_import.original_name).stem}-rejected.csv"
             ledger_import.rejects.save(name, ContentFile(rejects), save=False)
@@ -395,8 +401,9 @@ def _copy(cursor: Any, table: str, frame: pd.DataFrame, *, text: Iterable[str]) 
         copy.write(buffer.getvalue())
 
 
-def _load(ledger_import: LedgerImport, lines: pd.DataFrame) -> dict[str, int]:
-    """COPY the lines into staging tables, then upsert clients and lines set-based."""
+def _load(ledger_import: LedgerImport, lines: pd.DataFrame) -> tuple[dict[str, int], list[int]]:
+    """COPY the lines into staging tables, then upsert clients and lines set-based. Returns the
+    counts and the ids of the clients the lines name."""
     staged = lines.loc[:, list(LINE_COLUMNS)]
     for name in ("date", "due_date", "paid_date"):
         staged[name] = ledger.per_unique(staged[name], lambda days: days.dt.strftime("%Y-%m-%d"))
@@ -471,12 +478,21 @@ def _load(ledger_import: LedgerImport, lines: pd.DataFrame) -> dict[str, int]:
             [ledger_import.pk],
         )
         imported = cursor.rowcount
+        cursor.execute(
+            f"""
+            SELECT client.id FROM {client_table} AS client
+            JOIN client_staging AS staged ON staged.external_id = client.external_id
+            ORDER BY client.id
+            """
+        )
+        client_ids = [row[0] for row in cursor.fetchall()]
         cursor.execute("DROP TABLE client_staging, line_staging")
-    return {
+    counts = {
         "imported": imported,
         "created": sum(outcomes),
         "updated": len(outcomes) - sum(outcomes),
     }
+    return counts, client_ids
 
 
 def _rejects_csv(rejects: pd.DataFrame) -> bytes:

@@ -6,3 +6,9 @@ class ScoringConfig(AppConfig):
     name = "scoring"
     verbose_name = _("Scoring")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from accounts.signals import ledger_imported
+        from scoring import receivers
+
+        ledger_imported.connect(receivers.recompute_after_import, dispatch_uid="scoring-import")

@@ -6,6 +6,7 @@ import io
 import zipfile
 from collections import defaultdict
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -14,9 +15,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Sum
 
-from accounts import services
+from accounts import services, signals
 from accounts.models import Client, ClientYearMetric, LedgerImport, LedgerLine
-from scoring.services import runs as scoring_runs
 from tests.factories import ClientFactory, LedgerLineFactory
 
 pytestmark = pytest.mark.django_db
@@ -116,13 +116,46 @@ def test_ledger_import_run_loads_clients_lines_and_metrics(dana):
     assert muller.avg_days_to_pay is None  # not paid yet: unknown, not zero
 
 
-def test_ledger_import_run_asks_for_a_scores_recompute(dana, monkeypatch):
-    requested: list[str] = []
-    monkeypatch.setattr(
-        scoring_runs, "scores_recompute_request", lambda *, trigger: requested.append(trigger)
+def confirmed_import(user, text: str) -> LedgerImport:
+    ledger_import = services.ledger_import_create(user=user, upload=upload(text))
+    services.ledger_import_confirm(
+        ledger_import=ledger_import, user=user, mapping=ledger_import.mapping
     )
+    return ledger_import
+
+
+def test_ledger_import_run_announces_the_import_once_committed(
+    dana, django_capture_on_commit_callbacks
+):
+    ledger_import = confirmed_import(dana, FRENCH)
+    with mock.patch.object(signals.ledger_imported, "send") as send:
+        with django_capture_on_commit_callbacks() as callbacks:
+            services.ledger_import_run(import_id=ledger_import.pk)
+        send.assert_not_called()  # not before the lines are committed
+        for callback in callbacks:
+            callback()
+    clients = Client.objects.filter(external_id__in=["C1", "C2"]).order_by("pk")
+    send.assert_called_once_with(
+        sender=LedgerImport,
+        ledger_import_id=ledger_import.pk,
+        client_ids=[company.pk for company in clients],
+    )
+
+
+def test_a_ledger_imported_again_is_announced_with_the_clients_it_names(
+    dana, django_capture_on_commit_callbacks
+):
     run_import(dana, FRENCH)
-    assert requested == ["import"]
+    again = confirmed_import(dana, FRENCH)
+    with (
+        mock.patch.object(signals.ledger_imported, "send") as send,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        services.ledger_import_run(import_id=again.pk)
+    again.refresh_from_db()
+    assert (again.rows_imported, again.rows_duplicate) == (0, 4)
+    assert send.call_args.kwargs["ledger_import_id"] == again.pk
+    assert len(send.call_args.kwargs["client_ids"]) == 2
 
 
 def test_ledger_import_run_is_idempotent_for_the_same_and_overlapping_files(dana):

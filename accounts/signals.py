@@ -1,0 +1,9 @@
+"""What accounts announces to the apps above it, which connect their receivers in
+``AppConfig.ready()``: accounts imports none of them (STYLE §16)."""
+
+from django.dispatch import Signal
+
+ledger_imported = Signal()
+"""A ledger import's lines are committed. Sent with ``client_ids``, the clients the ledger names
+(a re-imported ledger names them again, though it adds no line), by the sender ``LedgerImport``
+with ``ledger_import_id``."""
