@@ -25,6 +25,7 @@ from accounts import selectors, services
 from accounts.ledger import FIELD_CODES
 from accounts.models import Client, Contact, LedgerImport, User
 from accounts.selectors import CLIENT_ORDERINGS
+from kam import api
 
 NOT_FOUND = OpenApiResponse(description="No such row, or not one you may see.")
 INVALID = OpenApiResponse(description="The request breaks a rule; the body says which.")
@@ -451,5 +452,5 @@ class ContactDeleteApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ContactDetailApi(ContactUpdateApi, ContactDeleteApi):
-    """PUT and DELETE share a contact's URL; each operation stays in its own class above."""
+class ContactDetailApi(api.Route, ContactUpdateApi, ContactDeleteApi):
+    """PUT changes a client's contact, DELETE deletes it."""

@@ -1,14 +1,34 @@
 """API plumbing shared by the apps: authentication that answers 401, the permission class built
-on ``kam.permissions``, the pagination every list uses, the responses every operation declares,
-and the handler that turns business-rule errors into 400 responses."""
+on ``kam.permissions``, the pagination every list uses, one URL for several operations, the
+responses every operation declares (``kam.api_schema`` declares them for it), and the handler
+that turns business-rule errors into 400 responses.
+
+The convention, by example (``accounts/api.py``, ``scoring/api/``)::
+
+    class ProgrammeSaveApi(APIView):
+        permission_classes = [api.allows(permissions.may_manage_programme)]  # else 403, why
+
+        class InputSerializer(serializers.Serializer): ...
+
+        @extend_schema(operation_id=..., request=InputSerializer, responses={200: ...})
+        def put(self, request: Request, year: int) -> Response: ...
+
+One class per operation. A row is fetched through the selectors (not one the caller may see:
+404), then ``self.check_object_permissions(request, row)`` checks a capability over it (403).
+A service refuses with ``django.core.exceptions.ValidationError`` (400) or ``PermissionDenied``
+(403); ``serializers.ValidationError`` is raised only inside serializers. Every operation's
+schema has 401, 403 and 404 (and 400 when it takes a body) without declaring them.
+"""
 
 from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import OpenApiResponse
-from rest_framework import authentication, exceptions, permissions
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
+from drf_spectacular.utils import OpenApiResponse, extend_schema_serializer
+from rest_framework import authentication, exceptions, permissions, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -66,9 +86,58 @@ class Pagination(PageNumberPagination):
     max_page_size = 500
 
 
-UNAUTHENTICATED = OpenApiResponse(description="Not logged in: no session and no credentials.")
-FORBIDDEN = OpenApiResponse(description="Your role may not do this; the reason is translated.")
-NOT_FOUND = OpenApiResponse(description="No such object, or not one you may see.")
+class Route(APIView):
+    """One URL for several operations, each still its own class::
+
+        class CriterionCollectionApi(api.Route, CriterionListApi, CriterionCreateApi):
+            "GET lists the criteria, POST adds one."
+
+    A request is handled by an instance of the operation class that defines its method, so that
+    class's permissions, parsers and serializers apply; the schema reads each method from its
+    own class. Two operations answering the same method cannot share a route."""
+
+    operations: dict[str, type[APIView]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        operations: dict[str, type[APIView]] = {}
+        for base in cls.__bases__:
+            if base is Route or not issubclass(base, APIView):
+                continue
+            for method in base.http_method_names:
+                if method == "options" or not hasattr(base, method):
+                    continue
+                if method in operations:
+                    raise TypeError(f"{cls.__name__}: two operations answer {method.upper()}.")
+                operations[method] = base
+        cls.operations = operations
+
+    @classmethod
+    def operation(cls, method: str) -> type[APIView]:
+        """The class answering ``method``; the route itself for OPTIONS or any other method."""
+        return cls.operations.get(method.lower(), cls)
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        operation = self.operation(request.method or "")
+        if operation is type(self):
+            return super().dispatch(request, *args, **kwargs)
+        view = operation()
+        view.setup(request, *args, **kwargs)
+        return view.dispatch(request, *args, **kwargs)
+
+
+@extend_schema_serializer(component_name="Error")
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text="What went wrong, in the caller's language.")
+
+
+UNAUTHENTICATED = OpenApiResponse(
+    ErrorSerializer, description="Not logged in: no session and no credentials."
+)
+FORBIDDEN = OpenApiResponse(
+    ErrorSerializer, description="Your role may not do this; the reason is translated."
+)
+NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No such object, or not one you may see.")
 INVALID = OpenApiResponse(description="Invalid input; each error says what to change.")
 
 

@@ -198,9 +198,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.BasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
-    "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "kam.api.Pagination",
+    "DEFAULT_SCHEMA_CLASS": "kam.api_schema.AutoSchema",
     "EXCEPTION_HANDLER": "kam.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {

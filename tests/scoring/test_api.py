@@ -1,4 +1,4 @@
-"""scoring/api.py: the ranking and explanation API, from the outside."""
+"""scoring/api/ranking.py: the ranking, explanation and runs API, from the outside."""
 
 from decimal import Decimal
 
@@ -148,4 +148,4 @@ def test_scoring_api_is_in_the_schema(client, dana):
     schema = client.get(reverse("api_schema"), {"format": "json"}).json()
     assert "/api/scoring/ranking/" in schema["paths"]
     explanation = schema["paths"]["/api/scoring/clients/{client_id}/explanation/"]["get"]
-    assert set(explanation["responses"]) == {"200", "404"}
+    assert set(explanation["responses"]) == {"200", "401", "403", "404"}

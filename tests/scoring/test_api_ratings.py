@@ -1,4 +1,4 @@
-"""scoring/api.py: the ratings and selection grid API, from the outside."""
+"""scoring/api/grid.py: the ratings and selection grid API, from the outside."""
 
 from decimal import Decimal
 from unittest import mock

@@ -1,13 +1,15 @@
-"""scoring/api.py: the criteria and weights API, from the outside."""
+"""scoring/api/weights.py: the criteria and weights API, from the outside."""
 
 import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from kam import permissions
 from scoring.models import Criterion, CriterionWeight, ScoringRun, WeightSet
 from scoring.services import criteria as criterion_services
 from scoring.services import ratings
 from scoring.services import weights as weight_services
+from tests.api_refusals import assert_refused
 from tests.scoring.conftest import recompute
 
 pytestmark = pytest.mark.django_db
@@ -53,9 +55,9 @@ def rated_book(book, criteria, dana):
 # --- criteria -----------------------------------------------------------------------------------
 
 
-def test_criterion_list_api_is_readable_by_anyone_logged_in(client, criteria, carl):
+def test_criterion_list_api_gives_every_criterion(client, criteria, dana):
     Criterion.objects.filter(code="late").update(is_active=False)
-    client.force_login(carl)
+    client.force_login(dana)
     response = client.get(reverse("api-scoring:criterion_list"))
 
     assert response.status_code == 200
@@ -68,6 +70,13 @@ def test_criterion_list_api_is_readable_by_anyone_logged_in(client, criteria, ca
 
 def test_criterion_list_api_needs_a_login(client, criteria):
     assert client.get(reverse("api-scoring:criterion_list")).status_code == 403
+
+
+@pytest.mark.parametrize("persona", ["alice", "sam", "carl"])
+def test_criterion_list_api_is_for_directors(client, criteria, request, persona):
+    client.force_login(request.getfixturevalue(persona))
+    url = reverse("api-scoring:criterion_list")
+    assert_refused(client, "get", url, permissions.may_manage_programme)
 
 
 def test_criterion_list_api_query_count_is_flat(client, criteria, dana, django_assert_num_queries):
@@ -177,11 +186,11 @@ def test_criterion_update_api_is_for_directors_and_existing_criteria(client, cri
 # --- weights ------------------------------------------------------------------------------------
 
 
-def test_weight_set_list_api_gives_every_version_newest_first(client, criteria, dana, alice):
+def test_weight_set_list_api_gives_every_version_newest_first(client, criteria, dana):
     weight_services.weight_set_update(
         user=dana, **{**new_weights(), "criterion_weights": {**V1, "revenue": 60, "late": 40}}
     )
-    client.force_login(alice)  # weights are not client data
+    client.force_login(dana)
     response = client.get(reverse("api-scoring:weight_set_list"))
 
     assert response.status_code == 200
@@ -191,6 +200,13 @@ def test_weight_set_list_api_gives_every_version_newest_first(client, criteria, 
     assert body[0]["created_by"] == str(dana)
     weights = {row["code"]: row["weight"] for row in body[0]["criterion_weights"]}
     assert weights == {**V1, "revenue": 60, "late": 40}
+
+
+@pytest.mark.parametrize("persona", ["alice", "sam", "carl"])
+def test_weight_set_list_api_is_for_directors(client, criteria, request, persona):
+    client.force_login(request.getfixturevalue(persona))
+    url = reverse("api-scoring:weight_set_list")
+    assert_refused(client, "get", url, permissions.may_manage_programme)
 
 
 @pytest.mark.parametrize("versions", [0, 5])
@@ -205,9 +221,9 @@ def test_weight_set_list_api_query_count_is_flat(
     assert len(response.json()) == versions + 1
 
 
-def test_weight_set_active_api_gives_the_weights_in_force(client, criteria, dana, sam):
+def test_weight_set_active_api_gives_the_weights_in_force(client, criteria, dana):
     criterion_services.criterion_create(user=dana, **LOYALTY)
-    client.force_login(sam)
+    client.force_login(dana)
     response = client.get(reverse("api-scoring:weight_set_active"))
 
     assert response.status_code == 200
@@ -223,6 +239,13 @@ def test_weight_set_active_api_gives_the_weights_in_force(client, criteria, dana
         "unweighted": True,
     }
     assert rows["relationship"]["weight"] == 100
+
+
+@pytest.mark.parametrize("persona", ["alice", "sam", "carl"])
+def test_weight_set_active_api_is_for_directors(client, criteria, request, persona):
+    client.force_login(request.getfixturevalue(persona))
+    url = reverse("api-scoring:weight_set_active")
+    assert_refused(client, "get", url, permissions.may_manage_programme)
 
 
 def test_weight_set_active_api_is_404_before_the_first_weights(client, criteria, dana):

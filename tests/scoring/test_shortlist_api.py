@@ -1,4 +1,5 @@
-"""scoring/api.py: runs, overrides, programme budget, cost to serve and shortlist endpoints."""
+"""scoring/api/overrides.py and selection.py: overrides, programme budget, cost to serve and
+shortlist endpoints."""
 
 from decimal import Decimal
 
@@ -6,6 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from kam import permissions
 from scoring.models import (
     CostToServe,
     Override,
@@ -14,6 +16,7 @@ from scoring.models import (
     ShortlistDecision,
     ShortlistEntry,
 )
+from tests.api_refusals import assert_refused
 from tests.factories import ClientFactory
 from tests.scoring.factories import OverrideFactory
 
@@ -93,21 +96,15 @@ def test_override_api_is_403_for_a_kam_even_on_their_own_client(client, ranked, 
     client.force_login(alice)
     url = reverse("api-scoring:override", args=[mine.pk])
     body = {"kind": "force_in", "rationale": "Mine"}
-    response = client.put(url, body, content_type="application/json")
-    assert response.status_code == 403
-    assert response.json() == {
-        "detail": "Only directors and administrators can select the key accounts."
-    }
-    assert client.delete(url).status_code == 403
+    assert_refused(client, "put", url, permissions.may_manage_programme, data=body)
+    assert_refused(client, "delete", url, permissions.may_manage_programme)
     assert not Override.objects.exists()
 
 
 def test_director_only_refusals_are_translated(client, ranked, alice):
     client.force_login(alice)
-    client.cookies["django_language"] = "fr"
-    response = client.get(reverse("api-scoring:programmes"))
-    assert response.status_code == 403
-    assert response.json()["detail"].startswith("Seuls les directeurs")
+    url = reverse("api-scoring:programmes")
+    assert_refused(client, "get", url, permissions.may_manage_programme)
 
 
 def test_programme_api_saves_and_lists(client, dana):
