@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 
 from accounts.models import Client, ClientYearMetric, Contact, LedgerImport, User
+from kam import permissions
 
 CLIENT_ORDERINGS: dict[str, tuple[str, ...]] = {
     "name": ("name",),
@@ -101,7 +102,7 @@ def client_metric_list(*, client: Client) -> QuerySet[ClientYearMetric]:
 def ledger_import_list(*, user: User) -> QuerySet[LedgerImport]:
     """Every ledger import for those who may import ledgers; nothing for anyone else."""
     imports = LedgerImport.objects.select_related("created_by")
-    if not user.can_import_ledgers:
+    if not permissions.may_import_ledgers(user):
         return imports.none()
     return imports.order_by("-created_at", "-pk")
 

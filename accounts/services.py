@@ -21,8 +21,9 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import ledger, metrics, selectors, signals
+from accounts import ledger, metrics, signals
 from accounts.models import Client, ClientYearMetric, Contact, LedgerImport, LedgerLine, User
+from kam import permissions
 
 logger = logging.getLogger(__name__)
 
@@ -43,11 +44,6 @@ class ImportPreview:
 # --- clients and contacts ---------------------------------------------------------------------
 
 
-def _check_can_edit(user: User, client: Client) -> None:
-    if not selectors.client_is_editable(user=user, client=client):
-        raise ValidationError(_("Only the client's key account manager or a director can do this."))
-
-
 @transaction.atomic
 def client_update(
     *,
@@ -59,8 +55,7 @@ def client_update(
     segment: str | None = None,
 ) -> Client:
     """Assign the key account manager and the executive sponsor, and set the group."""
-    if not user.sees_all_clients:
-        raise ValidationError(_("Only directors and administrators can assign clients."))
+    permissions.require(permissions.may_assign_clients, user)
     if kam is not None and (kam.role != User.Role.KAM or not kam.is_active):
         raise ValidationError(
             {"kam": _("%(user)s is not an active key account manager.") % {"user": kam}}
@@ -91,7 +86,7 @@ def contact_save(
     phone: str = "",
 ) -> Contact:
     """Add a contact to a client, or change one of its contacts."""
-    _check_can_edit(user, client)
+    permissions.require(permissions.may_edit_client, user, client)
     if contact is None:
         contact = Contact(client=client)
     elif contact.client_id != client.pk:
@@ -108,16 +103,11 @@ def contact_save(
 
 @transaction.atomic
 def contact_delete(*, user: User, contact: Contact) -> None:
-    _check_can_edit(user, contact.client)
+    permissions.require(permissions.may_edit_client, user, contact.client)
     contact.delete()
 
 
 # --- ledger imports ---------------------------------------------------------------------------
-
-
-def _check_importer(user: User) -> None:
-    if not user.can_import_ledgers:
-        raise ValidationError(_("Only directors and administrators can import ledgers."))
 
 
 def _check_currency(currency: str) -> str:
@@ -156,7 +146,7 @@ def _read_upload(upload: File) -> bytes:
 @transaction.atomic
 def ledger_import_create(*, user: User, upload: File, currency: str | None = None) -> LedgerImport:
     """Check and store an uploaded ledger, detect its format and mapping (status PREVIEW)."""
-    _check_importer(user)
+    permissions.require(permissions.may_import_ledgers, user)
     currency = _check_currency(currency or settings.KAM_DEFAULT_CURRENCY)
     filename = Path(upload.name or "ledger.csv").name
     raw = _read_upload(upload)
@@ -267,7 +257,7 @@ def _ledger_import_queue(
     dayfirst: bool | None,
     currency: str | None,
 ) -> None:
-    _check_importer(user)
+    permissions.require(permissions.may_import_ledgers, user)
     if ledger_import.status != LedgerImport.Status.PREVIEW:
         raise ValidationError(_("This import has already been confirmed."))
     chosen = _clean_mapping(mapping)

@@ -17,7 +17,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, Protocol, TypeVar, cast
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Concatenate,
+    NamedTuple,
+    ParamSpec,
+    Protocol,
+    TypeVar,
+    cast,
+)
 
 from django.core.exceptions import PermissionDenied
 from django.utils.functional import Promise
@@ -36,6 +45,13 @@ class HasKam(Protocol):
 
     @property
     def kam_id(self) -> int | None: ...
+
+
+class KamOf(NamedTuple):
+    """A client known only by its KAM's id (``None``: no KAM), as a row read in bulk gives it:
+    ``may_rate_client(user, KamOf(kam_id))``."""
+
+    kam_id: int | None
 
 
 def _directs(user: User) -> bool:

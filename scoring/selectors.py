@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from accounts import selectors as client_selectors
 from accounts.models import Client, ClientYearMetric, User
+from kam import permissions
 from scoring import ranking
 from scoring.models import (
     SHORTLIST_CONFIRM_ABOVE,
@@ -558,7 +559,7 @@ def grid_latest(
             pending = level is not None and raw != level
             cells.append(GridCell(criterion, level, raw, met, normalised, rating, pending))
         kam = (f"{first} {last}".strip() or username) if kam_id else ""  # as User.__str__
-        editable = client_selectors.user_may_edit_client(user=user, kam_id=kam_id)
+        editable = permissions.may_rate_client(user, permissions.KamOf(kam_id))
         rows.append(GridRow(company, name, currency, kam, rank, total, cells, editable))
     return Grid(run, criteria, _grid_sorted(rows, sort, descending, criteria), sort, descending)
 

@@ -12,6 +12,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from kam import permissions
 from scoring import ranking, selectors
 from scoring.models import LEVELS, RATED_FAMILIES, Criterion, ScoringRun
 from scoring.services import runs
@@ -33,7 +34,7 @@ def criterion_create(
 ) -> Criterion:
     """Add a criterion to the catalogue, active. It weighs 0 in its family until a director
     gives it a weight in a new version of the weights (see ``selectors.weights_in_force``)."""
-    _check_director(user)
+    permissions.require(permissions.may_manage_programme, user)
     code = code.strip()
     if Criterion.objects.filter(code=code).exists():
         raise ValidationError(
@@ -79,7 +80,7 @@ def criterion_update(
     moves its weight to other criteria (or sets its family's weight to 0 when it is the only
     one), in a new version of the weights, so every change of the ranking is in the change log.
     """
-    _check_director(user)
+    permissions.require(permissions.may_manage_programme, user)
     criterion = Criterion.objects.select_for_update().get(pk=criterion.pk)
     if code is not None and code.strip() != criterion.code:
         raise ValidationError(
@@ -114,11 +115,6 @@ def criterion_update(
     criterion.save()
     runs.scores_recompute_request(trigger=ScoringRun.Trigger.WEIGHTS)
     return criterion
-
-
-def _check_director(user: User) -> None:
-    if not user.sees_all_clients:
-        raise ValidationError(_("Only directors and administrators can change the criteria."))
 
 
 def _criterion_fill(

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Client, ClientYearMetric, User
+from kam import permissions
 from scoring.models import Override
 
 
@@ -22,8 +23,7 @@ def override_set(
     *, user: User, client: Client, kind: str, points: float = 0, rationale: str
 ) -> Override:
     """Record a director's override of a client; it replaces the client's active override."""
-    if not user.sees_all_clients:
-        raise ValidationError(_("Only directors and administrators can override a score."))
+    permissions.require(permissions.may_manage_programme, user)
     if kind not in Override.Kind.values:
         raise ValidationError({"kind": _("Choose adjust, force in or force out.")})
     bound = settings.KAM_OVERRIDE_BOUND
@@ -61,6 +61,5 @@ def override_set(
 @transaction.atomic
 def override_clear(*, user: User, client: Client) -> None:
     """Withdraw a client's active override; it stays in the history, inactive."""
-    if not user.sees_all_clients:
-        raise ValidationError(_("Only directors and administrators can override a score."))
+    permissions.require(permissions.may_manage_programme, user)
     Override.objects.filter(client=client, is_active=True).update(is_active=False)

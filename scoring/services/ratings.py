@@ -6,8 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts import selectors as client_selectors
 from accounts.models import Client, User
+from kam import permissions
 from scoring.models import RATED_FAMILIES, Criterion, Rating, ScoringRun
 from scoring.services import runs
 
@@ -21,10 +21,7 @@ def rating_set(
     The client's key account manager rates their own clients; directors and administrators rate
     any client. Earlier ratings are kept as the history.
     """
-    if not client_selectors.client_is_editable(user=user, client=client):
-        raise ValidationError(
-            _("Only the client's key account manager or a director can rate this client.")
-        )
+    permissions.require(permissions.may_rate_client, user, client)
     if criterion.family not in RATED_FAMILIES:
         raise ValidationError(
             {"criterion": _("%(criterion)s is read from the ledger, not rated.")

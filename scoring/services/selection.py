@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Client, ClientYearMetric, User
+from kam import permissions
 from scoring.models import (
     SHORTLIST_CONFIRM_ABOVE,
     CostToServe,
@@ -32,8 +33,7 @@ def programme_save(
     currency: str = "",
 ) -> Programme:
     """Create or change the budget and KAM headcount of a programme year."""
-    if not user.sees_all_clients:
-        raise ValidationError(_("Only directors and administrators can set the programme budget."))
+    permissions.require(permissions.may_manage_programme, user)
     programme = Programme.objects.select_for_update().filter(year=year).first() or Programme(
         year=year, currency=settings.KAM_DEFAULT_CURRENCY
     )
@@ -58,10 +58,7 @@ def cost_to_serve_set(
     note: str = "",
 ) -> CostToServe:
     """Set the yearly cost-to-serve estimate of a client (directors and administrators)."""
-    if not user.sees_all_clients:
-        raise ValidationError(
-            _("Only directors and administrators can estimate the cost to serve.")
-        )
+    permissions.require(permissions.may_manage_programme, user)
     cost = CostToServe.objects.select_for_update().filter(client=client).first() or CostToServe(
         client=client
     )
@@ -71,11 +68,6 @@ def cost_to_serve_set(
     cost.full_clean()
     cost.save()
     return cost
-
-
-def _shortlist_check_director(user: User) -> None:
-    if not user.sees_all_clients:
-        raise ValidationError(_("Only directors and administrators choose the key accounts."))
 
 
 def _shortlist_check_candidate(client: Client) -> None:
@@ -103,7 +95,7 @@ def _shortlist_check_candidate(client: Client) -> None:
 @transaction.atomic
 def shortlist_add(*, user: User, programme: Programme, client: Client) -> ShortlistEntry:
     """Add a client to a programme year's shortlist; adding it twice changes nothing."""
-    _shortlist_check_director(user)
+    permissions.require(permissions.may_manage_programme, user)
     _shortlist_check_candidate(client)
     entry, _created = ShortlistEntry.objects.get_or_create(
         programme=programme, client=client, defaults={"added_by": user}
@@ -114,14 +106,14 @@ def shortlist_add(*, user: User, programme: Programme, client: Client) -> Shortl
 @transaction.atomic
 def shortlist_remove(*, user: User, programme: Programme, client: Client) -> None:
     """Take a client off a programme year's shortlist."""
-    _shortlist_check_director(user)
+    permissions.require(permissions.may_manage_programme, user)
     ShortlistEntry.objects.filter(programme=programme, client=client).delete()
 
 
 @transaction.atomic
 def shortlist_set(*, user: User, programme: Programme, clients: list[Client]) -> Programme:
     """Make the shortlist exactly ``clients``; one refused client and nothing changes."""
-    _shortlist_check_director(user)
+    permissions.require(permissions.may_manage_programme, user)
     for client in clients:
         _shortlist_check_candidate(client)
     wanted = {client.pk for client in clients}
@@ -145,7 +137,7 @@ def shortlist_confirm(
     (the budget could not be judged), above ten key accounts without a reason, and over budget
     (money or KAM headcount) without a recorded exception.
     """
-    _shortlist_check_director(user)
+    permissions.require(permissions.may_manage_programme, user)
     programme = Programme.objects.select_for_update().get(pk=programme.pk)
     entries = list(
         programme.entries.select_related("client", "client__cost_to_serve").order_by(

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from kam import permissions
 from scoring import ranking, selectors
 from scoring.models import Criterion, CriterionWeight, ScoringRun, WeightSet
 from scoring.services import runs
@@ -33,8 +34,7 @@ def weight_set_update(
     criterion left out weighs 0. ``base_version`` is the version the director started from: when
     someone saved another version meanwhile, nothing is saved and the director is told.
     """
-    if not user.sees_all_clients:
-        raise ValidationError(_("Only directors and administrators can change the weights."))
+    permissions.require(permissions.may_manage_programme, user)
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the weights change.")})

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.apps import apps as global_apps
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 
 from accounts.models import User
@@ -221,7 +221,7 @@ def test_rating_set_keeps_the_history(trio, alice, criteria):
 
 def test_rating_set_refuses_a_kam_on_another_kams_client(criteria, alice, bob):
     theirs = ClientFactory(kam=bob)
-    with pytest.raises(ValidationError, match="key account manager or a director"):
+    with pytest.raises(PermissionDenied, match="key account manager or a director"):
         ratings.rating_set(user=alice, client=theirs, criterion=criteria["fit"], level=4)
     assert not Rating.objects.exists()
 
@@ -230,7 +230,7 @@ def test_rating_set_refuses_a_kam_on_another_kams_client(criteria, alice, bob):
 def test_rating_set_refuses_sponsors_and_contributors(request, criteria, alice, persona):
     user = request.getfixturevalue(persona)
     company = ClientFactory(kam=alice, sponsor=user if user.role == User.Role.SPONSOR else None)
-    with pytest.raises(ValidationError):
+    with pytest.raises(PermissionDenied, match="key account manager or a director"):
         ratings.rating_set(user=user, client=company, criterion=criteria["fit"], level=4)
     assert not Rating.objects.exists()
 
@@ -346,7 +346,7 @@ def test_weight_set_update_refuses_a_stale_version(criteria, dana, ada):
 
 
 def test_weight_set_update_refuses_kams_and_a_blank_reason(criteria, alice, dana):
-    with pytest.raises(ValidationError, match="Only directors"):
+    with pytest.raises(PermissionDenied, match="Only directors"):
         weight_services.weight_set_update(
             user=alice,
             family_weights=FAMILIES,
@@ -443,7 +443,7 @@ def test_override_set_refuses_a_client_without_history(trio, dana):
 
 def test_override_set_refuses_kams(trio, alice):
     first, *_ = trio
-    with pytest.raises(ValidationError, match="Only directors"):
+    with pytest.raises(PermissionDenied, match="Only directors"):
         overrides.override_set(
             user=alice, client=first, kind=Override.Kind.ADJUST, points=2, rationale="Mine"
         )

@@ -2,7 +2,7 @@
 
 import pytest
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from scoring import selectors
 from scoring.models import (
@@ -246,7 +246,7 @@ def test_criterion_create_refuses_bad_input_and_writes_nothing(
 
 def test_criterion_create_is_for_directors(criteria, alice, sam, carl, ada):
     for user in (alice, sam, carl):
-        with pytest.raises(ValidationError, match="Only directors"):
+        with pytest.raises(PermissionDenied, match="Only directors"):
             criterion_services.criterion_create(user=user, **financial_kwargs())
     assert not Criterion.objects.filter(code="volume").exists()
     assert criterion_services.criterion_create(user=ada, **financial_kwargs()).code == "volume"
@@ -294,7 +294,7 @@ def test_criterion_update_does_not_change_the_code_or_the_family(criteria, dana)
 
 
 def test_criterion_update_is_for_directors(criteria, alice):
-    with pytest.raises(ValidationError, match="Only directors"):
+    with pytest.raises(PermissionDenied, match="Only directors"):
         criterion_services.criterion_update(user=alice, criterion=criteria["fit"], name="Fit!")
     assert Criterion.objects.get(pk=criteria["fit"].pk).name != "Fit!"
 

@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from scoring import selectors
 from scoring.models import CostToServe, Override, Programme, ShortlistDecision, ShortlistEntry
@@ -64,7 +64,7 @@ def test_programme_save_refuses_bad_input(dana, year, budget, kam_cost, message)
 
 
 def test_programme_save_is_for_directors(alice):
-    with pytest.raises(ValidationError, match="Only directors"):
+    with pytest.raises(PermissionDenied, match="Only directors"):
         selection.programme_save(
             user=alice, year=2026, budget=Decimal(1), kam_headcount=1, kam_cost=Decimal(1)
         )
@@ -105,7 +105,7 @@ def test_cost_to_serve_set_refuses_bad_input(dana, share, travel, message):
 
 
 def test_cost_to_serve_set_is_for_directors(alice):
-    with pytest.raises(ValidationError, match="Only directors"):
+    with pytest.raises(PermissionDenied, match="Only directors"):
         selection.cost_to_serve_set(
             user=alice, client=ClientFactory(kam=alice), kam_share=Decimal("0.5")
         )
@@ -139,11 +139,11 @@ def test_shortlist_add_refuses_a_client_forced_out(programme, firms, dana):
 
 
 def test_shortlist_changes_are_for_directors(programme, firms, alice):
-    with pytest.raises(ValidationError, match="Only directors"):
+    with pytest.raises(PermissionDenied, match="Only directors"):
         selection.shortlist_add(user=alice, programme=programme, client=firms[0])
-    with pytest.raises(ValidationError, match="Only directors"):
+    with pytest.raises(PermissionDenied, match="Only directors"):
         selection.shortlist_set(user=alice, programme=programme, clients=firms[:2])
-    with pytest.raises(ValidationError, match="Only directors"):
+    with pytest.raises(PermissionDenied, match="Only directors"):
         selection.shortlist_confirm(user=alice, programme=programme)
     assert not ShortlistEntry.objects.exists()
 
@@ -311,7 +311,7 @@ def test_override_bound_follows_the_setting(firms, dana, settings):
 
 def test_override_clear_withdraws_the_active_override(firms, dana, alice):
     override = OverrideFactory(client=firms[0], author=dana)
-    with pytest.raises(ValidationError, match="Only directors"):
+    with pytest.raises(PermissionDenied, match="Only directors"):
         overrides.override_clear(user=alice, client=firms[0])
     overrides.override_clear(user=dana, client=firms[0])
     override.refresh_from_db()
