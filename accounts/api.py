@@ -5,7 +5,6 @@ from typing import Any
 
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiResponse,
@@ -14,7 +13,6 @@ from drf_spectacular.utils import (
     extend_schema_serializer,
 )
 from rest_framework import serializers, status
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
@@ -25,7 +23,7 @@ from accounts import selectors, services
 from accounts.ledger import FIELD_CODES
 from accounts.models import Client, Contact, LedgerImport, User
 from accounts.selectors import CLIENT_ORDERINGS
-from kam import api
+from kam import api, permissions
 
 NOT_FOUND = OpenApiResponse(description="No such row, or not one you may see.")
 INVALID = OpenApiResponse(description="The request breaks a rule; the body says which.")
@@ -224,8 +222,7 @@ class LedgerImportCreateApi(APIView):
         responses={201: OutputSerializer, 400: INVALID, 403: FORBIDDEN},
     )
     def post(self, request: Request) -> Response:
-        if not request.user.can_import_ledgers:  # type: ignore[union-attr]
-            raise PermissionDenied(_("Only directors and administrators can import ledgers."))
+        permissions.require(permissions.may_import_ledgers, request.user)  # type: ignore[arg-type]
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         ledger_import = services.ledger_import_create(
@@ -289,10 +286,7 @@ def _client_for_contacts(request: Request, client_id: int) -> Client:
     """The client, if the caller may change its contacts: 404 if hidden, 403 if only seen."""
     user: User = request.user  # type: ignore[assignment]
     client = get_object_or_404(selectors.client_list(user=user), pk=client_id)
-    if not selectors.client_is_editable(user=user, client=client):
-        raise PermissionDenied(
-            _("Only the client's key account manager or a director can do this.")
-        )
+    permissions.require(permissions.may_edit_client, user, client)
     return client
 
 
@@ -365,8 +359,7 @@ class ClientUpdateApi(APIView):
     def put(self, request: Request, client_id: int) -> Response:
         user: User = request.user  # type: ignore[assignment]
         client = get_object_or_404(selectors.client_list(user=user), pk=client_id)
-        if not user.sees_all_clients:
-            raise PermissionDenied(_("Only directors and administrators can assign clients."))
+        permissions.require(permissions.may_assign_clients, user)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         client = services.client_update(

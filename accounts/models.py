@@ -47,10 +47,6 @@ class User(AbstractUser):
     def sees_all_clients(self) -> bool:
         return self.is_superuser or self.role in {self.Role.DIRECTOR, self.Role.ADMIN}
 
-    @property
-    def can_import_ledgers(self) -> bool:
-        return self.sees_all_clients
-
 
 class Client(models.Model):
     """An existing customer, known from the ledger. A prospect is not a client."""

@@ -105,14 +105,3 @@ def ledger_import_list(*, user: User) -> QuerySet[LedgerImport]:
     if not permissions.may_import_ledgers(user):
         return imports.none()
     return imports.order_by("-created_at", "-pk")
-
-
-def client_is_editable(*, user: User, client: Client) -> bool:
-    """Whether ``user`` may change what belongs to ``client`` (its contacts): the client's KAM,
-    directors and administrators."""
-    return user_may_edit_client(user=user, kam_id=client.kam_id)
-
-
-def user_may_edit_client(*, user: User, kam_id: int | None) -> bool:
-    """``client_is_editable`` for a client known by its KAM's id (``None``: no KAM)."""
-    return user.sees_all_clients or (user.role == User.Role.KAM and kam_id == user.pk)

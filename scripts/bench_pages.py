@@ -366,6 +366,7 @@ def naive_grid(*, user: Any, sort: str = "rank", direction: str = "", client_id:
     from django.utils import timezone
 
     from accounts import selectors as client_selectors
+    from kam import permissions
     from scoring import selectors
     from scoring.models import ClientScore, Criterion, CriterionScore, Rating
 
@@ -417,7 +418,7 @@ def naive_grid(*, user: Any, sort: str = "rank", direction: str = "", client_id:
                 score.rank,
                 score.total,
                 cells,
-                client_selectors.client_is_editable(user=user, client=company),
+                permissions.may_rate_client(user, company),
             )
         )
     rows = selectors._grid_sorted(rows, sort, descending, criteria)
