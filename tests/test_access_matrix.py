@@ -1,0 +1,472 @@
+"""Who may use what: every route of KAM, page or API operation, tried by every kind of user.
+
+``ACCESS`` is the one table. A row is a route (its URL name, namespaced) and a method; its cells
+say what each persona gets:
+
+- ``LOGIN``: an anonymous visitor of a page is sent to the login page (``ADMIN_LOGIN``: to the
+  admin's own login page, which also turns away users who are not staff);
+- ``401``: an anonymous caller of the API is told to authenticate;
+- ``403``: the role may not use it, and the answer says why, translated (the 403 page, or the
+  API's ``detail``), as one of ``kam.permissions``' refusals;
+- ``404``: the row is not one the user may see (as if it did not exist);
+- a status (``200``, ``302``): allowed, and exactly that answer;
+- ``OK``: allowed, whatever the answer to the (often incomplete) body: any status that is not a
+  refusal, e.g. 200, 201, 204, 302 or 400.
+
+Routes come from the URL resolver and API operations from the OpenAPI schema; a route or an
+operation without a row fails ``test_every_route_and_operation_has_a_row``, so a new route must
+say who may use it. The Django admin's routes are one group, tried on a sample: behind their own
+staff login, they answer none of the personas (``tests/test_admin.py`` covers staff).
+
+The personas are a KAM on their own client and on another KAM's client, a director, a sponsor on
+the client they sponsor and on another, a contributor, and an anonymous visitor. The data is
+made once for the module; each request runs in a savepoint rolled back after it, so one
+persona's write never changes what the next one meets.
+"""
+
+import html
+import json
+import re
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.test import Client as HttpClient
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import translation
+from drf_spectacular.generators import SchemaGenerator
+
+from accounts.models import LedgerImport, User
+from kam import permissions
+from tests.factories import ClientFactory, ClientYearMetricFactory, ContactFactory, UserFactory
+from tests.scoring.conftest import recompute
+from tests.scoring.factories import CostToServeFactory, ProgrammeFactory, small_model
+
+ANON, KAM_OWN, KAM_OTHER, DIRECTOR = "anonymous", "KAM, own client", "KAM, other", "director"
+SPONSOR_OWN, SPONSOR_OTHER, CONTRIBUTOR = "sponsor, sponsored", "sponsor, other", "contributor"
+PERSONAS = (ANON, KAM_OWN, KAM_OTHER, DIRECTOR, SPONSOR_OWN, SPONSOR_OTHER, CONTRIBUTOR)
+
+LOGIN, ADMIN_LOGIN, OK = "login page", "admin login page", "allowed"
+ALLOWED = {200, 201, 204, 302, 400}
+"""What ``OK`` accepts: the request was let through (a 400 is the body's fault, not access)."""
+
+Outcomes = dict[str, object]
+
+
+def by_role(*, anon: object, kam: object, director: object, sponsor: object, contributor: object):
+    """A row for a route about no client in particular: "own" and "other" are the same."""
+    return {
+        ANON: anon,
+        KAM_OWN: kam,
+        KAM_OTHER: kam,
+        DIRECTOR: director,
+        SPONSOR_OWN: sponsor,
+        SPONSOR_OTHER: sponsor,
+        CONTRIBUTOR: contributor,
+    }
+
+
+def page_for_all(status: object = 200) -> Outcomes:
+    return by_role(anon=LOGIN, kam=status, director=status, sponsor=status, contributor=status)
+
+
+def page_for_directors(director: object = 200) -> Outcomes:
+    return by_role(anon=LOGIN, kam=403, director=director, sponsor=403, contributor=403)
+
+
+def api_for_all(status: object = 200) -> Outcomes:
+    return by_role(anon=401, kam=status, director=status, sponsor=status, contributor=status)
+
+
+def api_for_directors(director: object = OK) -> Outcomes:
+    return by_role(anon=401, kam=403, director=director, sponsor=403, contributor=403)
+
+
+def seen_by_whoever_sees_it(anon: object, ok: object = 200) -> Outcomes:
+    """A client's page: its KAM, its sponsor and directors see it; for anyone else it is not
+    there."""
+    return {
+        ANON: anon,
+        KAM_OWN: ok,
+        KAM_OTHER: 404,
+        DIRECTOR: ok,
+        SPONSOR_OWN: ok,
+        SPONSOR_OTHER: 404,
+        CONTRIBUTOR: 404,
+    }
+
+
+def edited_by_its_kam(anon: object, ok: object = OK) -> Outcomes:
+    """A write on a client: its KAM and directors; its sponsor sees it but may not (403)."""
+    return {**seen_by_whoever_sees_it(anon, ok), SPONSOR_OWN: 403}
+
+
+ADMIN = by_role(
+    anon=ADMIN_LOGIN,
+    kam=ADMIN_LOGIN,
+    director=ADMIN_LOGIN,
+    sponsor=ADMIN_LOGIN,
+    contributor=ADMIN_LOGIN,
+)
+
+ACCESS: dict[tuple[str, str], Outcomes] = {
+    # --- the site's own pages ---
+    ("home", "GET"): by_role(anon=302, kam=302, director=302, sponsor=302, contributor=302),
+    ("login", "GET"): by_role(anon=200, kam=200, director=200, sponsor=200, contributor=200),
+    ("login", "POST"): by_role(anon=200, kam=200, director=200, sponsor=200, contributor=200),
+    ("logout", "POST"): by_role(anon=302, kam=302, director=302, sponsor=302, contributor=302),
+    ("password_change", "GET"): page_for_all(),
+    ("password_change", "POST"): page_for_all(),  # the empty form, shown again
+    ("password_change_done", "GET"): page_for_all(),
+    ("set_language", "POST"): by_role(
+        anon=302, kam=302, director=302, sponsor=302, contributor=302
+    ),
+    ("api_schema", "GET"): by_role(anon=200, kam=200, director=200, sponsor=200, contributor=200),
+    ("api_docs", "GET"): by_role(anon=200, kam=200, director=200, sponsor=200, contributor=200),
+    # --- the Django admin (one group, tried on a sample; staff only) ---
+    ("admin:index", "GET"): ADMIN,
+    ("admin:scoring_rating_changelist", "GET"): ADMIN,
+    ("admin:scoring_weightset_add", "POST"): ADMIN,
+    # --- clients and contacts ---
+    ("accounts:client_list", "GET"): page_for_all(),
+    ("accounts:client_detail", "GET"): seen_by_whoever_sees_it(LOGIN),
+    ("accounts:client_update", "GET"): page_for_directors(),
+    ("accounts:client_update", "POST"): page_for_directors(OK),
+    ("accounts:contact_create", "GET"): edited_by_its_kam(LOGIN, 200),
+    ("accounts:contact_create", "POST"): edited_by_its_kam(LOGIN),
+    ("accounts:contact_update", "GET"): edited_by_its_kam(LOGIN, 200),
+    ("accounts:contact_update", "POST"): edited_by_its_kam(LOGIN),
+    ("accounts:contact_delete", "GET"): edited_by_its_kam(LOGIN, 200),
+    ("accounts:contact_delete", "POST"): edited_by_its_kam(LOGIN, 302),
+    # --- ledger imports ---
+    ("accounts:ledger_import_list", "GET"): page_for_directors(),
+    ("accounts:ledger_import_create", "GET"): page_for_directors(),
+    ("accounts:ledger_import_create", "POST"): page_for_directors(OK),
+    ("accounts:ledger_import_detail", "GET"): page_for_directors(),
+    ("accounts:ledger_import_detail", "POST"): page_for_directors(OK),
+    ("accounts:ledger_import_rejects", "GET"): page_for_directors(),
+    # --- ranking and explanation ---
+    ("scoring:ranking", "GET"): page_for_all(),
+    ("scoring:recompute", "POST"): page_for_directors(302),
+    ("scoring:client_explanation", "GET"): seen_by_whoever_sees_it(LOGIN),
+    # --- the directors' decisions: the role is refused before the client is looked up ---
+    ("scoring:override_edit", "GET"): page_for_directors(),
+    ("scoring:override_edit", "POST"): page_for_directors(OK),
+    ("scoring:override_clear", "POST"): page_for_directors(302),
+    ("scoring:cost_to_serve_edit", "GET"): page_for_directors(),
+    ("scoring:cost_to_serve_edit", "POST"): page_for_directors(OK),
+    ("scoring:shortlist", "GET"): page_for_directors(302),
+    ("scoring:shortlist_detail", "GET"): page_for_directors(),
+    ("scoring:shortlist_add", "POST"): page_for_directors(302),
+    ("scoring:shortlist_remove", "POST"): page_for_directors(302),
+    ("scoring:shortlist_confirm", "POST"): page_for_directors(OK),
+    ("scoring:programme_edit", "GET"): page_for_directors(),
+    ("scoring:programme_edit", "POST"): page_for_directors(OK),
+    # --- selection grid ---
+    ("scoring:grid", "GET"): page_for_all(),
+    ("scoring:grid_export", "GET"): page_for_all(),
+    ("scoring:grid_cell", "GET"): seen_by_whoever_sees_it(LOGIN),
+    ("scoring:grid_rating", "GET"): edited_by_its_kam(LOGIN, 200),
+    ("scoring:grid_rating", "POST"): edited_by_its_kam(LOGIN, 302),
+    # --- weights and criteria ---
+    ("scoring:weights", "GET"): page_for_directors(),
+    ("scoring:weights", "POST"): page_for_directors(OK),
+    ("scoring:weights_what_if", "POST"): page_for_directors(OK),
+    ("scoring:weight_set_list", "GET"): page_for_directors(),
+    ("scoring:criterion_list", "GET"): page_for_directors(),
+    ("scoring:criterion_create", "GET"): page_for_directors(),
+    ("scoring:criterion_create", "POST"): page_for_directors(OK),
+    ("scoring:criterion_update", "GET"): page_for_directors(),
+    ("scoring:criterion_update", "POST"): page_for_directors(OK),
+    # --- API: clients, contacts and imports ---
+    ("api-accounts:client_list", "GET"): api_for_all(),
+    ("api-accounts:client_detail", "GET"): seen_by_whoever_sees_it(401),
+    ("api-accounts:client_update", "PUT"): api_for_directors(),
+    ("api-accounts:contact_create", "POST"): edited_by_its_kam(401),
+    ("api-accounts:contact_detail", "PUT"): edited_by_its_kam(401),
+    ("api-accounts:contact_detail", "DELETE"): edited_by_its_kam(401, 204),
+    ("api-accounts:ledger_import_create", "POST"): api_for_directors(),
+    ("api-accounts:ledger_import_detail", "GET"): api_for_directors(200),
+    ("api-accounts:ledger_import_confirm", "POST"): api_for_directors(),
+    # --- API: ranking, runs and explanation ---
+    ("api-scoring:ranking", "GET"): api_for_all(),
+    ("api-scoring:runs", "GET"): api_for_all(),
+    ("api-scoring:client_explanation", "GET"): seen_by_whoever_sees_it(401),
+    # --- API: overrides, programme, cost to serve and shortlist ---
+    ("api-scoring:overrides", "GET"): api_for_all(),  # of the clients each one sees
+    ("api-scoring:override", "PUT"): api_for_directors(),
+    ("api-scoring:override", "DELETE"): api_for_directors(),
+    ("api-scoring:cost_to_serve_set", "PUT"): api_for_directors(),
+    ("api-scoring:programmes", "GET"): api_for_directors(200),
+    ("api-scoring:programme_save", "PUT"): api_for_directors(),
+    ("api-scoring:shortlist", "GET"): api_for_directors(200),
+    ("api-scoring:shortlist", "PUT"): api_for_directors(),
+    ("api-scoring:shortlist_confirm", "POST"): api_for_directors(),
+    # --- API: grid and ratings ---
+    ("api-scoring:grid", "GET"): api_for_all(),
+    ("api-scoring:client_ratings", "GET"): seen_by_whoever_sees_it(401),
+    ("api-scoring:rating_set", "POST"): edited_by_its_kam(401),
+    # --- API: weights and criteria ---
+    ("api-scoring:criterion_list", "GET"): api_for_directors(200),
+    ("api-scoring:criterion_list", "POST"): api_for_directors(),
+    ("api-scoring:criterion_update", "PATCH"): api_for_directors(),
+    ("api-scoring:weight_set_list", "GET"): api_for_directors(200),
+    ("api-scoring:weight_set_list", "POST"): api_for_directors(),
+    ("api-scoring:weight_set_active", "GET"): api_for_directors(200),
+    ("api-scoring:weights_what_if", "POST"): api_for_directors(),
+}
+"""Who may use each route: THE table. A new route adds its rows here."""
+
+GROUPS = {"admin": "the Django admin, behind its own staff login: sampled above"}
+"""Namespaces whose routes are covered as one group by the rows of a few of them."""
+
+BODIES: dict[tuple[str, str], Callable[[dict[str, Any]], dict[str, Any]]] = {
+    ("set_language", "POST"): lambda ids: {"language": "en", "next": "/"},
+    ("scoring:shortlist_add", "POST"): lambda ids: {"client": ids["client_id"]},
+    ("scoring:shortlist_remove", "POST"): lambda ids: {"client": ids["client_id"]},
+    ("scoring:grid_rating", "POST"): lambda ids: {"level": "4", "note": "Matrix"},
+    ("accounts:contact_create", "POST"): lambda ids: {"last_name": "Roux"},
+    ("api-accounts:contact_create", "POST"): lambda ids: {"last_name": "Roux"},
+    ("api-scoring:rating_set", "POST"): lambda ids: {
+        "client": ids["client_id"],
+        "criterion": "fit",
+        "level": 4,
+        "note": "Matrix",
+    },
+}
+"""What a request sends, where an empty body would not reach the access decision."""
+
+MULTIPART = {("api-accounts:ledger_import_create", "POST")}
+"""API operations that take a form (a file upload) rather than JSON."""
+
+PENDING: dict[tuple[str, str], str] = {
+    key: "the API's conventions: 401 for anonymous callers, permission classes on kam.permissions"
+    for key in ACCESS
+    if key[0].startswith("api-")
+}
+"""Rows whose declared outcome waits for work not yet landed, with what it waits for. They are
+expected to fail (``xfail``, strict): once they pass, this entry fails the suite until it goes."""
+
+
+# --- the routes and the operations ---------------------------------------------------------------
+
+
+def _walk(
+    patterns: list[URLPattern | URLResolver], prefix: str = "", namespace: str = ""
+) -> Iterator[tuple[str, str, str, URLPattern]]:
+    """(namespace, name, route, pattern) of every URL pattern, included ones too."""
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = namespace
+            if pattern.namespace:
+                inner = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
+            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+        else:
+            name = f"{namespace}:{pattern.name}" if namespace and pattern.name else pattern.name
+            yield namespace, name or "", prefix + str(pattern.pattern), pattern
+
+
+def routes() -> list[tuple[str, str, str]]:
+    """(namespace, name, route) of every route; the name is empty for an unnamed one."""
+    return [
+        (namespace, name, route) for namespace, name, route, _ in _walk(get_resolver().url_patterns)
+    ]
+
+
+def openapi_path(route: str) -> str:
+    """``api/clients/<int:client_id>/`` as the schema writes it: ``/api/clients/{client_id}/``."""
+    return "/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route)
+
+
+@pytest.fixture(scope="module")
+def operations() -> set[tuple[str, str]]:
+    """(route name, method) of every operation in the OpenAPI schema."""
+    names = {openapi_path(route): name for _, name, route in routes()}
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    found = set()
+    for path, methods in schema["paths"].items():
+        for method in methods:
+            assert path in names, f"{path} is in the schema but no route serves it"
+            found.add((names[path], method.upper()))
+    return found
+
+
+def test_every_route_and_operation_has_a_row(operations):
+    api_routes = {name for name, _ in operations}
+    declared = {name for name, _ in ACCESS}
+    missing = []
+    for namespace, name, route in routes():
+        group = namespace.split(":")[0]
+        if group in GROUPS:
+            assert any(row.startswith(f"{group}:") for row in declared), group
+        elif not name:
+            missing.append(f"{route} (unnamed: name it, then give it a row)")
+        elif name not in declared:
+            missing.append(f"{name} ({route})")
+    missing += [f"{method} {name}" for name, method in operations if (name, method) not in ACCESS]
+    api_rows = {(name, method) for name, method in ACCESS if name in api_routes}
+    stale = [f"{method} {name}" for name, method in api_rows - operations]
+    known = {name for _, name, _ in routes()}
+    stale += [f"{method} {name}" for name, method in ACCESS if name not in known]
+    assert not missing, "Say who may use these routes in ACCESS: " + ", ".join(sorted(missing))
+    assert not stale, "ACCESS rows for no route or operation: " + ", ".join(sorted(stale))
+    assert set(PENDING) <= set(ACCESS)
+
+
+def test_every_row_names_every_persona():
+    incomplete = [key for key, outcomes in ACCESS.items() if set(outcomes) != set(PERSONAS)]
+    assert not incomplete
+
+
+# --- the data and the requests ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def cast(django_db_setup, django_db_blocker) -> Iterator[dict[str, Any]]:
+    """The personas and what they meet, made once for the module inside a transaction that is
+    rolled back at its end, so nothing leaks into other modules."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            yield _make_cast()
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+def _make_cast():
+    alice = UserFactory(username="alice", role=User.Role.KAM)
+    bob = UserFactory(username="bob", role=User.Role.KAM)
+    dana = UserFactory(username="dana", role=User.Role.DIRECTOR)
+    sam = UserFactory(username="sam", role=User.Role.SPONSOR)
+    carl = UserFactory(username="carl", role=User.Role.CONTRIBUTOR)
+    criteria = small_model()
+    mine = ClientFactory(name="Mine", kam=alice, sponsor=sam)
+    theirs = ClientFactory(name="Theirs", kam=bob)
+    for company, revenue in ((mine, 300), (theirs, 100)):
+        ClientYearMetricFactory(client=company, year=2025, revenue=Decimal(revenue))
+        CostToServeFactory(client=company, updated_by=dana)
+    recompute()
+    ProgrammeFactory(year=2026, updated_by=dana)
+    contacts = {company.pk: ContactFactory(client=company) for company in (mine, theirs)}
+    ledger_import = LedgerImport.objects.create(
+        original_name="ventes.csv",
+        sha256="0" * 64,
+        size=1200,
+        file_format="csv",
+        columns=["Client", "Montant"],
+        mapping={"customer_id": "Client", "amount": "Montant"},
+        status=LedgerImport.Status.DONE,
+        rejects=ContentFile(b"line,reason\n", name="rejects.csv"),
+        created_by=dana,
+    )
+    personas = {
+        ANON: (None, mine),
+        KAM_OWN: (alice, mine),
+        KAM_OTHER: (alice, theirs),
+        DIRECTOR: (dana, theirs),
+        SPONSOR_OWN: (sam, mine),
+        SPONSOR_OTHER: (sam, theirs),
+        CONTRIBUTOR: (carl, mine),
+    }
+    return {
+        persona: {
+            "session": _session(user),
+            "ids": {
+                "client_id": company.pk,
+                "contact_id": contacts[company.pk].pk,
+                "import_id": ledger_import.pk,
+                "year": 2026,
+                "code": "fit",
+                "criterion_id": criteria["fit"].pk,
+            },
+        }
+        for persona, (user, company) in personas.items()
+    }
+
+
+def _session(user: User | None) -> str | None:
+    """The key of a session logged in as ``user``, made once: the requests only send it."""
+    if user is None:
+        return None
+    http = HttpClient()
+    http.force_login(user)
+    return http.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+def _url(name: str, ids: dict[str, Any]) -> str:
+    pattern = next(
+        pattern for _, full, _, pattern in _walk(get_resolver().url_patterns) if full == name
+    )
+    return reverse(name, kwargs={key: ids[key] for key in pattern.pattern.converters})
+
+
+def _request(name: str, method: str, persona: dict[str, Any]):
+    http = HttpClient()
+    if persona["session"] is not None:
+        http.cookies[settings.SESSION_COOKIE_NAME] = persona["session"]
+    url = _url(name, persona["ids"])
+    body = BODIES.get((name, method), lambda ids: {})(persona["ids"])
+    if method == "GET":
+        return http.get(url)
+    if name.startswith("api-") and (name, method) not in MULTIPART:
+        return http.generic(method, url, json.dumps(body), content_type="application/json")
+    if method == "POST":
+        return http.post(url, body)
+    return http.generic(method, url)
+
+
+def _outcome(response) -> object:
+    """What the answer means for access, in the table's words."""
+    status = response.status_code
+    location = response.get("Location", "")
+    if status == 302 and location.startswith(reverse("login") + "?next="):
+        return LOGIN
+    if status == 302 and location.startswith(reverse("admin:login") + "?next="):
+        return ADMIN_LOGIN
+    if status == 403 and not _gives_a_reason(response):
+        return "403 without a translated reason"
+    return status
+
+
+def _gives_a_reason(response) -> bool:
+    with translation.override(response.get("Content-Language", "en")):
+        reasons = {str(reason) for reason in permissions.REFUSALS.values()}
+    if response.get("Content-Type", "").startswith("application/json"):
+        return json.loads(response.content).get("detail") in reasons
+    text = html.unescape(response.content.decode())
+    return any(reason in text for reason in reasons)
+
+
+def _row_id(key: tuple[str, str]) -> str:
+    return f"{key[1]} {key[0]}"
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        pytest.param(key, marks=pytest.mark.xfail(reason=PENDING[key], strict=True))
+        if key in PENDING
+        else key
+        for key in ACCESS
+    ],
+    ids=_row_id,
+)
+def test_route_answers_each_persona_as_declared(key, cast, db):
+    name, method = key
+    expected = ACCESS[key]
+    seen: Outcomes = {}
+    for persona in PERSONAS:
+        with transaction.atomic():
+            response = _request(name, method, cast[persona])
+            if response.streaming:  # a file (the rejects): read to the end, which closes it
+                b"".join(response.streaming_content)
+            outcome = _outcome(response)
+            transaction.set_rollback(True)
+        seen[persona] = OK if expected[persona] == OK and outcome in ALLOWED else outcome
+    assert seen == expected
