@@ -525,9 +525,7 @@ def weights(request: AuthedRequest) -> HttpResponse:
         try:
             weight_set = weight_services.weight_set_update(user=request.user, **form.service_data())
         except ValidationError as error:
-            stale = not hasattr(error, "error_dict") and any(
-                item.code == weight_services.STALE_WEIGHTS for item in error.error_list
-            )
+            stale = isinstance(error, weight_services.StaleEdit)
             add_service_error(form, error)
             if stale:  # the values stay; saving them again replaces the newer version knowingly
                 base_version = in_force.version

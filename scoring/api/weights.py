@@ -1,7 +1,6 @@
 """The criteria catalogue and the weights (directors): the criteria, the versions of the weights,
 the weights in force, a new version, and how the ranks would move under proposed weights."""
 
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer
@@ -229,12 +228,8 @@ class WeightSetCreateApi(APIView):
         data.is_valid(raise_exception=True)
         try:
             weight_set = weights.weight_set_update(user=user, **data.validated_data)
-        except ValidationError as error:
-            if not hasattr(error, "error_dict") and any(
-                item.code == weights.STALE_WEIGHTS for item in error.error_list
-            ):
-                raise Conflict(error.messages) from error
-            raise
+        except weights.StaleEdit as error:
+            raise Conflict(error.messages) from error
         return Response(WeightSetOutputSerializer(weight_set).data, status=status.HTTP_201_CREATED)
 
 

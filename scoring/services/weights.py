@@ -14,8 +14,10 @@ from scoring import ranking, selectors
 from scoring.models import Criterion, CriterionWeight, ScoringRun, WeightSet
 from scoring.services import runs
 
-STALE_WEIGHTS = "stale_weights"
-"""The code of the error a change of weights based on an outdated version raises."""
+
+class StaleEdit(ValidationError):
+    """The weights changed since the director opened them, so nothing was saved: pages show the
+    message and keep the director's values, the API answers 409 Conflict."""
 
 
 @transaction.atomic
@@ -41,13 +43,13 @@ def weight_set_update(
     active = WeightSet.objects.select_for_update().filter(is_active=True).first()
     current = active.version if active is not None else 0
     if current != base_version:
-        raise ValidationError(
+        raise StaleEdit(
             _(
                 "The weights were changed (version %(current)s) since you opened them (version "
                 "%(base)s). Reload them and make your change again."
             )
             % {"current": current, "base": base_version},
-            code=STALE_WEIGHTS,
+            code="stale",
         )
     criteria = list(Criterion.objects.filter(is_active=True))
     specs = selectors.weights_checked(criteria, family_weights, criterion_weights)

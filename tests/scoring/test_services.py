@@ -333,7 +333,9 @@ def test_weight_set_update_refuses_a_stale_version(criteria, dana, ada):
         base_version=1,
         name="Renamed",
     )
-    with pytest.raises(ValidationError, match=r"changed \(version 2\) since you opened them"):
+    with pytest.raises(
+        weight_services.StaleEdit, match=r"changed \(version 2\) since you opened them"
+    ):
         weight_services.weight_set_update(
             user=dana,
             family_weights=FAMILIES,
