@@ -1,24 +1,39 @@
-"""A demo programme: client companies, their contacts and three years of invoice lines.
+"""A demo programme: client companies, their contacts and three years of invoice lines, and
+accounts' step of the demo seeding, which writes them through accounts' services.
 
-Pure Python, no Django and no clock: the same seed and size always give byte-identical output.
-The ledger is written the way a French ERP exports to Excel (semicolons, decimal commas,
-dd/mm/yyyy dates, French headers), so seeding the demo also exercises format detection.
+The generation is pure Python, with no database and no clock: the same seed and size always give
+byte-identical output. The ledger is written the way a French ERP exports to Excel (semicolons,
+decimal commas, dd/mm/yyyy dates, French headers), so seeding the demo also exercises format
+detection.
 
     programme = demo_programme(seed=DEMO_SEED, lines=50_000)
     with path.open("w", encoding="utf-8", newline="") as stream:
         write_ledger_csv(programme, stream)
+
+``seed_demo()`` creates the demo users, imports the ledger and sets what it does not carry
+(groups, KAMs, sponsors, contacts); the apps above seed their own data from what it returns
+(the ``seed_demo`` command runs the steps in order). Running it again changes nothing.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import math
 import random
+import tempfile
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TextIO
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from accounts import services
+from accounts.models import Client, Contact, Department, LedgerImport, LedgerLine, User
 
 DEMO_PASSWORD = "kam-demo-2025"
 DEMO_SEED = 2025
@@ -281,32 +296,6 @@ def ledger_rows(programme: DemoProgramme) -> Iterator[tuple[str, ...]]:
 # --- clients and contacts -------------------------------------------------------------------
 
 
-PROGRAMME_YEAR = FIRST_YEAR + 3
-"""The year the demo directors are choosing key accounts for: the one after the ledger."""
-PROGRAMME_BUDGET = 450_000
-PROGRAMME_KAMS = 4
-PROGRAMME_KAM_COST = 95_000
-
-
-def demo_rating(seed: int, client: DemoClient, criterion: str) -> int:
-    """A plausible 1-5 rating of a client on a strategic or maturity criterion: bigger, growing,
-    sponsored clients tend to be rated higher, with some noise; the same for the same inputs."""
-    rng = random.Random(f"{seed}:{client.external_id}:{criterion}")
-    leaning = 1.6 + min(client.weight * 60, 2.0) + (0.5 if client.sponsored else 0.0)
-    leaning += max(min(client.growth * 4, 0.6), -0.6)
-    return max(1, min(5, round(leaning + rng.gauss(0, 0.9))))
-
-
-def demo_cost_to_serve(seed: int, client: DemoClient) -> tuple[float, int, int]:
-    """(share of a KAM's time, travel a year, dedicated resources a year) to serve a client as a
-    key account: bigger and farther clients cost more."""
-    rng = random.Random(f"{seed}:{client.external_id}:cost")
-    share = round(min(1.0, max(0.2, 0.25 + client.weight * 12 + rng.uniform(-0.05, 0.1))), 2)
-    travel = (4_000 if client.country == "FR" else 11_000) + rng.randrange(0, 6_000, 500)
-    dedicated = rng.choice((0, 0, 10_000, 25_000)) if client.weight > 0.03 else 0
-    return share, travel, dedicated
-
-
 def _clients(rng: random.Random) -> tuple[DemoClient, ...]:
     roots = rng.sample(ROOTS, k=len(ROOTS))
     # A handful of groups with subsidiaries in several countries, then independent companies.
@@ -529,3 +518,141 @@ def _money(cents: int) -> str:
 def _slug(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return "".join(char if char.isalnum() else "-" for char in ascii_text.lower()).strip("-")
+
+
+# --- seeding, through the services ------------------------------------------------------------
+
+# username → (first name, last name, role, department, country)
+DEMO_USERS = {
+    "director": ("Diane", "Marchal", User.Role.DIRECTOR, Department.MANAGEMENT, "FR"),
+    "kam": ("Karim", "Benali", User.Role.KAM, Department.SALES, "FR"),
+    "kam2": ("Katja", "Neumann", User.Role.KAM, Department.SALES, "DE"),
+    "sponsor": ("Serge", "Aubert", User.Role.SPONSOR, Department.MANAGEMENT, "FR"),
+    "contributor": ("Carmen", "Ruiz", User.Role.CONTRIBUTOR, Department.LOGISTICS, "ES"),
+    "admin": ("Adèle", "Morin", User.Role.ADMIN, Department.OTHER, "FR"),
+}
+
+
+@dataclass(frozen=True)
+class Seeded:
+    """What accounts' step seeded, for the steps of the apps above."""
+
+    programme: DemoProgramme
+    users: dict[str, User]  # by username, as in DEMO_USERS
+    clients: dict[str, Client]  # by external id, those of the programme
+    summary: str  # what the step did, for the command to print
+
+
+def seed_demo(*, seed: int = DEMO_SEED, lines: int = DEMO_LINES) -> Seeded:
+    """Create the demo users, import the programme's ledger, then set the clients' groups, KAMs,
+    sponsors and contacts. Raises ``ValidationError`` when the ledger cannot be imported."""
+    programme = demo_programme(seed=seed, lines=lines)
+    users = _seed_users()
+    ledger = _seed_ledger(programme, importer=users["director"])
+    updated = _seed_clients(programme, users)
+    contacts = _seed_contacts(programme, users["director"])
+    clients = Client.objects.in_bulk(
+        [item.external_id for item in programme.clients], field_name="external_id"
+    )
+    summary = (
+        f"Demo users: {', '.join(DEMO_USERS)} (password: {DEMO_PASSWORD})\n"
+        f"Ledger: {ledger}\n"
+        f"Clients: {Client.objects.count()} ({updated} updated), contacts: {contacts},"
+        f" ledger lines: {LedgerLine.objects.count()}"
+    )
+    return Seeded(programme=programme, users=users, clients=clients, summary=summary)
+
+
+def _seed_users() -> dict[str, User]:
+    users = {}
+    for username, (first, last, role, department, country) in DEMO_USERS.items():
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={
+                "first_name": first,
+                "last_name": last,
+                "email": f"{username}@kam.example",
+                "role": role,
+                "department": department,
+                "country": country,
+                "is_staff": role == User.Role.ADMIN,
+                "is_superuser": role == User.Role.ADMIN,
+            },
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        users[username] = user
+    return users
+
+
+def _seed_ledger(programme: DemoProgramme, *, importer: User) -> str:
+    with tempfile.TemporaryDirectory(prefix="kam-demo-") as folder:
+        path = Path(folder) / f"demo-ledger-{programme.seed}.csv"
+        with path.open("w", encoding="utf-8", newline="") as stream:
+            write_ledger_csv(programme, stream)
+        sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+        done = LedgerImport.objects.filter(sha256=sha256, status=LedgerImport.Status.DONE)
+        if done.exists():
+            return f"already imported ({done.first()})"
+        result = services.ledger_import_from_path(path=path, user=importer)
+    if result.status != LedgerImport.Status.DONE:
+        raise ValidationError(f"The demo ledger import failed: {result.error}")
+    return (
+        f"{result.rows_imported} lines imported, {result.rows_rejected} rejected,"
+        f" {result.clients_created} clients created"
+    )
+
+
+@transaction.atomic
+def _seed_clients(programme: DemoProgramme, users: dict[str, User]) -> int:
+    """Set what the ledger does not carry (group, KAM, sponsor) where it differs."""
+    clients = Client.objects.in_bulk(
+        [item.external_id for item in programme.clients], field_name="external_id"
+    )
+    updated = 0
+    for item in programme.clients:
+        client = clients.get(item.external_id)
+        kam = users[item.kam] if item.kam else None
+        sponsor = users["sponsor"] if item.sponsored else None
+        if client is None:
+            continue
+        wanted = (item.group, kam.pk if kam else None, sponsor.pk if sponsor else None)
+        if (client.group, client.kam_id, client.sponsor_id) == wanted:
+            continue
+        services.client_update(
+            user=users["director"], client=client, kam=kam, sponsor=sponsor, group=item.group
+        )
+        updated += 1
+    return updated
+
+
+@transaction.atomic
+def _seed_contacts(programme: DemoProgramme, director: User) -> int:
+    clients = Client.objects.in_bulk(
+        [item.external_id for item in programme.clients], field_name="external_id"
+    )
+    existing = {
+        (contact.client_id, contact.first_name, contact.last_name): contact
+        for contact in Contact.objects.filter(client__in=clients.values())
+    }
+    for item in programme.contacts:
+        client = clients.get(item.client_external_id)
+        if client is None:
+            continue
+        contact = existing.get((client.pk, item.first_name, item.last_name))
+        wanted = (item.title, item.country, item.email, item.phone)
+        if contact and (contact.title, contact.country, contact.email, contact.phone) == wanted:
+            continue
+        services.contact_save(
+            user=director,
+            client=client,
+            contact=contact,
+            first_name=item.first_name,
+            last_name=item.last_name,
+            title=item.title,
+            country=item.country,
+            email=item.email,
+            phone=item.phone,
+        )
+    return Contact.objects.filter(client__in=clients.values()).count()

@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "accounts",
     "planning",
     "scoring",
+    "kam",  # the project: its demo command seeds every app
 ]
 
 MIDDLEWARE = [
