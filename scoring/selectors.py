@@ -13,8 +13,22 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
-from django.db.models import F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
-from django.db.models.functions import TruncDate
+from django.db.models import (
+    Count,
+    F,
+    FloatField,
+    IntegerField,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    StringAgg,
+    Subquery,
+    TextField,
+    Value,
+)
+from django.db.models.functions import MD5, Cast, Coalesce, Concat, Lower, TruncDate
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -140,24 +154,152 @@ def criterion_list(*, include_inactive: bool = False) -> QuerySet[Criterion]:
     return criteria if include_inactive else criteria.filter(is_active=True)
 
 
-def ranking_rows(scores: QuerySet[ClientScore]) -> list[ClientScore]:
-    """The rows of a ranking, each with ``stability_label``, ``stability_pct`` and its active
-    override (with its author) as ``active_override``: one query for the scores, one for the
-    overrides, whatever the number of rows."""
-    rows = list(scores)
+@dataclass(frozen=True)
+class RankingRow:
+    """One client in a ranking: its score in the run, its rank in the run before (``None`` when
+    new to the ranking or without an earlier run) and its active override, shown next to the
+    score (the total does not include it)."""
+
+    score: ClientScore  # with its client and the client's KAM
+    previous_rank: int | None
+    active_override: Override | None  # with its author
+
+    @property
+    def client(self) -> Client:
+        return self.score.client
+
+    @property
+    def client_id(self) -> int:
+        return self.score.client_id
+
+    @property
+    def rank(self) -> int:
+        return self.score.rank
+
+    @property
+    def total(self) -> float:
+        return self.score.total
+
+    @property
+    def financial(self) -> float:
+        return self.score.financial
+
+    @property
+    def strategic(self) -> float:
+        return self.score.strategic
+
+    @property
+    def maturity(self) -> float:
+        return self.score.maturity
+
+    @property
+    def coverage(self) -> float:
+        return self.score.coverage
+
+    @property
+    def stability(self) -> float:
+        return self.score.stability
+
+    @property
+    def rank_change(self) -> int | None:
+        """Places climbed since the previous run (negative: fell)."""
+        return None if self.previous_rank is None else self.previous_rank - self.score.rank
+
+    @property
+    def places_moved(self) -> int:
+        """How many places the client moved, either way."""
+        return abs(self.rank_change or 0)
+
+    @property
+    def stability_label(self) -> str:
+        return ranking.stability_label(self.score.stability)
+
+    @property
+    def stability_pct(self) -> float:
+        return 100 * self.score.stability
+
+
+def ranking_rows(scores: QuerySet[ClientScore]) -> list[RankingRow]:
+    """The rows of a ranking (``scores`` as ``ranking_latest`` gives them, sliced or not): one
+    query for the scores, one for the overrides, whatever the number of rows."""
+    page = list(scores)
+    if scores.query.is_sliced:  # a page: its few ids
+        shown = Q(client_id__in=[score.client_id for score in page])
+    else:  # a subquery: a list of hundreds of clients costs more to pass than to join
+        shown = Q(client_id__in=scores.order_by().values("client_id"))
     overrides = {
         override.client_id: override
-        for override in Override.objects.filter(
-            is_active=True, client_id__in=scores.values("client_id")
-        ).select_related("author")
-    }  # a subquery: a list of hundreds of clients costs more to pass than to join
-    for row in rows:
-        row.stability_label = ranking.stability_label(row.stability)  # type: ignore[attr-defined]
-        row.stability_pct = 100 * row.stability  # type: ignore[attr-defined]
-        override = overrides.get(row.client_id)
-        row.active_override = override  # type: ignore[attr-defined]
-        row.client.active_overrides = [override] if override else []  # type: ignore[attr-defined]
-    return rows
+        for override in Override.objects.filter(shown, is_active=True).select_related("author")
+    }
+    return [
+        RankingRow(
+            score,
+            getattr(score, "previous_rank", None),  # ranking_latest's annotation, read once here
+            overrides.get(score.client_id),
+        )
+        for score in page
+    ]
+
+
+def ranking_version(*, user: User) -> str:
+    """A key that changes whenever a ranking page ``user`` reads would change: the latest two
+    runs, the clients ``user`` may see (names, KAMs) and the active overrides. Three queries."""
+    runs = ScoringRun.objects.filter(status=ScoringRun.Status.DONE).values_list(
+        "pk", "finished_at"
+    )[:2]
+    run_part = ";".join(f"{pk}@{finished.timestamp() if finished else ''}" for pk, finished in runs)
+    overrides = Override.objects.filter(is_active=True).aggregate(
+        digest=MD5(
+            StringAgg(
+                Concat(
+                    Cast("pk", TextField()),
+                    Value("|"),
+                    Cast("client_id", TextField()),
+                    Value("|"),
+                    "author__first_name",
+                    Value("|"),
+                    "author__last_name",
+                    Value("|"),
+                    "author__username",
+                    output_field=TextField(),
+                ),
+                Value(","),
+                order_by="pk",
+            )
+        )
+    )["digest"]
+    return f"{run_part}:{_clients_digest(user)}:{overrides or '-'}"
+
+
+def _clients_digest(user: User) -> str:
+    """A digest of what a page shows of the clients ``user`` may see (which ones, their names,
+    currencies and KAMs), and who ``user`` is (what they may rate)."""
+    visible = client_selectors.client_list(user=user).order_by().values("pk")
+    digest = Client.objects.filter(pk__in=visible).aggregate(
+        digest=MD5(
+            StringAgg(
+                Concat(
+                    Cast("pk", TextField()),
+                    Value("|"),
+                    "name",
+                    Value("|"),
+                    "currency",
+                    Value("|"),
+                    Cast("kam_id", TextField()),
+                    Value("|"),
+                    "kam__first_name",
+                    Value("|"),
+                    "kam__last_name",
+                    Value("|"),
+                    "kam__username",
+                    output_field=TextField(),
+                ),
+                Value(","),
+                order_by="pk",
+            )
+        )
+    )["digest"]
+    return f"{user.role}-{user.pk}:{digest or '-'}"  # the user: what they may rate
 
 
 def client_rank_history(*, client_id: int) -> QuerySet[ClientScore]:
@@ -244,7 +386,7 @@ class ShortlistRow:
     """A client on the shortlist page: its latest score (if ranked) and its cost to serve."""
 
     client: Client
-    score: ClientScore | None
+    score: RankingRow | None
     cost: Decimal | None
     override: Override | None
     attractiveness: float | None
@@ -300,7 +442,13 @@ def shortlist_board(*, user: User, programme: Programme) -> ShortlistBoard:
     ]
     chosen.sort(key=lambda row: (row.score is None, row.score.rank if row.score else 0))
     candidates = [
-        _shortlist_row(row.client, row, programme, families, row.client.active_overrides)  # type: ignore[attr-defined]
+        _shortlist_row(
+            row.client,
+            row,
+            programme,
+            families,
+            [row.active_override] if row.active_override else [],
+        )
         for row in rows
         if row.client_id not in chosen_ids
     ]
@@ -310,7 +458,7 @@ def shortlist_board(*, user: User, programme: Programme) -> ShortlistBoard:
 
 def _shortlist_row(
     client: Client,
-    score: ClientScore | None,
+    score: RankingRow | None,
     programme: Programme,
     families: dict[str, float],
     overrides: list[Override],
@@ -332,7 +480,9 @@ def _shortlist_row(
     )
 
 
-def portfolio_position(score: ClientScore, families: dict[str, float]) -> tuple[float, float]:
+def portfolio_position(
+    score: RankingRow | ClientScore, families: dict[str, float]
+) -> tuple[float, float]:
     """Where a client sits on the portfolio matrix, both axes 0 to 100: attractiveness is its
     financial and strategic points out of those families' weight, maturity its maturity points
     out of that family's weight (0 when a family weighs nothing)."""
@@ -448,13 +598,15 @@ class GridRow:
 
 @dataclass(frozen=True)
 class Grid:
-    """The selection grid of the clients a user may see, in the latest successful run."""
+    """The selection grid of the clients a user may see, in the latest successful run: its
+    criteria, and the rows asked for (a page of them, or all) in the order asked for."""
 
     run: ScoringRun | None
     criteria: list[Criterion]  # by family, then code
     rows: list[GridRow]
     sort: str
     descending: bool
+    count: int  # clients in the whole grid, whichever rows were read
 
     @property
     def families(self) -> list[tuple[str, str, int]]:
@@ -477,15 +629,22 @@ def grid_sort(sort: str, direction: str, *, criteria: list[Criterion]) -> tuple[
 
 
 def grid_latest(
-    *, user: User, sort: str = "rank", direction: str = "", client_id: int | None = None
+    *,
+    user: User,
+    sort: str = "rank",
+    direction: str = "",
+    client_id: int | None = None,
+    rows: slice = slice(None),
 ) -> Grid:
-    """The grid of the latest successful run for the clients ``user`` may see, sorted.
+    """The grid of the latest successful run for the clients ``user`` may see, sorted by the
+    database, and of it the ``rows`` asked for (all by default; ``slice(0, 0)`` for none).
 
-    Five queries whatever the number of clients: the run, the criteria, the scores (with
-    clients and KAMs), their criterion scores and the current ratings (with their authors),
-    all read as tuples: a grid has thousands of cells, and model instances would cost more
-    than the queries.
+    Five queries whatever the number of clients (and one to count them when ``rows`` is a
+    page): the run, the criteria, the scores (with clients and KAMs), their criterion scores and
+    the current ratings (with their authors), the last three for the rows read only, read as
+    tuples: model instances would cost more than the queries.
     ``client_id`` keeps one client's row (none when that client is hidden or not ranked).
+    With no rows asked for, ``count`` is 0 (not counted).
     """
     run = scoring_run_latest()
     order = list(Criterion.Family.values)  # financial, strategic, maturity
@@ -494,27 +653,40 @@ def grid_latest(
     )
     sort, descending = grid_sort(sort, direction, criteria=criteria)
     if run is None:
-        return Grid(run, criteria, [], sort, descending)
+        return Grid(run, criteria, [], sort, descending, 0)
     visible = client_selectors.client_list(user=user).order_by().values("pk")
     scores = ClientScore.objects.filter(run=run, client__in=visible)
     if client_id is not None:
         scores = scores.filter(client_id=client_id)
-    score_list = scores.order_by("rank").values_list(  # tuples: hundreds of rows
-        "client_id",
-        "rank",
-        "total",
-        "client__name",
-        "client__currency",
-        "client__kam_id",
-        "client__kam__first_name",
-        "client__kam__last_name",
-        "client__kam__username",
+    bounded = rows.stop is not None
+    if bounded and rows.stop == rows.start:  # the header only
+        return Grid(run, criteria, [], sort, descending, 0)
+    count = scores.count() if bounded else 0
+    score_list = list(
+        _grid_ordered(scores, run, sort, descending, criteria)[rows].values_list(
+            "client_id",
+            "rank",
+            "total",
+            "client__name",
+            "client__currency",
+            "client__kam_id",
+            "client__kam__first_name",
+            "client__kam__last_name",
+            "client__kam__username",
+        )  # tuples
     )
-    shown = scores.order_by().values("client_id")  # a subquery: cheaper than hundreds of ids
+    if not bounded:
+        count = len(score_list)
+    # a page: its few ids; everything: a subquery, cheaper than hundreds of ids
+    shown = Q(
+        client_id__in=[score[0] for score in score_list]
+        if bounded
+        else scores.order_by().values("client_id")
+    )
     details = {
         (client, criterion): (raw, normalised, missing)
         for client, criterion, raw, normalised, missing in CriterionScore.objects.filter(
-            run=run, client_id__in=shown
+            shown, run=run
         )
         .order_by()  # the model's ordering joins the run and the client
         .values_list("client_id", "criterion_id", "raw", "normalised", "missing")
@@ -525,7 +697,7 @@ def grid_latest(
             level, note, day, f"{first} {last}".strip() or username
         )  # the author as User.__str__ writes it
         for client, criterion, level, note, day, first, last, username in (
-            Rating.objects.filter(client_id__in=shown, criterion_id__in=rated)
+            Rating.objects.filter(shown, criterion_id__in=rated)
             .order_by("client_id", "criterion_id", "-created_at", "-pk")
             .distinct("client_id", "criterion_id")
             .annotate(day=TruncDate("created_at"))  # in the current time zone
@@ -542,7 +714,7 @@ def grid_latest(
         )
     }
     columns = [(criterion, criterion.pk) for criterion in criteria]
-    rows = []
+    grid_rows = []
     for company, rank, total, name, currency, kam_id, first, last, username in score_list:
         cells = []
         for criterion, criterion_id in columns:
@@ -560,29 +732,80 @@ def grid_latest(
             cells.append(GridCell(criterion, level, raw, met, normalised, rating, pending))
         kam = (f"{first} {last}".strip() or username) if kam_id else ""  # as User.__str__
         editable = permissions.may_rate_client(user, permissions.KamOf(kam_id))
-        rows.append(GridRow(company, name, currency, kam, rank, total, cells, editable))
-    return Grid(run, criteria, _grid_sorted(rows, sort, descending, criteria), sort, descending)
+        grid_rows.append(GridRow(company, name, currency, kam, rank, total, cells, editable))
+    return Grid(run, criteria, grid_rows, sort, descending, count)
 
 
-def _grid_sorted(
-    rows: list[GridRow], sort: str, descending: bool, criteria: list[Criterion]
-) -> list[GridRow]:
-    """Rows sorted on ``sort``; empty values last whichever the direction, ties by rank."""
+def _grid_ordered(
+    scores: QuerySet[ClientScore],
+    run: ScoringRun,
+    sort: str,
+    descending: bool,
+    criteria: list[Criterion],
+) -> QuerySet[ClientScore]:
+    """Scores sorted on ``sort``; empty values last whichever the direction, ties by rank.
+
+    A criterion sorts on what its cells show: the client's current rating for a rated criterion
+    (the run's value without one), the run's raw value otherwise.
+    """
     if sort == "rank":
-        return sorted(rows, key=lambda row: row.rank, reverse=descending)
+        return scores.order_by("-rank" if descending else "rank")
+    key: Any
     if sort == "client":
-        rows = sorted(rows, key=lambda row: row.rank)
-        return sorted(rows, key=lambda row: row.client_name.casefold(), reverse=descending)
-    if sort == "total":
-        key = lambda row: row.total  # noqa: E731
+        key = Lower("client__name")
+    elif sort == "total":
+        key = F("total")
     elif sort == "met":
-        key = lambda row: row.met_count  # noqa: E731
+        shown = [criterion.pk for criterion in criteria]
+        met = (
+            CriterionScore.objects.filter(
+                run=run,
+                client_id=OuterRef("client_id"),
+                criterion_id__in=shown,
+                missing=False,
+                normalised__gte=F("criterion__met_threshold"),
+            )
+            .order_by()
+            .values("client_id")
+            .annotate(met=Count("pk"))
+            .values("met")
+        )
+        key = Coalesce(Subquery(met, output_field=IntegerField()), 0)
     else:
-        index = [criterion.code for criterion in criteria].index(sort)
-        key = lambda row: row.cells[index].value  # noqa: E731
-    known = sorted((row for row in rows if key(row) is not None), key=lambda row: row.rank)
-    empty = sorted((row for row in rows if key(row) is None), key=lambda row: row.rank)
-    return sorted(known, key=key, reverse=descending) + empty
+        criterion = next(criterion for criterion in criteria if criterion.code == sort)
+        raw = CriterionScore.objects.filter(
+            run=run, client_id=OuterRef("client_id"), criterion=criterion
+        ).values("raw")[:1]
+        key = Subquery(raw, output_field=FloatField())
+        if criterion.is_rated:
+            level = (
+                Rating.objects.filter(client_id=OuterRef("client_id"), criterion=criterion)
+                .order_by("-created_at", "-pk")
+                .values("level")[:1]
+            )
+            key = Coalesce(Cast(Subquery(level), FloatField()), key)
+    sort_key = F("sort_key")
+    ordered = sort_key.desc(nulls_last=True) if descending else sort_key.asc(nulls_last=True)
+    return scores.annotate(sort_key=key).order_by(ordered, "rank")
+
+
+def grid_version(*, user: User, grid: Grid) -> str:
+    """A key that changes whenever a grid page ``user`` reads would change: the run, the
+    criteria, the latest rating, the clients ``user`` may see (names, KAMs) and what ``user``
+    may rate. Two queries."""
+    run = grid.run
+    run_part = f"{run.pk}@{run.finished_at.timestamp() if run.finished_at else ''}" if run else "-"
+    criteria = hashlib.md5(
+        repr(
+            [
+                (c.pk, c.code, c.name, c.family, c.source, c.met_threshold, c.is_active)
+                for c in grid.criteria
+            ]
+        ).encode(),
+        usedforsecurity=False,
+    ).hexdigest()
+    ratings = Rating.objects.aggregate(last=Max("pk"), count=Count("pk"))
+    return f"{run_part}:{criteria}:{ratings['last']}-{ratings['count']}:{_clients_digest(user)}"
 
 
 def rating_list(*, client: Client) -> QuerySet[Rating]:

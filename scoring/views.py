@@ -1,10 +1,14 @@
 """HTML pages for the selection of key accounts: the ranking and one client's explanation.
 Who sees which client is the selectors' business: a hidden client is a 404."""
 
+import hashlib
+from collections.abc import Callable
+from typing import NamedTuple
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
@@ -14,8 +18,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from accounts import selectors as client_selectors
@@ -23,7 +27,7 @@ from kam import charts, permissions
 from kam.formats import number
 from kam.forms import add_service_error
 from kam.types import AuthedRequest
-from scoring import export, forms, grid_cells, ranking, ranking_cells, selectors
+from scoring import export, forms, ranking, selectors
 from scoring.models import (
     LEVELS,
     SHORTLIST_CONFIRM_ABOVE,
@@ -36,14 +40,67 @@ from scoring.services import criteria as criterion_services
 from scoring.services import overrides, ratings, runs, selection
 from scoring.services import weights as weight_services
 
+PAGE_ROWS = 50
+"""Rows the ranking and the grid show at first; each further page of rows loads as the last
+row scrolls into view."""
+
+ROWS_CACHE_SECONDS = 24 * 60 * 60
+"""How long a rendered block of rows stays cached. Its key changes with anything the block
+shows, so this only bounds how long blocks nobody asks for again take up room."""
+
+
+def _page_number(request: AuthedRequest) -> int:
+    page = request.GET.get("page", "")
+    return int(page) if page.isdigit() and 0 < int(page) <= 100_000 else 1
+
+
+class RowsBlock(NamedTuple):
+    """A page of rendered rows, and how many rows all the pages have."""
+
+    html: str
+    total: int
+
+
+def _rows_block(
+    *, name: str, version: str, page: int, render: Callable[[], RowsBlock]
+) -> RowsBlock:
+    """A page of rows from the cache when the same rows were rendered before for the same
+    version of what they show (``version``), language and time zone; else rendered and kept."""
+    parts = (name, version, get_language(), timezone.get_current_timezone_name(), str(page))
+    key = "rows:" + hashlib.sha256("\n".join(parts).encode()).hexdigest()
+    cached = cache.get(key)  # a plain tuple: what the cache keeps outlives this module's classes
+    if cached is not None:
+        return RowsBlock(*cached)
+    block = render()
+    cache.set(key, tuple(block), ROWS_CACHE_SECONDS)
+    return block
+
 
 @login_required
 @require_http_methods(["GET"])
 def scoring_ranking(request: AuthedRequest) -> HttpResponse:
-    rows = selectors.ranking_rows(selectors.ranking_latest(user=request.user))
+    page = _page_number(request)
+
+    def render() -> RowsBlock:
+        scores = selectors.ranking_latest(user=request.user)
+        count = scores.count()
+        start = (page - 1) * PAGE_ROWS
+        rows = selectors.ranking_rows(scores[start : start + PAGE_ROWS])
+        more = start + PAGE_ROWS < count
+        context = {
+            "rows": rows,
+            "next_url": f"{reverse('scoring:ranking')}?page={page + 1}" if more else "",
+        }
+        html = render_to_string("scoring/ranking.html#ranking-rows", context, request=request)
+        return RowsBlock(html, count)
+
+    version = selectors.ranking_version(user=request.user)
+    block = _rows_block(name="ranking", version=version, page=page, render=render)
+    if request.headers.get("HX-Request") and "page" in request.GET:  # the next rows
+        return HttpResponse(block.html)
     context = {
-        "rows": rows,
-        "rows_html": ranking_cells.rows_html(rows, ranking_cells.RowContext.build()),
+        "rows_html": mark_safe(block.html),  # rendered by the template, escaped there
+        "count": block.total,
         "run": selectors.scoring_run_latest(),
         "latest": selectors.scoring_run_latest(any_status=True),
         "can_recompute": permissions.may_manage_programme(request.user),
@@ -307,48 +364,52 @@ def cost_to_serve_edit(request: AuthedRequest, client_id: int) -> HttpResponse:
 # --- selection grid -------------------------------------------------------------------------------
 
 
-def _grid_cell_context(query: str = "") -> grid_cells.CellContext:
-    """What every cell repeats, worked out once a page: its words, and its links split around
-    the client id and criterion code."""
-    client, code = "987654321", "criterion-code"
-    before, after = reverse("scoring:client_explanation", args=[client]).split(client)
-    rate_before, rate_after = reverse("scoring:grid_rating", args=[client, code]).split(client)
-    rate_middle, rate_end = rate_after.split(code)
-    labels = {
-        "of": _("of"),
-        "level": _("Level"),
-        "met": _("met"),
-        "unmet": _("not met"),
-        "missing": _("missing"),
-        "days": _("d"),
-        "rate": _("Rate"),
-        "note": _("note"),
-        "pending": _("new: counts at the next computation"),
-    }
-    return grid_cells.CellContext(
-        labels=labels,
-        explanation_url=(before, after),
-        rate_url=(rate_before, rate_middle, rate_end),
-        query=query,
-    )
-
-
 def _grid_query(request: AuthedRequest) -> str:
-    """The grid's sort as the request gives it, carried through an edit and back."""
-    return urlencode(
+    """The grid's sort as the request gives it, carried through an edit and back: ``?sort=…``
+    or nothing."""
+    query = urlencode(
         {key: request.GET[key][:60] for key in ("sort", "dir") if request.GET.get(key)}
     )
+    return f"?{query}" if query else ""
 
 
 def _grid_page(
-    request: AuthedRequest, *, form: tuple[int, int, str] | None = None
+    request: AuthedRequest, *, client_id: int | None = None, form: dict[str, object] | None = None
 ) -> dict[str, object]:
-    """The whole grid, sorted as asked, and its header links: a click on a column sorts on it,
-    a second click reverses the order. ``form`` (client id, criterion id, HTML) opens a rating
-    form in that client's cell."""
+    """The grid's header, sorted as asked, and a page of its rows: a click on a column sorts on
+    it, a second click reverses the order. ``client_id`` and ``form`` (the rating form's
+    context) show that one client's row with the form open in its cell."""
+    sort, direction = request.GET.get("sort", ""), request.GET.get("dir", "")
+    page = _page_number(request)
     grid = selectors.grid_latest(
-        user=request.user, sort=request.GET.get("sort", ""), direction=request.GET.get("dir", "")
-    )
+        user=request.user, sort=sort, direction=direction, rows=slice(0, 0)
+    )  # the header: the run, the criteria and the sort
+    query = urlencode({"sort": grid.sort, "dir": "desc" if grid.descending else "asc"})
+
+    def render() -> RowsBlock:
+        start = (page - 1) * PAGE_ROWS
+        rows = selectors.grid_latest(
+            user=request.user,
+            sort=sort,
+            direction=direction,
+            client_id=client_id,
+            rows=slice(start, start + PAGE_ROWS),
+        )
+        more = start + PAGE_ROWS < rows.count
+        context = {
+            "rows": rows.rows,
+            "sort_query": f"?{query}",
+            "next_url": f"{reverse('scoring:grid')}?{query}&page={page + 1}" if more else "",
+            **(form or {}),
+        }
+        html = render_to_string("scoring/grid.html#grid-rows", context, request=request)
+        return RowsBlock(html, rows.count)
+
+    if form is not None or grid.run is None:
+        block = render()  # one client's row with a form: never cached
+    else:
+        version = selectors.grid_version(user=request.user, grid=grid)
+        block = _rows_block(name=f"grid:{query}", version=version, page=page, render=render)
 
     def column(key: str, label: str, **extra: object) -> dict[str, object]:
         if key == grid.sort:
@@ -366,59 +427,25 @@ def _grid_page(
     criteria = [
         column(criterion.code, criterion.name, criterion=criterion) for criterion in grid.criteria
     ]
-    query = urlencode({"sort": grid.sort, "dir": "desc" if grid.descending else "asc"})
-    cells = _grid_cell_context(query)
     return {
         "grid": grid,
-        "grid_rows_html": mark_safe(
-            "".join(
-                [
-                    grid_cells.row_html(
-                        row,
-                        cells,
-                        form=form[1:] if form is not None and form[0] == row.client_id else None,
-                    )
-                    for row in grid.rows
-                ]
-            )
-        ),
+        "rows_html": mark_safe(block.html),  # rendered by the template, escaped there
+        "count": block.total,
         "fixed_columns": fixed,
         "criterion_columns": criteria,
         "query": query,
-        "labels": cells.labels,
-        "urls": {"explanation": cells.explanation_url},
     }
 
 
 @login_required
 @require_http_methods(["GET"])
 def scoring_grid(request: AuthedRequest) -> HttpResponse:
-    partial = "#grid-table" if request.headers.get("HX-Request") else ""
-    return _grid_response(request, f"scoring/grid.html{partial}", _grid_page(request))
-
-
-GRID_ROWS_MARK = "<!-- grid rows -->"  # the template's rows; client data cannot forge it: escaped
-
-
-def _grid_response(
-    request: AuthedRequest, template_name: str, page: dict[str, object]
-) -> TemplateResponse:
-    """The grid page, its rows put in once the rest is rendered.
-
-    A few hundred clients make megabytes of rows. Passed through the template, each enclosing
-    tag (block, if, partial, …) would copy them twice on its way out; put in place of a mark
-    after rendering, they are copied once.
-    """
-    rows = str(page["grid_rows_html"]).encode()
-    response = TemplateResponse(
-        request, template_name, {**page, "grid_rows_html": mark_safe(GRID_ROWS_MARK)}
-    )
-
-    def put_rows(response: HttpResponse) -> None:
-        response.content = response.content.replace(GRID_ROWS_MARK.encode(), rows, 1)
-
-    response.add_post_render_callback(put_rows)
-    return response
+    page = _grid_page(request)
+    if request.headers.get("HX-Request"):
+        if "page" in request.GET:  # the next rows
+            return HttpResponse(page["rows_html"])
+        return TemplateResponse(request, "scoring/grid.html#grid-table", page)  # a new sort
+    return TemplateResponse(request, "scoring/grid.html", page)
 
 
 def _grid_cell(
@@ -438,9 +465,13 @@ def _grid_cell(
 @login_required
 @require_http_methods(["GET"])
 def scoring_grid_cell(request: AuthedRequest, client_id: int, code: str) -> HttpResponse:
+    """A rated cell as the grid shows it (to put back after an edit) or, with ``?about=1``, who
+    gave its rating, when and why."""
+    about = request.GET.get("about") == "1"
     row, cell = _grid_cell(request, client_id, code)
-    cell_html = grid_cells.cell_html(row, cell, _grid_cell_context(_grid_query(request)))
-    return TemplateResponse(request, "scoring/grid.html#grid-cell", {"cell_html": cell_html})
+    context = {"row": row, "cell": cell, "sort_query": _grid_query(request)}
+    partial = "grid-cell-about" if about else "grid-cell"
+    return TemplateResponse(request, f"scoring/grid.html#{partial}", context)
 
 
 @login_required
@@ -474,21 +505,22 @@ def scoring_grid_rating(request: AuthedRequest, client_id: int, code: str) -> Ht
                     _("Rating of %(client)s on %(criterion)s saved.")
                     % {"client": company, "criterion": cell.criterion},
                 )
-                return redirect(f"{reverse('scoring:grid')}?{query}" if query else "scoring:grid")
+                return redirect(f"{reverse('scoring:grid')}{query}")
             row, cell = _grid_cell(request, client_id, code)
-            cells = _grid_cell_context(query)
-            cell_html = grid_cells.cell_html(row, cell, cells, saved=True)
-            return TemplateResponse(
-                request, "scoring/grid.html#grid-cell", {"cell_html": cell_html}
-            )
-    labels = _grid_cell_context(query).labels
-    context = {"row": row, "cell": cell, "query": query, "form": form, "labels": labels}
+            context = {"row": row, "cell": cell, "sort_query": query, "saved": True}
+            return TemplateResponse(request, "scoring/grid.html#grid-cell", context)
+    context = {"row": row, "cell": cell, "sort_query": query, "form": form}
     if htmx:
-        return TemplateResponse(request, "scoring/grid.html#grid-cell", context)
-    # without htmx, the whole grid with this cell's form open
-    form_html = render_to_string("scoring/grid.html#grid-cell", context, request=request)
-    page = _grid_page(request, form=(row.client_id, cell.criterion.pk, form_html))
-    return _grid_response(request, "scoring/grid.html", page)
+        return TemplateResponse(request, "scoring/grid.html#grid-cell-form", context)
+    # without htmx, the grid with this client's row only, the form open in the cell
+    form_html = render_to_string("scoring/grid.html#grid-cell-form", context, request=request)
+    opened = {
+        "form_html": form_html,
+        "form_client": row.client_id,
+        "form_criterion": cell.criterion.pk,
+    }
+    page = _grid_page(request, client_id=client_id, form=opened)
+    return TemplateResponse(request, "scoring/grid.html", page)
 
 
 @login_required

@@ -345,22 +345,24 @@ class naive:  # a context manager read as a phrase: ``with naive("grid"):``
 def naive_ranking_rows(scores: Any) -> list[Any]:
     """Each row's override with its own query; the client and KAM loaded when the page reads
     them."""
-    from scoring import ranking
+    from scoring import selectors
     from scoring.models import Override
 
-    rows = list(scores.select_related(None))
-    for row in rows:
-        row.stability_label = ranking.stability_label(row.stability)
-        row.stability_pct = 100 * row.stability
-        row.active_override = (
-            Override.objects.filter(client_id=row.client_id, is_active=True)
+    return [
+        selectors.RankingRow(
+            score,
+            getattr(score, "previous_rank", None),
+            Override.objects.filter(client_id=score.client_id, is_active=True)
             .select_related("author")
-            .first()
+            .first(),
         )
-    return rows
+        for score in scores.select_related(None)
+    ]
 
 
-def naive_grid(*, user: Any, sort: str = "rank", direction: str = "", client_id: Any = None) -> Any:
+def naive_grid(
+    *, user: Any, sort: str = "rank", direction: str = "", client_id: Any = None, rows: Any = None
+) -> Any:
     """The grid with a query per client for its KAM, and per client and criterion for its score
     and its latest rating (and that rating's author)."""
     from django.utils import timezone
@@ -375,10 +377,13 @@ def naive_grid(*, user: Any, sort: str = "rank", direction: str = "", client_id:
     criteria = sorted(selectors.criterion_list(), key=lambda c: (order.index(c.family), c.code))
     sort, descending = selectors.grid_sort(sort, direction, criteria=criteria)
     if run is None:
-        return selectors.Grid(run, criteria, [], sort, descending)
+        return selectors.Grid(run, criteria, [], sort, descending, 0)
     visible = client_selectors.client_list(user=user).order_by().values("pk")
-    rows = []
-    for score in ClientScore.objects.filter(run=run, client__in=visible).order_by("rank"):
+    grid_rows = []
+    scores = ClientScore.objects.filter(run=run, client__in=visible).order_by("rank")
+    if rows is not None and rows.stop == rows.start:
+        return selectors.Grid(run, criteria, [], sort, descending, 0)
+    for score in scores[rows] if rows is not None else scores:
         cells = []
         for criterion in criteria:
             detail = CriterionScore.objects.filter(
@@ -409,7 +414,7 @@ def naive_grid(*, user: Any, sort: str = "rank", direction: str = "", client_id:
                 selectors.GridCell(criterion, level, raw, met, normalised, current, pending)
             )
         company = score.client
-        rows.append(
+        grid_rows.append(
             selectors.GridRow(
                 company.pk,
                 company.name,
@@ -421,8 +426,7 @@ def naive_grid(*, user: Any, sort: str = "rank", direction: str = "", client_id:
                 permissions.may_rate_client(user, company),
             )
         )
-    rows = selectors._grid_sorted(rows, sort, descending, criteria)
-    return selectors.Grid(run, criteria, rows, sort, descending)
+    return selectors.Grid(run, criteria, grid_rows, sort, descending, scores.count())
 
 
 if __name__ == "__main__":

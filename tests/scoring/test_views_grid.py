@@ -1,12 +1,15 @@
 """scoring/views.py: the selection grid, its inline ratings and its exports, from the outside."""
 
 import csv
+import html as html_text
 import io
+import re
 from decimal import Decimal
 from unittest import mock
 
 import openpyxl
 import pytest
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -17,7 +20,7 @@ from scoring.services import ratings, runs
 from tests.factories import ClientFactory, ClientYearMetricFactory
 from tests.refusals import assert_refused
 from tests.scoring.conftest import recompute
-from tests.scoring.factories import CriterionFactory, CriterionWeightFactory
+from tests.scoring.factories import CriterionFactory, CriterionWeightFactory, RatingFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -30,6 +33,12 @@ def english(client):
 
 
 @pytest.fixture(autouse=True)
+def no_cached_rows():
+    """Rendered rows are cached in Redis across requests; each test starts without them."""
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def no_queued_recompute():
     """A rating asks for a recompute after commit; the tests compute when they mean to."""
     with mock.patch.object(runs, "scores_recompute_request"):
@@ -37,7 +46,9 @@ def no_queued_recompute():
 
 
 def grid_names(response) -> list[str]:
-    return [row.client_name for row in response.context["grid"].rows]
+    """The clients of the grid's rows, as the page writes them."""
+    names = re.findall(r'data-testid="grid-client">([^<]*)<', response.content.decode())
+    return [html_text.unescape(name) for name in names]
 
 
 def cell_html(html: str, company, code: str) -> str:
@@ -112,25 +123,26 @@ def test_grid_cells_show_levels_values_met_flags_and_missing(client, book, dana,
     assert stored.normalised >= fit.met_threshold  # level 5 scores 1
     mine_fit = cell_html(html, mine, "fit")
     assert 'data-testid="grid-level">5<' in mine_fit
-    assert 'data-testid="grid-met"' in mine_fit
-    assert "grid-met" in html.split(f'id="cell-{mine.pk}-fit"')[1].split(">")[0]
-    assert "Plan" in html.split(f'id="cell-{mine.pk}-fit"')[1].split(">")[0]  # the tooltip
+    assert "grid-met" in mine_fit.split(">")[0]  # the cell's class
+    assert "Plan" not in mine_fit  # who rated it and why: on demand
+    about = client.get(reverse("scoring:grid_cell", args=[mine.pk, "fit"]), {"about": "1"})
+    assert "Plan" in about.content.decode()
+    assert str(dana) in about.content.decode()
 
     also_fit = cell_html(html, also_mine, "fit")
     assert 'data-testid="grid-level">2<' in also_fit
-    assert 'data-testid="grid-unmet"' in also_fit  # level 2 scores 0.25, under 0.5
+    assert "grid-unmet" in also_fit.split(">")[0]  # level 2 scores 0.25, under 0.5
 
     # nobody rated the relationship and the ledger has no days late: missing, never 0
     for company in book:
         assert 'data-testid="grid-missing">missing<' in cell_html(html, company, "relationship")
         assert 'data-testid="grid-missing">missing<' in cell_html(html, company, "late")
-        assert 'data-testid="grid-unmet"' in cell_html(html, company, "late")
+        assert "grid-unmet" in cell_html(html, company, "late").split(">")[0]
     assert "€300.00" in cell_html(html, mine, "revenue")
 
-    rows = {row.client_id: row for row in response.context["grid"].rows}
     met = CriterionScore.objects.filter(run=run, client=mine).select_related("criterion")
     expected = sum(1 for s in met if not s.missing and s.normalised >= s.criterion.met_threshold)
-    assert rows[mine.pk].met_count == expected == 2  # revenue (top percentile) and fit
+    assert expected == 2  # revenue (top percentile) and fit
     assert f"{expected} of 4" in html.split(f'data-client="{mine.pk}"')[1]
 
 
@@ -144,7 +156,7 @@ def test_grid_shows_a_rating_newer_than_the_run(client, book, dana, criteria):
 
     cell = cell_html(html, mine, "fit")
     assert 'data-testid="grid-level">5<' in cell  # the current rating
-    assert 'data-testid="grid-unmet"' in cell  # the run scored level 2
+    assert "grid-unmet" in cell.split(">")[0]  # the run scored level 2
     assert 'data-testid="grid-pending"' in cell
 
 
@@ -198,7 +210,7 @@ def test_grid_sorting_with_htmx_returns_the_table_only(client, book, dana):
     assert grid_names(response) == ["Also mine", "Mine", "Theirs"]
 
 
-@pytest.mark.parametrize("count", [3, 30])
+@pytest.mark.parametrize("count", [3, 60])
 def test_grid_query_count_is_flat(client, criteria, dana, count, django_assert_num_queries):
     for index in range(count):
         company = ClientFactory(kam=dana if index % 2 else None)
@@ -206,10 +218,46 @@ def test_grid_query_count_is_flat(client, criteria, dana, count, django_assert_n
         ratings.rating_set(user=dana, client=company, criterion=criteria["fit"], level=3)
     recompute()
     client.force_login(dana)
-    # session, user, run, criteria, scores with clients, criterion scores, ratings with authors
-    with django_assert_num_queries(7):
+    # session, user; the header's run and criteria; the version: latest rating, visible clients;
+    # the rows: run, criteria, count, scores with clients, criterion scores, ratings
+    with django_assert_num_queries(12):
         response = client.get(reverse("scoring:grid"))
-    assert len(response.context["grid"].rows) == count
+    assert len(grid_names(response)) == min(count, 50)
+    with django_assert_num_queries(6):  # the same rows again: from the cache
+        again = client.get(reverse("scoring:grid"))
+    assert grid_names(again) == grid_names(response)
+
+
+@pytest.mark.parametrize("count", [55, 70])
+def test_grid_shows_50_rows_then_the_rest_as_the_last_row_comes_into_view(
+    client, criteria, dana, count, django_assert_num_queries
+):
+    for index in range(count):
+        company = ClientFactory(name=f"Client {index:03d}", kam=dana)
+        ClientYearMetricFactory(client=company, year=2025, revenue=Decimal(1000 - index))
+    recompute()
+    client.force_login(dana)
+    html = client.get(reverse("scoring:grid"), {"sort": "client", "dir": "asc"}).content.decode()
+
+    assert re.findall(r'data-testid="grid-client">([^<]*)<', html) == [
+        f"Client {index:03d}" for index in range(50)
+    ]
+    assert f"{count} ranked clients" in html
+    last = html.split('data-testid="grid-row"')[-1].split(">")[0]  # the 50th row asks for more
+    more_url = html_text.unescape(re.search(r'hx-get="([^"]*)"', last)[1])
+    assert 'hx-trigger="intersect once"' in last
+    assert more_url == reverse("scoring:grid") + "?sort=client&dir=asc&page=2"
+    assert html.count("hx-trigger=") == 1
+    # session, user; the header's run and criteria; the version: latest rating, visible clients;
+    # the rows: run, criteria, count, scores with clients, criterion scores, ratings
+    with django_assert_num_queries(12):
+        more = client.get(more_url, headers={"HX-Request": "true"})
+    rest = more.content.decode()
+    assert "<table" not in rest
+    assert grid_names(more) == [f"Client {index:03d}" for index in range(50, count)]
+    assert "hx-trigger=" not in rest  # the last page asks for nothing more
+    with django_assert_num_queries(6):  # from the cache
+        assert client.get(more_url, headers={"HX-Request": "true"}).content.decode() == rest
 
 
 def test_ranking_links_to_the_grid(client, book, dana):
@@ -284,8 +332,10 @@ def test_rating_with_htmx_saves_and_swaps_back_the_cell(client, book, alice, cri
     assert html.lstrip().startswith(f'<td id="cell-{mine.pk}-fit"')
     assert 'data-testid="grid-level">4<' in html
     assert 'data-testid="grid-pending"' in html  # counts at the next computation
-    assert "Joint plan signed" in html  # the tooltip
+    assert "grid-saved" in html.split(">")[0]
     assert "grid-rating-form" not in html
+    about = client.get(reverse("scoring:grid_cell", args=[mine.pk, "fit"]), {"about": "1"})
+    assert "Joint plan signed" in about.content.decode()
 
 
 def test_rating_asks_for_a_recompute(client, book, alice, criteria):
@@ -582,3 +632,47 @@ def test_grid_writes_large_client_ids_plainly_in_links_and_ids(client, criteria,
     assert 'id="cell-12345-fit"' in html
     assert reverse("scoring:client_explanation", args=[12345]) in html
     assert reverse("scoring:grid_rating", args=[12345, "fit"]) in html
+
+
+# --- escaping -----------------------------------------------------------------------------------
+
+NASTY = "<script>alert(1)</script> &amp; Co"
+ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt; &amp;amp; Co"
+
+
+def test_grid_ranking_and_their_partials_escape_client_and_criterion_names(client, criteria, dana):
+    criteria["fit"].name = f"Fit {NASTY}"
+    criteria["fit"].save()
+    for index in range(50):
+        company = ClientFactory(name=f"Client {index:03d}", kam=dana)
+        ClientYearMetricFactory(client=company, year=2025, revenue=Decimal(1000 - index))
+        RatingFactory(client=company, criterion=criteria["fit"], level=5, author=dana)
+    nasty = ClientFactory(name=NASTY, kam=dana)  # ranked 51st: on the second page of rows
+    ClientYearMetricFactory(client=nasty, year=2025, revenue=Decimal(1))
+    ratings.rating_set(user=dana, client=nasty, criterion=criteria["fit"], level=3, note=NASTY)
+    recompute()
+    client.force_login(dana)
+    htmx = {"HX-Request": "true"}
+    cell = reverse("scoring:grid_cell", args=[nasty.pk, "fit"])
+    pages = {
+        "grid": client.get(reverse("scoring:grid"), {"sort": "client", "dir": "asc"}),
+        "grid sorted (table)": client.get(
+            reverse("scoring:grid"), {"sort": "total", "dir": "asc"}, headers=htmx
+        ),
+        "grid more rows": client.get(reverse("scoring:grid"), {"page": "2"}, headers=htmx),
+        "grid cell": client.get(cell, headers=htmx),
+        "grid cell about": client.get(cell, {"about": "1"}, headers=htmx),
+        "rating form": client.get(rate_url(nasty, "fit"), headers=htmx),
+        "rating form, whole page": client.get(rate_url(nasty, "fit")),
+        "ranking more rows": client.get(reverse("scoring:ranking"), {"page": "2"}, headers=htmx),
+    }
+    for name, response in pages.items():
+        assert response.status_code == 200, name
+        html = response.content.decode()
+        assert "<script>" not in html, name
+        assert ESCAPED in html, name
+    assert f"Fit {ESCAPED}" in pages["grid"].content.decode()  # the column's header
+    assert f"Fit {ESCAPED}" in pages["rating form"].content.decode()
+    ranking = client.get(reverse("scoring:ranking")).content.decode()
+    assert "<script>" not in ranking
+    assert ESCAPED not in ranking  # 51st: not on the first page
