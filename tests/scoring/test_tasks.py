@@ -5,10 +5,12 @@ from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
+from django.core.files.base import ContentFile
 
-from accounts.models import Client
+from accounts import services as account_services
+from accounts.models import Client, LedgerImport
 from scoring.models import ClientScore, ScoringRun
-from scoring.services import ratings, runs
+from scoring.services import ratings, runs, weights
 from scoring.tasks import scores_recompute_task
 from tests.factories import ClientFactory, ClientYearMetricFactory
 from tests.scoring.factories import small_model
@@ -68,3 +70,62 @@ def test_a_burst_of_ratings_makes_one_run_with_the_last_rating(live_worker, dana
     run = ScoringRun.objects.get()
     assert (run.status, run.trigger) == (ScoringRun.Status.DONE, ScoringRun.Trigger.RATINGS)
     assert run.criterion_scores.get(client=first, criterion=criteria["fit"]).raw == 5
+
+
+def finished_run(trigger: str, timeout: float = 60) -> ScoringRun:
+    """The first run with ``trigger`` once the worker has finished it."""
+    deadline = time.monotonic() + runs.RECOMPUTE_DELAY + timeout
+    while time.monotonic() < deadline:
+        run = ScoringRun.objects.filter(trigger=trigger).exclude(status="running").first()
+        if run is not None:
+            return run
+        time.sleep(0.2)
+    raise AssertionError(f"no finished {trigger} run after {timeout} s")
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_ledger_import_on_the_live_worker_ends_in_a_new_scoring_run(live_worker, dana):
+    small_model()
+    cache.delete(runs.RECOMPUTE_PENDING_KEY)
+    text = "Customer;Date;Amount\nSmall;2024-01-05;100\nBig;2024-02-05;300\n"
+    ledger_import = account_services.ledger_import_create(
+        user=dana, upload=ContentFile(text.encode(), name="import.csv")
+    )
+    assert not ScoringRun.objects.exists()
+
+    account_services.ledger_import_confirm(
+        ledger_import=ledger_import, user=dana, mapping=ledger_import.mapping
+    )  # the worker imports, accounts announces it, scoring's receiver asks for a recompute
+
+    run = finished_run(ScoringRun.Trigger.IMPORT)
+    ledger_import.refresh_from_db()
+    assert ledger_import.status == LedgerImport.Status.DONE, ledger_import.error
+    assert run.status == ScoringRun.Status.DONE, run.error
+    assert run.started_at >= ledger_import.finished_at
+    ranked = ClientScore.objects.filter(run=run).order_by("rank").select_related("client")
+    assert [score.client.name for score in ranked] == ["Big", "Small"]
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_weight_change_on_the_live_worker_ends_in_a_new_scoring_run(live_worker, dana):
+    small_model()
+    clients_with_history(3)
+    before = runs.scores_recompute(trigger=ScoringRun.Trigger.MANUAL)
+    assert before is not None
+    cache.delete(runs.RECOMPUTE_PENDING_KEY)
+
+    changed = weights.weight_set_update(
+        user=dana,
+        family_weights={"financial": 80, "strategic": 10, "maturity": 10},
+        criterion_weights={"revenue": 50, "late": 50, "fit": 100, "relationship": 100},
+        reason="Figures matter more",
+        base_version=1,
+    )
+
+    run = finished_run(ScoringRun.Trigger.WEIGHTS)
+    assert run.status == ScoringRun.Status.DONE, run.error
+    assert run.pk != before.pk
+    assert run.weight_set == changed
+    assert ClientScore.objects.filter(run=run).count() == 3
