@@ -1,8 +1,13 @@
+"""Accounts in the admin. Users are managed here; clients, contacts, ledger imports and what they
+produced are read-only: they change through the services (pages, API, imports), which check who
+asks and keep the rules a model alone does not (a KAM must be an active KAM, a country a code)."""
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Client, ClientYearMetric, Contact, LedgerImport, LedgerLine, User
+from kam.admin import ReadOnlyAdmin, ReadOnlyInline
 
 
 @admin.register(User)
@@ -29,14 +34,13 @@ class UserAdmin(BaseUserAdmin):
     )
 
 
-class ContactInline(admin.TabularInline):
+class ContactInline(ReadOnlyInline):
     model = Contact
-    extra = 0
     fields = ["first_name", "last_name", "title", "country", "email", "phone"]
 
 
 @admin.register(Client)
-class ClientAdmin(admin.ModelAdmin):
+class ClientAdmin(ReadOnlyAdmin):
     list_display = [
         "name",
         "external_id",
@@ -56,7 +60,7 @@ class ClientAdmin(admin.ModelAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(ReadOnlyAdmin):
     list_display = ["last_name", "first_name", "title", "client", "country", "email", "phone"]
     list_filter = ["country"]
     search_fields = ["last_name", "first_name", "email", "client__name"]
@@ -65,7 +69,7 @@ class ContactAdmin(admin.ModelAdmin):
 
 
 @admin.register(LedgerImport)
-class LedgerImportAdmin(admin.ModelAdmin):
+class LedgerImportAdmin(ReadOnlyAdmin):
     list_display = [
         "original_name",
         "status",
@@ -101,7 +105,7 @@ class LedgerImportAdmin(admin.ModelAdmin):
 
 
 @admin.register(LedgerLine)
-class LedgerLineAdmin(admin.ModelAdmin):
+class LedgerLineAdmin(ReadOnlyAdmin):
     list_display = ["date", "client", "order_ref", "amount", "quantity", "profit", "is_return"]
     list_filter = ["is_return", "disputed", "country"]
     search_fields = ["order_ref", "line_key", "client__name", "client__external_id"]
@@ -111,7 +115,7 @@ class LedgerLineAdmin(admin.ModelAdmin):
 
 
 @admin.register(ClientYearMetric)
-class ClientYearMetricAdmin(admin.ModelAdmin):
+class ClientYearMetricAdmin(ReadOnlyAdmin):
     list_display = [
         "client",
         "year",

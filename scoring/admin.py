@@ -1,19 +1,28 @@
+"""Scoring in the admin, read-only: criteria, weights, ratings, overrides, the programme, costs,
+the shortlist and its decisions change through the services (pages and API), which check who
+asks and keep the rules; runs and scores are computed."""
+
 from django.contrib import admin
 
+from kam.admin import ReadOnlyAdmin, ReadOnlyInline
 from scoring.models import (
     ClientScore,
+    CostToServe,
     Criterion,
     CriterionScore,
     CriterionWeight,
     Override,
+    Programme,
     Rating,
     ScoringRun,
+    ShortlistDecision,
+    ShortlistEntry,
     WeightSet,
 )
 
 
 @admin.register(Criterion)
-class CriterionAdmin(admin.ModelAdmin):
+class CriterionAdmin(ReadOnlyAdmin):
     list_display = [
         "code",
         "name",
@@ -29,7 +38,7 @@ class CriterionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Rating)
-class RatingAdmin(admin.ModelAdmin):
+class RatingAdmin(ReadOnlyAdmin):
     list_display = ["client", "criterion", "level", "author", "created_at"]
     list_filter = ["criterion"]
     search_fields = ["client__name", "client__external_id", "criterion__code", "note"]
@@ -37,13 +46,12 @@ class RatingAdmin(admin.ModelAdmin):
     raw_id_fields = ["client"]
 
 
-class CriterionWeightInline(admin.TabularInline):
+class CriterionWeightInline(ReadOnlyInline):
     model = CriterionWeight
-    extra = 0
 
 
 @admin.register(WeightSet)
-class WeightSetAdmin(admin.ModelAdmin):
+class WeightSetAdmin(ReadOnlyAdmin):
     list_display = ["name", "version", "is_active", "created_by", "created_at", "reason"]
     list_filter = ["is_active"]
     search_fields = ["name", "reason"]
@@ -51,14 +59,14 @@ class WeightSetAdmin(admin.ModelAdmin):
 
 
 @admin.register(CriterionWeight)
-class CriterionWeightAdmin(admin.ModelAdmin):
+class CriterionWeightAdmin(ReadOnlyAdmin):
     list_display = ["weight_set", "criterion", "weight"]
     search_fields = ["criterion__code", "weight_set__name"]
     list_select_related = ["weight_set", "criterion"]
 
 
 @admin.register(ScoringRun)
-class ScoringRunAdmin(admin.ModelAdmin):
+class ScoringRunAdmin(ReadOnlyAdmin):
     list_display = [
         "pk",
         "weight_set",
@@ -74,7 +82,7 @@ class ScoringRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(ClientScore)
-class ClientScoreAdmin(admin.ModelAdmin):
+class ClientScoreAdmin(ReadOnlyAdmin):
     list_display = ["run", "rank", "client", "total", "coverage", "stability"]
     search_fields = ["client__name", "client__external_id"]
     list_select_related = ["run", "client"]
@@ -82,7 +90,7 @@ class ClientScoreAdmin(admin.ModelAdmin):
 
 
 @admin.register(CriterionScore)
-class CriterionScoreAdmin(admin.ModelAdmin):
+class CriterionScoreAdmin(ReadOnlyAdmin):
     list_display = ["run", "client", "criterion", "raw", "normalised", "points", "missing"]
     search_fields = ["client__name", "criterion__code"]
     list_select_related = ["run", "client", "criterion"]
@@ -90,9 +98,39 @@ class CriterionScoreAdmin(admin.ModelAdmin):
 
 
 @admin.register(Override)
-class OverrideAdmin(admin.ModelAdmin):
+class OverrideAdmin(ReadOnlyAdmin):
     list_display = ["client", "kind", "points", "author", "created_at", "is_active"]
     list_filter = ["kind", "is_active"]
     search_fields = ["client__name", "client__external_id", "rationale"]
     list_select_related = ["client", "author"]
     raw_id_fields = ["client"]
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(ReadOnlyAdmin):
+    list_display = ["year", "budget", "currency", "kam_headcount", "kam_cost", "updated_by"]
+    search_fields = ["year"]
+    list_select_related = ["updated_by"]
+
+
+@admin.register(CostToServe)
+class CostToServeAdmin(ReadOnlyAdmin):
+    list_display = ["client", "kam_share", "travel", "dedicated", "updated_by", "updated_at"]
+    search_fields = ["client__name", "client__external_id"]
+    list_select_related = ["client", "updated_by"]
+
+
+@admin.register(ShortlistEntry)
+class ShortlistEntryAdmin(ReadOnlyAdmin):
+    list_display = ["programme", "client", "added_by", "added_at"]
+    list_filter = ["programme"]
+    search_fields = ["client__name", "client__external_id"]
+    list_select_related = ["programme", "client", "added_by"]
+
+
+@admin.register(ShortlistDecision)
+class ShortlistDecisionAdmin(ReadOnlyAdmin):
+    list_display = ["programme", "cost", "budget", "kam_needed", "decided_by", "decided_at"]
+    list_filter = ["programme"]
+    search_fields = ["reason", "budget_exception"]
+    list_select_related = ["programme", "decided_by"]
