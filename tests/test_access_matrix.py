@@ -399,7 +399,8 @@ def _session(user: User | None) -> str | None:
     return http.cookies[settings.SESSION_COOKIE_NAME].value
 
 
-def _url(name: str, ids: dict[str, Any]) -> str:
+def url_for(name: str, ids: dict[str, Any]) -> str:
+    """The URL of route ``name``, its arguments taken from ``ids`` (client_id, year, …)."""
     pattern = next(
         pattern for _, full, _, pattern in _walk(get_resolver().url_patterns) if full == name
     )
@@ -410,7 +411,7 @@ def _request(name: str, method: str, persona: dict[str, Any]):
     http = HttpClient()
     if persona["session"] is not None:
         http.cookies[settings.SESSION_COOKIE_NAME] = persona["session"]
-    url = _url(name, persona["ids"])
+    url = url_for(name, persona["ids"])
     body = BODIES.get((name, method), lambda ids: {})(persona["ids"])
     if method == "GET":
         return http.get(url)
