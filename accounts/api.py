@@ -1,5 +1,6 @@
-"""JSON API for clients and ledger imports: one view per operation. Access is the selectors'
-business, so a row the user may not see is a 404."""
+"""JSON API for clients and ledger imports: one view per operation. Which rows a user sees is the
+selectors' business, so a row the user may not see is a 404; what their role may do is
+``kam.permissions``', so a refused operation is a 403 saying why."""
 
 from typing import Any
 
@@ -13,7 +14,6 @@ from drf_spectacular.utils import (
     extend_schema_serializer,
 )
 from rest_framework import serializers, status
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -25,23 +25,20 @@ from accounts.models import Client, Contact, LedgerImport, User
 from accounts.selectors import CLIENT_ORDERINGS
 from kam import api, permissions
 
-NOT_FOUND = OpenApiResponse(description="No such row, or not one you may see.")
-INVALID = OpenApiResponse(description="The request breaks a rule; the body says which.")
-FORBIDDEN = OpenApiResponse(description="Only directors and administrators import ledgers.")
-FORBIDDEN_ASSIGN = OpenApiResponse(
-    description="You see this client, but only directors and administrators assign clients."
+NO_SUCH_CLIENT = OpenApiResponse(
+    api.ErrorSerializer, description="No such client, or not one you may see."
+)
+NO_SUCH_IMPORT = OpenApiResponse(api.ErrorSerializer, description="No such import.")
+NO_SUCH_CONTACT = OpenApiResponse(
+    api.ErrorSerializer,
+    description="No such client or contact, or not a client you may see.",
 )
 FORBIDDEN_CONTACTS = OpenApiResponse(
+    api.ErrorSerializer,
     description="You see this client, but only its key account manager or a director may "
-    "change its contacts."
+    "change its contacts.",
 )
 ORDERINGS = [key for name in CLIENT_ORDERINGS for key in (name, f"-{name}")]
-
-
-class ClientPagination(PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 500
 
 
 class LedgerImportOutputSerializer(serializers.Serializer):
@@ -74,7 +71,7 @@ class LedgerImportOutputSerializer(serializers.Serializer):
 
 
 class ClientListApi(APIView):
-    pagination_class = ClientPagination
+    pagination_class = api.Pagination
 
     @extend_schema_serializer(component_name="ClientListFilter")
     class FilterSerializer(serializers.Serializer):
@@ -104,8 +101,8 @@ class ClientListApi(APIView):
         parameters=[FilterSerializer],
         responses={
             200: OutputSerializer(many=True),
-            400: INVALID,
-            404: OpenApiResponse(description="No such page."),
+            400: api.INVALID,
+            404: OpenApiResponse(api.ErrorSerializer, description="No such page."),
         },
     )
     def get(self, request: Request) -> Response:
@@ -183,7 +180,7 @@ class ClientDetailApi(APIView):
     @extend_schema(
         operation_id="client_detail",
         summary="One client with its contacts and yearly figures",
-        responses={200: OutputSerializer, 404: NOT_FOUND},
+        responses={200: OutputSerializer, 404: NO_SUCH_CLIENT},
     )
     def get(self, request: Request, client_id: int) -> Response:
         client = get_object_or_404(
@@ -194,6 +191,7 @@ class ClientDetailApi(APIView):
 
 
 class LedgerImportCreateApi(APIView):
+    permission_classes = [api.allows(permissions.may_import_ledgers)]
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema_serializer(component_name="LedgerImportUpload")
@@ -219,10 +217,9 @@ class LedgerImportCreateApi(APIView):
         operation_id="ledger_import_create",
         summary="Upload a ledger file; it waits in preview until confirmed",
         request={"multipart/form-data": InputSerializer},
-        responses={201: OutputSerializer, 400: INVALID, 403: FORBIDDEN},
+        responses={201: OutputSerializer},
     )
     def post(self, request: Request) -> Response:
-        permissions.require(permissions.may_import_ledgers, request.user)  # type: ignore[arg-type]
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         ledger_import = services.ledger_import_create(
@@ -234,10 +231,12 @@ class LedgerImportCreateApi(APIView):
 
 
 class LedgerImportDetailApi(APIView):
+    permission_classes = [api.allows(permissions.may_import_ledgers)]
+
     @extend_schema(
         operation_id="ledger_import_detail",
         summary="An import's status, progress and counts",
-        responses={200: LedgerImportOutputSerializer, 404: NOT_FOUND},
+        responses={200: LedgerImportOutputSerializer, 404: NO_SUCH_IMPORT},
     )
     def get(self, request: Request, import_id: int) -> Response:
         ledger_import = get_object_or_404(
@@ -249,6 +248,8 @@ class LedgerImportDetailApi(APIView):
 
 
 class LedgerImportConfirmApi(APIView):
+    permission_classes = [api.allows(permissions.may_import_ledgers)]
+
     @extend_schema_serializer(component_name="LedgerImportConfirm")
     class InputSerializer(serializers.Serializer):
         mapping = serializers.DictField(
@@ -262,7 +263,7 @@ class LedgerImportConfirmApi(APIView):
         operation_id="ledger_import_confirm",
         summary="Confirm the column mapping and queue the import",
         request=InputSerializer,
-        responses={202: LedgerImportOutputSerializer, 400: INVALID, 404: NOT_FOUND},
+        responses={202: LedgerImportOutputSerializer, 404: NO_SUCH_IMPORT},
     )
     def post(self, request: Request, import_id: int) -> Response:
         ledger_import = get_object_or_404(
@@ -282,12 +283,23 @@ class LedgerImportConfirmApi(APIView):
         return Response(serializer.data, status=status.HTTP_202_ACCEPTED)
 
 
-def _client_for_contacts(request: Request, client_id: int) -> Client:
-    """The client, if the caller may change its contacts: 404 if hidden, 403 if only seen."""
-    user: User = request.user  # type: ignore[assignment]
-    client = get_object_or_404(selectors.client_list(user=user), pk=client_id)
-    permissions.require(permissions.may_edit_client, user, client)
-    return client
+class ContactApi(APIView):
+    """What the contact operations share: the client, fetched through the selectors (a client
+    the caller may not see is a 404), then ``may_edit_client`` over it (403)."""
+
+    permission_classes = [api.allows(permissions.may_edit_client)]
+
+    def client(self, request: Request, client_id: int) -> Client:
+        client = get_object_or_404(
+            selectors.client_list(user=request.user),  # type: ignore[arg-type]
+            pk=client_id,
+        )
+        self.check_object_permissions(request, client)
+        return client
+
+    def contact(self, request: Request, client_id: int, contact_id: int) -> tuple[Client, Contact]:
+        client = self.client(request, client_id)
+        return client, get_object_or_404(selectors.contact_list(client=client), pk=contact_id)
 
 
 @extend_schema_serializer(component_name="ContactInput")
@@ -319,6 +331,8 @@ class ContactOutputSerializer(serializers.Serializer):
 
 
 class ClientUpdateApi(APIView):
+    permission_classes = [api.allows(permissions.may_assign_clients)]
+
     @extend_schema_serializer(component_name="ClientAssignmentInput")
     class InputSerializer(serializers.Serializer):
         kam = serializers.PrimaryKeyRelatedField(
@@ -349,17 +363,11 @@ class ClientUpdateApi(APIView):
         operation_id="client_update",
         summary="Assign a client's key account manager and executive sponsor, set its group",
         request=InputSerializer,
-        responses={
-            200: OutputSerializer,
-            400: INVALID,
-            403: FORBIDDEN_ASSIGN,
-            404: NOT_FOUND,
-        },
+        responses={200: OutputSerializer, 404: NO_SUCH_CLIENT},
     )
     def put(self, request: Request, client_id: int) -> Response:
         user: User = request.user  # type: ignore[assignment]
         client = get_object_or_404(selectors.client_list(user=user), pk=client_id)
-        permissions.require(permissions.may_assign_clients, user)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         client = services.client_update(
@@ -373,20 +381,15 @@ class ClientUpdateApi(APIView):
         return Response(self.OutputSerializer(client).data)
 
 
-class ContactCreateApi(APIView):
+class ContactCreateApi(ContactApi):
     @extend_schema(
         operation_id="contact_create",
         summary="Add a contact to a client",
         request=ContactInputSerializer,
-        responses={
-            201: ContactOutputSerializer,
-            400: INVALID,
-            403: FORBIDDEN_CONTACTS,
-            404: NOT_FOUND,
-        },
+        responses={201: ContactOutputSerializer, 403: FORBIDDEN_CONTACTS, 404: NO_SUCH_CLIENT},
     )
     def post(self, request: Request, client_id: int) -> Response:
-        client = _client_for_contacts(request, client_id)
+        client = self.client(request, client_id)
         data = ContactInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         contact = services.contact_save(
@@ -397,25 +400,15 @@ class ContactCreateApi(APIView):
         return Response(ContactOutputSerializer(contact).data, status=status.HTTP_201_CREATED)
 
 
-def _contact(request: Request, client_id: int, contact_id: int) -> tuple[Client, Contact]:
-    client = _client_for_contacts(request, client_id)
-    return client, get_object_or_404(selectors.contact_list(client=client), pk=contact_id)
-
-
-class ContactUpdateApi(APIView):
+class ContactUpdateApi(ContactApi):
     @extend_schema(
         operation_id="contact_update",
         summary="Change one of a client's contacts",
         request=ContactInputSerializer,
-        responses={
-            200: ContactOutputSerializer,
-            400: INVALID,
-            403: FORBIDDEN_CONTACTS,
-            404: NOT_FOUND,
-        },
+        responses={200: ContactOutputSerializer, 403: FORBIDDEN_CONTACTS, 404: NO_SUCH_CONTACT},
     )
     def put(self, request: Request, client_id: int, contact_id: int) -> Response:
-        client, contact = _contact(request, client_id, contact_id)
+        client, contact = self.contact(request, client_id, contact_id)
         data = ContactInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         contact = services.contact_save(
@@ -427,20 +420,19 @@ class ContactUpdateApi(APIView):
         return Response(ContactOutputSerializer(contact).data)
 
 
-class ContactDeleteApi(APIView):
+class ContactDeleteApi(ContactApi):
     @extend_schema(
         operation_id="contact_delete",
         summary="Delete one of a client's contacts",
         request=None,
         responses={
             204: OpenApiResponse(description="Deleted."),
-            400: INVALID,
             403: FORBIDDEN_CONTACTS,
-            404: NOT_FOUND,
+            404: NO_SUCH_CONTACT,
         },
     )
     def delete(self, request: Request, client_id: int, contact_id: int) -> Response:
-        _client, contact = _contact(request, client_id, contact_id)
+        _client, contact = self.contact(request, client_id, contact_id)
         services.contact_delete(user=request.user, contact=contact)  # type: ignore[arg-type]
         return Response(status=status.HTTP_204_NO_CONTENT)
 

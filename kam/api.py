@@ -20,22 +20,31 @@ A service refuses with ``django.core.exceptions.ValidationError`` (400) or ``Per
 schema has 401, 403 and 404 (and 400 when it takes a body) without declaring them.
 """
 
+from __future__ import annotations
+
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import HttpRequest
-from django.http.response import HttpResponseBase
 from drf_spectacular.utils import OpenApiResponse, extend_schema_serializer
 from rest_framework import authentication, exceptions, permissions, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
-from rest_framework.views import exception_handler as drf_exception_handler
 
 from kam import permissions as capabilities
+
+# DRF reads the settings' authentication classes (``SessionAuthentication`` below) while it
+# imports ``rest_framework.views``: this module imports that one only when a function runs.
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+    from django.http.response import HttpResponseBase
+    from rest_framework.views import APIView
+
+    RouteBase = APIView
+else:
+    RouteBase = object
 
 
 class SessionAuthentication(authentication.SessionAuthentication):
@@ -86,7 +95,7 @@ class Pagination(PageNumberPagination):
     max_page_size = 500
 
 
-class Route(APIView):
+class Route(RouteBase):
     """One URL for several operations, each still its own class::
 
         class CriterionCollectionApi(api.Route, CriterionListApi, CriterionCreateApi):
@@ -102,8 +111,8 @@ class Route(APIView):
         super().__init_subclass__(**kwargs)
         operations: dict[str, type[APIView]] = {}
         for base in cls.__bases__:
-            if base is Route or not issubclass(base, APIView):
-                continue
+            if base is Route or not hasattr(base, "http_method_names"):
+                continue  # not an operation
             for method in base.http_method_names:
                 if method == "options" or not hasattr(base, method):
                     continue
@@ -120,7 +129,7 @@ class Route(APIView):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         operation = self.operation(request.method or "")
         if operation is type(self):
-            return super().dispatch(request, *args, **kwargs)
+            return super().dispatch(request, *args, **kwargs)  # OPTIONS, or a 405
         view = operation()
         view.setup(request, *args, **kwargs)
         return view.dispatch(request, *args, **kwargs)
@@ -142,9 +151,11 @@ INVALID = OpenApiResponse(description="Invalid input; each error says what to ch
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    from rest_framework import views
+
     if isinstance(exc, DjangoValidationError):
         detail: Any = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
         exc = exceptions.ValidationError(detail=detail)
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(*exc.args)
-    return drf_exception_handler(exc, context)
+    return views.exception_handler(exc, context)

@@ -5,11 +5,17 @@ views, which read the pagination class (``kam.api.Pagination``) from the setting
 from typing import Any
 
 from django.utils import translation
-from drf_spectacular import openapi
+from drf_spectacular import authentication, openapi
 from drf_spectacular.utils import OpenApiResponse
 
 from kam import api
 from kam import permissions as capabilities
+
+
+class SessionScheme(authentication.SessionScheme):
+    """``kam.api.SessionAuthentication`` is the browser's session cookie, as DRF's is."""
+
+    target_class = "kam.api.SessionAuthentication"
 
 
 class AutoSchema(openapi.AutoSchema):

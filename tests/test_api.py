@@ -1,5 +1,7 @@
 """kam/api.py and kam/api_schema.py: the conventions every API operation shares."""
 
+import re
+
 import pytest
 from django.urls import reverse
 from drf_spectacular.generators import SchemaGenerator
@@ -29,6 +31,14 @@ def test_every_operation_declares_its_refusals():
         assert expected <= codes, (method, path, sorted(codes))
         for code in expected:
             assert operation["responses"][code]["description"], (method, path, code)
+
+
+def test_every_operation_answers_an_anonymous_caller_with_a_401(client):
+    for method, path, _operation in schema_operations():
+        url = re.sub(r"{\w+}", "1", path)
+        response = client.generic(method, url, "{}", content_type="application/json")
+        assert response.status_code == 401, (method, path)
+        assert response.headers["WWW-Authenticate"] == 'Session realm="api"'
 
 
 def test_a_directors_only_operation_says_why_it_refuses():

@@ -12,6 +12,8 @@ from django.utils import translation
 
 from accounts import services
 from accounts.models import Client, ClientYearMetric, LedgerImport
+from kam import permissions
+from tests.api_refusals import assert_refused
 from tests.factories import ClientFactory, ClientYearMetricFactory, ContactFactory
 
 pytestmark = pytest.mark.django_db
@@ -50,9 +52,10 @@ def make_import(user, **fields) -> LedgerImport:
     return LedgerImport.objects.create(**(values | fields))
 
 
-def test_api_refuses_anonymous_callers(client):
+def test_api_refuses_anonymous_callers_with_a_401(client):
     response = client.get(reverse("api-accounts:client_list"))
-    assert response.status_code in {401, 403}
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == 'Session realm="api"'  # no login box
 
 
 def test_client_list_api_shows_each_role_only_its_clients(client, alice, bob, sam, carl, dana):
@@ -162,6 +165,12 @@ def test_ledger_import_create_api_is_403_for_those_who_do_not_import(client, ali
     assert not LedgerImport.objects.exists()
 
 
+def test_ledger_import_create_api_says_why_it_refuses(client, alice):
+    client.force_login(alice)
+    url = reverse("api-accounts:ledger_import_create")
+    assert_refused(client, "post", url, permissions.may_import_ledgers)
+
+
 def test_ledger_import_create_api_returns_the_detected_options(client, dana):
     client.force_login(dana)
     response = client.post(
@@ -201,16 +210,24 @@ def test_ledger_import_create_api_requires_a_file(client, dana):
 
 
 @pytest.mark.parametrize("role", ["alice", "sam", "carl"])
-def test_ledger_import_detail_and_confirm_api_are_404_for_others(client, dana, role, request):
+def test_ledger_import_detail_and_confirm_api_are_403_for_others(client, dana, role, request):
     ledger_import = make_import(dana)
     client.force_login(request.getfixturevalue(role))
     detail = reverse("api-accounts:ledger_import_detail", args=[ledger_import.pk])
     confirm = reverse("api-accounts:ledger_import_confirm", args=[ledger_import.pk])
-    assert client.get(detail).status_code == 404
-    response = client.post(confirm, {"mapping": {"amount": "x"}}, content_type="application/json")
-    assert response.status_code == 404
+    assert_refused(client, "get", detail, permissions.may_import_ledgers)
+    mapping = {"mapping": {"amount": "x"}}
+    assert_refused(client, "post", confirm, permissions.may_import_ledgers, data=mapping)
     ledger_import.refresh_from_db()
     assert ledger_import.status == LedgerImport.Status.PREVIEW
+
+
+def test_ledger_import_detail_and_confirm_api_are_404_for_no_such_import(client, dana):
+    client.force_login(dana)
+    assert client.get(reverse("api-accounts:ledger_import_detail", args=[999])).status_code == 404
+    confirm = reverse("api-accounts:ledger_import_confirm", args=[999])
+    response = client.post(confirm, {"mapping": {"amount": "x"}}, content_type="application/json")
+    assert response.status_code == 404
 
 
 def test_ledger_import_detail_api_shows_progress_counts_and_rejects(client, ada, dana):
@@ -363,15 +380,23 @@ def test_client_update_api_lets_a_director_assign_a_kam_and_a_sponsor(client, da
         assert names(client.get(reverse("api-accounts:client_list"))) == ["Dupont SA"]
 
 
-def test_client_update_api_is_404_for_hidden_and_403_for_seen_clients(client, alice, sam, carl):
+def test_client_update_api_is_403_for_all_but_directors(client, alice, bob, sam, carl):
+    """Assigning is a role's capability: refused before looking the client up (even hidden)."""
     company = ClientFactory(kam=alice, sponsor=sam, group="Before")
     url = reverse("api-accounts:client_update", args=[company.pk])
     body = {"kam": None, "sponsor": None, "group": "After"}
-    for user, expected in ((carl, 404), (alice, 403), (sam, 403)):
+    for user in (alice, bob, sam, carl):
         client.force_login(user)
-        assert client.put(url, body, content_type="application/json").status_code == expected
+        assert_refused(client, "put", url, permissions.may_assign_clients, data=body)
     company.refresh_from_db()
     assert (company.kam, company.sponsor, company.group) == (alice, sam, "Before")
+
+
+def test_client_update_api_is_404_for_no_such_client(client, dana):
+    client.force_login(dana)
+    url = reverse("api-accounts:client_update", args=[999_999])
+    body = {"kam": None, "sponsor": None}
+    assert client.put(url, body, content_type="application/json").status_code == 404
 
 
 def test_client_update_api_turns_a_sponsor_as_kam_into_a_400(english, dana, alice, sam):
@@ -429,15 +454,14 @@ def test_contact_api_is_404_for_another_kam_and_403_for_the_sponsor(client, alic
     contact = ContactFactory(client=company, last_name="Before")
     create = reverse("api-accounts:contact_create", args=[company.pk])
     detail = reverse("api-accounts:contact_detail", args=[company.pk, contact.pk])
-    for user, expected in ((alice, 404), (sam, 403)):
-        client.force_login(user)
-        assert client.post(create, CONTACT, content_type="application/json").status_code == (
-            expected
-        )
-        assert client.put(detail, CONTACT, content_type="application/json").status_code == (
-            expected
-        )
-        assert client.delete(detail).status_code == expected
+    client.force_login(alice)
+    assert client.post(create, CONTACT, content_type="application/json").status_code == 404
+    assert client.put(detail, CONTACT, content_type="application/json").status_code == 404
+    assert client.delete(detail).status_code == 404
+    client.force_login(sam)
+    assert_refused(client, "post", create, permissions.may_edit_client, data=CONTACT)
+    assert_refused(client, "put", detail, permissions.may_edit_client, data=CONTACT)
+    assert_refused(client, "delete", detail, permissions.may_edit_client)
     contact.refresh_from_db()
     assert contact.last_name == "Before"
     assert company.contacts.count() == 1

@@ -69,7 +69,7 @@ def test_criterion_list_api_gives_every_criterion(client, criteria, dana):
 
 
 def test_criterion_list_api_needs_a_login(client, criteria):
-    assert client.get(reverse("api-scoring:criterion_list")).status_code == 403
+    assert client.get(reverse("api-scoring:criterion_list")).status_code == 401
 
 
 @pytest.mark.parametrize("persona", ["alice", "sam", "carl"])

@@ -46,6 +46,18 @@ def test_runs_api_lists_runs_with_their_status(client, ranked, alice):
     assert runs[1]["client_count"] == 3
 
 
+@pytest.mark.parametrize("persona", ["alice", "sam", "carl"])
+def test_runs_api_is_readable_by_anyone_logged_in(client, ranked, request, persona):
+    client.force_login(request.getfixturevalue(persona))
+    response = client.get(reverse("api-scoring:runs"))
+    assert response.status_code == 200
+    assert len(response.json()) == 1
+
+
+def test_runs_api_needs_a_login(client, ranked):
+    assert client.get(reverse("api-scoring:runs")).status_code == 401
+
+
 def test_overrides_api_lists_only_visible_clients(client, ranked, dana, alice):
     mine, _, theirs = ranked
     OverrideFactory(client=mine, author=dana, rationale="Mine")
@@ -146,12 +158,57 @@ def test_programme_api_refuses_a_year_out_of_range(client, dana):
     assert french == {"__all__": ["L\u2019année est comprise entre 2000 et 2100."]}
 
 
+@pytest.mark.parametrize("persona", ["alice", "sam", "carl"])
 @pytest.mark.parametrize(
     ("name", "args"), [("api-scoring:programmes", []), ("api-scoring:shortlist", [2026])]
 )
-def test_director_reads_are_403_for_a_kam(client, programme, alice, name, args):
-    client.force_login(alice)
-    assert client.get(reverse(name, args=args)).status_code == 403
+def test_director_reads_are_403_for_others(client, programme, request, persona, name, args):
+    client.force_login(request.getfixturevalue(persona))
+    url = reverse(name, args=args)
+    assert_refused(client, "get", url, permissions.may_manage_programme)
+
+
+def director_writes(ranked) -> list[tuple[str, str, dict]]:
+    """Every directors-only write of this module: (method, URL, a body a director could send)."""
+    mine, *_ = ranked
+    return [
+        ("put", reverse("api-scoring:override", args=[mine.pk]), OVERRIDE),
+        ("delete", reverse("api-scoring:override", args=[mine.pk]), {}),
+        ("put", reverse("api-scoring:cost_to_serve_set", args=[mine.pk]), {"kam_share": "1"}),
+        ("put", reverse("api-scoring:programme_save", args=[2026]), PROGRAMME),
+        ("put", reverse("api-scoring:shortlist", args=[2026]), {"client_ids": [mine.pk]}),
+        ("post", reverse("api-scoring:shortlist_confirm", args=[2026]), {"reason": "Mine"}),
+    ]
+
+
+OVERRIDE = {"kind": "force_in", "rationale": "Mine"}
+PROGRAMME = {"budget": "1", "kam_headcount": 1, "kam_cost": "1"}
+
+
+def selection_state() -> list:
+    return [
+        list(model.objects.order_by("pk").values())
+        for model in (Override, CostToServe, Programme, ShortlistEntry, ShortlistDecision)
+    ]
+
+
+@pytest.mark.parametrize("persona", ["alice", "sam", "carl"])
+def test_director_writes_are_403_for_others(client, ranked, programme, dana, request, persona):
+    """Even on a client of their own (alice's ``mine``): the role is refused, in their language."""
+    OverrideFactory(client=ranked[0], author=dana, rationale="Before")
+    before = selection_state()
+    client.force_login(request.getfixturevalue(persona))
+    for method, url, body in director_writes(ranked):
+        assert_refused(client, method, url, permissions.may_manage_programme, data=body)
+    assert selection_state() == before
+
+
+def test_director_writes_need_a_login(client, ranked, programme):
+    before = selection_state()
+    for method, url, body in director_writes(ranked):
+        response = getattr(client, method)(url, body, content_type="application/json")
+        assert response.status_code == 401, (method, url)
+    assert selection_state() == before
 
 
 def test_cost_to_serve_api_sets_and_refuses(client, ranked, dana, alice):
