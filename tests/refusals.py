@@ -3,8 +3,11 @@
 import html
 import json
 from collections.abc import Callable
+from typing import Any
 
+from django.conf import settings
 from django.http import HttpResponse
+from django.test import Client
 from django.utils import translation
 
 from kam import permissions
@@ -20,3 +23,19 @@ def assert_refused(response: HttpResponse, capability: Callable[..., bool]) -> N
         assert json.loads(response.content)["detail"] == reason
     else:
         assert reason in html.unescape(response.content.decode())
+
+
+def assert_refused_in_both_languages(
+    client: Client, method: str, url: str, capability: Callable[..., bool], **kwargs: Any
+) -> None:
+    """``client`` calls the API (``method url``, JSON) in English then in French: each is a 403
+    giving ``capability``'s reason in that language, and the French is not the English."""
+    details = []
+    for language in ("en", "fr"):
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        response = getattr(client, method)(url, content_type="application/json", **kwargs)
+        assert response.get("Content-Language") == language
+        assert_refused(response, capability)
+        details.append(json.loads(response.content)["detail"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert details[0] != details[1]

@@ -13,8 +13,8 @@ from django.utils import translation
 from accounts import services
 from accounts.models import Client, ClientYearMetric, LedgerImport
 from kam import permissions
-from tests.api_refusals import assert_refused
 from tests.factories import ClientFactory, ClientYearMetricFactory, ContactFactory
+from tests.refusals import assert_refused_in_both_languages
 
 pytestmark = pytest.mark.django_db
 
@@ -168,7 +168,7 @@ def test_ledger_import_create_api_is_403_for_those_who_do_not_import(client, ali
 def test_ledger_import_create_api_says_why_it_refuses(client, alice):
     client.force_login(alice)
     url = reverse("api-accounts:ledger_import_create")
-    assert_refused(client, "post", url, permissions.may_import_ledgers)
+    assert_refused_in_both_languages(client, "post", url, permissions.may_import_ledgers)
 
 
 def test_ledger_import_create_api_returns_the_detected_options(client, dana):
@@ -215,9 +215,11 @@ def test_ledger_import_detail_and_confirm_api_are_403_for_others(client, dana, r
     client.force_login(request.getfixturevalue(role))
     detail = reverse("api-accounts:ledger_import_detail", args=[ledger_import.pk])
     confirm = reverse("api-accounts:ledger_import_confirm", args=[ledger_import.pk])
-    assert_refused(client, "get", detail, permissions.may_import_ledgers)
+    assert_refused_in_both_languages(client, "get", detail, permissions.may_import_ledgers)
     mapping = {"mapping": {"amount": "x"}}
-    assert_refused(client, "post", confirm, permissions.may_import_ledgers, data=mapping)
+    assert_refused_in_both_languages(
+        client, "post", confirm, permissions.may_import_ledgers, data=mapping
+    )
     ledger_import.refresh_from_db()
     assert ledger_import.status == LedgerImport.Status.PREVIEW
 
@@ -387,7 +389,9 @@ def test_client_update_api_is_403_for_all_but_directors(client, alice, bob, sam,
     body = {"kam": None, "sponsor": None, "group": "After"}
     for user in (alice, bob, sam, carl):
         client.force_login(user)
-        assert_refused(client, "put", url, permissions.may_assign_clients, data=body)
+        assert_refused_in_both_languages(
+            client, "put", url, permissions.may_assign_clients, data=body
+        )
     company.refresh_from_db()
     assert (company.kam, company.sponsor, company.group) == (alice, sam, "Before")
 
@@ -459,9 +463,13 @@ def test_contact_api_is_404_for_another_kam_and_403_for_the_sponsor(client, alic
     assert client.put(detail, CONTACT, content_type="application/json").status_code == 404
     assert client.delete(detail).status_code == 404
     client.force_login(sam)
-    assert_refused(client, "post", create, permissions.may_edit_client, data=CONTACT)
-    assert_refused(client, "put", detail, permissions.may_edit_client, data=CONTACT)
-    assert_refused(client, "delete", detail, permissions.may_edit_client)
+    assert_refused_in_both_languages(
+        client, "post", create, permissions.may_edit_client, data=CONTACT
+    )
+    assert_refused_in_both_languages(
+        client, "put", detail, permissions.may_edit_client, data=CONTACT
+    )
+    assert_refused_in_both_languages(client, "delete", detail, permissions.may_edit_client)
     contact.refresh_from_db()
     assert contact.last_name == "Before"
     assert company.contacts.count() == 1

@@ -10,8 +10,8 @@ from django.utils import translation
 from kam import permissions
 from scoring.models import Rating
 from scoring.services import ratings, runs
-from tests.api_refusals import assert_refused
 from tests.factories import ClientFactory, ClientYearMetricFactory
+from tests.refusals import assert_refused_in_both_languages
 from tests.scoring.conftest import recompute
 from tests.scoring.factories import RatingFactory
 
@@ -136,7 +136,7 @@ def test_rating_set_api_is_403_for_a_sponsor(client, book, sam):
     client.force_login(sam)
     body = {"client": mine.pk, "criterion": "fit", "level": 4}
     url = reverse("api-scoring:rating_set")
-    assert_refused(client, "post", url, permissions.may_rate_client, data=body)
+    assert_refused_in_both_languages(client, "post", url, permissions.may_rate_client, data=body)
     assert not Rating.objects.exists()
 
 

@@ -9,7 +9,7 @@ from scoring.models import Criterion, CriterionWeight, ScoringRun, WeightSet
 from scoring.services import criteria as criterion_services
 from scoring.services import ratings
 from scoring.services import weights as weight_services
-from tests.api_refusals import assert_refused
+from tests.refusals import assert_refused_in_both_languages
 from tests.scoring.conftest import recompute
 
 pytestmark = pytest.mark.django_db
@@ -76,7 +76,7 @@ def test_criterion_list_api_needs_a_login(client, criteria):
 def test_criterion_list_api_is_for_directors(client, criteria, request, persona):
     client.force_login(request.getfixturevalue(persona))
     url = reverse("api-scoring:criterion_list")
-    assert_refused(client, "get", url, permissions.may_manage_programme)
+    assert_refused_in_both_languages(client, "get", url, permissions.may_manage_programme)
 
 
 def test_criterion_list_api_query_count_is_flat(client, criteria, dana, django_assert_num_queries):
@@ -206,7 +206,7 @@ def test_weight_set_list_api_gives_every_version_newest_first(client, criteria, 
 def test_weight_set_list_api_is_for_directors(client, criteria, request, persona):
     client.force_login(request.getfixturevalue(persona))
     url = reverse("api-scoring:weight_set_list")
-    assert_refused(client, "get", url, permissions.may_manage_programme)
+    assert_refused_in_both_languages(client, "get", url, permissions.may_manage_programme)
 
 
 @pytest.mark.parametrize("versions", [0, 5])
@@ -245,7 +245,7 @@ def test_weight_set_active_api_gives_the_weights_in_force(client, criteria, dana
 def test_weight_set_active_api_is_for_directors(client, criteria, request, persona):
     client.force_login(request.getfixturevalue(persona))
     url = reverse("api-scoring:weight_set_active")
-    assert_refused(client, "get", url, permissions.may_manage_programme)
+    assert_refused_in_both_languages(client, "get", url, permissions.may_manage_programme)
 
 
 def test_weight_set_active_api_is_404_before_the_first_weights(client, criteria, dana):

@@ -16,8 +16,8 @@ from scoring.models import (
     ShortlistDecision,
     ShortlistEntry,
 )
-from tests.api_refusals import assert_refused
 from tests.factories import ClientFactory
+from tests.refusals import assert_refused_in_both_languages
 from tests.scoring.factories import OverrideFactory
 
 pytestmark = pytest.mark.django_db
@@ -108,15 +108,17 @@ def test_override_api_is_403_for_a_kam_even_on_their_own_client(client, ranked, 
     client.force_login(alice)
     url = reverse("api-scoring:override", args=[mine.pk])
     body = {"kind": "force_in", "rationale": "Mine"}
-    assert_refused(client, "put", url, permissions.may_manage_programme, data=body)
-    assert_refused(client, "delete", url, permissions.may_manage_programme)
+    assert_refused_in_both_languages(
+        client, "put", url, permissions.may_manage_programme, data=body
+    )
+    assert_refused_in_both_languages(client, "delete", url, permissions.may_manage_programme)
     assert not Override.objects.exists()
 
 
 def test_director_only_refusals_are_translated(client, ranked, alice):
     client.force_login(alice)
     url = reverse("api-scoring:programmes")
-    assert_refused(client, "get", url, permissions.may_manage_programme)
+    assert_refused_in_both_languages(client, "get", url, permissions.may_manage_programme)
 
 
 def test_programme_api_saves_and_lists(client, dana):
@@ -165,7 +167,7 @@ def test_programme_api_refuses_a_year_out_of_range(client, dana):
 def test_director_reads_are_403_for_others(client, programme, request, persona, name, args):
     client.force_login(request.getfixturevalue(persona))
     url = reverse(name, args=args)
-    assert_refused(client, "get", url, permissions.may_manage_programme)
+    assert_refused_in_both_languages(client, "get", url, permissions.may_manage_programme)
 
 
 def director_writes(ranked) -> list[tuple[str, str, dict]]:
@@ -199,7 +201,9 @@ def test_director_writes_are_403_for_others(client, ranked, programme, dana, req
     before = selection_state()
     client.force_login(request.getfixturevalue(persona))
     for method, url, body in director_writes(ranked):
-        assert_refused(client, method, url, permissions.may_manage_programme, data=body)
+        assert_refused_in_both_languages(
+            client, method, url, permissions.may_manage_programme, data=body
+        )
     assert selection_state() == before
 
 
