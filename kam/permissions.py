@@ -7,7 +7,7 @@ question, "may this role do this?", and a refusal is a 403 saying why, by page a
 
 - pages: ``@capability_required(permissions.may_manage_programme)`` on a view, or
   ``permissions.require(permissions.may_edit_client, user, client)`` once the view holds the row;
-- API: ``permission_classes = [Allows(permissions.may_manage_programme)]`` (``kam.api``), and
+- API: ``permission_classes = [api.allows(permissions.may_manage_programme)]`` (``kam.api``), and
   ``self.check_object_permissions(request, client)`` for a capability over an object;
 - services: ``permissions.require(...)`` before they write, so a task or a shell is held to the
   same rule (Django's ``PermissionDenied``, never a ``ValidationError``).
