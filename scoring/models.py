@@ -12,14 +12,17 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import formats
+from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Client
+from kam.constraints import FieldCheckConstraint
 
 OVERRIDE_LIMIT = 50
 """No setting can allow an adjustment of more than 50 points either way (on a total out of 100);
-the bound in force is ``settings.KAM_OVERRIDE_BOUND`` (10 by default), checked by the service."""
+the bound in force is ``settings.KAM_OVERRIDE_BOUND`` (10 by default), checked by
+``Override.clean``."""
 
 LEVELS = ("1", "2", "3", "4", "5")
 """The levels of a rating, as the keys of a rubric."""
@@ -67,14 +70,32 @@ class Criterion(models.Model):
         AVG_DAYS_LATE = "avg_days_late", _("Average days late")
         DISPUTE_RATE = "dispute_rate", _("Dispute rate %")
 
-    code = models.SlugField(_("code"), unique=True)
-    name = models.CharField(_("name"), max_length=150)
-    family = models.CharField(_("family"), max_length=20, choices=Family.choices)
+    code = models.SlugField(
+        _("code"),
+        unique=True,
+        error_messages={"unique": _("There is already a criterion with this code.")},
+    )
+    name = models.CharField(
+        _("name"), max_length=150, error_messages={"blank": _("Give the criterion a name.")}
+    )
+    family = models.CharField(
+        _("family"),
+        max_length=20,
+        choices=Family.choices,
+        error_messages={"invalid_choice": _("Choose financial, strategic alignment or maturity.")},
+    )
     direction = models.CharField(
-        _("direction"), max_length=10, choices=Direction.choices, default=Direction.HIGHER
+        _("direction"),
+        max_length=10,
+        choices=Direction.choices,
+        default=Direction.HIGHER,
+        error_messages={"invalid_choice": _("Choose higher or lower is better.")},
     )
     normalisation = models.CharField(
-        _("normalisation"), max_length=12, choices=Normalisation.choices
+        _("normalisation"),
+        max_length=12,
+        choices=Normalisation.choices,
+        error_messages={"invalid_choice": _("Choose how the values become a score.")},
     )
     thresholds = models.JSONField(
         _("thresholds"),
@@ -95,6 +116,9 @@ class Criterion(models.Model):
         choices=Source.choices,
         blank=True,
         help_text=_("Financial criteria: the yearly ledger figure they read."),
+        error_messages={
+            "invalid_choice": _("Choose the ledger figure a financial criterion reads.")
+        },
     )
     rubric = models.JSONField(
         _("rubric"),
@@ -109,27 +133,38 @@ class Criterion(models.Model):
         verbose_name_plural = _("criteria")
         ordering = ["family", "code"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(family="financial", source__gt="")
-                | (~Q(family="financial") & Q(source="")),
-                name="criterion_source_iff_financial",
+            FieldCheckConstraint(
+                field="source",
+                condition=~Q(family="financial") | Q(source__gt=""),
+                name="criterion_financial_has_source",
+                violation_error_message=_("Choose the ledger figure a financial criterion reads."),
+            ),
+            FieldCheckConstraint(
+                field="source",
+                condition=Q(family="financial") | Q(source=""),
+                name="criterion_rated_has_no_source",
                 violation_error_message=_(
-                    "A financial criterion reads a ledger figure; a rated criterion reads none."
+                    "A rated criterion reads no ledger figure: leave the source empty."
                 ),
             ),
-            models.CheckConstraint(
+            FieldCheckConstraint(
+                field="thresholds",
                 condition=Q(normalisation="thresholds") | Q(thresholds=[]),
                 name="criterion_thresholds_only_for_thresholds",
                 violation_error_message=_(
                     "Only a criterion scored on thresholds takes thresholds."
                 ),
             ),
-            models.CheckConstraint(
+            FieldCheckConstraint(
+                field="thresholds",
                 condition=~Q(normalisation="thresholds") | ~Q(thresholds=[]),
                 name="criterion_thresholds_required",
-                violation_error_message=_("A criterion scored on thresholds needs thresholds."),
+                violation_error_message=_(
+                    "A criterion scored on thresholds needs at least one threshold."
+                ),
             ),
-            models.CheckConstraint(
+            FieldCheckConstraint(
+                field="met_threshold",
                 condition=Q(met_threshold__gte=0, met_threshold__lte=1),
                 name="criterion_met_threshold_0_1",
                 violation_error_message=_("The score from which a criterion is met is 0 to 1."),
@@ -140,18 +175,21 @@ class Criterion(models.Model):
         return self.name
 
     def clean(self) -> None:
+        errors: dict[str, Promise] = {}
         thresholds = self.thresholds
         if not isinstance(thresholds, list) or not all(
             isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
             for value in thresholds
         ):
-            raise ValidationError({"thresholds": _("Thresholds are a list of numbers.")})
-        if any(b <= a for a, b in itertools.pairwise(thresholds)):
-            raise ValidationError({"thresholds": _("Thresholds must be strictly increasing.")})
+            errors["thresholds"] = _("Thresholds are a list of numbers.")
+        elif any(b <= a for a, b in itertools.pairwise(thresholds)):
+            errors["thresholds"] = _("Thresholds must be strictly increasing, such as 5; 15; 30.")
         if not isinstance(self.rubric, dict) or not set(self.rubric) <= set(LEVELS):
-            raise ValidationError(
-                {"rubric": _('A rubric maps the levels "1" to "5" to what they mean.')}
-            )
+            errors["rubric"] = _('A rubric maps the levels "1" to "5" to what they mean.')
+        elif self.family == self.Family.FINANCIAL and any(self.rubric.values()):
+            errors["rubric"] = _("A financial criterion reads the ledger: it has no rubric.")
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def is_rated(self) -> bool:
@@ -167,7 +205,7 @@ class Rating(models.Model):
     criterion = models.ForeignKey(
         Criterion, verbose_name=_("criterion"), on_delete=models.PROTECT, related_name="ratings"
     )
-    level = models.PositiveSmallIntegerField(_("level"))
+    level = models.SmallIntegerField(_("level"))
     note = models.TextField(_("note"), blank=True)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -183,7 +221,8 @@ class Rating(models.Model):
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["client", "criterion", "-created_at"])]
         constraints = [
-            models.CheckConstraint(
+            FieldCheckConstraint(
+                field="level",
                 condition=Q(level__range=(1, 5)),
                 name="rating_level_1_5",
                 violation_error_message=_("A level is 1 to 5."),
@@ -192,6 +231,18 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client_id} {self.criterion_id} {self.level}"
+
+    def clean(self) -> None:
+        criterion = self.criterion if self.criterion_id is not None else None
+        if criterion is not None and not criterion.is_rated:
+            raise ValidationError(
+                {"criterion": _("%(criterion)s is read from the ledger, not rated.")
+                 % {"criterion": criterion.name}}
+            )  # fmt: skip
+        if criterion is not None and not criterion.is_active:
+            raise ValidationError(
+                {"criterion": _("%(criterion)s is no longer used.") % {"criterion": criterion.name}}
+            )
 
 
 class WeightSet(models.Model):
@@ -203,7 +254,9 @@ class WeightSet(models.Model):
     family_weights = models.JSONField(
         _("family weights"), help_text=_("family → weight; they sum to 100")
     )
-    reason = models.TextField(_("reason"))
+    reason = models.TextField(
+        _("reason"), error_messages={"blank": _("Say why the weights change.")}
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("changed by"),
@@ -226,7 +279,8 @@ class WeightSet(models.Model):
                 violation_error_message=_("Only one weight set can be active."),
             ),
             models.CheckConstraint(condition=Q(version__gte=1), name="weight_set_version_from_1"),
-            models.CheckConstraint(
+            FieldCheckConstraint(
+                field="reason",
                 condition=~Q(reason=""),
                 name="weight_set_reason_required",
                 violation_error_message=_("Say why the weights change."),
@@ -436,13 +490,20 @@ class Override(models.Model):
     client = models.ForeignKey(
         Client, verbose_name=_("client"), on_delete=models.CASCADE, related_name="overrides"
     )
-    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    kind = models.CharField(
+        _("kind"),
+        max_length=10,
+        choices=Kind.choices,
+        error_messages={"invalid_choice": _("Choose adjust, force in or force out.")},
+    )
     points = models.FloatField(
         _("points"),
         default=0,
         help_text=_("Adjustments only: points added to (or taken from) the total out of 100."),
     )
-    rationale = models.TextField(_("rationale"))
+    rationale = models.TextField(
+        _("rationale"), error_messages={"blank": _("Give the rationale for the override.")}
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("author"),
@@ -457,7 +518,8 @@ class Override(models.Model):
         verbose_name_plural = _("overrides")
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.CheckConstraint(
+            FieldCheckConstraint(
+                field="points",
                 condition=Q(points__gte=-OVERRIDE_LIMIT, points__lte=OVERRIDE_LIMIT),
                 name="override_points_within_limit",
                 violation_error_message=format_lazy(
@@ -465,12 +527,14 @@ class Override(models.Model):
                     bound=OVERRIDE_LIMIT,
                 ),
             ),
-            models.CheckConstraint(
+            FieldCheckConstraint(
+                field="points",
                 condition=Q(kind="adjust") | Q(points=0),
                 name="override_points_only_to_adjust",
                 violation_error_message=_("Forcing a client in or out carries no points."),
             ),
-            models.CheckConstraint(
+            FieldCheckConstraint(
+                field="rationale",
                 condition=~Q(rationale=""),
                 name="override_rationale_required",
                 violation_error_message=_("Give the rationale for the override."),
@@ -484,6 +548,17 @@ class Override(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client_id} {self.kind} {self.points:+g}"
+
+    def clean(self) -> None:
+        bound = settings.KAM_OVERRIDE_BOUND  # at most OVERRIDE_LIMIT, the database's bound
+        points = self.points
+        if isinstance(points, int | float) and (not math.isfinite(points) or abs(points) > bound):
+            raise ValidationError(
+                {
+                    "points": _("An adjustment is between -%(bound)s and +%(bound)s points.")
+                    % {"bound": bound}
+                }
+            )
 
 
 class Programme(models.Model):

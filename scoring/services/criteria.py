@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
-import math
 from collections.abc import Mapping
 
 from django.core.exceptions import ValidationError
@@ -35,12 +33,7 @@ def criterion_create(
     """Add a criterion to the catalogue, active. It weighs 0 in its family until a director
     gives it a weight in a new version of the weights (see ``selectors.weights_in_force``)."""
     permissions.require(permissions.may_manage_programme, user)
-    code = code.strip()
-    if Criterion.objects.filter(code=code).exists():
-        raise ValidationError(
-            {"code": _("There is already a criterion %(code)s.") % {"code": code}}
-        )
-    criterion = Criterion(code=code, family=family, is_active=True)
+    criterion = Criterion(code=code.strip(), family=family, is_active=True)
     _criterion_fill(
         criterion,
         name=name,
@@ -129,71 +122,30 @@ def _criterion_fill(
     rubric: Mapping[str, str],
     complete_rubric: bool = True,
 ) -> None:
-    """Set the fields of a criterion, or raise the translated error of the first rule broken."""
-    labels = dict(Criterion.Family.choices)
-    if criterion.family not in labels:
-        raise ValidationError({"family": _("Choose financial, strategic alignment or maturity.")})
-    name = name.strip()
-    if not name:
-        raise ValidationError({"name": _("Give the criterion a name.")})
-    if direction not in Criterion.Direction.values:
-        raise ValidationError({"direction": _("Choose higher or lower is better.")})
-    if normalisation not in Criterion.Normalisation.values:
-        raise ValidationError({"normalisation": _("Choose how the values become a score.")})
-    thresholds = [float(value) for value in thresholds]
-    if any(not math.isfinite(value) for value in thresholds):
-        raise ValidationError({"thresholds": _("Thresholds are numbers.")})
-    if normalisation == Criterion.Normalisation.THRESHOLDS:
-        if not thresholds:
-            raise ValidationError(
-                {"thresholds": _("A criterion scored on thresholds needs at least one threshold.")}
-            )
-        if any(b <= a for a, b in itertools.pairwise(thresholds)):
-            raise ValidationError(
-                {"thresholds": _("Thresholds must be strictly increasing, such as 5; 15; 30.")}
-            )
-    elif thresholds:
+    """Set the fields of a criterion from what the director gave, trimmed; ``full_clean()``
+    then checks them against the model's rules (``Criterion.clean`` and its constraints).
+
+    One rule is about the change rather than the row: a rubric given for a rated criterion says
+    what every level means, so everyone rates alike (an older, incomplete rubric stays valid
+    until a director gives a new one: ``complete_rubric=False``).
+    """
+    texts = {str(level): str(text).strip() for level, text in rubric.items()}
+    texts = {level: text for level, text in sorted(texts.items()) if text}
+    empty = [level for level in LEVELS if level not in texts]
+    if complete_rubric and criterion.is_rated and empty:
         raise ValidationError(
-            {"thresholds": _("Only a criterion scored on thresholds takes thresholds.")}
+            {
+                "rubric": _("Say what level %(level)s means, so everyone rates alike.")
+                % {"level": empty[0]}
+            }
         )
-    if not math.isfinite(met_threshold) or not 0 <= met_threshold <= 1:
-        raise ValidationError(
-            {"met_threshold": _("The score from which a criterion is met is 0 to 1.")}
-        )
-    source = source.strip()
-    rubric = {str(level): str(text).strip() for level, text in rubric.items()}
-    if criterion.family in RATED_FAMILIES:
-        if source:
-            raise ValidationError(
-                {"source": _("A rated criterion reads no ledger figure: leave the source empty.")}
-            )
-        if set(rubric) - set(LEVELS):
-            raise ValidationError({"rubric": _('A rubric describes the levels "1" to "5".')})
-        empty = [level for level in LEVELS if not rubric.get(level)]
-        if empty and complete_rubric:
-            raise ValidationError(
-                {
-                    "rubric": _("Say what level %(level)s means, so everyone rates alike.")
-                    % {"level": empty[0]}
-                }
-            )
-    else:
-        if source not in Criterion.Source.values:
-            raise ValidationError(
-                {"source": _("Choose the ledger figure a financial criterion reads.")}
-            )
-        if any(rubric.values()):
-            raise ValidationError(
-                {"rubric": _("A financial criterion reads the ledger: it has no rubric.")}
-            )
-        rubric = {}
-    criterion.name = name
+    criterion.name = name.strip()
     criterion.direction = direction
     criterion.normalisation = normalisation
-    criterion.thresholds = thresholds
-    criterion.met_threshold = float(met_threshold)
-    criterion.source = source
-    criterion.rubric = {level: rubric[level] for level in LEVELS if level in rubric}
+    criterion.thresholds = list(thresholds)
+    criterion.met_threshold = met_threshold
+    criterion.source = source.strip()
+    criterion.rubric = texts
 
 
 def _check_deactivation(criterion: Criterion) -> None:

@@ -6,9 +6,6 @@ its inputs, and overrides are shown next to it (see ``scoring.selectors``).
 
 from __future__ import annotations
 
-import math
-
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -24,21 +21,6 @@ def override_set(
 ) -> Override:
     """Record a director's override of a client; it replaces the client's active override."""
     permissions.require(permissions.may_manage_programme, user)
-    if kind not in Override.Kind.values:
-        raise ValidationError({"kind": _("Choose adjust, force in or force out.")})
-    bound = settings.KAM_OVERRIDE_BOUND
-    if not math.isfinite(points) or abs(points) > bound:
-        raise ValidationError(
-            {
-                "points": _("An adjustment is between -%(bound)s and +%(bound)s points.")
-                % {"bound": bound}
-            }
-        )
-    if kind != Override.Kind.ADJUST and points:
-        raise ValidationError({"points": _("Forcing a client in or out carries no points.")})
-    rationale = rationale.strip()
-    if not rationale:
-        raise ValidationError({"rationale": _("Give the rationale for the override.")})
     if not ClientYearMetric.objects.filter(client=client).exists():
         raise ValidationError(
             _(
@@ -51,7 +33,12 @@ def override_set(
         is_active=False
     )
     override = Override(
-        client=client, kind=kind, points=points, rationale=rationale, author=user, is_active=True
+        client=client,
+        kind=kind,
+        points=points,
+        rationale=rationale.strip(),
+        author=user,
+        is_active=True,
     )
     override.full_clean()
     override.save()

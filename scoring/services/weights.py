@@ -37,9 +37,6 @@ def weight_set_update(
     someone saved another version meanwhile, nothing is saved and the director is told.
     """
     permissions.require(permissions.may_manage_programme, user)
-    reason = reason.strip()
-    if not reason:
-        raise ValidationError({"reason": _("Say why the weights change.")})
     active = WeightSet.objects.select_for_update().filter(is_active=True).first()
     current = active.version if active is not None else 0
     if current != base_version:
@@ -68,7 +65,7 @@ def weight_set_update(
         version=current + 1,
         is_active=True,
         family_weights=families,
-        reason=reason,
+        reason=reason.strip(),
         created_by=user,
     )
     weight_set.full_clean()

@@ -109,7 +109,7 @@ def test_criterion_create_api_adds_a_criterion(client, criteria, dana):
     ("changes", "field", "message"),
     [
         ({"thresholds": [3, 2]}, "thresholds", "strictly increasing"),
-        ({"code": "fit"}, "code", "already a criterion fit"),
+        ({"code": "fit"}, "code", "already a criterion with this code"),
         ({"met_threshold": 2}, "met_threshold", "0 to 1"),
         ({"family": "financial", "rubric": {}}, "source", "Choose the ledger figure"),
         ({"family": "luck"}, "family", "not a valid choice"),

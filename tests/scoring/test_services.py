@@ -488,26 +488,32 @@ def test_default_criteria_and_weights_are_valid(db):
 
 
 @pytest.mark.parametrize(
-    ("fields", "message"),
+    ("fields", "field", "message"),
     [
-        ({"normalisation": "thresholds", "thresholds": []}, "needs thresholds"),
-        ({"normalisation": "minmax", "thresholds": [1, 2]}, "takes thresholds"),
-        ({"family": "financial", "source": ""}, "reads a ledger figure"),
-        ({"family": "strategic", "source": "revenue"}, "reads a ledger figure"),
-        ({"met_threshold": 1.5}, "0 to 1"),
-        ({"thresholds": [3, 2]}, "strictly increasing"),
-        ({"thresholds": [1, "two"]}, "list of numbers"),
-        ({"rubric": {"6": "Beyond the scale"}}, "levels"),
+        ({"normalisation": "thresholds", "thresholds": []}, "thresholds", "needs at least one"),
+        ({"normalisation": "minmax", "thresholds": [1, 2]}, "thresholds", "takes thresholds"),
+        ({"family": "financial", "source": "", "rubric": {}}, "source", "Choose the ledger figure"),
+        ({"family": "strategic", "source": "revenue"}, "source", "reads no ledger figure"),
+        ({"family": "financial", "source": "revenue", "normalisation": "minmax", "thresholds": []},
+         "rubric", "has no rubric"),
+        ({"met_threshold": 1.5}, "met_threshold", "0 to 1"),
+        ({"thresholds": [3, 2]}, "thresholds", "strictly increasing"),
+        ({"thresholds": [1, "two"]}, "thresholds", "list of numbers"),
+        ({"rubric": {"6": "Beyond the scale"}}, "rubric", "levels"),
     ],
-)
-def test_criterion_constraints_refuse_inconsistent_criteria(db, fields, message):
+)  # fmt: skip
+def test_criterion_rules_refuse_inconsistent_criteria_on_the_field_at_fault(
+    db, fields, field, message
+):
     values = {
         "code": "check",
         "name": "Check",
         "family": "strategic",
         "normalisation": "thresholds",
         "thresholds": [2, 3, 4, 5],
+        "rubric": {"1": "Never"},
         **fields,
     }
-    with pytest.raises(ValidationError, match=message):
+    with pytest.raises(ValidationError, match=message) as caught:
         Criterion(**values).full_clean()
+    assert list(caught.value.message_dict) == [field]

@@ -227,7 +227,7 @@ def test_criterion_create_asks_for_a_recompute_after_commit(
         (rated_kwargs(met_threshold=1.5), "met_threshold", "is 0 to 1"),
         (rated_kwargs(met_threshold=-0.1), "met_threshold", "is 0 to 1"),
         (rated_kwargs(met_threshold=float("nan")), "met_threshold", "is 0 to 1"),
-        (rated_kwargs(code="fit"), "code", "already a criterion fit"),
+        (rated_kwargs(code="fit"), "code", "already a criterion with this code"),
         (rated_kwargs(code="not a slug"), "code", "slug"),
         (rated_kwargs(name="  "), "name", "Give the criterion a name"),
         (rated_kwargs(family="luck"), "family", "Choose financial"),

@@ -359,7 +359,7 @@ def test_criterion_create_page_reads_comma_separated_thresholds(client, criteria
 @pytest.mark.parametrize(
     ("data", "field", "message"),
     [
-        (criterion_post(code="fit"), "code", "There is already a criterion fit."),
+        (criterion_post(code="fit"), "code", "There is already a criterion with this code."),
         (criterion_post(thresholds="3; 2"), "thresholds", "strictly increasing"),
         (criterion_post(thresholds="2; lots"), "thresholds", "“lots” is not a number."),
         (criterion_post(met_threshold="1.5"), "met_threshold", "less than or equal to 1"),
