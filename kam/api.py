@@ -119,6 +119,8 @@ class Route(RouteBase):
                 if method in operations:
                     raise TypeError(f"{cls.__name__}: two operations answer {method.upper()}.")
                 operations[method] = base
+        if "get" in operations:
+            operations.setdefault("head", operations["get"])  # as Django's views answer HEAD
         cls.operations = operations
 
     @classmethod

@@ -68,6 +68,7 @@ def test_a_route_knows_which_operation_answers_each_method():
         pass
 
     assert BothApi.operation("GET") is ReadApi
+    assert BothApi.operation("HEAD") is ReadApi
     assert BothApi.operation("post") is WriteApi
     assert BothApi.operation("OPTIONS") is BothApi
 
