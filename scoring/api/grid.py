@@ -23,7 +23,7 @@ from accounts import selectors as client_selectors
 from accounts.models import User
 from kam import api, permissions
 from scoring import selectors
-from scoring.models import Criterion
+from scoring.models import Criterion, Rating
 from scoring.services import ratings
 
 NO_SUCH_CLIENT = OpenApiResponse(
@@ -40,6 +40,8 @@ LEVEL_ERRORS: dict[str, Any] = {
 
 @extend_schema_serializer(component_name="Rating")
 class RatingOutputSerializer(serializers.Serializer):
+    """A rating; ``context["current"]`` holds the ids of the client's current ratings."""
+
     id = serializers.IntegerField()
     client = serializers.IntegerField(source="client_id")
     criterion = serializers.CharField(source="criterion.code")
@@ -50,9 +52,12 @@ class RatingOutputSerializer(serializers.Serializer):
     author = serializers.IntegerField(source="author_id")
     author_name = serializers.CharField(source="author")
     created_at = serializers.DateTimeField()
-    is_current = serializers.BooleanField(
+    is_current = serializers.SerializerMethodField(
         help_text="The client's latest rating on this criterion: the one the score uses."
     )
+
+    def get_is_current(self, rating: Rating) -> bool:
+        return rating.pk in self.context["current"]
 
 
 class RatingListApi(APIView):
@@ -74,9 +79,8 @@ class RatingListApi(APIView):
             selectors.rating_list(client=company), request, view=self
         )
         current = selectors.rating_current_ids(client=company)
-        for rating in page or []:
-            rating.is_current = rating.pk in current  # type: ignore[attr-defined]
-        return paginator.get_paginated_response(RatingOutputSerializer(page, many=True).data)
+        output = RatingOutputSerializer(page, many=True, context={"current": current})
+        return paginator.get_paginated_response(output.data)
 
 
 class RatingSetApi(APIView):
@@ -132,8 +136,8 @@ class RatingSetApi(APIView):
             level=data.validated_data["level"],
             note=data.validated_data["note"],
         )
-        rating.is_current = True  # type: ignore[attr-defined]
-        return Response(RatingOutputSerializer(rating).data, status=status.HTTP_201_CREATED)
+        output = RatingOutputSerializer(rating, context={"current": {rating.pk}})
+        return Response(output.data, status=status.HTTP_201_CREATED)
 
 
 class ScoringGridApi(APIView):
