@@ -73,14 +73,37 @@ def ada(db):
 # --- real parts: the sample ledgers and a live Celery worker -----------------------------------
 
 SAMPLE_DATA = Path(os.environ.get("KAM_SAMPLE_DATA", settings.BASE_DIR.parent / "shared" / "data"))
+SAMPLE_FILES = ("superstore.csv", "superstore_eu.csv", "sales_data_sample.csv")
 
 
 @pytest.fixture(scope="session")
 def sample_data() -> Path:
-    """The public sample ledgers; tests that need them skip, saying why, when they are absent."""
-    if not (SAMPLE_DATA / "superstore.csv").is_file():
-        pytest.skip(f"sample ledgers not found in {SAMPLE_DATA} (set KAM_SAMPLE_DATA)")
+    """The public sample ledgers, ``SAMPLE_FILES`` in ``SAMPLE_DATA``: see ``check_sample_data``."""
+    check_sample_data(SAMPLE_DATA, ci=bool(os.environ.get("CI")))
     return SAMPLE_DATA
+
+
+def check_sample_data(folder: Path, *, ci: bool) -> None:
+    """Skip the tests that need the sample ledgers only where they are truly absent.
+
+    - No folder at all: the tests skip, saying where they looked (a clone without the data).
+      Under CI (the ``CI`` variable set, as CI services do) that is a failure instead: CI must
+      run them, so a missing mount or a wrong ``KAM_SAMPLE_DATA`` cannot pass as green.
+    - The folder is there but a file is missing or empty: always a failure, never a skip (a
+      broken copy of the data is not an absent one).
+    """
+    if not folder.is_dir():
+        message = f"sample ledgers not found: no folder {folder} (set KAM_SAMPLE_DATA)"
+        if ci:
+            pytest.fail(f"{message}; CI runs every test, so this fails rather than skips")
+        pytest.skip(message)
+    broken = [
+        name
+        for name in SAMPLE_FILES
+        if not (folder / name).is_file() or not (folder / name).stat().st_size
+    ]
+    if broken:
+        pytest.fail(f"{folder} lacks sample ledgers (missing or empty): {', '.join(broken)}")
 
 
 @pytest.fixture(scope="session")

@@ -17,8 +17,12 @@ def assert_refused(response: HttpResponse, capability: Callable[..., bool]) -> N
     """``response`` is a 403 giving the reason ``capability`` refuses with, in the response's
     language (a page's text or an API's ``detail``)."""
     assert response.status_code == 403, response.status_code
-    with translation.override(response.get("Content-Language", "en")):
+    language = response.get("Content-Language", "en")
+    with translation.override(language):
         reason = permissions.refusal(capability)
+    if language != "en":  # translated: not the English left as it was
+        with translation.override("en"):
+            assert reason != permissions.refusal(capability)
     if response.get("Content-Type", "").startswith("application/json"):
         assert json.loads(response.content)["detail"] == reason
     else:

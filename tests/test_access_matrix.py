@@ -313,6 +313,16 @@ def test_every_route_and_operation_has_a_row(operations):
     assert set(PENDING) <= set(ACCESS)
 
 
+def test_every_refusal_reads_in_french():
+    """The 403s above are checked against the refusals in the answer's language (French by
+    default); this says that language is really French, not the English left as it was."""
+    for capability, reason in permissions.REFUSALS.items():
+        with translation.override("fr"):
+            french = str(reason)
+        with translation.override("en"):
+            assert french != str(reason), capability.__name__
+
+
 def test_every_row_names_every_persona():
     incomplete = [key for key, outcomes in ACCESS.items() if set(outcomes) != set(PERSONAS)]
     assert not incomplete

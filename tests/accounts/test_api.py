@@ -1,6 +1,7 @@
 """accounts/api.py: the clients and ledger imports API, from the outside."""
 
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.conf import settings
@@ -12,6 +13,7 @@ from django.utils import translation
 
 from accounts import services
 from accounts.models import Client, ClientYearMetric, LedgerImport
+from accounts.tasks import ledger_import_run_task
 from kam import permissions
 from tests.factories import ClientFactory, ClientYearMetricFactory, ContactFactory
 from tests.refusals import assert_refused_in_both_languages
@@ -264,16 +266,23 @@ def test_ledger_import_detail_api_has_no_rejects_url_without_rejects(client, dan
     assert (body["status"], body["progress"], body["rejects_url"]) == ("running", 40, None)
 
 
-def test_ledger_import_confirm_api_queues_the_import(client, dana):
+def test_ledger_import_confirm_api_queues_the_import(
+    client, dana, django_capture_on_commit_callbacks
+):
     ledger_import = services.ledger_import_create(
         user=dana, upload=ContentFile(LEDGER, name="ledger.csv")
     )
     client.force_login(dana)
-    response = client.post(
-        reverse("api-accounts:ledger_import_confirm", args=[ledger_import.pk]),
-        {"mapping": ledger_import.mapping, "dayfirst": False, "currency": "EUR"},
-        content_type="application/json",
-    )
+    with (
+        mock.patch.object(ledger_import_run_task, "apply_async") as send,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = client.post(
+            reverse("api-accounts:ledger_import_confirm", args=[ledger_import.pk]),
+            {"mapping": ledger_import.mapping, "dayfirst": False, "currency": "EUR"},
+            content_type="application/json",
+        )
+    send.assert_called_once_with((), {"import_id": ledger_import.pk})
     assert response.status_code == 202
     assert response.json()["status"] == LedgerImport.Status.QUEUED
     ledger_import.refresh_from_db()

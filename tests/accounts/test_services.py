@@ -17,6 +17,7 @@ from django.db.models import Sum
 
 from accounts import services, signals
 from accounts.models import Client, ClientYearMetric, LedgerImport, LedgerLine
+from accounts.tasks import ledger_import_run_task
 from tests.factories import ClientFactory, LedgerLineFactory
 
 pytestmark = pytest.mark.django_db
@@ -78,11 +79,15 @@ def test_ledger_import_confirm_queues_the_job_after_commit(
     dana, django_capture_on_commit_callbacks
 ):
     ledger_import = services.ledger_import_create(user=dana, upload=upload(FRENCH))
-    with django_capture_on_commit_callbacks() as callbacks:
-        services.ledger_import_confirm(
-            ledger_import=ledger_import, user=dana, mapping=ledger_import.mapping
-        )
-    assert len(callbacks) == 1
+    with mock.patch.object(ledger_import_run_task, "apply_async") as send:
+        with django_capture_on_commit_callbacks() as callbacks:
+            services.ledger_import_confirm(
+                ledger_import=ledger_import, user=dana, mapping=ledger_import.mapping
+            )
+        send.assert_not_called()  # not before the commit
+        assert len(callbacks) == 1
+        callbacks[0]()  # the commit
+    send.assert_called_once_with((), {"import_id": ledger_import.pk})
     ledger_import.refresh_from_db()
     assert ledger_import.status == LedgerImport.Status.QUEUED
 

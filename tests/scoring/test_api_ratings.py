@@ -157,6 +157,7 @@ def test_rating_set_api_errors_are_translated(client, book, alice):
     client.cookies["django_language"] = "fr"
     with translation.override("fr"):
         expected = str(translation.gettext("A level is 1 to 5."))
+    assert expected != "A level is 1 to 5."  # French, not the English left untranslated
     response = client.post(
         reverse("api-scoring:rating_set"),
         {"client": mine.pk, "criterion": "fit", "level": 9},

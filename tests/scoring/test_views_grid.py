@@ -372,6 +372,7 @@ def test_rating_errors_are_translated(client, book, alice):
     client.cookies["django_language"] = "fr"
     with translation.override("fr"):
         expected = str(translation.gettext("A level is 1 to 5."))
+    assert expected != "A level is 1 to 5."  # French, not the English left untranslated
     response = client.post(rate_url(mine, "fit"), {"level": "9"}, headers={"HX-Request": "true"})
 
     assert response.status_code == 200

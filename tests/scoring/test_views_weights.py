@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 from django.utils import translation
+from django.utils.html import escape
 
 from kam import permissions
 from scoring.models import Criterion, CriterionWeight, ScoringRun, WeightSet
@@ -430,7 +431,20 @@ def test_criterion_update_page_is_404_for_an_unknown_criterion(client, criteria,
 def test_weights_and_criteria_pages_render_in_french(client, criteria, dana):
     client.cookies["django_language"] = "fr"
     client.force_login(dana)
-    for name in ("scoring:weights", "scoring:weight_set_list", "scoring:criterion_list"):
-        assert client.get(reverse(name)).status_code == 200
-    response = client.get(reverse("scoring:criterion_update", args=[criteria["late"].pk]))
-    assert response.context["form"]["thresholds"].value() == "5; 15"
+    pages = [
+        (reverse("scoring:weights"), "Weights"),
+        (reverse("scoring:weight_set_list"), "Change log of the weights"),
+        (reverse("scoring:criterion_list"), "Criteria"),
+        (reverse("scoring:criterion_update", args=[criteria["late"].pk]), "Edit a criterion"),
+    ]
+    for url, title in pages:
+        with translation.override("fr"):
+            french = translation.gettext(title)
+        assert french != title  # translated, so the page below is seen to be in French
+        response = client.get(url)
+        assert response.status_code == 200
+        assert response["Content-Language"] == "fr"
+        html = response.content.decode()
+        assert f"<h1>{escape(french)}</h1>" in html, url
+        assert f"<h1>{title}</h1>" not in html, url
+    assert response.context["form"]["thresholds"].value() == "5; 15"  # the French list form
