@@ -3,7 +3,9 @@ sees which client."""
 
 from __future__ import annotations
 
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from collections.abc import Iterable
+
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 
 from accounts.models import Client, ClientYearMetric, Contact, LedgerImport, User
 from kam import permissions
@@ -92,6 +94,19 @@ def user_list_kams() -> QuerySet[User]:
 
 def contact_list(*, client: Client) -> QuerySet[Contact]:
     return Contact.objects.filter(client=client)
+
+
+def client_has_history() -> Exists:
+    """Whether a client has ledger history (at least one yearly figure), as an expression over
+    clients to filter or annotate with. Only clients with history are ranked, overridden or
+    chosen as key accounts; a prospect has none."""
+    return Exists(ClientYearMetric.objects.filter(client=OuterRef("pk")))
+
+
+def client_ids_with_history(*, client_ids: Iterable[int]) -> set[int]:
+    """Those of ``client_ids`` that have ledger history (see ``client_has_history``)."""
+    clients = Client.objects.filter(pk__in=list(client_ids)).filter(client_has_history())
+    return set(clients.values_list("pk", flat=True))
 
 
 def client_metric_list(*, client: Client) -> QuerySet[ClientYearMetric]:

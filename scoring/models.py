@@ -750,19 +750,16 @@ class ShortlistDecision(models.Model):
         verbose_name_plural = _("shortlist decisions")
         ordering = ["-decided_at", "-pk"]
         constraints = [
-            models.CheckConstraint(
+            FieldCheckConstraint(
+                field="budget_exception",
                 condition=Q(cost__lte=F("budget"), kam_needed__lte=F("kam_headcount"))
                 | ~Q(budget_exception=""),
                 name="shortlist_over_budget_needs_exception",
                 violation_error_message=_(
-                    "Confirming a shortlist over budget needs a recorded exception."
+                    "This shortlist is over budget: record the exception that allows it."
                 ),
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.programme_id} {self.decided_at:%Y-%m-%d}"
-
-    @property
-    def is_over_budget(self) -> bool:
-        return self.cost > self.budget or self.kam_needed > self.kam_headcount

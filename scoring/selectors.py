@@ -7,7 +7,7 @@ import datetime as dt
 import hashlib
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 from django.core.exceptions import ValidationError
 from django.db.models import (
     Count,
+    Exists,
     F,
     FloatField,
     IntegerField,
@@ -316,6 +317,92 @@ def client_rank_history(*, client_id: int) -> QuerySet[ClientScore]:
 
 
 @dataclass(frozen=True)
+class ShortlistStanding:
+    """A shortlist against its programme year: its yearly cost, whether it is over budget (money
+    or KAM headcount) and where it stands on the guardrail. ``shortlist_standing`` is the one
+    computation of these for the shortlist page, the API and the confirmation."""
+
+    count: int
+    cost: Decimal  # the clients with a cost-to-serve estimate
+    budget: Decimal
+    kam_headcount: int
+
+    @property
+    def over_money(self) -> bool:
+        return self.cost > self.budget
+
+    @property
+    def over_kams(self) -> bool:
+        return self.count > self.kam_headcount
+
+    @property
+    def is_over_budget(self) -> bool:
+        """Confirming it needs a recorded budget exception."""
+        return self.over_money or self.over_kams
+
+    @property
+    def guardrail(self) -> str:
+        """ "empty", "ok" (1 to 5), "warning" (6 to 10) or "confirm" (more than 10: confirming
+        needs a recorded reason)."""
+        if not self.count:
+            return "empty"
+        if self.count <= SHORTLIST_RECOMMENDED:
+            return "ok"
+        return "warning" if self.count <= SHORTLIST_CONFIRM_ABOVE else "confirm"
+
+    @property
+    def budget_used_pct(self) -> float:
+        budget = self.budget
+        return float(100 * self.cost / budget) if budget else (100.0 if self.cost else 0.0)
+
+    @property
+    def kams_used_pct(self) -> float:
+        headcount = self.kam_headcount
+        return 100 * self.count / headcount if headcount else (100.0 if self.count else 0.0)
+
+
+def shortlist_standing(
+    *, programme: Programme, costs: Sequence[Decimal | None]
+) -> ShortlistStanding:
+    """Where a shortlist of clients with these yearly costs (``None``: no estimate yet, see
+    ``client_cost``) stands against ``programme``."""
+    cost = sum((cost for cost in costs if cost is not None), Decimal(0))
+    return ShortlistStanding(len(costs), cost, programme.budget, programme.kam_headcount)
+
+
+def client_cost(client: Client, programme: Programme) -> Decimal | None:
+    """A client's yearly cost to serve in a programme year, or ``None`` when no director has
+    estimated it (the client "has no cost"). Reads ``client.cost_to_serve``: select it with the
+    client."""
+    try:
+        estimate = client.cost_to_serve
+    except CostToServe.DoesNotExist:
+        return None
+    return estimate.total(kam_cost=programme.kam_cost)
+
+
+class ShortlistEligibility(NamedTuple):
+    """Whether a client may be a key account: it has ledger history, and no override forces it
+    out of the selection."""
+
+    has_history: bool
+    forced_out: bool
+
+
+def shortlist_eligibility(*, client_ids: Collection[int]) -> dict[int, ShortlistEligibility]:
+    """The eligibility of each of these clients, in one query; a missing id is no client."""
+    forced_out = Override.objects.filter(
+        client=OuterRef("pk"), is_active=True, kind=Override.Kind.FORCE_OUT
+    )
+    rows = (
+        Client.objects.filter(pk__in=list(client_ids))
+        .annotate(has_history=client_selectors.client_has_history(), forced_out=Exists(forced_out))
+        .values_list("pk", "has_history", "forced_out")
+    )
+    return {pk: ShortlistEligibility(has_history, out) for pk, has_history, out in rows}
+
+
+@dataclass(frozen=True)
 class ShortlistBoard:
     """Everything the shortlist page shows for a programme year, for a director.
 
@@ -329,14 +416,15 @@ class ShortlistBoard:
     candidates: list[ShortlistRow]
     decision: ShortlistDecision | None
     family_weights: dict[str, float]
+    standing: ShortlistStanding  # of ``chosen``
 
     @property
     def count(self) -> int:
-        return len(self.chosen)
+        return self.standing.count
 
     @property
     def cost(self) -> Decimal:
-        return sum((row.cost for row in self.chosen if row.cost is not None), Decimal(0))
+        return self.standing.cost
 
     @property
     def unpriced(self) -> list[ShortlistRow]:
@@ -344,34 +432,27 @@ class ShortlistBoard:
 
     @property
     def over_money(self) -> bool:
-        return self.cost > self.programme.budget
+        return self.standing.over_money
 
     @property
     def over_kams(self) -> bool:
-        return self.count > self.programme.kam_headcount
+        return self.standing.over_kams
 
     @property
     def is_over_budget(self) -> bool:
-        return self.over_money or self.over_kams
+        return self.standing.is_over_budget
 
     @property
     def budget_used_pct(self) -> float:
-        budget = self.programme.budget
-        return float(100 * self.cost / budget) if budget else (100.0 if self.cost else 0.0)
+        return self.standing.budget_used_pct
 
     @property
     def kams_used_pct(self) -> float:
-        headcount = self.programme.kam_headcount
-        return 100 * self.count / headcount if headcount else (100.0 if self.count else 0.0)
+        return self.standing.kams_used_pct
 
     @property
     def guardrail(self) -> str:
-        """ "empty", "ok" (1 to 5), "warning" (6 to 10) or "confirm" (more than 10)."""
-        if not self.count:
-            return "empty"
-        if self.count <= SHORTLIST_RECOMMENDED:
-            return "ok"
-        return "warning" if self.count <= SHORTLIST_CONFIRM_ABOVE else "confirm"
+        return self.standing.guardrail
 
     @property
     def is_confirmed(self) -> bool:
@@ -419,41 +500,38 @@ def shortlist_board(*, user: User, programme: Programme) -> ShortlistBoard:
     entries = list(
         programme.entries.filter(client__in=client_selectors.client_list(user=user).values("pk"))
         .select_related("client", "client__kam", "client__cost_to_serve")
-        .prefetch_related(
-            Prefetch(
-                "client__overrides",
-                queryset=Override.objects.filter(is_active=True).select_related("author"),
-                to_attr="active_overrides",
-            )
-        )
         .order_by("added_at", "pk")
     )
     chosen_ids = {entry.client_id for entry in entries}
     by_client = {row.client_id: row for row in rows}
+    unranked = [client_id for client_id in chosen_ids if client_id not in by_client]
+    overrides = {row.client_id: row.active_override for row in rows}
+    if unranked:  # a shortlisted client missing from the latest run
+        overrides.update(
+            (override.client_id, override)
+            for override in Override.objects.filter(
+                is_active=True, client_id__in=unranked
+            ).select_related("author")
+        )
     chosen = [
         _shortlist_row(
             entry.client,
             by_client.get(entry.client_id),
             programme,
             families,
-            entry.client.active_overrides,  # type: ignore[attr-defined]
+            overrides.get(entry.client_id),
         )
         for entry in entries
     ]
     chosen.sort(key=lambda row: (row.score is None, row.score.rank if row.score else 0))
     candidates = [
-        _shortlist_row(
-            row.client,
-            row,
-            programme,
-            families,
-            [row.active_override] if row.active_override else [],
-        )
+        _shortlist_row(row.client, row, programme, families, row.active_override)
         for row in rows
         if row.client_id not in chosen_ids
     ]
     decision = programme.decisions.select_related("decided_by").first()
-    return ShortlistBoard(programme, chosen, candidates, decision, families)
+    standing = shortlist_standing(programme=programme, costs=[row.cost for row in chosen])
+    return ShortlistBoard(programme, chosen, candidates, decision, families, standing)
 
 
 def _shortlist_row(
@@ -461,20 +539,16 @@ def _shortlist_row(
     score: RankingRow | None,
     programme: Programme,
     families: dict[str, float],
-    overrides: list[Override],
+    override: Override | None,
 ) -> ShortlistRow:
-    try:
-        estimate: CostToServe | None = client.cost_to_serve
-    except CostToServe.DoesNotExist:
-        estimate = None
     attractiveness = maturity = None
     if score is not None:
         attractiveness, maturity = portfolio_position(score, families)
     return ShortlistRow(
         client=client,
         score=score,
-        cost=estimate.total(kam_cost=programme.kam_cost) if estimate is not None else None,
-        override=overrides[0] if overrides else None,
+        cost=client_cost(client, programme),
+        override=override,
         attractiveness=attractiveness,
         maturity=maturity,
     )

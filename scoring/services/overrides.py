@@ -10,7 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts.models import Client, ClientYearMetric, User
+from accounts import selectors as client_selectors
+from accounts.models import Client, User
 from kam import permissions
 from scoring.models import Override
 
@@ -21,7 +22,7 @@ def override_set(
 ) -> Override:
     """Record a director's override of a client; it replaces the client's active override."""
     permissions.require(permissions.may_manage_programme, user)
-    if not ClientYearMetric.objects.filter(client=client).exists():
+    if not client_selectors.client_ids_with_history(client_ids=[client.pk]):
         raise ValidationError(
             _(
                 "%(client)s has no history in the ledger: a prospect or a client without "

@@ -3,6 +3,7 @@ accounts with the director's decision on it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from django.conf import settings
@@ -10,12 +11,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts.models import Client, ClientYearMetric, User
+from accounts.models import Client, User
 from kam import permissions
+from scoring import selectors
 from scoring.models import (
     SHORTLIST_CONFIRM_ABOVE,
     CostToServe,
-    Override,
     Programme,
     ShortlistDecision,
     ShortlistEntry,
@@ -70,33 +71,35 @@ def cost_to_serve_set(
     return cost
 
 
-def _shortlist_check_candidate(client: Client) -> None:
-    """A key account is an existing client with ledger history that no override forces out."""
-    if not ClientYearMetric.objects.filter(client=client).exists():
-        raise ValidationError(
-            _(
-                "%(client)s has no history in the ledger: a prospect or a client without history "
-                "cannot be a key account."
+def _shortlist_check_candidates(clients: Sequence[Client]) -> None:
+    """A key account is an existing client with ledger history that no override forces out;
+    refuse the first client that is not, asking for all of them in one query."""
+    eligibility = selectors.shortlist_eligibility(client_ids={client.pk for client in clients})
+    for client in clients:
+        eligible = eligibility.get(client.pk)
+        if eligible is None or not eligible.has_history:
+            raise ValidationError(
+                _(
+                    "%(client)s has no history in the ledger: a prospect or a client without "
+                    "history cannot be a key account."
+                )
+                % {"client": client}
             )
-            % {"client": client}
-        )
-    if Override.objects.filter(
-        client=client, is_active=True, kind=Override.Kind.FORCE_OUT
-    ).exists():
-        raise ValidationError(
-            _(
-                "%(client)s is forced out of the selection by an override; withdraw the override "
-                "first."
+        if eligible.forced_out:
+            raise ValidationError(
+                _(
+                    "%(client)s is forced out of the selection by an override; withdraw the "
+                    "override first."
+                )
+                % {"client": client}
             )
-            % {"client": client}
-        )
 
 
 @transaction.atomic
 def shortlist_add(*, user: User, programme: Programme, client: Client) -> ShortlistEntry:
     """Add a client to a programme year's shortlist; adding it twice changes nothing."""
     permissions.require(permissions.may_manage_programme, user)
-    _shortlist_check_candidate(client)
+    _shortlist_check_candidates([client])
     entry, _created = ShortlistEntry.objects.get_or_create(
         programme=programme, client=client, defaults={"added_by": user}
     )
@@ -112,10 +115,10 @@ def shortlist_remove(*, user: User, programme: Programme, client: Client) -> Non
 
 @transaction.atomic
 def shortlist_set(*, user: User, programme: Programme, clients: list[Client]) -> Programme:
-    """Make the shortlist exactly ``clients``; one refused client and nothing changes."""
+    """Make the shortlist exactly ``clients``; one refused client and nothing changes. Four
+    queries whatever the number of clients."""
     permissions.require(permissions.may_manage_programme, user)
-    for client in clients:
-        _shortlist_check_candidate(client)
+    _shortlist_check_candidates(clients)
     wanted = {client.pk for client in clients}
     programme.entries.exclude(client_id__in=wanted).delete()
     present = set(programme.entries.values_list("client_id", flat=True))
@@ -135,7 +138,8 @@ def shortlist_confirm(
 
     Refused when the shortlist is empty, when a shortlisted client has no cost-to-serve estimate
     (the budget could not be judged), above ten key accounts without a reason, and over budget
-    (money or KAM headcount) without a recorded exception.
+    (money or KAM headcount) without a recorded exception (``ShortlistDecision``'s rule). Where
+    the shortlist stands is ``selectors.shortlist_standing``, as on the page.
     """
     permissions.require(permissions.may_manage_programme, user)
     programme = Programme.objects.select_for_update().get(pk=programme.pk)
@@ -146,57 +150,39 @@ def shortlist_confirm(
     )
     if not entries:
         raise ValidationError(_("Choose at least one key account before confirming."))
-    for entry in entries:
-        _shortlist_check_candidate(entry.client)
-    unpriced = [entry.client.name for entry in entries if not _has_cost(entry.client)]
+    _shortlist_check_candidates([entry.client for entry in entries])
+    costs = [selectors.client_cost(entry.client, programme) for entry in entries]
+    unpriced = [
+        entry.client.name for entry, cost in zip(entries, costs, strict=True) if cost is None
+    ]
     if unpriced:
         raise ValidationError(
             _("Estimate the cost to serve of %(clients)s before confirming.")
             % {"clients": ", ".join(unpriced)}
         )
+    standing = selectors.shortlist_standing(programme=programme, costs=costs)
     reason, budget_exception = reason.strip(), budget_exception.strip()
-    if len(entries) > SHORTLIST_CONFIRM_ABOVE and not reason:
+    if standing.guardrail == "confirm" and not reason:
         raise ValidationError(
             {
                 "reason": _(
                     "%(count)s key accounts is more than %(limit)s: say why each deserves it."
                 )
-                % {"count": len(entries), "limit": SHORTLIST_CONFIRM_ABOVE}
-            }
-        )
-    cost = sum(
-        (entry.client.cost_to_serve.total(kam_cost=programme.kam_cost) for entry in entries),
-        Decimal(0),
-    )
-    over_money, over_kams = cost > programme.budget, len(entries) > programme.kam_headcount
-    if (over_money or over_kams) and not budget_exception:
-        raise ValidationError(
-            {
-                "budget_exception": _(
-                    "This shortlist is over budget: record the exception that allows it."
-                )
+                % {"count": standing.count, "limit": SHORTLIST_CONFIRM_ABOVE}
             }
         )
     decision = ShortlistDecision(
         programme=programme,
         client_ids=[entry.client_id for entry in entries],
         client_names=[entry.client.name for entry in entries],
-        cost=cost,
+        cost=standing.cost,
         budget=programme.budget,
-        kam_needed=len(entries),
+        kam_needed=standing.count,
         kam_headcount=programme.kam_headcount,
         reason=reason,
-        budget_exception=budget_exception if (over_money or over_kams) else "",
+        budget_exception=budget_exception if standing.is_over_budget else "",
         decided_by=user,
     )
     decision.full_clean()
     decision.save()
     return decision
-
-
-def _has_cost(client: Client) -> bool:
-    try:
-        client.cost_to_serve  # noqa: B018 - a reverse one-to-one raises when missing
-    except CostToServe.DoesNotExist:
-        return False
-    return True

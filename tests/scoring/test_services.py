@@ -22,7 +22,7 @@ from scoring.models import (
 from scoring.services import overrides, ratings, runs
 from scoring.services import weights as weight_services
 from tests.factories import ClientFactory, ClientYearMetricFactory
-from tests.scoring.factories import scoring_reset
+from tests.scoring.factories import CriterionFactory, scoring_reset
 
 pytestmark = pytest.mark.django_db
 
@@ -517,3 +517,37 @@ def test_criterion_rules_refuse_inconsistent_criteria_on_the_field_at_fault(
     with pytest.raises(ValidationError, match=message) as caught:
         Criterion(**values).full_clean()
     assert list(caught.value.message_dict) == [field]
+
+
+# --- query counts -----------------------------------------------------------------------------
+
+
+def test_rating_set_query_count(trio, alice, criteria, django_assert_num_queries):
+    first, *_ = trio
+    # full_clean() checks each constraint with a query in a savepoint: counts are constant
+    with django_assert_num_queries(9):
+        ratings.rating_set(user=alice, client=first, criterion=criteria["fit"], level=4)
+
+
+def test_override_set_query_count(trio, dana, django_assert_num_queries):
+    first, *_ = trio
+    overrides.override_set(
+        user=dana, client=first, kind=Override.Kind.FORCE_IN, rationale="Flagship"
+    )  # the next one replaces it
+    with django_assert_num_queries(19):
+        overrides.override_set(
+            user=dana, client=first, kind=Override.Kind.ADJUST, points=2, rationale="Renewal"
+        )
+
+
+@pytest.mark.parametrize("extra", [0, 6])
+def test_weight_set_update_query_count_is_flat(criteria, dana, extra, django_assert_num_queries):
+    CriterionFactory.create_batch(extra)  # new strategic criteria, left out: they weigh 0
+    with django_assert_num_queries(18):  # one insert for all the criterion weights
+        weight_services.weight_set_update(
+            user=dana,
+            family_weights=FAMILIES,
+            criterion_weights=weights_v1(),
+            reason="Quarterly review",
+            base_version=1,
+        )

@@ -180,7 +180,6 @@ def test_shortlist_confirm_records_the_decision_within_budget(programme, firms, 
     assert (decision.cost, decision.budget) == (Decimal("240000.00"), Decimal("300000.00"))
     assert (decision.kam_needed, decision.kam_headcount) == (4, 4)
     assert (decision.reason, decision.budget_exception, decision.decided_by) == ("", "", dana)
-    assert not decision.is_over_budget
 
 
 def test_shortlist_confirm_refuses_an_empty_shortlist(programme, dana):
@@ -201,14 +200,15 @@ def test_shortlist_confirm_over_budget_needs_an_exception(programme, firms, dana
     programme.kam_headcount = 10
     programme.save()
     selection.shortlist_set(user=dana, programme=programme, clients=firms[:6])  # 360,000
-    with pytest.raises(ValidationError, match="over budget: record the exception"):
+    with pytest.raises(ValidationError, match="over budget: record the exception") as caught:
         selection.shortlist_confirm(user=dana, programme=programme, budget_exception="  ")
+    assert list(caught.value.message_dict) == ["budget_exception"]
     assert not ShortlistDecision.objects.exists()
 
     decision = selection.shortlist_confirm(
         user=dana, programme=programme, budget_exception="Board allowed 60k more on 3 Nov"
     )
-    assert decision.is_over_budget
+    assert decision.cost > decision.budget
     assert decision.budget_exception == "Board allowed 60k more on 3 Nov"
 
 
@@ -316,3 +316,71 @@ def test_override_clear_withdraws_the_active_override(firms, dana, alice):
     overrides.override_clear(user=dana, client=firms[0])
     override.refresh_from_db()
     assert not override.is_active
+
+
+# --- where a shortlist stands, and query counts ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("costs", "over_money", "over_kams", "guardrail"),
+    [
+        ([], False, False, "empty"),
+        ([Decimal(100)] * 2, False, False, "ok"),
+        ([Decimal(100), None, Decimal(101)], True, False, "ok"),  # no estimate counts nothing
+        ([Decimal(1)] * 4, False, True, "ok"),
+        ([Decimal(1)] * 6, False, True, "warning"),
+        ([Decimal(0)] * 11, False, True, "confirm"),
+    ],
+)
+def test_shortlist_standing_is_the_one_measure_of_budget_and_guardrail(
+    costs, over_money, over_kams, guardrail
+):
+    programme = Programme(year=2026, budget=Decimal(200), kam_headcount=3, kam_cost=Decimal(1))
+    standing = selectors.shortlist_standing(programme=programme, costs=costs)
+    assert (standing.over_money, standing.over_kams, standing.guardrail) == (
+        over_money,
+        over_kams,
+        guardrail,
+    )
+    assert standing.is_over_budget == (over_money or over_kams)
+    assert standing.count == len(costs)
+
+
+def test_the_board_and_the_confirmation_agree_on_the_budget(programme, firms, dana):
+    recompute()
+    selection.shortlist_set(user=dana, programme=programme, clients=firms[:6])
+    board = selectors.shortlist_board(user=dana, programme=programme)
+    assert board.is_over_budget
+    with pytest.raises(ValidationError, match="over budget"):
+        selection.shortlist_confirm(user=dana, programme=programme)
+    decision = selection.shortlist_confirm(user=dana, programme=programme, budget_exception="Ok")
+    assert (decision.cost, decision.kam_needed) == (board.cost, board.count)
+
+
+@pytest.mark.parametrize("size", [1, 12])
+def test_shortlist_set_query_count_is_flat(programme, firms, dana, size, django_assert_num_queries):
+    selection.shortlist_set(user=dana, programme=programme, clients=firms[-1:])
+    # savepoint, eligibility, delete, present, insert, release
+    with django_assert_num_queries(6):
+        selection.shortlist_set(user=dana, programme=programme, clients=firms[:size])
+    assert programme.entries.count() == size
+
+
+@pytest.mark.parametrize("size", [1, 10])
+def test_shortlist_confirm_query_count_is_flat(
+    programme, firms, dana, size, django_assert_num_queries
+):
+    programme.budget, programme.kam_headcount = Decimal(10**7), 20
+    programme.save()
+    selection.shortlist_set(user=dana, programme=programme, clients=firms[:size])
+    # savepoint, programme, entries, eligibility, full_clean's (programme, author, savepoint,
+    # constraint, release), insert, release
+    with django_assert_num_queries(11):
+        selection.shortlist_confirm(user=dana, programme=programme)
+
+
+def test_shortlist_set_refuses_a_forced_out_client_among_many(programme, firms, dana):
+    OverrideFactory(client=firms[7], author=dana, kind=Override.Kind.FORCE_OUT, points=0)
+    with pytest.raises(ValidationError, match="Firm 07 is forced out"):
+        selection.shortlist_set(user=dana, programme=programme, clients=firms)
+    assert not programme.entries.exists()
