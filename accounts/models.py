@@ -2,10 +2,13 @@ import datetime as dt
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from accounts import ledger
 
 
 class Department(models.TextChoices):
@@ -113,6 +116,10 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    def clean(self) -> None:
+        if self.country and not ledger.country_code(self.country):
+            raise ValidationError({"country": _("Use a two-letter country code such as FR or DE.")})
 
 
 class LedgerImport(models.Model):

@@ -94,8 +94,6 @@ def contact_save(
     contact.first_name, contact.last_name = first_name.strip(), last_name.strip()
     contact.title, contact.email, contact.phone = title.strip(), email.strip(), phone.strip()
     contact.country = country.strip().upper()
-    if contact.country and not ledger.country_code(contact.country):
-        raise ValidationError({"country": _("Use a two-letter country code such as FR or DE.")})
     contact.full_clean()
     contact.save()
     return contact
