@@ -413,10 +413,11 @@ class ShortlistBoard:
 
     programme: Programme
     chosen: list[ShortlistRow]
-    candidates: list[ShortlistRow]
+    candidates: list[ShortlistRow]  # those asked for: all, or a page of them
     decision: ShortlistDecision | None
     family_weights: dict[str, float]
     standing: ShortlistStanding  # of ``chosen``
+    candidate_count: int  # ranked clients not on the shortlist, whichever were read
 
     @property
     def count(self) -> int:
@@ -487,25 +488,33 @@ def programme_list() -> QuerySet[Programme]:
     return Programme.objects.select_related("updated_by").order_by("-year")
 
 
-def shortlist_board(*, user: User, programme: Programme) -> ShortlistBoard:
-    """The shortlist of a programme year next to the ranked clients not on it, with costs.
+def shortlist_board(
+    *, user: User, programme: Programme, candidates: slice = slice(None)
+) -> ShortlistBoard:
+    """The shortlist of a programme year next to the ranked clients not on it (all of them, or
+    the ``candidates`` slice of them, best first), with costs.
 
-    Five queries whatever the number of clients: runs, scores, overrides, the latest run's
-    weights, shortlist entries (and one for the latest decision).
+    Eight queries whatever the number of clients: shortlist entries, runs, the chosen clients'
+    scores, their overrides, the candidates' scores, their overrides, the latest run's weights
+    and the latest decision (and one for the overrides of shortlisted clients missing from the
+    latest run, one to count the candidates when a slice is asked for).
     """
-    scores = ranking_latest(user=user).select_related("client__cost_to_serve")
-    rows = ranking_rows(scores)
-    run = scoring_run_latest() if rows else None
-    families = dict(run.weight_set.family_weights) if run is not None else {}
     entries = list(
         programme.entries.filter(client__in=client_selectors.client_list(user=user).values("pk"))
         .select_related("client", "client__kam", "client__cost_to_serve")
         .order_by("added_at", "pk")
     )
-    chosen_ids = {entry.client_id for entry in entries}
-    by_client = {row.client_id: row for row in rows}
+    chosen_ids = [entry.client_id for entry in entries]
+    scores = ranking_latest(user=user)
+    by_client = {
+        row.client_id: row for row in ranking_rows(scores.filter(client_id__in=chosen_ids))
+    }
+    others = scores.exclude(client_id__in=chosen_ids).select_related("client__cost_to_serve")
+    rows = ranking_rows(others[candidates] if candidates.stop is not None else others)
+    run = scoring_run_latest() if rows or by_client else None
+    families = dict(run.weight_set.family_weights) if run is not None else {}
     unranked = [client_id for client_id in chosen_ids if client_id not in by_client]
-    overrides = {row.client_id: row.active_override for row in rows}
+    overrides = {row.client_id: row.active_override for row in by_client.values()}
     if unranked:  # a shortlisted client missing from the latest run
         overrides.update(
             (override.client_id, override)
@@ -524,14 +533,40 @@ def shortlist_board(*, user: User, programme: Programme) -> ShortlistBoard:
         for entry in entries
     ]
     chosen.sort(key=lambda row: (row.score is None, row.score.rank if row.score else 0))
-    candidates = [
-        _shortlist_row(row.client, row, programme, families, row.active_override)
-        for row in rows
-        if row.client_id not in chosen_ids
+    candidate_rows = [
+        _shortlist_row(row.client, row, programme, families, row.active_override) for row in rows
     ]
+    count = others.count() if candidates.stop is not None else len(candidate_rows)
     decision = programme.decisions.select_related("decided_by").first()
     standing = shortlist_standing(programme=programme, costs=[row.cost for row in chosen])
-    return ShortlistBoard(programme, chosen, candidates, decision, families, standing)
+    return ShortlistBoard(programme, chosen, candidate_rows, decision, families, standing, count)
+
+
+class PortfolioPoint(NamedTuple):
+    """A ranked client where the portfolio matrix places it."""
+
+    client_id: int
+    name: str
+    rank: int
+    total: float
+    attractiveness: float
+    maturity: float
+
+
+def portfolio_points(*, user: User, families: Mapping[str, float]) -> list[PortfolioPoint]:
+    """Every ranked client ``user`` may see on the portfolio matrix, best first: one query, read
+    as tuples (a matrix has a point per client)."""
+    runs = ScoringRun.objects.filter(status=ScoringRun.Status.DONE).values("pk")[:1]
+    visible = client_selectors.client_list(user=user).order_by().values("pk")
+    scores = ClientScore.objects.filter(run_id__in=runs, client__in=visible).order_by("rank")
+    weights = dict(families)
+    points = []
+    for client_id, name, rank, total, financial, strategic, maturity in scores.values_list(
+        "client_id", "client__name", "rank", "total", "financial", "strategic", "maturity"
+    ):
+        attractiveness, mature = _portfolio_position(financial, strategic, maturity, weights)
+        points.append(PortfolioPoint(client_id, name, rank, total, attractiveness, mature))
+    return points
 
 
 def _shortlist_row(
@@ -560,13 +595,17 @@ def portfolio_position(
     """Where a client sits on the portfolio matrix, both axes 0 to 100: attractiveness is its
     financial and strategic points out of those families' weight, maturity its maturity points
     out of that family's weight (0 when a family weighs nothing)."""
+    return _portfolio_position(score.financial, score.strategic, score.maturity, families)
+
+
+def _portfolio_position(
+    financial: float, strategic: float, maturity: float, families: Mapping[str, float]
+) -> tuple[float, float]:
     attractive_weight = float(families.get("financial", 0)) + float(families.get("strategic", 0))
     maturity_weight = float(families.get("maturity", 0))
-    attractiveness = (
-        100 * (score.financial + score.strategic) / attractive_weight if attractive_weight else 0.0
-    )
-    maturity = 100 * score.maturity / maturity_weight if maturity_weight else 0.0
-    return min(max(attractiveness, 0.0), 100.0), min(max(maturity, 0.0), 100.0)
+    attractiveness = 100 * (financial + strategic) / attractive_weight if attractive_weight else 0.0
+    mature = 100 * maturity / maturity_weight if maturity_weight else 0.0
+    return min(max(attractiveness, 0.0), 100.0), min(max(mature, 0.0), 100.0)
 
 
 def shortlist_decision_list(*, programme: Programme) -> QuerySet[ShortlistDecision]:

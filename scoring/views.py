@@ -206,23 +206,38 @@ def _shortlist_page(
     error: ValidationError | None = None,
     status: int = 200,
 ) -> TemplateResponse:
-    board = selectors.shortlist_board(user=request.user, programme=programme)
+    page = _page_number(request)
+    start = (page - 1) * PAGE_ROWS
+    board = selectors.shortlist_board(
+        user=request.user, programme=programme, candidates=slice(start, start + PAGE_ROWS)
+    )
+    more = start + PAGE_ROWS < board.candidate_count
+    next_url = (
+        f"{reverse('scoring:shortlist_detail', args=[programme.year])}?page={page + 1}"
+        if more
+        else ""
+    )
+    if request.headers.get("HX-Request") and "page" in request.GET:  # the next candidates
+        context = {"board": board, "programme": programme, "next_url": next_url}
+        return TemplateResponse(request, "scoring/shortlist.html#candidate-rows", context)
     chosen = {row.client.pk for row in board.chosen}
+    mark = "987654321"  # a client id, to reverse the explanation's link once a page
+    before, after = reverse("scoring:client_explanation", args=[mark]).split(mark)
     points = [
         charts.MatrixPoint(
-            label=row.client.name,
-            attractiveness=row.attractiveness,
-            maturity=row.maturity,
-            highlighted=row.client.pk in chosen,
+            label=point.name,
+            attractiveness=point.attractiveness,
+            maturity=point.maturity,
+            highlighted=point.client_id in chosen,
             detail=_("rank %(rank)s, score %(score)s")
-            % {"rank": row.score.rank, "score": number(row.score.total, 1)},
-            href=reverse("scoring:client_explanation", args=[row.client.pk]),
+            % {"rank": point.rank, "score": number(point.total, 1)},
+            href=f"{before}{point.client_id}{after}",
         )
-        for row in [*board.chosen, *board.candidates]
-        if row.score is not None and row.attractiveness is not None and row.maturity is not None
+        for point in selectors.portfolio_points(user=request.user, families=board.family_weights)
     ]
     context = {
         "board": board,
+        "next_url": next_url,
         "programme": programme,
         "form": form,
         "error": error,
@@ -364,6 +379,18 @@ def cost_to_serve_edit(request: AuthedRequest, client_id: int) -> HttpResponse:
 # --- selection grid -------------------------------------------------------------------------------
 
 
+def _grid_labels() -> dict[str, str]:
+    """The words every cell of the grid may repeat, translated once a page."""
+    return {
+        "rate": _("Rate"),
+        "missing": _("missing"),
+        "days": _("d"),
+        "of": _("of"),
+        "pending": _("new: counts at the next computation"),
+        "about": _("Who rated it, when and why"),
+    }
+
+
 def _grid_query(request: AuthedRequest) -> str:
     """The grid's sort as the request gives it, carried through an edit and back: ``?sort=…``
     or nothing."""
@@ -398,6 +425,7 @@ def _grid_page(
         more = start + PAGE_ROWS < rows.count
         context = {
             "rows": rows.rows,
+            "labels": _grid_labels(),
             "sort_query": f"?{query}",
             "next_url": f"{reverse('scoring:grid')}?{query}&page={page + 1}" if more else "",
             **(form or {}),
@@ -469,7 +497,12 @@ def scoring_grid_cell(request: AuthedRequest, client_id: int, code: str) -> Http
     gave its rating, when and why."""
     about = request.GET.get("about") == "1"
     row, cell = _grid_cell(request, client_id, code)
-    context = {"row": row, "cell": cell, "sort_query": _grid_query(request)}
+    context = {
+        "row": row,
+        "cell": cell,
+        "sort_query": _grid_query(request),
+        "labels": _grid_labels(),
+    }
     partial = "grid-cell-about" if about else "grid-cell"
     return TemplateResponse(request, f"scoring/grid.html#{partial}", context)
 
@@ -507,7 +540,13 @@ def scoring_grid_rating(request: AuthedRequest, client_id: int, code: str) -> Ht
                 )
                 return redirect(f"{reverse('scoring:grid')}{query}")
             row, cell = _grid_cell(request, client_id, code)
-            context = {"row": row, "cell": cell, "sort_query": query, "saved": True}
+            context = {
+                "row": row,
+                "cell": cell,
+                "sort_query": query,
+                "saved": True,
+                "labels": _grid_labels(),
+            }
             return TemplateResponse(request, "scoring/grid.html#grid-cell", context)
     context = {"row": row, "cell": cell, "sort_query": query, "form": form}
     if htmx:

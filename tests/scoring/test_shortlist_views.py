@@ -1,11 +1,14 @@
 """scoring/views.py: overrides, programme budget, cost to serve and the shortlist pages."""
 
+import html as html_text
+import re
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from accounts.models import Client
 from kam import permissions
 from scoring.models import CostToServe, Override, Programme, ShortlistDecision, ShortlistEntry
 from tests.factories import ClientFactory, ClientYearMetricFactory
@@ -191,6 +194,35 @@ def test_shortlist_page_query_count_is_flat(
     make(20)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(url)
+
+
+def test_shortlist_shows_50_candidates_then_the_rest_as_the_last_is_revealed(
+    client, criteria, programme, dana, django_assert_num_queries
+):
+    for index in range(62):
+        company = ClientFactory(name=f"Firm {index:03d}")
+        ClientYearMetricFactory(client=company, year=2025, revenue=Decimal(1000 - index))
+    ShortlistEntry.objects.create(
+        programme=programme, client=Client.objects.get(name="Firm 000"), added_by=dana
+    )
+    recompute()
+    client.force_login(dana)
+    html = client.get(reverse("scoring:shortlist_detail", args=[2026])).content.decode()
+
+    candidates = re.findall(r'data-testid="candidate-row"', html)
+    assert len(candidates) == 50
+    assert html.count('class="matrix-point') == 62  # the matrix places every ranked client
+    last = html.split('data-testid="candidate-row"')[-1].split(">")[0]
+    assert 'hx-trigger="revealed"' in last
+    more_url = html_text.unescape(re.search(r'hx-get="([^"]*)"', last)[1])
+    assert more_url == reverse("scoring:shortlist_detail", args=[2026]) + "?page=2"
+    # session, user, programme; the board's eight queries and a count of the candidates
+    with django_assert_num_queries(12):  # as many for 100 or 1,000 candidates
+        more = client.get(more_url, headers={"HX-Request": "true"}).content.decode()
+    assert "<table" not in more
+    names = re.findall(r'class="strong" href="[^"]*">([^<]*)<', more)
+    assert names == [f"Firm {index:03d}" for index in range(51, 62)]  # Firm 000 is chosen
+    assert "hx-trigger" not in more
 
 
 # --- programme, cost to serve and overrides ------------------------------------------------------
