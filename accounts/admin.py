@@ -1,6 +1,6 @@
 """Accounts in the admin. Users are managed here; clients, contacts, ledger imports and what they
 produced are read-only: they change through the services (pages, API, imports), which check who
-asks and keep the rules a model alone does not (a KAM must be an active KAM, a country a code)."""
+asks and keep the rules a model alone does not (a KAM must be an active KAM)."""
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
