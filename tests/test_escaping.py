@@ -59,11 +59,16 @@ SHOWN = {
 it should show fails here)."""
 
 EXTRA_QUERIES = {
-    "scoring:ranking": ["page=2"],
-    "scoring:grid": ["page=2", "sort=fit&dir=desc"],
+    "scoring:ranking": ["page=1"],
+    "scoring:grid": ["page=1", "sort=fit&dir=desc&page=1"],
     "scoring:grid_cell": ["about=1"],
+    "scoring:shortlist_detail": ["page=1"],
 }
-"""Parts of pages that htmx asks for with a query, beyond the page itself."""
+"""Parts of pages that htmx asks for with a query, beyond the page itself (rows loaded as the
+user scrolls, a rating's details)."""
+
+ROWS = {("scoring:ranking", "page=1"), ("scoring:grid", "page=1")}
+"""htmx parts that are rows of the hostile client: checked to show its name."""
 
 
 @pytest.fixture
@@ -135,6 +140,8 @@ def test_every_page_shows_what_users_typed_as_text(request, hostile, persona):
                 shown[name].update(
                     text for text in (CLIENT, CONTACT, CRITERION) if escape(text) in page
                 )
+                if headers and (name, query) in ROWS:
+                    assert escape(CLIENT) in page, (name, query)
     if persona == "dana":  # a director opens every page
         assert set(SHOWN) <= set(shown)
     for name, texts in SHOWN.items():
