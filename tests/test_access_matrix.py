@@ -377,9 +377,10 @@ def _make_cast():
         SPONSOR_OTHER: (sam, theirs),
         CONTRIBUTOR: (carl, mine),
     }
+    sessions = {user: _session(user) for user in (None, alice, dana, sam, carl)}
     return {
         persona: {
-            "session": _session(user),
+            "session": sessions[user],
             "ids": {
                 "client_id": company.pk,
                 "contact_id": contacts[company.pk].pk,
@@ -465,11 +466,18 @@ def test_route_answers_each_persona_as_declared(key, cast, db):
     name, method = key
     expected = ACCESS[key]
     seen: Outcomes = {}
+    asked: dict[tuple[str | None, str, str], object] = {}  # the same request: asked once
     for persona in PERSONAS:
+        ids = cast[persona]["ids"]
+        body = json.dumps(BODIES.get(key, lambda ids: {})(ids), sort_keys=True)
+        same = (cast[persona]["session"], url_for(name, ids), body)
+        if same in asked:
+            seen[persona] = asked[same]
+            continue
         with transaction.atomic():
             response = _request(name, method, cast[persona])
             if response.streaming:  # a file (the rejects): read to the end, which closes it
                 b"".join(response.streaming_content)
-            seen[persona] = _outcome(response)
+            seen[persona] = asked[same] = _outcome(response)
             transaction.set_rollback(True)
     assert seen == expected
