@@ -25,9 +25,6 @@ from accounts.models import Client, Contact, LedgerImport, User
 from accounts.selectors import CLIENT_ORDERINGS
 from kam import api, permissions
 
-NO_SUCH_CLIENT = OpenApiResponse(
-    api.ErrorSerializer, description="No such client, or not one you may see."
-)
 NO_SUCH_IMPORT = OpenApiResponse(api.ErrorSerializer, description="No such import.")
 NO_SUCH_CONTACT = OpenApiResponse(
     api.ErrorSerializer,
@@ -180,7 +177,7 @@ class ClientDetailApi(APIView):
     @extend_schema(
         operation_id="client_detail",
         summary="One client with its contacts and yearly figures",
-        responses={200: OutputSerializer, 404: NO_SUCH_CLIENT},
+        responses={200: OutputSerializer, 404: api.NO_SUCH_CLIENT},
     )
     def get(self, request: Request, client_id: int) -> Response:
         client = get_object_or_404(
@@ -363,7 +360,7 @@ class ClientUpdateApi(APIView):
         operation_id="client_update",
         summary="Assign a client's key account manager and executive sponsor, set its group",
         request=InputSerializer,
-        responses={200: OutputSerializer, 404: NO_SUCH_CLIENT},
+        responses={200: OutputSerializer, 404: api.NO_SUCH_CLIENT},
     )
     def put(self, request: Request, client_id: int) -> Response:
         user: User = request.user  # type: ignore[assignment]
@@ -386,7 +383,7 @@ class ContactCreateApi(ContactApi):
         operation_id="contact_create",
         summary="Add a contact to a client",
         request=ContactInputSerializer,
-        responses={201: ContactOutputSerializer, 403: FORBIDDEN_CONTACTS, 404: NO_SUCH_CLIENT},
+        responses={201: ContactOutputSerializer, 403: FORBIDDEN_CONTACTS, 404: api.NO_SUCH_CLIENT},
     )
     def post(self, request: Request, client_id: int) -> Response:
         client = self.client(request, client_id)

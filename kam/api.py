@@ -149,6 +149,9 @@ FORBIDDEN = OpenApiResponse(
     ErrorSerializer, description="Your role may not do this; the reason is translated."
 )
 NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No such object, or not one you may see.")
+NO_SUCH_CLIENT = OpenApiResponse(
+    ErrorSerializer, description="No such client, or not one you may see."
+)
 INVALID = OpenApiResponse(description="Invalid input; each error says what to change.")
 
 

@@ -58,9 +58,15 @@ from scoring.models import (
 class ClientExplanation:
     """Why a client has its score in the latest run: its place, its criteria and any override."""
 
-    score: ClientScore  # annotated like the rows of ranking_latest
+    score: ClientScore
+    previous_rank: int | None  # in the run before; None when new or without an earlier run
     criteria: list[CriterionScore]  # most points first
     override: Override | None  # shown next to the score; the total does not include it
+
+    @property
+    def rank_change(self) -> int | None:
+        """Places climbed since the run before (negative: fell)."""
+        return None if self.previous_rank is None else self.previous_rank - self.score.rank
 
     @property
     def stability_label(self) -> str:
@@ -124,7 +130,10 @@ def client_explanation(*, user: User, client_id: int) -> ClientExplanation | Non
         .select_related("author")
         .first()
     )
-    return ClientExplanation(score=score, criteria=criteria, override=override)
+    previous_rank = getattr(score, "previous_rank", None)  # ranking_latest's annotation
+    return ClientExplanation(
+        score=score, previous_rank=previous_rank, criteria=criteria, override=override
+    )
 
 
 def weight_set_active() -> WeightSet | None:

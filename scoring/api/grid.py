@@ -26,10 +26,6 @@ from scoring import selectors
 from scoring.models import Criterion, Rating
 from scoring.services import ratings
 
-NO_SUCH_CLIENT = OpenApiResponse(
-    api.ErrorSerializer, description="No such client, or not one you may see."
-)
-
 LEVEL_ERRORS: dict[str, Any] = {
     "invalid": gettext_lazy("A level is a whole number from 1 to 5."),
     "min_value": gettext_lazy("A level is 1 to 5."),
@@ -69,7 +65,7 @@ class RatingListApi(APIView):
         description="Every rating given to the client on the rated criteria (strategic "
         "alignment and maturity), newest first, paginated. The latest rating on a criterion is "
         "the current one (`is_current`).",
-        responses={200: RatingOutputSerializer(many=True), 404: NO_SUCH_CLIENT},
+        responses={200: RatingOutputSerializer(many=True), 404: api.NO_SUCH_CLIENT},
     )
     def get(self, request: Request, client_id: int) -> Response:
         user: User = request.user  # type: ignore[assignment]
@@ -112,7 +108,7 @@ class RatingSetApi(APIView):
             403: OpenApiResponse(
                 api.ErrorSerializer, description="A client you may see but not rate."
             ),
-            404: NO_SUCH_CLIENT,
+            404: api.NO_SUCH_CLIENT,
         },
     )
     def post(self, request: Request) -> Response:

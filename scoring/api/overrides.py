@@ -1,7 +1,7 @@
 """Directors' overrides of a score: the active ones, setting one and withdrawing one."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -12,10 +12,6 @@ from kam import api, permissions
 from scoring import selectors
 from scoring.models import Override
 from scoring.services import overrides
-
-NO_SUCH_CLIENT = OpenApiResponse(
-    api.ErrorSerializer, description="No such client, or not one you may see."
-)
 
 
 @extend_schema_serializer(component_name="ScoreOverride")
@@ -62,7 +58,7 @@ class OverrideSetApi(APIView):
         "otherwise); forcing in or out carries no points; a rationale is required; a client "
         "without ledger history cannot be overridden.",
         request=InputSerializer,
-        responses={200: OverrideListApi.OutputSerializer, 404: NO_SUCH_CLIENT},
+        responses={200: OverrideListApi.OutputSerializer, 404: api.NO_SUCH_CLIENT},
     )
     def put(self, request: Request, client_id: int) -> Response:
         company = get_object_or_404(
@@ -85,7 +81,7 @@ class OverrideClearApi(APIView):
     @extend_schema(
         operation_id="scoring_override_clear",
         summary="Withdraw a client's active override (directors)",
-        responses={204: None, 404: NO_SUCH_CLIENT},
+        responses={204: None, 404: api.NO_SUCH_CLIENT},
     )
     def delete(self, request: Request, client_id: int) -> Response:
         company = get_object_or_404(

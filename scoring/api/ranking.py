@@ -122,8 +122,8 @@ class ScoringClientExplanationApi(APIView):
         score = explanation.score
         data: dict[str, Any] = {
             **{name: getattr(score, name) for name in ("client_id", "client", "rank", "total")},
-            "previous_rank": score.previous_rank,  # type: ignore[attr-defined]
-            "rank_change": score.rank_change,  # type: ignore[attr-defined]
+            "previous_rank": explanation.previous_rank,
+            "rank_change": explanation.rank_change,
             "financial": score.financial,
             "strategic": score.strategic,
             "maturity": score.maturity,

@@ -19,9 +19,6 @@ from scoring.api import overrides as override_api
 from scoring.services import selection
 
 NO_SUCH_YEAR = OpenApiResponse(api.ErrorSerializer, description="No such programme year.")
-NO_SUCH_CLIENT = OpenApiResponse(
-    api.ErrorSerializer, description="No such client, or not one you may see."
-)
 
 
 @extend_schema_serializer(component_name="Programme")
@@ -98,7 +95,7 @@ class CostToServeSetApi(APIView):
         request=InputSerializer,
         responses={
             200: OutputSerializer,
-            404: NO_SUCH_CLIENT,
+            404: api.NO_SUCH_CLIENT,
         },
     )
     def put(self, request: Request, client_id: int) -> Response:
