@@ -562,12 +562,21 @@ class PortfolioPoint(NamedTuple):
     maturity: float
 
 
-def portfolio_points(*, user: User, families: Mapping[str, float]) -> list[PortfolioPoint]:
-    """Every ranked client ``user`` may see on the portfolio matrix, best first: one query, read
-    as tuples (a matrix has a point per client)."""
+def portfolio_points(
+    *,
+    user: User,
+    families: Mapping[str, float],
+    best: int | None = None,
+    also: Collection[int] = (),
+) -> list[PortfolioPoint]:
+    """The ranked clients ``user`` may see on the portfolio matrix, best first: the ``best``
+    best-ranked ones (all when ``None``) and the clients ``also`` names (the shortlist) wherever
+    they rank. One query, read as tuples."""
     runs = ScoringRun.objects.filter(status=ScoringRun.Status.DONE).values("pk")[:1]
     visible = client_selectors.client_list(user=user).order_by().values("pk")
     scores = ClientScore.objects.filter(run_id__in=runs, client__in=visible).order_by("rank")
+    if best is not None:
+        scores = scores.filter(Q(rank__lte=best) | Q(client_id__in=list(also)))
     weights = dict(families)
     points = []
     for client_id, name, rank, total, financial, strategic, maturity in scores.values_list(

@@ -44,6 +44,10 @@ PAGE_ROWS = 50
 """Rows the ranking and the grid show at first; each further page of rows loads as the last
 row scrolls into view."""
 
+MATRIX_BEST = 100
+"""The best-ranked clients the shortlist's portfolio matrix places, besides the shortlist: a
+thousand points would neither read nor render quickly."""
+
 ROWS_CACHE_SECONDS = 24 * 60 * 60
 """How long a rendered block of rows stays cached. Its key changes with anything the block
 shows, so this only bounds how long blocks nobody asks for again take up room."""
@@ -233,8 +237,11 @@ def _shortlist_page(
             % {"rank": point.rank, "score": number(point.total, 1)},
             href=f"{before}{point.client_id}{after}",
         )
-        for point in selectors.portfolio_points(user=request.user, families=board.family_weights)
+        for point in selectors.portfolio_points(
+            user=request.user, families=board.family_weights, best=MATRIX_BEST, also=chosen
+        )
     ]
+    ranked = board.candidate_count + sum(1 for row in board.chosen if row.score is not None)
     context = {
         "board": board,
         "next_url": next_url,
@@ -242,6 +249,9 @@ def _shortlist_page(
         "form": form,
         "error": error,
         "matrix": mark_safe(portfolio_matrix_svg(points)),  # the chart escapes what it writes
+        "matrix_shown": len(points),
+        "matrix_best": MATRIX_BEST,
+        "ranked": ranked,
         "years": selectors.programme_list().values_list("year", flat=True),
         "decisions": selectors.shortlist_decision_list(programme=programme)[:10],
         "recommended": SHORTLIST_RECOMMENDED,

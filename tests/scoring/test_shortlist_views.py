@@ -211,7 +211,8 @@ def test_shortlist_shows_50_candidates_then_the_rest_as_the_last_is_revealed(
 
     candidates = re.findall(r'data-testid="candidate-row"', html)
     assert len(candidates) == 50
-    assert html.count('class="matrix-point') == 62  # the matrix places every ranked client
+    assert html.count('class="matrix-point') == 62  # up to 100 clients: the matrix places all
+    assert 'data-testid="matrix-shown"' not in html
     last = html.split('data-testid="candidate-row"')[-1].split(">")[0]
     assert 'hx-trigger="revealed"' in last
     more_url = html_text.unescape(re.search(r'hx-get="([^"]*)"', last)[1])
@@ -331,3 +332,34 @@ def test_shortlist_page_writes_large_client_ids_plainly(client, criteria, progra
         assert 'name="client" value="12345"' in page  # never "12,345" nor "12 345"
     response = htmx(client, reverse("scoring:shortlist_add", args=[2026]), {"client": "12345"})
     assert 'data-client="12345"' in response.content.decode()
+
+
+def test_shortlist_matrix_places_the_best_ranked_and_the_shortlist_and_says_so(
+    client, criteria, programme, dana, monkeypatch
+):
+    from scoring import views
+
+    monkeypatch.setattr(views, "MATRIX_BEST", 10)
+    for index in range(30):
+        company = ClientFactory(name=f"Firm {index:03d}")
+        ClientYearMetricFactory(client=company, year=2025, revenue=Decimal(1000 - index))
+    last = Client.objects.get(name="Firm 029")
+    ShortlistEntry.objects.create(programme=programme, client=last, added_by=dana)
+    recompute()
+    client.force_login(dana)
+    url = reverse("scoring:shortlist_detail", args=[2026])
+    page = client.get(url).content.decode()
+
+    assert page.count('class="matrix-point') == 11  # the ten best and the shortlisted one
+    assert page.count("matrix-point-highlighted") == 1
+    assert "<title>Firm 029 · " in page
+    assert "<title>Firm 020 · " not in page
+    shown = re.search(r'data-testid="matrix-shown">([^<]*)<', page)[1]
+    assert " ".join(shown.split()) == (
+        "The matrix places the 10 best-ranked clients and the shortlist: 11 of 30 ranked clients."
+    )
+    client.cookies["django_language"] = "fr"
+    french = client.get(url).content.decode()
+    shown_fr = " ".join(re.search(r'data-testid="matrix-shown">([^<]*)<', french)[1].split())
+    assert shown_fr.startswith("La matrice place les 10 clients les mieux classés")
+    assert shown_fr != " ".join(shown.split())
