@@ -283,7 +283,8 @@ def ranking_version(*, user: User) -> str:
 
 def _clients_digest(user: User) -> str:
     """A digest of what a page shows of the clients ``user`` may see (which ones, their names,
-    currencies and KAMs), and who ``user`` is (what they may rate)."""
+    currencies and KAMs), and what ``user`` may rate: every client for directors and
+    administrators, so that they share cached rows; their own clients for a KAM."""
     visible = client_selectors.client_list(user=user).order_by().values("pk")
     digest = Client.objects.filter(pk__in=visible).aggregate(
         digest=MD5(
@@ -309,7 +310,10 @@ def _clients_digest(user: User) -> str:
             )
         )
     )["digest"]
-    return f"{user.role}-{user.pk}:{digest or '-'}"  # the user: what they may rate
+    # what the user may rate: directors and admins everything (one director's rendering serves
+    # another), a KAM their own clients, others nothing
+    who = "all" if permissions.may_manage_programme(user) else f"{user.role}-{user.pk}"
+    return f"{who}:{digest or '-'}"
 
 
 def client_rank_history(*, client_id: int) -> QuerySet[ClientScore]:

@@ -3,7 +3,7 @@ Who sees which client is the selectors' business: a hidden client is a 404."""
 
 import hashlib
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import NamedTuple, TypedDict
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -23,8 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts import selectors as client_selectors
-from kam import charts, permissions
-from kam.formats import number
+from kam import charts, formats, permissions
 from kam.forms import add_service_error
 from kam.types import AuthedRequest
 from scoring import export, forms, ranking, selectors
@@ -234,7 +233,7 @@ def _shortlist_page(
             maturity=point.maturity,
             highlighted=point.client_id in chosen,
             detail=_("rank %(rank)s, score %(score)s")
-            % {"rank": point.rank, "score": number(point.total, 1)},
+            % {"rank": point.rank, "score": formats.number(point.total, 1)},
             href=f"{before}{point.client_id}{after}",
         )
         for point in selectors.portfolio_points(
@@ -401,6 +400,131 @@ def _grid_labels() -> dict[str, str]:
     }
 
 
+class GridCellView(TypedDict):
+    """A grid cell as its partial writes it, worked out in Python: a page has hundreds, and
+    each template tag, filter or ``{% url %}`` in a cell costs microseconds hundreds of times
+    over. A dict: the template engine reads a key quicker than an attribute."""
+
+    id: str  # the element id, which the cell's endpoints swap
+    css: str
+    code: str  # the criterion's code
+    kind: str  # "level", "missing" or "figure": how ``text`` reads
+    text: str  # the level or the figure, formatted in the active language
+    href: str  # the rating form's URL (with the sort) when the user may rate, else ""
+    about: str  # who rated it, on demand, when the user may not rate; else ""
+    label: str  # the rating link's accessible name
+    pending: bool
+    form: str  # the rating form, already rendered, open in this cell; else ""
+
+
+class GridRowView(TypedDict):
+    client_id: str
+    name: str
+    kam: str
+    href: str  # the client's explanation
+    rank: str
+    total: str
+    met: str
+    cells: list[GridCellView]
+
+
+class _GridWriter:
+    """Turns grid rows into what their partials write, in the active language: the URLs are
+    reversed once a page and the figures formatted by ``kam.formats``."""
+
+    MARK = 987654321  # a client id, to reverse each URL once a page
+
+    def __init__(self, criteria: list[Criterion], *, sort_query: str) -> None:
+        self.labels = _grid_labels()
+        self.sort_query = sort_query
+
+        def split(name: str, *code: str) -> tuple[str, str]:
+            before, after = reverse(name, args=[self.MARK, *code]).split(str(self.MARK))
+            return before, after
+
+        self.explanation = split("scoring:client_explanation")
+        self.urls = {
+            criterion.pk: (
+                split("scoring:grid_rating", criterion.code),
+                split("scoring:grid_cell", criterion.code),
+            )
+            for criterion in criteria
+        }
+        self.rank, self.total = formats.figure_format("number"), formats.figure_format("number", 1)
+        self.figures = {
+            "pct": formats.figure_format("pct", 1),
+            "number": formats.figure_format("number"),
+            "days": formats.figure_format("number", 1),
+        }
+        self.money: dict[str, Callable[[object], str]] = {}
+
+    def row(
+        self, row: selectors.GridRow, *, form: tuple[int, int, str] | None = None
+    ) -> GridRowView:
+        before, after = self.explanation
+        return {
+            "client_id": str(row.client_id),
+            "name": row.client_name,
+            "kam": row.kam or formats.EMPTY,
+            "href": f"{before}{row.client_id}{after}",
+            "rank": self.rank(row.rank),
+            "total": self.total(row.total),
+            "met": f"{row.met_count} {self.labels['of']} {len(row.cells)}",
+            "cells": [self.cell(row, cell, form=form) for cell in row.cells],
+        }
+
+    def cell(
+        self,
+        row: selectors.GridRow,
+        cell: selectors.GridCell,
+        *,
+        saved: bool = False,
+        form: tuple[int, int, str] | None = None,
+    ) -> GridCellView:
+        criterion = cell.criterion
+        css = "grid-cell"
+        if cell.met is not None:
+            css += " grid-met" if cell.met else " grid-unmet"
+        if saved:
+            css += " grid-saved"
+        href = about = ""
+        if criterion.is_rated:
+            kind, text = ("level", str(cell.level)) if cell.level else ("missing", "")
+            (rate_before, rate_after), (cell_before, cell_after) = self.urls[criterion.pk]
+            if row.editable:
+                href = f"{rate_before}{row.client_id}{rate_after}{self.sort_query}"
+            elif cell.rating:
+                about = f"{cell_before}{row.client_id}{cell_after}?about=1"
+        elif cell.raw is None:
+            kind, text = "missing", ""
+        else:
+            kind, unit = "figure", cell.unit
+            if unit == "money":
+                writer = self.money.get(row.currency)
+                if writer is None:
+                    writer = self.money[row.currency] = formats.figure_format(
+                        "money", currency=row.currency
+                    )
+                text = writer(cell.raw)
+            elif unit == "days":
+                text = f"{self.figures['days'](cell.raw)} {self.labels['days']}"
+            else:
+                text = self.figures.get(unit, self.figures["number"])(cell.raw)
+        opened = form is not None and form[0] == row.client_id and form[1] == criterion.pk
+        return {
+            "id": f"cell-{row.client_id}-{criterion.code}",
+            "css": css,
+            "code": criterion.code,
+            "kind": kind,
+            "text": text,
+            "href": href,
+            "about": about,
+            "label": f"{self.labels['rate']} {criterion.name}",
+            "pending": cell.pending,
+            "form": form[2] if opened and form is not None else "",
+        }
+
+
 def _grid_query(request: AuthedRequest) -> str:
     """The grid's sort as the request gives it, carried through an edit and back: ``?sort=…``
     or nothing."""
@@ -411,11 +535,14 @@ def _grid_query(request: AuthedRequest) -> str:
 
 
 def _grid_page(
-    request: AuthedRequest, *, client_id: int | None = None, form: dict[str, object] | None = None
+    request: AuthedRequest,
+    *,
+    client_id: int | None = None,
+    form: tuple[int, int, str] | None = None,
 ) -> dict[str, object]:
     """The grid's header, sorted as asked, and a page of its rows: a click on a column sorts on
-    it, a second click reverses the order. ``client_id`` and ``form`` (the rating form's
-    context) show that one client's row with the form open in its cell."""
+    it, a second click reverses the order. ``client_id`` and ``form`` (client id, criterion id,
+    the rendered rating form) show that one client's row with the form open in its cell."""
     sort, direction = request.GET.get("sort", ""), request.GET.get("dir", "")
     page = _page_number(request)
     grid = selectors.grid_latest(
@@ -433,12 +560,11 @@ def _grid_page(
             rows=slice(start, start + PAGE_ROWS),
         )
         more = start + PAGE_ROWS < rows.count
+        writer = _GridWriter(rows.criteria, sort_query=f"?{query}")
         context = {
-            "rows": rows.rows,
-            "labels": _grid_labels(),
-            "sort_query": f"?{query}",
+            "rows": [writer.row(row, form=form) for row in rows.rows],
+            "labels": writer.labels,
             "next_url": f"{reverse('scoring:grid')}?{query}&page={page + 1}" if more else "",
-            **(form or {}),
         }
         html = render_to_string("scoring/grid.html#grid-rows", context, request=request)
         return RowsBlock(html, rows.count)
@@ -507,12 +633,8 @@ def scoring_grid_cell(request: AuthedRequest, client_id: int, code: str) -> Http
     gave its rating, when and why."""
     about = request.GET.get("about") == "1"
     row, cell = _grid_cell(request, client_id, code)
-    context = {
-        "row": row,
-        "cell": cell,
-        "sort_query": _grid_query(request),
-        "labels": _grid_labels(),
-    }
+    writer = _GridWriter([cell.criterion], sort_query=_grid_query(request))
+    context = {"row": row, "cell": cell, "c": writer.cell(row, cell), "labels": writer.labels}
     partial = "grid-cell-about" if about else "grid-cell"
     return TemplateResponse(request, f"scoring/grid.html#{partial}", context)
 
@@ -550,24 +672,15 @@ def scoring_grid_rating(request: AuthedRequest, client_id: int, code: str) -> Ht
                 )
                 return redirect(f"{reverse('scoring:grid')}{query}")
             row, cell = _grid_cell(request, client_id, code)
-            context = {
-                "row": row,
-                "cell": cell,
-                "sort_query": query,
-                "saved": True,
-                "labels": _grid_labels(),
-            }
-            return TemplateResponse(request, "scoring/grid.html#grid-cell", context)
+            writer = _GridWriter([cell.criterion], sort_query=query)
+            saved = {"c": writer.cell(row, cell, saved=True), "labels": writer.labels}
+            return TemplateResponse(request, "scoring/grid.html#grid-cell", saved)
     context = {"row": row, "cell": cell, "sort_query": query, "form": form}
     if htmx:
         return TemplateResponse(request, "scoring/grid.html#grid-cell-form", context)
     # without htmx, the grid with this client's row only, the form open in the cell
     form_html = render_to_string("scoring/grid.html#grid-cell-form", context, request=request)
-    opened = {
-        "form_html": form_html,
-        "form_client": row.client_id,
-        "form_criterion": cell.criterion.pk,
-    }
+    opened = (row.client_id, cell.criterion.pk, form_html)
     page = _grid_page(request, client_id=client_id, form=opened)
     return TemplateResponse(request, "scoring/grid.html", page)
 

@@ -228,6 +228,29 @@ def test_grid_query_count_is_flat(client, criteria, dana, count, django_assert_n
     assert grid_names(again) == grid_names(response)
 
 
+def test_grid_rows_cached_for_a_director_serve_another_director_not_a_kam(
+    client, criteria, dana, alice, django_assert_num_queries
+):
+    from accounts.models import User
+    from tests.factories import UserFactory
+
+    for index in range(3):
+        company = ClientFactory(kam=alice if index else None)
+        ClientYearMetricFactory(client=company, year=2025, revenue=Decimal(100 + index))
+    recompute()
+    client.force_login(dana)
+    first = client.get(reverse("scoring:grid"))
+    client.force_login(UserFactory(username="dora", role=User.Role.DIRECTOR))
+    with django_assert_num_queries(6):  # the rows dana's request rendered: what both may rate
+        again = client.get(reverse("scoring:grid"))
+    assert grid_names(again) == grid_names(first)
+    assert again.content.decode().count('data-testid="grid-edit"') == 3 * 2  # two rated criteria
+    client.force_login(alice)
+    with django_assert_num_queries(12):  # her own rows: rendered for her
+        mine = client.get(reverse("scoring:grid"))
+    assert len(grid_names(mine)) == 2
+
+
 @pytest.mark.parametrize("count", [55, 70])
 def test_grid_shows_50_rows_then_the_rest_as_the_last_row_comes_into_view(
     client, criteria, dana, count, django_assert_num_queries
