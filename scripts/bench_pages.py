@@ -1,6 +1,7 @@
 """Benchmark the ranking, the selection grid and the shortlist against rendering every row.
 
-    uv run python scripts/bench_pages.py [--clients 1000] [--requests 50] [--threads 8] [--check]
+    uv run python scripts/bench_pages.py [--clients 1000] [--requests 50] [--workers 3] [--users 8]
+                                         [--clicks 12] [--check] [--profile ranking|grid|shortlist]
 
 Creates a throwaway database (kam_bench_<pid>) on the server of DATABASE_URL, migrates it (which
 brings the default criteria and weights), generates ``--clients`` clients with two years of
@@ -13,21 +14,33 @@ client (middleware, session, view, template: the server's side of a request), DE
    same request again (its rows from the cache: "warm"), ``--requests`` requests each;
 2. the naive way: the same templates writing every row at once, no pages and no cache, a tenth
    as many requests (at least five);
-3. the shortlist page (warm) with ``--threads`` directors browsing at once.
+3. ``--users`` directors browsing at once, served by ``--workers`` processes, as gunicorn's
+   sync workers serve them in production (``KAM_WEB_WORKERS``, 3 by default): each director
+   clicks ``--clicks`` times through the pages above (a page drawn at random, seeded by
+   ``--seed``) with a think time of 1 to 3 s (random, seeded) between a response and the next
+   click. The worker processes are forked from this one once the data is in place; each
+   request goes to the first free worker, as a worker takes the next connection waiting on the
+   socket. Each worker times the requests it serves (server time, wall clock, and the CPU time
+   of its process), so the figure is the server's, not a Python thread's turn at the GIL; the
+   response time the director sees also counts the wait for a free worker. The rows' cache is
+   emptied once before, then warms as the directors browse. The naive rendering browses the same
+   way (a quarter as many clicks) in the same run.
 
 It prints the queries per request, p50 and p95 of the server time (wall clock, and the p95 of
 the CPU time the request's thread used, which a busy machine inflates less), and the queries
 of each page for a KAM who sees 20 of the clients. The database is dropped at the end, also on
 error. The cold timings empty the cache: give it a Redis database of its own (``REDIS_URL``).
 ``--check`` exits with status 1 when a target is missed (the same query count for the KAM as
-for the director, p95 at most 100 ms cold and warm, and with ``--threads`` at once).
+for the director, p95 at most 100 ms cold and warm, and while the directors browse at once).
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import platform
+import random
 import secrets
 import shutil
 import statistics
@@ -52,7 +65,15 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=1000, help="clients ranked")
     parser.add_argument("--requests", type=int, default=50, help="timed requests per page")
     parser.add_argument("--warmup", type=int, default=3, help="requests before timing")
-    parser.add_argument("--threads", type=int, default=8, help="directors browsing at once")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("KAM_WEB_WORKERS", "3")),
+        help="server processes, as gunicorn's workers (KAM_WEB_WORKERS, 3)",
+    )
+    parser.add_argument("--users", type=int, default=8, help="directors browsing at once")
+    parser.add_argument("--clicks", type=int, default=12, help="clicks of each director")
+    parser.add_argument("--seed", type=int, default=0, help="the directors' clicks and pauses")
     parser.add_argument("--check", action="store_true", help="fail when a target is missed")
     parser.add_argument(
         "--profile", choices=["ranking", "grid", "shortlist"], help="where a page's time goes"
@@ -138,8 +159,11 @@ def run(args: argparse.Namespace, *, database: str) -> int:
                 browser, url, headers, warmup=1, requests=max(5, args.requests // 10), cold=True
             )
         results.append((label, url, headers, cold, warm, slow))
-    print(f"Timing the shortlist with {args.threads} directors at once…", file=sys.stderr)
-    together = concurrent(director, "/scoring/shortlist/2026/", args.threads, args.requests)
+    print(f"{args.users} directors browsing, {args.workers} server processes…", file=sys.stderr)
+    browse = [(url, headers) for _, url, headers, *_ in results]
+    together = browsing(browse, args, clicks=args.clicks, naive_rows=False)
+    print("The same with the naive rendering…", file=sys.stderr)
+    together_naive = browsing(browse, args, clicks=max(2, args.clicks // 4), naive_rows=True)
 
     if args.profile:
         import cProfile
@@ -184,9 +208,20 @@ def run(args: argparse.Namespace, *, database: str) -> int:
         )
         met.append(max(cold["p95"], warm["p95"]) <= TARGET_P95_MS)
     print(
-        f"\nShortlist, {args.threads} directors at once: p50 {together['p50']:.1f} ms, "
-        f"p95 {together['p95']:.1f} ms over {together['count']} requests"
+        f"\n{args.users} directors browsing at once (think time 1 to 3 s), "
+        f"{args.workers} server processes:\n"
     )
+    print(
+        "| Rendering | Requests | Server p50 | Server p95 | CPU p95 | "
+        "Response p95 (with the wait for a worker) |"
+    )
+    print("|-----------|---------:|-----------:|-----------:|--------:|------------------:|")
+    for label, run_ in (("pages", together), ("naive", together_naive)):
+        print(
+            f"| {label:<9} | {run_['count']:>8} | {run_['p50']:>7.0f} ms | "
+            f"{run_['p95']:>7.0f} ms | {run_['cpu_p95']:>4.0f} ms | "
+            f"{run_['response_p95']:>14.0f} ms |"
+        )
     met.append(together["p95"] <= TARGET_P95_MS)
     flat = all(small[url] == cold["queries"] for _, url, _, cold, *_ in results)
     print(
@@ -361,37 +396,84 @@ def percentiles(timings: list[float]) -> dict[str, float]:
     }
 
 
-def concurrent(director: Any, url: str, threads: int, requests: int) -> dict[str, float]:
-    """Server times of ``url`` with ``threads`` directors asking for it at once, each
-    ``requests`` times (each thread has its own session and database connection)."""
-    from django.db import connection
+def browsing(
+    pages: list[tuple[str, dict[str, str]]],
+    args: argparse.Namespace,
+    *,
+    clicks: int,
+    naive_rows: bool,
+) -> dict[str, float]:
+    """``args.users`` directors browsing ``pages`` at once, each ``clicks`` times with a think
+    time of 1 to 3 s between clicks, served by ``args.workers`` forked processes (the first free
+    one takes the next request, as gunicorn's sync workers do). Server times as the workers
+    measured them; response times as the directors saw them."""
+    from django.core.cache import cache
+    from django.db import connections
+
+    cache.clear()
+    connections.close_all()  # each worker opens its own
+    context = multiprocessing.get_context("fork")  # the workers inherit the loaded Django
+    served: list[tuple[float, float]] = []
+    responses: list[float] = []
+    lock = threading.Lock()
+    with context.Pool(args.workers, initializer=_worker_start, initargs=(naive_rows,)) as pool:
+        pool.map(_worker_ready, range(args.workers * 4))  # every worker up before the clock
+
+        def director(number: int) -> None:
+            rng = random.Random(args.seed * 1000 + number)
+            for _ in range(clicks):
+                time.sleep(rng.uniform(1.0, 3.0))  # reading the page, thinking
+                url, headers = rng.choice(pages)
+                started = time.perf_counter()
+                server_ms, cpu_ms = pool.apply(_worker_serve, (number, url, headers))
+                waited = (time.perf_counter() - started) * 1000
+                with lock:
+                    served.append((server_ms, cpu_ms))
+                    responses.append(waited)
+
+        users = [threading.Thread(target=director, args=(n,)) for n in range(args.users)]
+        for user in users:
+            user.start()
+        for user in users:
+            user.join()
+    return {
+        **percentiles([server for server, _ in served]),
+        "cpu_p95": percentiles([cpu for _, cpu in served])["p95"],
+        "response_p95": percentiles(responses)["p95"],
+    }
+
+
+_browsers: dict[int, Any] = {}  # a worker process's sessions, one a director
+
+
+def _worker_start(naive_rows: bool) -> None:
+    """In each worker process, once: the naive rendering when asked. The parent closed its
+    database connections before forking, so each worker opens its own; redis-py opens new
+    connections in a forked process by itself."""
+    if naive_rows:
+        naive().__enter__()
+
+
+def _worker_ready(_: int) -> None:
+    time.sleep(0.05)
+
+
+def _worker_serve(number: int, url: str, headers: dict[str, str]) -> tuple[float, float]:
+    """One director's request, served by this process: wall-clock and CPU milliseconds."""
     from django.test import Client
 
-    timings: list[float] = []
-    lock = threading.Lock()
-    ready = threading.Barrier(threads)
+    from accounts.models import User
 
-    def browse() -> None:
-        browser = Client()
-        browser.force_login(director)
+    browser = _browsers.get(number)
+    if browser is None:  # this director's first request to this worker: log in (untimed)
+        browser = _browsers[number] = Client()
+        browser.force_login(User.objects.get(username="bench-director"))
         browser.cookies["django_language"] = "en"
-        browser.get(url)
-        ready.wait()
-        mine = []
-        for _ in range(requests):
-            started = time.perf_counter()
-            assert browser.get(url).status_code == 200
-            mine.append((time.perf_counter() - started) * 1000)
-        with lock:
-            timings.extend(mine)
-        connection.close()
-
-    workers = [threading.Thread(target=browse) for _ in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    return percentiles(timings)
+    started, started_cpu = time.perf_counter(), time.process_time()
+    status = browser.get(url, headers=headers).status_code
+    elapsed = (time.perf_counter() - started) * 1000, (time.process_time() - started_cpu) * 1000
+    assert status == 200, (url, status)
+    return elapsed
 
 
 def query_counts(
