@@ -3,6 +3,7 @@ Who sees which client is the selectors' business: a hidden client is a 404."""
 
 import hashlib
 from collections.abc import Callable
+from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple, TypedDict
 from urllib.parse import urlencode
 
@@ -79,6 +80,74 @@ def _rows_block(
     return block
 
 
+class RankingRowView(TypedDict):
+    """A ranking row as its partial writes it: figures formatted by ``kam.formats`` and the
+    link reversed once a page, so that the partial only writes them."""
+
+    row: selectors.RankingRow  # its override, written by the template (a few rows have one)
+    href: str
+    name: str
+    kam: str
+    rank: str
+    move: str  # "new", "up", "down" or "same"
+    moved: str  # places moved, for "up" and "down"
+    move_title: str
+    total: str
+    width: str  # the score bar's width, in percent, with a dot
+    financial: str
+    strategic: str
+    maturity: str
+    coverage: str
+    stability_label: str  # "stable" or "fragile"
+    stability: str
+
+
+TENTH = Decimal("0.1")
+
+
+def _ranking_views(rows: list[selectors.RankingRow]) -> list[RankingRowView]:
+    mark = 987654321  # a client id, to reverse the explanation's link once a page
+    before, after = reverse("scoring:client_explanation", args=[mark]).split(str(mark))
+    rank, one, whole_pct = (
+        formats.figure_format("number"),
+        formats.figure_format("number", 1),
+        formats.figure_format("pct", 0),
+    )
+    same = _("Same rank as in the previous run")
+    views: list[RankingRowView] = []
+    for row in rows:
+        change = row.rank_change
+        if row.previous_rank is None:
+            move, title = "new", ""
+        elif change:
+            move = "up" if change > 0 else "down"
+            title = _("Rank %(rank)s in the previous run") % {"rank": rank(row.previous_rank)}
+        else:
+            move, title = "same", same
+        kam = row.client.kam
+        views.append(
+            {
+                "row": row,
+                "href": f"{before}{row.client_id}{after}",
+                "name": row.client.name,
+                "kam": str(kam) if kam is not None else formats.EMPTY,
+                "rank": rank(row.rank),
+                "move": move,
+                "moved": str(row.places_moved),
+                "move_title": title,
+                "total": one(row.total),
+                "width": str(Decimal(repr(row.total)).quantize(TENTH, ROUND_HALF_UP)),
+                "financial": one(row.financial),
+                "strategic": one(row.strategic),
+                "maturity": one(row.maturity),
+                "coverage": whole_pct(row.coverage),
+                "stability_label": row.stability_label,
+                "stability": whole_pct(row.stability_pct),
+            }
+        )
+    return views
+
+
 @login_required
 @require_http_methods(["GET"])
 def scoring_ranking(request: AuthedRequest) -> HttpResponse:
@@ -91,7 +160,8 @@ def scoring_ranking(request: AuthedRequest) -> HttpResponse:
         rows = selectors.ranking_rows(scores[start : start + PAGE_ROWS])
         more = start + PAGE_ROWS < count
         context = {
-            "rows": rows,
+            "rows": _ranking_views(rows),
+            "labels": {"new": _("new"), "stable": _("stable"), "fragile": _("fragile")},
             "next_url": f"{reverse('scoring:ranking')}?page={page + 1}" if more else "",
         }
         html = render_to_string("scoring/ranking.html#ranking-rows", context, request=request)
