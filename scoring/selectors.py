@@ -316,11 +316,12 @@ def _clients_digest(user: User) -> str:
     return f"{who}:{digest or '-'}"
 
 
-def client_rank_history(*, client_id: int) -> QuerySet[ClientScore]:
-    """A client's rank in every successful run, latest first. Call it only for a client the user
-    may see (``selectors.client_explanation`` says so)."""
+def client_rank_history(*, user: User, client_id: int) -> QuerySet[ClientScore]:
+    """A client's rank in every successful run, latest first; nothing for a client hidden from
+    ``user``."""
+    visible = client_selectors.client_list(user=user).filter(pk=client_id).values("pk")
     return (
-        ClientScore.objects.filter(client_id=client_id, run__status=ScoringRun.Status.DONE)
+        ClientScore.objects.filter(client__in=visible, run__status=ScoringRun.Status.DONE)
         .select_related("run")
         .order_by("-run__started_at", "-run__pk")
     )
@@ -943,11 +944,12 @@ def grid_version(*, user: User, grid: Grid) -> str:
     return f"{run_part}:{criteria}:{ratings['last']}-{ratings['count']}:{_clients_digest(user)}"
 
 
-def rating_list(*, client: Client) -> QuerySet[Rating]:
-    """A client's ratings, newest first, with their criteria and authors. Call it only for a
-    client the user may see (``accounts.selectors.client_list`` says so)."""
+def rating_list(*, user: User, client: Client) -> QuerySet[Rating]:
+    """A client's ratings, newest first, with their criteria and authors; nothing for a client
+    hidden from ``user``."""
+    visible = client_selectors.client_list(user=user).filter(pk=client.pk).values("pk")
     return (
-        Rating.objects.filter(client=client)
+        Rating.objects.filter(client__in=visible)
         .select_related("criterion", "author")
         .order_by("-created_at", "-pk")
     )

@@ -206,7 +206,7 @@ def client_explanation(request: AuthedRequest, client_id: int) -> HttpResponse:
         "score": explanation.score,
         "company": explanation.score.client,
         "bars": bars,
-        "history": selectors.client_rank_history(client_id=client_id),
+        "history": selectors.client_rank_history(user=request.user, client_id=client_id),
         "stability_pct": 100 * explanation.score.stability,
         "can_manage": permissions.may_manage_programme(request.user),
     }

@@ -72,7 +72,7 @@ class RatingListApi(APIView):
         company = get_object_or_404(client_selectors.client_list(user=user), pk=client_id)
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(
-            selectors.rating_list(client=company), request, view=self
+            selectors.rating_list(user=user, client=company), request, view=self
         )
         current = selectors.rating_current_ids(client=company)
         output = RatingOutputSerializer(page, many=True, context={"current": current})

@@ -133,7 +133,10 @@ class ScoringClientExplanationApi(APIView):
             "run": score.run,
             "criteria": explanation.criteria,
             "override": explanation.override,
-            "history": selectors.client_rank_history(client_id=client_id),
+            "history": selectors.client_rank_history(
+                user=request.user,  # type: ignore[arg-type]
+                client_id=client_id,
+            ),
         }
         return Response(self.OutputSerializer(data).data)
 

@@ -8,7 +8,7 @@ from scoring.services import overrides, ratings
 from scoring.services import weights as weight_services
 from tests.factories import ClientFactory, ClientYearMetricFactory
 from tests.scoring.conftest import recompute
-from tests.scoring.factories import CriterionFactory, OverrideFactory, scoring_reset
+from tests.scoring.factories import CriterionFactory, OverrideFactory, RatingFactory, scoring_reset
 
 pytestmark = pytest.mark.django_db
 
@@ -145,3 +145,17 @@ def test_criterion_list_hides_inactive_criteria_unless_asked(criteria):
     assert retired not in selectors.criterion_list()
     assert set(selectors.criterion_list()) == set(criteria.values())
     assert retired in selectors.criterion_list(include_inactive=True)
+
+
+def test_rating_list_and_rank_history_give_nothing_of_a_client_hidden_from_the_user(
+    book, criteria, alice, bob, dana
+):
+    mine, _, theirs = book
+    RatingFactory(client=theirs, criterion=criteria["fit"], author=bob)
+    recompute()
+
+    assert selectors.rating_list(user=alice, client=theirs).count() == 0
+    assert selectors.client_rank_history(user=alice, client_id=theirs.pk).count() == 0
+    assert selectors.rating_list(user=bob, client=theirs).count() == 1
+    assert selectors.client_rank_history(user=dana, client_id=theirs.pk).count() == 1
+    assert selectors.client_rank_history(user=alice, client_id=mine.pk).count() == 1
