@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, connection, transaction
+from django.db.models import ProtectedError
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -64,11 +65,16 @@ def client_update(
         raise ValidationError(
             {"sponsor": _("%(user)s is not an active executive sponsor.") % {"user": sponsor}}
         )
+    old_kam_id = client.kam_id
     client.kam, client.sponsor, client.group = kam, sponsor, group.strip()
     if segment is not None:
         client.segment = segment.strip()
     client.full_clean()
     client.save()
+    if client.kam_id != old_kam_id:
+        signals.client_reassigned.send(
+            sender=Client, client_id=client.pk, old_kam_id=old_kam_id, new_kam_id=client.kam_id
+        )
     return client
 
 
@@ -102,7 +108,16 @@ def contact_save(
 @transaction.atomic
 def contact_delete(*, user: User, contact: Contact) -> None:
     permissions.require(permissions.may_edit_client, user, contact.client)
-    contact.delete()
+    try:
+        contact.delete()
+    except ProtectedError:
+        raise ValidationError(
+            _(
+                "%(contact)s cannot be deleted: an account plan names them among the customer's "
+                "stakeholders. Take them out of the plan first."
+            )
+            % {"contact": contact}
+        ) from None
 
 
 # --- ledger imports ---------------------------------------------------------------------------

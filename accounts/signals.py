@@ -7,3 +7,8 @@ ledger_imported = Signal()
 """A ledger import's lines are committed. Sent with ``client_ids``, the clients the ledger names
 (a re-imported ledger names them again, though it adds no line), by the sender ``LedgerImport``
 with ``ledger_import_id``."""
+
+client_reassigned = Signal()
+"""A client was given another key account manager, inside the transaction that changed it (a
+receiver's writes commit or roll back with it). Sent by the sender ``Client`` with
+``client_id``, ``old_kam_id`` and ``new_kam_id`` (``None``: no KAM)."""

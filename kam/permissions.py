@@ -47,6 +47,23 @@ class HasKam(Protocol):
     def kam_id(self) -> int | None: ...
 
 
+class HasClient(Protocol):
+    """A plan, or anything of one client."""
+
+    @property
+    def client(self) -> HasKam: ...
+
+
+class HasOwner(Protocol):
+    """An action: its owner and the plan it belongs to (through its objective)."""
+
+    @property
+    def owner_id(self) -> int: ...
+
+    @property
+    def objective(self) -> Any: ...
+
+
 class KamOf(NamedTuple):
     """A client known only by its KAM's id (``None``: no KAM), as a row read in bulk gives it:
     ``may_rate_client(user, KamOf(kam_id))``."""
@@ -94,6 +111,30 @@ def may_rate_client(user: User, client: HasKam) -> bool:
     return may_edit_client(user, client)
 
 
+# --- capabilities over plans ----------------------------------------------------------------------
+# Which plans a user sees is ``planning.selectors.plans.plan_list(user=)``: a plan's KAM, its
+# client's sponsor, directors, and the people who take part in it (own one of its actions or are
+# our side of one of its counterpart pairs). These say what they may do with a plan they see.
+
+
+def may_open_plan(user: User) -> bool:
+    """Open a plan for a key account, and maintain the catalogue of offerings."""
+    return _directs(user)
+
+
+def may_edit_plan(user: User, plan: HasClient) -> bool:
+    """Write anything in a plan: the client's KAM, directors and admins."""
+    return may_edit_client(user, plan.client)
+
+
+def may_update_action(user: User, action: HasOwner) -> bool:
+    """Update an action's status, progress and comment: whoever may edit the plan, and the
+    action's owner (a contributor updates their own actions and nothing else)."""
+    return user.is_authenticated and (
+        action.owner_id == user.pk or may_edit_plan(user, action.objective.plan)
+    )
+
+
 REFUSALS: dict[Callable[..., bool], Promise] = {
     may_manage_programme: _(
         "Only directors and administrators can manage the programme: criteria, weights, "
@@ -103,6 +144,9 @@ REFUSALS: dict[Callable[..., bool], Promise] = {
     may_import_ledgers: _("Only directors and administrators can import ledgers."),
     may_edit_client: _("Only the client's key account manager or a director can do this."),
     may_rate_client: _("Only the client's key account manager or a director can rate it."),
+    may_open_plan: _("Only directors and administrators can open plans and keep the catalogue."),
+    may_edit_plan: _("Only the account's key account manager or a director can change its plan."),
+    may_update_action: _("You can only update the actions you own."),
 }
 """What a user refused by each capability reads (translated when it is read)."""
 
@@ -153,5 +197,6 @@ def role_capabilities(request: HttpRequest) -> dict[str, dict[str, bool]]:
             "manage_programme": may_manage_programme(user),
             "assign_clients": may_assign_clients(user),
             "import_ledgers": may_import_ledgers(user),
+            "open_plan": may_open_plan(user),
         }
     }

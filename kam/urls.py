@@ -38,6 +38,8 @@ urlpatterns = [
     path("api/", include("accounts.api_urls")),
     path("scoring/", include("scoring.urls")),
     path("api/scoring/", include("scoring.api_urls")),
+    path("plans/", include("planning.urls")),
+    path("api/planning/", include("planning.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", ApiDocsView.as_view(url_name="api_schema"), name="api_docs"),
 ]

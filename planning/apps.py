@@ -6,3 +6,9 @@ class PlanningConfig(AppConfig):
     name = "planning"
     verbose_name = _("Planning")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from accounts.signals import client_reassigned
+        from planning import receivers
+
+        client_reassigned.connect(receivers.plans_follow_kam, dispatch_uid="planning-kam")

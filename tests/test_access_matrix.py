@@ -41,13 +41,32 @@ from drf_spectacular.generators import SchemaGenerator
 
 from accounts.models import LedgerImport, User
 from kam import permissions
+from planning.models import Action
 from tests.factories import ClientFactory, ClientYearMetricFactory, ContactFactory, UserFactory
+from tests.planning.factories import (
+    ActionFactory,
+    CadenceFactory,
+    CounterpartPairFactory,
+    KpiFactory,
+    MeetingDecisionFactory,
+    MeetingFactory,
+    ObjectiveFactory,
+    OfferFactory,
+    OfferingFactory,
+    PlanFactory,
+    StakeholderFactory,
+    SwotItemFactory,
+    make_key_account,
+)
 from tests.scoring.conftest import recompute
 from tests.scoring.factories import CostToServeFactory, ProgrammeFactory, small_model
 
 ANON, KAM_OWN, KAM_OTHER, DIRECTOR = "anonymous", "KAM, own client", "KAM, other", "director"
 SPONSOR_OWN, SPONSOR_OTHER, CONTRIBUTOR = "sponsor, sponsored", "sponsor, other", "contributor"
-PERSONAS = (ANON, KAM_OWN, KAM_OTHER, DIRECTOR, SPONSOR_OWN, SPONSOR_OTHER, CONTRIBUTOR)
+CONTRIBUTOR_OTHER = "contributor, other plan"
+PERSONAS = (
+    ANON, KAM_OWN, KAM_OTHER, DIRECTOR, SPONSOR_OWN, SPONSOR_OTHER, CONTRIBUTOR, CONTRIBUTOR_OTHER
+)  # fmt: skip
 
 LOGIN, ADMIN_LOGIN = "login page", "admin login page"
 
@@ -64,6 +83,7 @@ def by_role(*, anon: object, kam: object, director: object, sponsor: object, con
         SPONSOR_OWN: sponsor,
         SPONSOR_OTHER: sponsor,
         CONTRIBUTOR: contributor,
+        CONTRIBUTOR_OTHER: contributor,
     }
 
 
@@ -94,12 +114,32 @@ def seen_by_whoever_sees_it(anon: object, ok: object = 200) -> Outcomes:
         SPONSOR_OWN: ok,
         SPONSOR_OTHER: 404,
         CONTRIBUTOR: 404,
+        CONTRIBUTOR_OTHER: 404,
     }
 
 
 def edited_by_its_kam(anon: object, ok: object) -> Outcomes:
     """A write on a client: its KAM and directors; its sponsor sees it but may not (403)."""
     return {**seen_by_whoever_sees_it(anon, ok), SPONSOR_OWN: 403}
+
+
+def plan_seen(anon: object, ok: object = 200) -> Outcomes:
+    """A plan, or anything in one: its KAM, its client's sponsor, directors and the people who
+    take part in it (the contributor owns an action of the plan of the KAM's own client, none of
+    the other); for anyone else it is not there."""
+    return {**seen_by_whoever_sees_it(anon, ok), CONTRIBUTOR: ok}
+
+
+def plan_edited(anon: object, ok: object) -> Outcomes:
+    """A write in a plan: its KAM and directors; the sponsor and the contributor who take part
+    see it but may not change it (403)."""
+    return {**plan_seen(anon, ok), SPONSOR_OWN: 403, CONTRIBUTOR: 403}
+
+
+def action_updated(anon: object, ok: object) -> Outcomes:
+    """An action's status, progress and comment: whoever edits the plan, and the action's owner
+    (the contributor owns the action of the KAM's own client's plan)."""
+    return {**plan_seen(anon, ok), SPONSOR_OWN: 403}
 
 
 ADMIN = by_role(
@@ -179,6 +219,15 @@ ACCESS: dict[tuple[str, str], Outcomes] = {
     ("scoring:criterion_create", "POST"): page_for_directors(200),
     ("scoring:criterion_update", "GET"): page_for_directors(),
     ("scoring:criterion_update", "POST"): page_for_directors(200),
+    # --- plans ---
+    ("planning:plan_list", "GET"): page_for_all(),
+    ("planning:plan_open", "POST"): page_for_directors(400),
+    ("planning:plan_detail", "GET"): plan_seen(LOGIN),
+    # --- plan sections: vision, SWOT, objectives, KPIs, actions, offers, offerings ---
+    # --- plan people: stakeholders, relationship map, counterparts ---
+    ("planning:plan_people", "GET"): plan_seen(LOGIN),
+    # --- plan meetings: cadences, meetings, decisions, calendar ---
+    ("planning:plan_meetings", "GET"): plan_seen(LOGIN),
     # --- API: clients, contacts and imports ---
     ("api-accounts:client_list", "GET"): api_for_all(),
     ("api-accounts:client_detail", "GET"): seen_by_whoever_sees_it(401),
@@ -208,6 +257,13 @@ ACCESS: dict[tuple[str, str], Outcomes] = {
     ("api-scoring:client_ratings", "GET"): seen_by_whoever_sees_it(401),
     ("api-scoring:rating_set", "POST"): edited_by_its_kam(401, 201),
     # --- API: weights and criteria ---
+    # --- API: plans ---
+    ("api-planning:plans", "GET"): api_for_all(),
+    ("api-planning:plans", "POST"): api_for_directors(400),
+    ("api-planning:plan", "GET"): plan_seen(401),
+    # --- API: plan sections ---
+    # --- API: plan people ---
+    # --- API: plan meetings ---
     ("api-scoring:criterion_list", "GET"): api_for_directors(200),
     ("api-scoring:criterion_list", "POST"): api_for_directors(400),
     ("api-scoring:criterion_update", "PATCH"): api_for_directors(200),
@@ -376,7 +432,11 @@ def _make_cast():
         SPONSOR_OWN: (sam, mine),
         SPONSOR_OTHER: (sam, theirs),
         CONTRIBUTOR: (carl, mine),
+        CONTRIBUTOR_OTHER: (carl, theirs),
     }
+    plans = {company.pk: _plan(company, dana) for company in (mine, theirs)}
+    # carl takes part in the plan of alice's client (he owns its action), not in bob's
+    Action.objects.filter(objective__plan__client=mine).update(owner=carl)
     sessions = {user: _session(user) for user in (None, alice, dana, sam, carl)}
     return {
         persona: {
@@ -388,9 +448,34 @@ def _make_cast():
                 "year": 2026,
                 "code": "fit",
                 "criterion_id": criteria["fit"].pk,
+                **plans[company.pk],
             },
         }
         for persona, (user, company) in personas.items()
+    }
+
+
+def _plan(company, director) -> dict[str, int]:
+    """A plan of ``company`` with one of everything a plan holds; the ids the routes take."""
+    make_key_account(company, year=2026, by=director)
+    plan = PlanFactory(client=company, created_by=director)
+    objective = ObjectiveFactory(plan=plan)
+    stakeholder = StakeholderFactory(plan=plan)  # not ``contact``, which a route deletes
+    cadence = CadenceFactory(plan=plan)
+    meeting = MeetingFactory(plan=plan, cadence=cadence)
+    return {
+        "plan_id": plan.pk,
+        "swot_id": SwotItemFactory(plan=plan).pk,
+        "objective_id": objective.pk,
+        "kpi_id": KpiFactory(objective=objective).pk,
+        "action_id": ActionFactory(objective=objective).pk,
+        "offer_id": OfferFactory(plan=plan).pk,
+        "offering_id": OfferingFactory(name="Matrix offering").pk,
+        "stakeholder_id": stakeholder.pk,
+        "pair_id": CounterpartPairFactory(plan=plan, stakeholder=stakeholder).pk,
+        "cadence_id": cadence.pk,
+        "meeting_id": meeting.pk,
+        "decision_id": MeetingDecisionFactory(meeting=meeting).pk,
     }
 
 

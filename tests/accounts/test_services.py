@@ -16,7 +16,7 @@ from django.core.management.base import CommandError
 from django.db.models import Sum
 
 from accounts import services, signals
-from accounts.models import Client, ClientYearMetric, LedgerImport, LedgerLine
+from accounts.models import Client, ClientYearMetric, Contact, LedgerImport, LedgerLine
 from accounts.tasks import ledger_import_run_task
 from tests.factories import ClientFactory, LedgerLineFactory
 
@@ -419,3 +419,13 @@ def test_contact_save_refuses_bad_input_and_writes_nothing(alice):
     with pytest.raises(ValidationError, match="another client"):
         services.contact_save(user=alice, client=company, contact=other, last_name="Z")
     assert not company.contacts.exists()
+
+
+def test_contact_delete_refuses_a_plan_stakeholder_and_keeps_them(alice):
+    from tests.planning.factories import PlanFactory, StakeholderFactory
+
+    plan = PlanFactory(client=ClientFactory(kam=alice))
+    stakeholder = StakeholderFactory(plan=plan)
+    with pytest.raises(ValidationError, match="Take them out of the plan first"):
+        services.contact_delete(user=alice, contact=stakeholder.contact)
+    assert Contact.objects.filter(pk=stakeholder.contact_id).exists()

@@ -1,0 +1,81 @@
+"""The plans a user sees, opening a plan for a key account, and the plan page's frame. Which
+plans a user sees is ``planning.selectors.plans``' business (a hidden plan is a 404); what their
+role may do is ``kam.permissions``' (a 403 saying why)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from accounts import selectors as account_selectors
+from kam import permissions
+from kam.types import AuthedRequest
+from planning import forms
+from planning.selectors import plans as selectors
+from planning.services import plans as services
+from scoring import selectors as scoring_selectors
+
+
+@login_required
+@require_http_methods(["GET"])
+def plan_list(request: AuthedRequest) -> TemplateResponse:
+    """Plans by account; for a director, the key accounts of the year still without a plan."""
+    plans = list(selectors.plan_list(user=request.user).select_related("owner"))
+    context: dict[str, object] = {"plans": plans, "form": None, "unplanned": []}
+    if permissions.may_open_plan(request.user):
+        programme = scoring_selectors.programme_list().first()
+        if programme is not None:
+            planned = {plan.client_id for plan in plans if plan.programme_id == programme.pk}
+            ids = selectors.key_account_ids(programme=programme) - planned
+            unplanned = account_selectors.client_list(user=request.user).filter(pk__in=ids)
+            context["unplanned"] = list(unplanned)
+            context["programme"] = programme
+            context["form"] = forms.PlanOpenForm(programme=programme, clients=unplanned)
+    return TemplateResponse(request, "planning/plan_list.html", context)
+
+
+@login_required
+@permissions.capability_required(permissions.may_open_plan)
+@require_http_methods(["POST"])
+def plan_open(request: AuthedRequest) -> HttpResponse:
+    programme = scoring_selectors.programme_list().first()
+    if programme is None:
+        messages.error(request, _("Set a programme year and confirm its shortlist first."))
+        return redirect("planning:plan_list")
+    clients = account_selectors.client_list(user=request.user)
+    form = forms.PlanOpenForm(request.POST, programme=programme, clients=clients)
+    if form.is_valid():
+        client = get_object_or_404(clients, pk=form.cleaned_data["client"].pk)
+        try:
+            plan = services.plan_open(
+                user=request.user,
+                client=client,
+                programme=programme,
+                period_start=form.cleaned_data["period_start"],
+                period_end=form.cleaned_data["period_end"],
+            )
+        except ValidationError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, _("The plan of %(client)s is open.") % {"client": client})
+            return redirect(plan)
+    context = {"plans": [], "form": form, "unplanned": [], "programme": programme}
+    return TemplateResponse(request, "planning/plan_list.html", context, status=400)
+
+
+@login_required
+@require_http_methods(["GET"])
+def plan_detail(request: AuthedRequest, plan_id: int) -> TemplateResponse:
+    plan = selectors.plan_get(user=request.user, plan_id=plan_id)
+    context = {
+        "plan": plan,
+        "can_edit": permissions.may_edit_plan(request.user, plan),
+        "today": timezone.localdate(),
+        "tab": "plan",
+    }
+    return TemplateResponse(request, "planning/plan_detail.html", context)
