@@ -9,8 +9,9 @@ reads (and who sees which plan) in ``planning/selectors/``.
 
 from __future__ import annotations
 
+import calendar
 import secrets
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
@@ -526,6 +527,16 @@ class Cadence(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def due_after(self, day: date) -> date:
+        """The day one period after ``day``: when the next meeting is due after one held then
+        (the end of a shorter month when the day does not exist in it: 31 Jan + 1 month is
+        28 or 29 Feb)."""
+        if self.unit == self.Unit.WEEK:
+            return day + timedelta(weeks=self.every)
+        months = day.month - 1 + self.every
+        year, month = day.year + months // 12, months % 12 + 1
+        return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 class CounterpartPair(models.Model):
