@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateRangeField, RangeBoundary, RangeOperators
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Func, Q
 from django.urls import reverse
@@ -138,6 +139,11 @@ class Plan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client} {self.period_start:%Y-%m} - {self.period_end:%Y-%m}"
+
+    def clean(self) -> None:
+        # before the constraints: a reversed period is no range to compare with other plans
+        if self.period_start and self.period_end and self.period_end <= self.period_start:
+            raise ValidationError({"period_end": _("The plan ends after it starts.")})
 
     def get_absolute_url(self) -> str:
         return reverse("planning:plan_detail", args=[self.pk])
