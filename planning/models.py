@@ -140,13 +140,13 @@ class Plan(models.Model):
     def __str__(self) -> str:
         return f"{self.client} {self.period_start:%Y-%m} - {self.period_end:%Y-%m}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("planning:plan_detail", args=[self.pk])
+
     def clean(self) -> None:
         # before the constraints: a reversed period is no range to compare with other plans
         if self.period_start and self.period_end and self.period_end <= self.period_start:
             raise ValidationError({"period_end": _("The plan ends after it starts.")})
-
-    def get_absolute_url(self) -> str:
-        return reverse("planning:plan_detail", args=[self.pk])
 
 
 class PlanOwnership(models.Model):
