@@ -10,8 +10,9 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Client
+from accounts.models import Client, Department, User
 from kam.forms import add_service_error
+from planning.models import Action, Kpi, Objective, Offer, Offering, SwotItem
 from scoring.models import Programme
 
 
@@ -51,3 +52,111 @@ class PlanOpenForm(ServiceErrorsMixin, forms.Form):
         if start and end and end <= start:
             self.add_error("period_end", _("The plan ends after it starts."))
         return data
+
+
+# --- plan sections: vision, SWOT, objectives, KPIs, actions, offers, offerings --------------------
+
+
+class Textarea(forms.Textarea):
+    def __init__(self, rows: int = 3, **kwargs: Any) -> None:
+        super().__init__(attrs={"rows": rows}, **kwargs)
+
+
+class VisionForm(ServiceErrorsMixin, forms.Form):
+    customer_business = forms.CharField(
+        label=_("The customer's business"), required=False, widget=Textarea()
+    )
+    customer_strategy = forms.CharField(
+        label=_("Their strategy and outlook"), required=False, widget=Textarea()
+    )
+    shared_vision = forms.CharField(
+        label=_("What we build together"), required=False, widget=Textarea()
+    )
+
+
+class SwotItemForm(ServiceErrorsMixin, forms.Form):
+    quadrant = forms.ChoiceField(label=_("Quadrant"), choices=SwotItem.Quadrant.choices)
+    text = forms.CharField(label=_("Point"), max_length=300)
+
+
+class ObjectiveForm(ServiceErrorsMixin, forms.Form):
+    side = forms.ChoiceField(label=_("Whose goal"), choices=Objective.Side.choices)
+    title = forms.CharField(label=_("Objective"), max_length=200)
+    description = forms.CharField(label=_("Description"), required=False, widget=Textarea(2))
+
+
+class KpiForm(ServiceErrorsMixin, forms.Form):
+    name = forms.CharField(label=_("KPI"), max_length=150)
+    measure = forms.ChoiceField(
+        label=_("Measured by"),
+        choices=Kpi.Measure.choices,
+        help_text=_("A ledger measure takes its current value from the ledger."),
+    )
+    unit = forms.CharField(label=_("Unit"), max_length=20, required=False)
+    is_margin = forms.BooleanField(
+        label=_("Measures margin or profit"),
+        required=False,
+        help_text=_("Every plan needs at least one margin or profit KPI, not only revenue."),
+    )
+    baseline = forms.DecimalField(
+        label=_("Baseline"), required=False, max_digits=18, decimal_places=4
+    )
+    target = forms.DecimalField(label=_("Target"), max_digits=18, decimal_places=4)
+    current = forms.DecimalField(
+        label=_("Current"),
+        required=False,
+        max_digits=18,
+        decimal_places=4,
+        help_text=_("Only for a KPI entered by hand."),
+    )
+    due_date = forms.DateField(label=_("Due date"), required=False, widget=DateInput())
+
+
+class ActionForm(ServiceErrorsMixin, forms.Form):
+    title = forms.CharField(label=_("Action"), max_length=200)
+    owner = forms.ModelChoiceField(label=_("Owner"), queryset=User.objects.none())
+    department = forms.ChoiceField(label=_("Department"), choices=Department.choices)
+    due_date = forms.DateField(label=_("Due date"), widget=DateInput())
+    status = forms.ChoiceField(
+        label=_("Status"), choices=Action.Status.choices, initial=Action.Status.PLANNED
+    )
+    progress = forms.IntegerField(label=_("Progress %"), initial=0, min_value=0, max_value=100)
+    comment = forms.CharField(label=_("Comment"), required=False, widget=Textarea(2))
+
+    def __init__(self, *args: Any, owners: QuerySet[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = owners  # type: ignore[attr-defined]
+
+
+class ActionProgressForm(ServiceErrorsMixin, forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=Action.Status.choices)
+    progress = forms.IntegerField(label=_("Progress %"), min_value=0, max_value=100)
+    comment = forms.CharField(label=_("Comment"), required=False, widget=Textarea(2))
+
+
+class OfferForm(ServiceErrorsMixin, forms.Form):
+    offering = forms.ModelChoiceField(label=_("Offering"), queryset=Offering.objects.none())
+    business_unit = forms.CharField(label=_("Business unit or site"), max_length=150)
+    status = forms.ChoiceField(label=_("Status"), choices=Offer.Status.choices)
+    pricing = forms.ChoiceField(label=_("Pricing approach"), choices=Offer.Pricing.choices)
+    value_drivers = forms.CharField(
+        label=_("Value drivers"),
+        required=False,
+        widget=Textarea(2),
+        help_text=_("What the customer gains; required for value-based pricing."),
+    )
+    annual_value = forms.DecimalField(
+        label=_("Yearly value"), required=False, max_digits=14, decimal_places=2
+    )
+    note = forms.CharField(label=_("Note"), required=False, widget=Textarea(2))
+
+    def __init__(self, *args: Any, offerings: QuerySet[Offering], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["offering"].queryset = offerings  # type: ignore[attr-defined]
+
+
+class OfferingForm(ServiceErrorsMixin, forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=150)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Offering.Kind.choices)
+    description = forms.CharField(label=_("Description"), required=False, widget=Textarea(2))
+    active = forms.BooleanField(label=_("Offered"), required=False, initial=True)

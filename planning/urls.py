@@ -1,6 +1,6 @@
 from django.urls import path
 
-from planning.views import meetings, people, plans
+from planning.views import meetings, people, plans, sections
 
 app_name = "planning"
 
@@ -11,8 +11,31 @@ urlpatterns = [
     path("<int:plan_id>/", plans.plan_detail, name="plan_detail"),
     #
     # --- sections: vision, SWOT, objectives, KPIs, actions, offers, offerings ---
-    #
-    #
+    path("<int:plan_id>/vision/", sections.plan_vision_edit, name="plan_vision_edit"),
+    path("<int:plan_id>/swot/add/", sections.swot_item_add, name="swot_item_add"),
+    path("swot/<int:swot_id>/edit/", sections.swot_item_edit, name="swot_item_edit"),
+    path("swot/<int:swot_id>/delete/", sections.swot_item_delete, name="swot_item_delete"),
+    path("swot/<int:swot_id>/move/", sections.swot_item_move, name="swot_item_move"),
+    path("<int:plan_id>/objectives/add/", sections.objective_add, name="objective_add"),
+    path("objectives/<int:objective_id>/edit/", sections.objective_edit, name="objective_edit"),
+    path(
+        "objectives/<int:objective_id>/delete/",
+        sections.objective_delete,
+        name="objective_delete",
+    ),
+    path("objectives/<int:objective_id>/move/", sections.objective_move, name="objective_move"),
+    path("objectives/<int:objective_id>/kpis/add/", sections.kpi_add, name="kpi_add"),
+    path("kpis/<int:kpi_id>/edit/", sections.kpi_edit, name="kpi_edit"),
+    path("kpis/<int:kpi_id>/delete/", sections.kpi_delete, name="kpi_delete"),
+    path("objectives/<int:objective_id>/actions/add/", sections.action_add, name="action_add"),
+    path("actions/<int:action_id>/edit/", sections.action_edit, name="action_edit"),
+    path("actions/<int:action_id>/progress/", sections.action_progress, name="action_progress"),
+    path("actions/<int:action_id>/delete/", sections.action_delete, name="action_delete"),
+    path("<int:plan_id>/offers/add/", sections.offer_add, name="offer_add"),
+    path("offers/<int:offer_id>/edit/", sections.offer_edit, name="offer_edit"),
+    path("offers/<int:offer_id>/delete/", sections.offer_delete, name="offer_delete"),
+    path("offerings/", sections.offering_list, name="offering_list"),
+    path("offerings/<int:offering_id>/edit/", sections.offering_edit, name="offering_edit"),
     #
     # --- people: stakeholders, relationship map, counterparts ---
     path("<int:plan_id>/people/", people.plan_people, name="plan_people"),

@@ -8,7 +8,6 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -18,6 +17,7 @@ from kam.types import AuthedRequest
 from planning import forms
 from planning.selectors import plans as selectors
 from planning.services import plans as services
+from planning.views import sections
 from scoring import selectors as scoring_selectors
 
 
@@ -71,11 +71,11 @@ def plan_open(request: AuthedRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET"])
 def plan_detail(request: AuthedRequest, plan_id: int) -> TemplateResponse:
+    """The plan's five sections; with htmx and ``?section=`` (vision, swot, work, offers), that
+    section alone (a form's "cancel")."""
     plan = selectors.plan_get(user=request.user, plan_id=plan_id)
-    context = {
-        "plan": plan,
-        "can_edit": permissions.may_edit_plan(request.user, plan),
-        "today": timezone.localdate(),
-        "tab": "plan",
-    }
+    context = sections.page_context(request, plan)
+    section = request.GET.get("section", "")
+    if request.headers.get("HX-Request") and section in sections.SECTIONS:
+        return TemplateResponse(request, f"planning/plan_detail.html#section-{section}", context)
     return TemplateResponse(request, "planning/plan_detail.html", context)

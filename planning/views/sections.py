@@ -1,0 +1,512 @@
+"""The plan page's sections, edited in place: vision, SWOT, objectives with KPIs, actions,
+offers; and the catalogue of offerings (directors).
+
+With htmx, a form is fetched into the page and posted back; a write answers with the section it
+changed, a refused form with itself (retargeted onto the form). Without htmx the same routes
+serve a small form page and redirect to the plan. Every row is looked up among those of the
+plans the user sees (``plan_list``: a hidden row is a 404); a write the user's role may not do
+is a 403 saying why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Model, QuerySet
+from django.forms import Form
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from kam import permissions
+from kam.types import AuthedRequest
+from planning import forms
+from planning.models import Action, Kpi, Objective, Offer, Offering, Plan, SwotItem
+from planning.selectors import objectives as selectors
+from planning.selectors.plans import plan_for_edit, plan_get, plan_list
+from planning.services import objectives as objective_services
+from planning.services import offers as offer_services
+from planning.services import sections as section_services
+
+TEMPLATE = "planning/plan_detail.html"
+SECTIONS = {
+    "vision": "plan-vision",
+    "swot": "plan-swot",
+    "work": "plan-work",
+    "offers": "plan-offers",
+}
+"""The parts of the page a write swaps back, by name: their element ids."""
+
+
+def _htmx(request: AuthedRequest) -> bool:
+    return bool(request.headers.get("HX-Request"))
+
+
+def page_context(request: AuthedRequest, plan: Plan) -> dict[str, Any]:
+    """What the plan page's sections show to ``request.user``."""
+    today = timezone.localdate()
+    page = selectors.plan_page(plan=plan, today=today)
+    can_edit = permissions.may_edit_plan(request.user, plan)
+    for rows in page.objectives.values():
+        for row in rows:
+            for action in row.actions:
+                action.can_update = permissions.may_update_action(request.user, action)  # type: ignore[attr-defined]
+    return {"plan": plan, "page": page, "can_edit": can_edit, "today": today, "tab": "plan"}
+
+
+def section_response(request: AuthedRequest, plan: Plan, section: str) -> HttpResponse:
+    """After a write: the section again (htmx), or the plan page at that section."""
+    if _htmx(request):
+        return TemplateResponse(
+            request, f"{TEMPLATE}#section-{section}", page_context(request, plan)
+        )
+    return redirect(f"{plan.get_absolute_url()}#{SECTIONS[section]}")
+
+
+def _form_response(
+    request: AuthedRequest,
+    plan: Plan,
+    form: Form,
+    *,
+    section: str,
+    form_id: str,
+    title: str,
+) -> HttpResponse:
+    context = {
+        "plan": plan,
+        "form": form,
+        "form_id": form_id,
+        "form_title": title,
+        "form_action": request.get_full_path(),
+        "section": section,
+        "section_id": SECTIONS[section],
+        "tab": "plan",
+    }
+    if not _htmx(request):
+        return TemplateResponse(request, "planning/plan_section_form.html", context)
+    response = TemplateResponse(request, f"{TEMPLATE}#section-form", context)
+    if request.method == "POST":  # the form again, in place of itself
+        response["HX-Retarget"] = f"#{form_id}"
+        response["HX-Reswap"] = "outerHTML"
+    return response
+
+
+def _edit(
+    request: AuthedRequest,
+    plan: Plan,
+    form: Any,
+    save: Callable[[dict[str, Any]], object],
+    *,
+    section: str,
+    form_id: str,
+    title: str,
+) -> HttpResponse:
+    """Show ``form``; on a valid POST call ``save`` (a service) and answer with the section."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(form.cleaned_data)
+        except ValidationError as error:
+            form.add_service_error(error)
+        else:
+            return section_response(request, plan, section)
+    return _form_response(request, plan, form, section=section, form_id=form_id, title=title)
+
+
+def _seen[M: Model](request: AuthedRequest, rows: QuerySet[M], path: str, pk: int) -> M:
+    """Row ``pk`` of a plan the user sees (``path``: the lookup to the plan), else a 404."""
+    visible = plan_list(user=request.user).values("pk")
+    return get_object_or_404(rows.filter(**{f"{path}__in": visible}), pk=pk)
+
+
+def _plan_of(request: AuthedRequest, plan: Plan) -> Plan:
+    """The plan with its client, KAM and programme (for the sections and the capability)."""
+    return plan_get(user=request.user, plan_id=plan.pk)
+
+
+def _post(request: AuthedRequest) -> dict[str, Any] | None:
+    return request.POST if request.method == "POST" else None  # type: ignore[return-value]
+
+
+# --- 1. vision ------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_vision_edit(request: AuthedRequest, plan_id: int) -> HttpResponse:
+    plan = plan_for_edit(user=request.user, plan_id=plan_id)
+    initial = {name: getattr(plan, name) for name in section_services.VISION_FIELDS}
+    form = forms.VisionForm(_post(request), initial=initial)
+
+    def save(data: dict[str, Any]) -> object:
+        return section_services.plan_vision_update(user=request.user, plan=plan, **data)
+
+    title = _("Shared vision and the customer's strategy")
+    return _edit(request, plan, form, save, section="vision", form_id="vision-form", title=title)
+
+
+# --- 2. SWOT --------------------------------------------------------------------------------------
+
+
+def _swot_item(request: AuthedRequest, swot_id: int) -> SwotItem:
+    item = _seen(request, SwotItem.objects.all(), "plan", swot_id)
+    item.plan = _plan_of(request, item.plan)
+    permissions.require(permissions.may_edit_plan, request.user, item.plan)
+    return item
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def swot_item_add(request: AuthedRequest, plan_id: int) -> HttpResponse:
+    plan = plan_for_edit(user=request.user, plan_id=plan_id)
+    quadrant = request.GET.get("quadrant", "")
+    if quadrant not in SwotItem.Quadrant.values:
+        quadrant = SwotItem.Quadrant.STRENGTH
+    form = forms.SwotItemForm(_post(request), initial={"quadrant": quadrant})
+
+    def save(data: dict[str, Any]) -> object:
+        return section_services.swot_item_add(user=request.user, plan=plan, **data)
+
+    return _edit(
+        request, plan, form, save,
+        section="swot", form_id=f"swot-add-{quadrant}-form", title=_("Add a SWOT point"),
+    )  # fmt: skip
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def swot_item_edit(request: AuthedRequest, swot_id: int) -> HttpResponse:
+    item = _swot_item(request, swot_id)
+    form = forms.SwotItemForm(
+        _post(request), initial={"quadrant": item.quadrant, "text": item.text}
+    )
+
+    def save(data: dict[str, Any]) -> object:
+        return section_services.swot_item_update(user=request.user, item=item, **data)
+
+    return _edit(
+        request, item.plan, form, save,
+        section="swot", form_id=f"swot-{item.pk}-form", title=_("Change a SWOT point"),
+    )  # fmt: skip
+
+
+@login_required
+@require_POST
+def swot_item_delete(request: AuthedRequest, swot_id: int) -> HttpResponse:
+    item = _swot_item(request, swot_id)
+    section_services.swot_item_delete(user=request.user, item=item)
+    return section_response(request, item.plan, "swot")
+
+
+def _direction(request: AuthedRequest) -> str | None:
+    direction = request.POST.get("direction")
+    return direction if direction in ("up", "down") else None
+
+
+@login_required
+@require_POST
+def swot_item_move(request: AuthedRequest, swot_id: int) -> HttpResponse:
+    item = _swot_item(request, swot_id)
+    direction = _direction(request)
+    if direction is None:
+        return HttpResponseBadRequest(_("Move up or down."))
+    section_services.swot_item_move(user=request.user, item=item, direction=direction)  # type: ignore[arg-type]
+    return section_response(request, item.plan, "swot")
+
+
+# --- 3. objectives and KPIs -----------------------------------------------------------------------
+
+
+def _objective(request: AuthedRequest, objective_id: int, *, edit: bool = True) -> Objective:
+    objective = _seen(request, Objective.objects.all(), "plan", objective_id)
+    objective.plan = _plan_of(request, objective.plan)
+    if edit:
+        permissions.require(permissions.may_edit_plan, request.user, objective.plan)
+    return objective
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def objective_add(request: AuthedRequest, plan_id: int) -> HttpResponse:
+    plan = plan_for_edit(user=request.user, plan_id=plan_id)
+    side = request.GET.get("side", "")
+    if side not in Objective.Side.values:
+        side = Objective.Side.OURS
+    form = forms.ObjectiveForm(_post(request), initial={"side": side})
+
+    def save(data: dict[str, Any]) -> object:
+        return objective_services.objective_add(user=request.user, plan=plan, **data)
+
+    return _edit(
+        request, plan, form, save,
+        section="work", form_id=f"objective-add-{side}-form", title=_("Add an objective"),
+    )  # fmt: skip
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def objective_edit(request: AuthedRequest, objective_id: int) -> HttpResponse:
+    objective = _objective(request, objective_id)
+    initial = {name: getattr(objective, name) for name in objective_services.OBJECTIVE_FIELDS}
+    form = forms.ObjectiveForm(_post(request), initial=initial)
+
+    def save(data: dict[str, Any]) -> object:
+        return objective_services.objective_update(user=request.user, objective=objective, **data)
+
+    return _edit(
+        request, objective.plan, form, save,
+        section="work", form_id=f"objective-{objective.pk}-form", title=_("Change an objective"),
+    )  # fmt: skip
+
+
+@login_required
+@require_POST
+def objective_delete(request: AuthedRequest, objective_id: int) -> HttpResponse:
+    objective = _objective(request, objective_id)
+    objective_services.objective_delete(user=request.user, objective=objective)
+    return section_response(request, objective.plan, "work")
+
+
+@login_required
+@require_POST
+def objective_move(request: AuthedRequest, objective_id: int) -> HttpResponse:
+    objective = _objective(request, objective_id)
+    direction = _direction(request)
+    if direction is None:
+        return HttpResponseBadRequest(_("Move up or down."))
+    objective_services.objective_move(
+        user=request.user,
+        objective=objective,
+        direction=direction,  # type: ignore[arg-type]
+    )
+    return section_response(request, objective.plan, "work")
+
+
+def _kpi(request: AuthedRequest, kpi_id: int) -> Kpi:
+    kpi = _seen(request, Kpi.objects.select_related("objective"), "objective__plan", kpi_id)
+    kpi.objective.plan = _plan_of(request, kpi.objective.plan)
+    permissions.require(permissions.may_edit_plan, request.user, kpi.objective.plan)
+    return kpi
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def kpi_add(request: AuthedRequest, objective_id: int) -> HttpResponse:
+    objective = _objective(request, objective_id)
+    form = forms.KpiForm(_post(request))
+
+    def save(data: dict[str, Any]) -> object:
+        return objective_services.kpi_add(user=request.user, objective=objective, **data)
+
+    title = _("Add a KPI to “%(objective)s”") % {"objective": objective.title}
+    return _edit(
+        request, objective.plan, form, save,
+        section="work", form_id=f"kpi-add-{objective.pk}-form", title=title,
+    )  # fmt: skip
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def kpi_edit(request: AuthedRequest, kpi_id: int) -> HttpResponse:
+    kpi = _kpi(request, kpi_id)
+    initial = {name: getattr(kpi, name) for name in objective_services.KPI_FIELDS}
+    form = forms.KpiForm(_post(request), initial=initial)
+
+    def save(data: dict[str, Any]) -> object:
+        return objective_services.kpi_update(user=request.user, kpi=kpi, **data)
+
+    return _edit(
+        request, kpi.objective.plan, form, save,
+        section="work", form_id=f"kpi-{kpi.pk}-form", title=_("Change a KPI"),
+    )  # fmt: skip
+
+
+@login_required
+@require_POST
+def kpi_delete(request: AuthedRequest, kpi_id: int) -> HttpResponse:
+    kpi = _kpi(request, kpi_id)
+    objective_services.kpi_delete(user=request.user, kpi=kpi)
+    return section_response(request, kpi.objective.plan, "work")
+
+
+# --- 4. actions -----------------------------------------------------------------------------------
+
+
+def _action(request: AuthedRequest, action_id: int) -> Action:
+    """An action of a plan the user sees (its plan loaded for the capabilities)."""
+    action = _seen(
+        request, Action.objects.select_related("objective", "owner"), "objective__plan", action_id
+    )
+    action.objective.plan = _plan_of(request, action.objective.plan)
+    return action
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def action_add(request: AuthedRequest, objective_id: int) -> HttpResponse:
+    objective = _objective(request, objective_id)
+    owners = selectors.action_owner_choices(plan=objective.plan)
+    form = forms.ActionForm(_post(request), owners=owners)
+
+    def save(data: dict[str, Any]) -> object:
+        return objective_services.action_add(user=request.user, objective=objective, **data)
+
+    title = _("Add an action to “%(objective)s”") % {"objective": objective.title}
+    return _edit(
+        request, objective.plan, form, save,
+        section="work", form_id=f"action-add-{objective.pk}-form", title=title,
+    )  # fmt: skip
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def action_edit(request: AuthedRequest, action_id: int) -> HttpResponse:
+    action = _action(request, action_id)
+    plan = action.objective.plan
+    permissions.require(permissions.may_edit_plan, request.user, plan)
+    initial = {name: getattr(action, name) for name in objective_services.ACTION_FIELDS}
+    owners = selectors.action_owner_choices(plan=plan)
+    form = forms.ActionForm(_post(request), owners=owners, initial=initial)
+
+    def save(data: dict[str, Any]) -> object:
+        return objective_services.action_update(user=request.user, action=action, **data)
+
+    return _edit(
+        request, plan, form, save,
+        section="work", form_id=f"action-{action.pk}-form", title=_("Change an action"),
+    )  # fmt: skip
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def action_progress(request: AuthedRequest, action_id: int) -> HttpResponse:
+    """An action's status, progress and comment: its owner's form (and the plan's editors')."""
+    action = _action(request, action_id)
+    permissions.require(permissions.may_update_action, request.user, action)
+    initial = {name: getattr(action, name) for name in objective_services.PROGRESS_FIELDS}
+    form = forms.ActionProgressForm(_post(request), initial=initial)
+
+    def save(data: dict[str, Any]) -> object:
+        return objective_services.action_progress_update(user=request.user, action=action, **data)
+
+    title = _("Update “%(action)s”") % {"action": action.title}
+    return _edit(
+        request, action.objective.plan, form, save,
+        section="work", form_id=f"action-{action.pk}-progress-form", title=title,
+    )  # fmt: skip
+
+
+@login_required
+@require_POST
+def action_delete(request: AuthedRequest, action_id: int) -> HttpResponse:
+    action = _action(request, action_id)
+    permissions.require(permissions.may_edit_plan, request.user, action.objective.plan)
+    objective_services.action_delete(user=request.user, action=action)
+    return section_response(request, action.objective.plan, "work")
+
+
+# --- 5. offers ------------------------------------------------------------------------------------
+
+
+def _offer(request: AuthedRequest, offer_id: int) -> Offer:
+    offer = _seen(request, Offer.objects.select_related("offering"), "plan", offer_id)
+    offer.plan = _plan_of(request, offer.plan)
+    permissions.require(permissions.may_edit_plan, request.user, offer.plan)
+    return offer
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def offer_add(request: AuthedRequest, plan_id: int) -> HttpResponse:
+    plan = plan_for_edit(user=request.user, plan_id=plan_id)
+    initial: dict[str, Any] = {
+        "status": Offer.Status.POTENTIAL,
+        "pricing": Offer.Pricing.VALUE_BASED,
+    }
+    if request.GET.get("offering", "").isdigit():
+        initial["offering"] = request.GET["offering"]
+    if request.GET.get("unit"):
+        initial["business_unit"] = request.GET["unit"]
+    offerings = selectors.offering_list(active_only=True)
+    form = forms.OfferForm(_post(request), offerings=offerings, initial=initial)
+
+    def save(data: dict[str, Any]) -> object:
+        return offer_services.offer_add(user=request.user, plan=plan, **data)
+
+    return _edit(
+        request, plan, form, save,
+        section="offers", form_id="offer-add-form", title=_("Add an offer"),
+    )  # fmt: skip
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def offer_edit(request: AuthedRequest, offer_id: int) -> HttpResponse:
+    offer = _offer(request, offer_id)
+    initial = {name: getattr(offer, name) for name in offer_services.OFFER_FIELDS}
+    offerings = selectors.offering_list().filter(active=True) | Offering.objects.filter(
+        pk=offer.offering_id
+    )
+    form = forms.OfferForm(_post(request), offerings=offerings, initial=initial)
+
+    def save(data: dict[str, Any]) -> object:
+        return offer_services.offer_update(user=request.user, offer=offer, **data)
+
+    return _edit(
+        request, offer.plan, form, save,
+        section="offers", form_id=f"offer-{offer.pk}-form", title=_("Change an offer"),
+    )  # fmt: skip
+
+
+@login_required
+@require_POST
+def offer_delete(request: AuthedRequest, offer_id: int) -> HttpResponse:
+    offer = _offer(request, offer_id)
+    offer_services.offer_delete(user=request.user, offer=offer)
+    return section_response(request, offer.plan, "offers")
+
+
+# --- the catalogue of offerings (directors) -------------------------------------------------------
+
+
+@login_required
+@permissions.capability_required(permissions.may_open_plan)
+@require_http_methods(["GET", "POST"])
+def offering_list(request: AuthedRequest) -> HttpResponse:
+    """The catalogue, and a form to add an offering to it."""
+    form = forms.OfferingForm(_post(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            offer_services.offering_create(user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_service_error(error)
+        else:
+            return redirect("planning:offering_list")
+    context = {"offerings": selectors.offering_list(), "form": form}
+    return TemplateResponse(request, "planning/offering_list.html", context)
+
+
+@login_required
+@permissions.capability_required(permissions.may_open_plan)
+@require_http_methods(["GET", "POST"])
+def offering_edit(request: AuthedRequest, offering_id: int) -> HttpResponse:
+    offering = get_object_or_404(Offering, pk=offering_id)
+    initial = {name: getattr(offering, name) for name in ("name", "kind", "description", "active")}
+    form = forms.OfferingForm(_post(request), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            offer_services.offering_update(
+                user=request.user, offering=offering, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_service_error(error)
+        else:
+            return redirect("planning:offering_list")
+    context = {"offering": offering, "form": form, "back": reverse("planning:offering_list")}
+    return TemplateResponse(request, "planning/offering_form.html", context)

@@ -1,0 +1,249 @@
+"""The plan page's sections from the outside: what each role sees and may change, in place with
+htmx or as plain forms, and a flat number of queries."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import User
+from planning.models import Action, Kpi, Objective, Offer, SwotItem
+from tests.factories import ClientFactory, ClientYearMetricFactory, UserFactory
+from tests.planning.factories import (
+    ActionFactory,
+    KpiFactory,
+    ObjectiveFactory,
+    OfferFactory,
+    OfferingFactory,
+    PlanFactory,
+    SwotItemFactory,
+)
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture(autouse=True)
+def _english(client):
+    client.cookies["django_language"] = "en"
+
+
+@pytest.fixture
+def plan(alice, sam, dana):
+    company = ClientFactory(name="Acme", kam=alice, sponsor=sam)
+    return PlanFactory(client=company, created_by=dana)
+
+
+@pytest.fixture
+def their_plan(bob, dana):
+    return PlanFactory(client=ClientFactory(name="Globex", kam=bob), created_by=dana)
+
+
+def page(client, plan):
+    return client.get(reverse("planning:plan_detail", args=[plan.pk]))
+
+
+def test_plan_page_shows_the_five_sections_in_order(client, alice, plan):
+    client.force_login(alice)
+    html = page(client, plan).content.decode()
+    ids = [
+        "section-vision",
+        "section-swot",
+        "section-objectives",
+        "section-actions",
+        "section-offers",
+    ]
+    positions = [html.index(f'data-testid="{name}"') for name in ids]
+    assert positions == sorted(positions)
+    assert 'data-testid="margin-kpi-missing"' in html
+
+
+def test_plan_page_stops_asking_for_a_margin_kpi_once_there_is_one(client, alice, plan):
+    KpiFactory(objective=ObjectiveFactory(plan=plan), is_margin=True)
+    client.force_login(alice)
+    assert 'data-testid="margin-kpi-missing"' not in page(client, plan).content.decode()
+
+
+def test_kam_edits_the_vision_in_place(client, alice, plan):
+    client.force_login(alice)
+    url = reverse("planning:plan_vision_edit", args=[plan.pk])
+    assert 'id="vision-form"' in client.get(url, **HTMX).content.decode()
+    data = {"customer_business": "Boxes", "customer_strategy": "Grow", "shared_vision": "Together"}
+    response = client.post(url, data, **HTMX)
+    assert response.status_code == 200
+    assert 'id="plan-vision"' in response.content.decode()
+    plan.refresh_from_db()
+    assert plan.shared_vision == "Together"
+
+
+def test_swot_add_move_delete_keep_positions_dense(client, alice, plan):
+    client.force_login(alice)
+    add = reverse("planning:swot_item_add", args=[plan.pk])
+    for text in ("One", "Two", "Three"):
+        client.post(add, {"quadrant": "threat", "text": text}, **HTMX)
+    items = SwotItem.objects.filter(plan=plan, quadrant="threat")
+    assert list(items.values_list("text", "position")) == [("One", 0), ("Two", 1), ("Three", 2)]
+    two = items.get(text="Two")
+    client.post(reverse("planning:swot_item_move", args=[two.pk]), {"direction": "up"}, **HTMX)
+    assert list(items.values_list("text", flat=True)) == ["Two", "One", "Three"]
+    client.post(reverse("planning:swot_item_delete", args=[two.pk]), **HTMX)
+    assert list(items.values_list("text", "position")) == [("One", 0), ("Three", 1)]
+
+
+def test_an_invalid_form_comes_back_on_itself_with_the_message(client, alice, plan):
+    client.force_login(alice)
+    objective = ObjectiveFactory(plan=plan)
+    url = reverse("planning:kpi_add", args=[objective.pk])
+    response = client.post(url, {"name": "Margin", "measure": "manual", "target": "lots"}, **HTMX)
+    assert response["HX-Retarget"] == f"#kpi-add-{objective.pk}-form"
+    assert "Enter a number." in response.content.decode()
+    assert not Kpi.objects.exists()
+
+
+def test_action_due_before_the_plan_starts_is_refused(client, alice, carl, plan):
+    client.force_login(alice)
+    objective = ObjectiveFactory(plan=plan)
+    data = {
+        "title": "Audit the depots", "owner": carl.pk, "department": "logistics",
+        "due_date": "2025-12-01", "status": "planned", "progress": "0",
+    }  # fmt: skip
+    response = client.post(reverse("planning:action_add", args=[objective.pk]), data, **HTMX)
+    assert "before the plan starts" in response.content.decode()
+    assert not Action.objects.exists()
+
+
+def test_another_kam_is_not_offered_as_an_action_owner(client, alice, bob, carl, plan):
+    client.force_login(alice)
+    objective = ObjectiveFactory(plan=plan)
+    form = client.get(reverse("planning:action_add", args=[objective.pk]), **HTMX)
+    owners = form.context["form"].fields["owner"].queryset
+    assert carl in owners
+    assert alice in owners
+    assert bob not in owners
+
+
+def test_contributor_updates_only_their_own_action(client, carl, plan):
+    objective = ObjectiveFactory(plan=plan)
+    mine = ActionFactory(objective=objective, owner=carl)
+    other = ActionFactory(objective=objective)
+    client.force_login(carl)
+    html = page(client, plan).content.decode()
+    assert reverse("planning:action_progress", args=[mine.pk]) in html
+    assert reverse("planning:action_progress", args=[other.pk]) not in html
+    assert reverse("planning:objective_add", args=[plan.pk]) not in html
+    data = {"status": "in_progress", "progress": "40", "comment": "Half the depots"}
+    response = client.post(reverse("planning:action_progress", args=[mine.pk]), data, **HTMX)
+    assert response.status_code == 200
+    mine.refresh_from_db()
+    assert (mine.status, mine.progress) == ("in_progress", 40)
+    assert (
+        client.post(reverse("planning:action_progress", args=[other.pk]), data).status_code == 403
+    )
+    assert client.get(reverse("planning:action_edit", args=[mine.pk])).status_code == 403
+
+
+def test_progress_outside_0_100_is_refused(client, alice, plan):
+    action = ActionFactory(objective=ObjectiveFactory(plan=plan))
+    client.force_login(alice)
+    data = {"status": "in_progress", "progress": "120"}
+    response = client.post(reverse("planning:action_progress", args=[action.pk]), data, **HTMX)
+    assert response.status_code == 200
+    assert "HX-Retarget" in response
+    action.refresh_from_db()
+    assert action.progress == 0
+
+
+def test_kam_writing_to_another_kams_plan_gets_a_404(client, alice, their_plan):
+    client.force_login(alice)
+    url = reverse("planning:objective_add", args=[their_plan.pk])
+    assert client.post(url, {"side": "ours", "title": "Steal"}).status_code == 404
+    assert not Objective.objects.exists()
+
+
+def test_ledger_kpi_shows_its_year(client, alice, plan):
+    ClientYearMetricFactory(client=plan.client, year=2025, gross_margin=Decimal("42000"))
+    KpiFactory(objective=ObjectiveFactory(plan=plan), measure=Kpi.Measure.GROSS_MARGIN)
+    client.force_login(alice)
+    html = page(client, plan).content.decode()
+    assert "from the ledger, 2025" in html
+    assert "42,000" in html
+
+
+def test_overdue_actions_are_flagged(client, alice, plan, monkeypatch):
+    objective = ObjectiveFactory(plan=plan)
+    ActionFactory(objective=objective, due_date=dt.date(2026, 1, 10))
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda: dt.date(2026, 2, 1))
+    client.force_login(alice)
+    html = page(client, plan).content.decode()
+    assert 'data-testid="action-overdue"' in html
+
+
+def test_value_based_offer_without_drivers_is_refused(client, alice, plan):
+    offering = OfferingFactory()
+    client.force_login(alice)
+    data = {"offering": offering.pk, "business_unit": "Lyon", "status": "potential",
+            "pricing": "value_based"}  # fmt: skip
+    response = client.post(reverse("planning:offer_add", args=[plan.pk]), data, **HTMX)
+    assert "names its value drivers" in response.content.decode()
+    assert not Offer.objects.exists()
+
+
+def test_offer_grid_shows_whitespace(client, alice, plan):
+    films, labels = OfferingFactory(name="Films"), OfferingFactory(name="Labels")
+    OfferFactory(plan=plan, offering=films, business_unit="Lyon")
+    OfferFactory(plan=plan, offering=labels, business_unit="Lille")
+    client.force_login(alice)
+    html = page(client, plan).content.decode()
+    assert html.count('data-testid="offer-whitespace"') == 2
+
+
+def test_sponsor_reads_the_plan_without_controls(client, sam, plan):
+    ObjectiveFactory(plan=plan)
+    client.force_login(sam)
+    html = page(client, plan).content.decode()
+    assert 'data-testid="objective"' in html
+    assert "hx-post" not in html
+
+
+def test_offering_catalogue_is_for_directors(client, alice, dana):
+    client.force_login(alice)
+    assert client.get(reverse("planning:offering_list")).status_code == 403
+    client.force_login(dana)
+    response = client.post(
+        reverse("planning:offering_list"), {"name": "Films", "kind": "product", "active": "on"}
+    )
+    assert response.status_code == 302
+
+
+def test_plan_page_query_count_is_flat(client, alice, carl, plan, django_assert_max_num_queries):
+    def grow(count):
+        for _ in range(count):
+            objective = ObjectiveFactory(plan=plan)
+            KpiFactory(objective=objective, measure=Kpi.Measure.REVENUE)
+            KpiFactory(objective=objective)
+            ActionFactory.create_batch(10, objective=objective, owner=carl)
+        SwotItemFactory.create_batch(3, plan=plan)
+        OfferFactory(plan=plan, business_unit=f"Unit {Objective.objects.count()}")
+
+    client.force_login(alice)
+    grow(1)
+    with django_assert_max_num_queries(100) as few:
+        page(client, plan)
+    grow(49)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = page(client, plan)
+    assert response.content.decode().count('data-testid="action"') == 500
+
+
+def test_contributor_page_query_count_is_flat(client, carl, plan, django_assert_max_num_queries):
+    objective = ObjectiveFactory(plan=plan)
+    ActionFactory(objective=objective, owner=carl)
+    client.force_login(carl)
+    with django_assert_max_num_queries(100) as few:
+        page(client, plan)
+    for _ in range(20):
+        ActionFactory.create_batch(
+            5, objective=ObjectiveFactory(plan=plan), owner=UserFactory(role=User.Role.CONTRIBUTOR)
+        )
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page(client, plan)
