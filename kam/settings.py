@@ -212,6 +212,13 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "LedgerImportStatusEnum": "accounts.models.LedgerImport.Status",
         "ScoringRunStatusEnum": "scoring.models.ScoringRun.Status",
+        "DirectionEnum": "scoring.models.Criterion.Direction",  # named as before the plans came
+        "KindEnum": "scoring.models.Override.Kind",
+        "PlanStatusEnum": "planning.models.Plan.Status",
+        "ActionStatusEnum": "planning.models.Action.Status",
+        "OfferStatusEnum": "planning.models.Offer.Status",
+        "OfferingKindEnum": "planning.models.Offering.Kind",
+        "MoveDirectionEnum": [("up", "up"), ("down", "down")],
     },
 }
 

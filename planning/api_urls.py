@@ -1,17 +1,46 @@
 from django.urls import path
 
-from planning.api import plans
+from planning.api import objectives, offers, plans, sections
 
 app_name = "api-planning"
 
 urlpatterns = [
     # --- plans ---
     path("plans/", plans.PlanCollectionApi.as_view(), name="plans"),
-    path("plans/<int:plan_id>/", plans.PlanDetailApi.as_view(), name="plan"),
+    path("plans/<int:plan_id>/", sections.PlanRoute.as_view(), name="plan"),  # GET, PATCH vision
     #
     # --- sections: vision, SWOT, objectives, KPIs, actions, offers, offerings ---
-    #
-    #
+    path("plans/<int:plan_id>/swot/", sections.SwotItemCollectionApi.as_view(), name="swot_items"),
+    path("swot/<int:swot_id>/", sections.SwotItemApi.as_view(), name="swot_item"),
+    path("swot/<int:swot_id>/move/", sections.SwotItemMoveApi.as_view(), name="swot_item_move"),
+    path(
+        "plans/<int:plan_id>/objectives/",
+        objectives.ObjectiveCollectionApi.as_view(),
+        name="objectives",
+    ),
+    path("objectives/<int:objective_id>/", objectives.ObjectiveApi.as_view(), name="objective"),
+    path(
+        "objectives/<int:objective_id>/move/",
+        objectives.ObjectiveMoveApi.as_view(),
+        name="objective_move",
+    ),
+    path("objectives/<int:objective_id>/kpis/", objectives.KpiCreateApi.as_view(), name="kpis"),
+    path("kpis/<int:kpi_id>/", objectives.KpiApi.as_view(), name="kpi"),
+    path(
+        "objectives/<int:objective_id>/actions/",
+        objectives.ActionCreateApi.as_view(),
+        name="actions",
+    ),
+    path("actions/<int:action_id>/", objectives.ActionApi.as_view(), name="action"),
+    path(
+        "actions/<int:action_id>/progress/",
+        objectives.ActionProgressApi.as_view(),
+        name="action_progress",
+    ),
+    path("plans/<int:plan_id>/offers/", offers.OfferCollectionApi.as_view(), name="offers"),
+    path("offers/<int:offer_id>/", offers.OfferApi.as_view(), name="offer"),
+    path("offerings/", offers.OfferingCollectionApi.as_view(), name="offerings"),
+    path("offerings/<int:offering_id>/", offers.OfferingUpdateApi.as_view(), name="offering"),
     #
     # --- people: stakeholders, counterparts ---
     #
