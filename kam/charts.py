@@ -324,3 +324,181 @@ def _nice_range(low: float, high: float, ticks: int = 4) -> tuple[float, float, 
     magnitude = 10 ** math.floor(math.log10(raw))
     step = next(factor * magnitude for factor in (1, 2, 2.5, 5, 10) if factor * magnitude >= raw)
     return math.floor(low / step) * step, math.ceil(high / step) * step, step
+
+
+@dataclass(frozen=True)
+class MapNode:
+    """One of the customer's people on the relationship map; ``parent`` is the ``key`` of the
+    person they report to (``None``, or a key not on the map: a root)."""
+
+    key: int
+    parent: int | None
+    name: str
+    title: str
+    role: str
+    country: str
+    attitude: str  # a key of ATTITUDE_COLOURS
+    influence: int  # 1 to 5
+    detail: str = ""  # shown on hover
+
+
+ATTITUDE_COLOURS = {
+    "advocate": ("#1f7a4d", "#e3f3ea"),
+    "supportive": ("#4f9d69", "#eef7f0"),
+    "neutral": ("#6b7588", "#f2f4f7"),
+    "sceptical": ("#b7791f", "#fdf3dc"),
+    "hostile": ("#b42318", "#fdecea"),
+}
+"""Attitude → (stroke and marker, box fill): green for our friends, red for our opponents."""
+
+MAP_WIDTH, MAP_BOX_W, MAP_BOX_H, MAP_GAP_X, MAP_GAP_Y, MAP_MARGIN = 960, 176, 66, 12, 34, 12
+MAP_COLUMNS = (MAP_WIDTH - 2 * MAP_MARGIN + MAP_GAP_X) // (MAP_BOX_W + MAP_GAP_X)
+
+
+def _clip(text: str, length: int) -> str:
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+
+
+def relationship_map(
+    nodes: Sequence[MapNode],
+    *,
+    title: str = "Relationship map",
+    legend: Sequence[tuple[str, str]] = (),
+    influence_label: str = "Circle size: influence 1 to 5",
+    empty_label: str = "No stakeholders yet",
+) -> SafeString:
+    """The customer's people as an org chart: each tier holds the people reporting to someone
+    of the tier above, in the order of their managers, so that a team stays together; a tier
+    wider than the chart wraps into rows. Boxes are coloured by attitude, their marker sized by
+    influence; several roots, and people reporting to no one, sit on the top tier.
+
+    ``legend`` is (attitude, label) in the order to show. The chart is as wide for 1 person as for
+    100 and grows in height; a tier of 100 wraps into rows of ``MAP_COLUMNS``.
+    """
+    keys = {node.key for node in nodes}
+    children: dict[int | None, list[MapNode]] = {}
+    for node in nodes:
+        parent = node.parent if node.parent in keys and node.parent != node.key else None
+        children.setdefault(parent, []).append(node)
+    for siblings in children.values():
+        siblings.sort(key=lambda node: (-node.influence, node.name.casefold(), node.key))
+
+    Placed = list[tuple[MapNode, int | None]]  # a person and their manager's key
+    tiers: list[Placed] = []
+    placed: set[int] = set()
+    tier: Placed = [(node, None) for node in children.get(None, [])]
+    while tier:
+        placed.update(node.key for node, _ in tier)
+        tiers.append(tier)
+        tier = [
+            (child, node.key)
+            for node, _ in tier
+            for child in children.get(node.key, [])
+            if child.key not in placed
+        ]
+    stranded = [node for node in nodes if node.key not in placed]  # a loop: never from services
+    if stranded:
+        tiers.append([(node, None) for node in stranded])  # type: ignore[misc]
+
+    legend_h = 58 if legend else 0
+    legend_items = []
+    x = float(MAP_MARGIN)
+    for attitude, label in legend:
+        stroke, fill = ATTITUDE_COLOURS.get(attitude, ATTITUDE_COLOURS["neutral"])
+        legend_items.append(
+            {
+                "x": f"{x:.1f}",
+                "cx": f"{x + 7:.1f}",
+                "stroke": stroke,
+                "fill": fill,
+                "label": _text(x + 20, MAP_MARGIN + 16, label, size=12),
+            }
+        )
+        x += 34 + 7 * len(label)
+    widest = max((min(len(tier), MAP_COLUMNS) for tier in tiers), default=1)
+    width = max(
+        widest * (MAP_BOX_W + MAP_GAP_X) - MAP_GAP_X + 2 * MAP_MARGIN,
+        int(x) if legend else 0,
+        MAP_MARGIN + 172 + 7 * len(influence_label) if legend else 0,
+        2 * MAP_MARGIN + MAP_BOX_W,
+    )
+    top = MAP_MARGIN + legend_h
+    positions: dict[int, tuple[float, float]] = {}  # key → (centre x, top y)
+    boxes: list[dict[str, object]] = []
+    y = float(top)
+    for tier in tiers:
+        for start in range(0, len(tier), MAP_COLUMNS):
+            row = tier[start : start + MAP_COLUMNS]
+            row_w = len(row) * MAP_BOX_W + (len(row) - 1) * MAP_GAP_X
+            x = (width - row_w) / 2
+            for node, _ in row:
+                positions[node.key] = (x + MAP_BOX_W / 2, y)
+                boxes.append(_map_box(node, x, y))
+                x += MAP_BOX_W + MAP_GAP_X
+            y += MAP_BOX_H + MAP_GAP_Y
+    links: list[str] = []
+    for tier in tiers:
+        for node, parent in tier:
+            if parent is None:
+                continue
+            (x1, y1), (x2, y2) = positions[parent], positions[node.key]
+            y1 += MAP_BOX_H
+            bend = (y2 - y1) / 2
+            links.append(
+                f"M{x1:.1f},{y1:.1f} C{x1:.1f},{y1 + bend:.1f} {x2:.1f},{y2 - bend:.1f} "
+                f"{x2:.1f},{y2:.1f}"
+            )
+    height = max(int(y - MAP_GAP_Y + MAP_MARGIN), top + 60)
+    sizes = [
+        {"cx": f"{MAP_MARGIN + 8 + 30 * index:.1f}", "r": f"{_influence_radius(level):.1f}"}
+        for index, level in enumerate(range(1, 6))
+    ]
+    context = {
+        **COLOURS,
+        "width": width,
+        "height": height,
+        "title": title,
+        "boxes": boxes,
+        "links": links,
+        "legend": legend_items,
+        "sizes": sizes,
+        "sizes_y": MAP_MARGIN + 40,
+        "influence_label": _text(MAP_MARGIN + 160, MAP_MARGIN + 44, influence_label, size=12),
+        "box_w": MAP_BOX_W,
+        "box_h": MAP_BOX_H,
+        "empty": None
+        if nodes
+        else _text(width / 2, top + 34, empty_label, anchor="middle", colour=MUTED),
+    }
+    return render_to_string("kam/charts/relationship_map.svg", context)
+
+
+def _influence_radius(influence: int) -> float:
+    return 4.0 + 2.2 * min(max(influence, 1), 5)
+
+
+def _map_box(node: MapNode, x: float, y: float) -> dict[str, object]:
+    stroke, fill = ATTITUDE_COLOURS.get(node.attitude, ATTITUDE_COLOURS["neutral"])
+    marker_x = x + 18
+    text_x = x + 36
+    facts = " · ".join(part for part in (node.role, node.country) if part)
+    return {
+        "key": node.key,
+        "x": f"{x:.1f}",
+        "y": f"{y:.1f}",
+        "stroke": stroke,
+        "fill": fill,
+        "attitude": node.attitude,
+        "influence": node.influence,
+        "cx": f"{marker_x:.1f}",
+        "cy": f"{y + MAP_BOX_H / 2:.1f}",
+        "r": f"{_influence_radius(node.influence):.1f}",
+        "hover": " · ".join(
+            part for part in (node.name, node.title, node.role, node.country, node.detail) if part
+        ),
+        "lines": [
+            _text(text_x, y + 19, _clip(node.name, 20), size=12, colour=INK),
+            _text(text_x, y + 36, _clip(node.title, 23), size=11, colour=MUTED),
+            _text(text_x, y + 53, _clip(facts, 23), size=11, colour=stroke),
+        ],
+    }

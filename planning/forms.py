@@ -10,9 +10,19 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Client, Department, User
+from accounts.models import Client, Contact, Department, User
 from kam.forms import add_service_error
-from planning.models import Action, Kpi, Objective, Offer, Offering, SwotItem
+from planning.models import (
+    Action,
+    Cadence,
+    Kpi,
+    Level,
+    Objective,
+    Offer,
+    Offering,
+    Stakeholder,
+    SwotItem,
+)
 from scoring.models import Programme
 
 
@@ -160,3 +170,102 @@ class OfferingForm(ServiceErrorsMixin, forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Offering.Kind.choices)
     description = forms.CharField(label=_("Description"), required=False, widget=Textarea(2))
     active = forms.BooleanField(label=_("Offered"), required=False, initial=True)
+
+
+# --- people: stakeholders and counterparts ------------------------------------------------------
+
+
+class StakeholderForm(ServiceErrorsMixin, forms.Form):
+    """A stakeholder's place in the plan. ``contacts`` gives the contact to pick (adding one of
+    the client's contacts); ``new_contact`` asks for a new contact of the client instead; with
+    neither, the contact stays as it is (editing)."""
+
+    contact = forms.ModelChoiceField(label=_("Contact"), queryset=Contact.objects.none())
+    first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=100)
+    title = forms.CharField(label=_("Title"), max_length=150, required=False)
+    country = forms.CharField(
+        label=_("Country"), max_length=2, required=False, help_text=_("Two letters, e.g. FR")
+    )
+    email = forms.EmailField(label=_("Email"), required=False)
+    buying_role = forms.ChoiceField(label=_("Buying role"), choices=Stakeholder.BuyingRole.choices)
+    attitude = forms.ChoiceField(
+        label=_("Attitude"),
+        choices=Stakeholder.Attitude.choices,
+        initial=Stakeholder.Attitude.NEUTRAL,
+    )
+    influence = forms.TypedChoiceField(
+        label=_("Influence"),
+        choices=[(value, f"{value}/5") for value in range(1, 6)],
+        coerce=int,
+        initial=3,
+        help_text=_("1 low, 5 decisive"),
+    )
+    level = forms.ChoiceField(label=_("Level"), choices=Level.choices, initial=Level.MANAGEMENT)
+    reports_to = forms.ModelChoiceField(
+        label=_("Reports to"),
+        queryset=Stakeholder.objects.none(),
+        required=False,
+        empty_label=_("No one in the plan"),
+    )
+    note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}),
+                           required=False)  # fmt: skip
+
+    CONTACT_FIELDS = ("first_name", "last_name", "title", "country", "email")
+
+    def __init__(
+        self,
+        *args: Any,
+        managers: QuerySet[Stakeholder],
+        contacts: QuerySet[Contact] | None = None,
+        new_contact: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reports_to"].queryset = managers  # type: ignore[attr-defined]
+        self.fields["reports_to"].label_from_instance = _manager_label  # type: ignore[attr-defined]
+        if contacts is None:
+            del self.fields["contact"]
+        else:
+            self.fields["contact"].queryset = contacts  # type: ignore[attr-defined]
+        if not new_contact:
+            for name in self.CONTACT_FIELDS:
+                del self.fields[name]
+
+
+def _manager_label(stakeholder: Stakeholder) -> str:
+    title = stakeholder.contact.title
+    return f"{stakeholder.contact} · {title}" if title else str(stakeholder.contact)
+
+
+class CounterpartForm(ServiceErrorsMixin, forms.Form):
+    user = forms.ModelChoiceField(label=_("Our person"), queryset=User.objects.none())
+    stakeholder = forms.ModelChoiceField(
+        label=_("Their person"), queryset=Stakeholder.objects.none()
+    )
+    level = forms.ChoiceField(label=_("Level"), choices=Level.choices, initial=Level.MANAGEMENT)
+    cadence = forms.ModelChoiceField(
+        label=_("Cadence"),
+        queryset=Cadence.objects.none(),
+        required=False,
+        empty_label=_("None"),
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        users: QuerySet[User],
+        stakeholders: QuerySet[Stakeholder],
+        cadences: QuerySet[Cadence],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = users  # type: ignore[attr-defined]
+        self.fields["user"].label_from_instance = _user_label  # type: ignore[attr-defined]
+        self.fields["stakeholder"].queryset = stakeholders  # type: ignore[attr-defined]
+        self.fields["stakeholder"].label_from_instance = _manager_label  # type: ignore[attr-defined]
+        self.fields["cadence"].queryset = cadences  # type: ignore[attr-defined]
+
+
+def _user_label(user: User) -> str:
+    return f"{user} · {user.get_department_display()}"

@@ -39,7 +39,29 @@ urlpatterns = [
     #
     # --- people: stakeholders, relationship map, counterparts ---
     path("<int:plan_id>/people/", people.plan_people, name="plan_people"),
-    #
+    path("<int:plan_id>/stakeholders/add/", people.stakeholder_add, name="stakeholder_add"),
+    path(
+        "<int:plan_id>/stakeholders/new-contact/",
+        people.stakeholder_contact_add,
+        name="stakeholder_contact_add",
+    ),
+    path(
+        "stakeholders/<int:stakeholder_id>/edit/",
+        people.stakeholder_edit,
+        name="stakeholder_edit",
+    ),
+    path(
+        "stakeholders/<int:stakeholder_id>/remove/",
+        people.stakeholder_remove,
+        name="stakeholder_remove",
+    ),
+    path("<int:plan_id>/counterparts/add/", people.counterpart_add, name="counterpart_add"),
+    path("counterparts/<int:pair_id>/edit/", people.counterpart_edit, name="counterpart_edit"),
+    path(
+        "counterparts/<int:pair_id>/remove/",
+        people.counterpart_remove,
+        name="counterpart_remove",
+    ),
     #
     # --- cadences, meetings, decisions, calendar ---
     path("<int:plan_id>/meetings/", meetings.plan_meetings, name="plan_meetings"),

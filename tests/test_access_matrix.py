@@ -261,6 +261,18 @@ ACCESS: dict[tuple[str, str], Outcomes] = {
     ("planning:offering_edit", "POST"): page_for_directors(200),
     # --- plan people: stakeholders, relationship map, counterparts ---
     ("planning:plan_people", "GET"): plan_seen(LOGIN),
+    ("planning:stakeholder_add", "GET"): plan_edited(LOGIN, 200),
+    ("planning:stakeholder_add", "POST"): plan_edited(LOGIN, 200),  # the form and its errors
+    ("planning:stakeholder_contact_add", "GET"): plan_edited(LOGIN, 200),
+    ("planning:stakeholder_contact_add", "POST"): plan_edited(LOGIN, 200),
+    ("planning:stakeholder_edit", "GET"): plan_edited(LOGIN, 200),
+    ("planning:stakeholder_edit", "POST"): plan_edited(LOGIN, 200),
+    ("planning:stakeholder_remove", "POST"): plan_edited(LOGIN, 302),
+    ("planning:counterpart_add", "GET"): plan_edited(LOGIN, 200),
+    ("planning:counterpart_add", "POST"): plan_edited(LOGIN, 200),
+    ("planning:counterpart_edit", "GET"): plan_edited(LOGIN, 200),
+    ("planning:counterpart_edit", "POST"): plan_edited(LOGIN, 200),
+    ("planning:counterpart_remove", "POST"): plan_edited(LOGIN, 302),
     # --- plan meetings: cadences, meetings, decisions, calendar ---
     ("planning:plan_meetings", "GET"): plan_seen(LOGIN),
     # --- API: clients, contacts and imports ---

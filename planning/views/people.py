@@ -1,22 +1,307 @@
 """The people of a plan: the customer's stakeholders, the relationship map and the counterpart
-grid."""
+grid, edited in place with htmx.
 
+A form is asked for with htmx into the editor above its table; a write sent with htmx answers
+the whole people part again (the gaps, the map and both tables change together), or the form
+with its errors in the editor. Without htmx, a form is a page of its own and a write redirects
+to the people page."""
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from kam import permissions
+from accounts.models import Contact
+from kam import charts, permissions
 from kam.types import AuthedRequest
+from planning import forms
+from planning.models import CounterpartPair, Plan, Stakeholder
+from planning.selectors import people as selectors
 from planning.selectors import plans as plan_selectors
+from planning.services import people as services
+
+SHORT_ROLES: dict[str, object] = {
+    Stakeholder.BuyingRole.DECISION_MAKER: gettext_lazy("Decision maker"),
+    Stakeholder.BuyingRole.EXECUTIVE_SPONSOR: gettext_lazy("Exec. sponsor"),
+}
+"""Buying roles whose full name does not fit in a box of the relationship map."""
+
+
+def _map(stakeholders: list[Stakeholder]) -> str:
+    nodes = [
+        charts.MapNode(
+            key=person.pk,
+            parent=person.reports_to_id,
+            name=str(person.contact),
+            title=person.contact.title,
+            role=str(SHORT_ROLES.get(person.buying_role, person.get_buying_role_display())),
+            country=person.contact.country,
+            attitude=person.attitude,
+            influence=person.influence,
+            detail=_("%(attitude)s, influence %(influence)s/5, %(level)s")
+            % {
+                "attitude": person.get_attitude_display(),
+                "influence": person.influence,
+                "level": person.get_level_display(),
+            },
+        )
+        for person in stakeholders
+    ]
+    return charts.relationship_map(
+        nodes,
+        title=_("Relationship map"),
+        legend=[(code, str(label)) for code, label in Stakeholder.Attitude.choices],
+        influence_label=_("Circle size: influence, 1 to 5"),
+        empty_label=_("No stakeholders yet."),
+    )
+
+
+def _people_context(request: AuthedRequest, plan: Plan, **extra: object) -> dict[str, object]:
+    today = timezone.localdate()
+    stakeholders = list(selectors.stakeholder_list(plan=plan))
+    pairs = list(selectors.counterpart_list(plan=plan))
+    return {
+        "plan": plan,
+        "can_edit": permissions.may_edit_plan(request.user, plan),
+        "tab": "people",
+        "today": today,
+        "stakeholders": stakeholders,
+        "grid": selectors.counterpart_grid(plan, today, stakeholders=stakeholders, pairs=pairs),
+        "gaps": selectors.coverage_gaps(plan, today, stakeholders=stakeholders, pairs=pairs),
+        "relationship_map": _map(stakeholders),  # written by a template, which escapes every text
+        **extra,
+    }
+
+
+def _people_part(request: AuthedRequest, plan: Plan, **extra: object) -> HttpResponse:
+    """After a write: the people part for htmx, else back to the page."""
+    if request.headers.get("HX-Request"):
+        context = _people_context(request, plan, **extra)
+        return TemplateResponse(request, "planning/plan_people.html#people", context)
+    if "error" in extra:
+        messages.error(request, str(extra["error"]))
+    return redirect("planning:plan_people", plan.pk)
+
+
+def _form_answer(
+    request: AuthedRequest, plan: Plan, *, part: str, form: object, title: str, url: str
+) -> HttpResponse:
+    """A form: into its editor for htmx (sent back there when refused), else on the page."""
+    editor = {"form": form, "form_title": title, "form_url": url, "editor": part}
+    if request.headers.get("HX-Request"):
+        context = {"plan": plan, **editor}
+        response = TemplateResponse(request, f"planning/plan_people.html#{part}", context)
+        if request.method == "POST":  # the form swaps back into its editor, not the part
+            response["HX-Retarget"] = f"#{part}-editor"
+            response["HX-Reswap"] = "innerHTML"
+        return response
+    return TemplateResponse(
+        request, "planning/plan_people.html", _people_context(request, plan, **editor)
+    )
 
 
 @login_required
 @require_http_methods(["GET"])
 def plan_people(request: AuthedRequest, plan_id: int) -> TemplateResponse:
     plan = plan_selectors.plan_get(user=request.user, plan_id=plan_id)
-    context = {
-        "plan": plan,
-        "can_edit": permissions.may_edit_plan(request.user, plan),
-        "tab": "people",
+    return TemplateResponse(request, "planning/plan_people.html", _people_context(request, plan))
+
+
+# --- stakeholders ------------------------------------------------------------------------------
+
+
+def _stakeholder_for_edit(request: AuthedRequest, stakeholder_id: int) -> Stakeholder:
+    """A stakeholder of a plan the user sees (else 404) and may edit (else 403)."""
+    stakeholder = get_object_or_404(
+        Stakeholder.objects.filter(plan__in=plan_selectors.plan_list(user=request.user))
+        .select_related("contact", "plan__client"),
+        pk=stakeholder_id,
+    )  # fmt: skip
+    permissions.require(permissions.may_edit_plan, request.user, stakeholder.plan)
+    return stakeholder
+
+
+def _managers(plan: Plan, stakeholder: Stakeholder | None = None) -> QuerySet[Stakeholder]:
+    managers = Stakeholder.objects.filter(plan=plan).select_related("contact")
+    return managers.exclude(pk=stakeholder.pk) if stakeholder else managers
+
+
+def _free_contacts(plan: Plan) -> QuerySet[Contact]:
+    return Contact.objects.filter(client_id=plan.client_id).exclude(stakeholders__plan=plan)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def stakeholder_add(request: AuthedRequest, plan_id: int) -> HttpResponse:
+    """Name one of the client's contacts among the plan's stakeholders."""
+    plan = plan_selectors.plan_for_edit(user=request.user, plan_id=plan_id)
+    form = forms.StakeholderForm(
+        request.POST or None, managers=_managers(plan), contacts=_free_contacts(plan)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.stakeholder_add(user=request.user, plan=plan, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_service_error(error)
+        else:
+            return _people_part(request, plan)
+    url = reverse("planning:stakeholder_add", args=[plan.pk])
+    return _form_answer(request, plan, part="stakeholder", form=form, url=url,
+                        title=_("Add a stakeholder"))  # fmt: skip
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def stakeholder_contact_add(request: AuthedRequest, plan_id: int) -> HttpResponse:
+    """Add a new contact of the client and name them a stakeholder."""
+    plan = plan_selectors.plan_for_edit(user=request.user, plan_id=plan_id)
+    form = forms.StakeholderForm(request.POST or None, managers=_managers(plan), new_contact=True)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.stakeholder_contact_add(user=request.user, plan=plan, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_service_error(error)
+        else:
+            return _people_part(request, plan)
+    url = reverse("planning:stakeholder_contact_add", args=[plan.pk])
+    return _form_answer(request, plan, part="stakeholder", form=form, url=url,
+                        title=_("Add a new contact as a stakeholder"))  # fmt: skip
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def stakeholder_edit(request: AuthedRequest, stakeholder_id: int) -> HttpResponse:
+    stakeholder = _stakeholder_for_edit(request, stakeholder_id)
+    plan = stakeholder.plan
+    initial = {
+        "buying_role": stakeholder.buying_role,
+        "attitude": stakeholder.attitude,
+        "influence": stakeholder.influence,
+        "level": stakeholder.level,
+        "reports_to": stakeholder.reports_to_id,
+        "note": stakeholder.note,
     }
-    return TemplateResponse(request, "planning/plan_people.html", context)
+    form = forms.StakeholderForm(
+        request.POST or None, initial=initial, managers=_managers(plan, stakeholder)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.stakeholder_update(
+                user=request.user, stakeholder=stakeholder, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_service_error(error)
+        else:
+            return _people_part(request, plan)
+    url = reverse("planning:stakeholder_edit", args=[stakeholder.pk])
+    title = _("Edit %(person)s") % {"person": stakeholder.contact}
+    return _form_answer(request, plan, part="stakeholder", form=form, url=url, title=title)
+
+
+@login_required
+@require_http_methods(["POST"])
+def stakeholder_remove(request: AuthedRequest, stakeholder_id: int) -> HttpResponse:
+    stakeholder = _stakeholder_for_edit(request, stakeholder_id)
+    try:
+        services.stakeholder_remove(user=request.user, stakeholder=stakeholder)
+    except ValidationError as error:
+        return _people_part(request, stakeholder.plan, error=" ".join(error.messages))
+    return _people_part(request, stakeholder.plan)
+
+
+# --- counterpart pairs -------------------------------------------------------------------------
+
+
+def _pair_for_edit(request: AuthedRequest, pair_id: int) -> CounterpartPair:
+    pair = get_object_or_404(
+        CounterpartPair.objects.filter(plan__in=plan_selectors.plan_list(user=request.user))
+        .select_related("plan__client"),
+        pk=pair_id,
+    )  # fmt: skip
+    permissions.require(permissions.may_edit_plan, request.user, pair.plan)
+    return pair
+
+
+def _counterpart_form(plan: Plan, data: object, **kwargs: object) -> forms.CounterpartForm:
+    return forms.CounterpartForm(
+        data,
+        users=selectors.counterpart_candidates(plan=plan),
+        stakeholders=_managers(plan),
+        cadences=plan.cadences.all(),
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def counterpart_add(request: AuthedRequest, plan_id: int) -> HttpResponse:
+    """Pair one of our people with one of theirs."""
+    plan = plan_selectors.plan_for_edit(user=request.user, plan_id=plan_id)
+    initial = {"stakeholder": request.GET.get("stakeholder")}
+    form = _counterpart_form(plan, request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        values = form.cleaned_data
+        try:
+            services.counterpart_add(
+                user=request.user,
+                plan=plan,
+                person=values["user"],
+                stakeholder=values["stakeholder"],
+                level=values["level"],
+                cadence=values["cadence"],
+            )
+        except ValidationError as error:
+            form.add_service_error(error)
+        else:
+            return _people_part(request, plan)
+    url = reverse("planning:counterpart_add", args=[plan.pk])
+    return _form_answer(request, plan, part="counterpart", form=form, url=url,
+                        title=_("Pair one of our people with one of theirs"))  # fmt: skip
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def counterpart_edit(request: AuthedRequest, pair_id: int) -> HttpResponse:
+    pair = _pair_for_edit(request, pair_id)
+    plan = pair.plan
+    initial = {
+        "user": pair.user_id,
+        "stakeholder": pair.stakeholder_id,
+        "level": pair.level,
+        "cadence": pair.cadence_id,
+    }
+    form = _counterpart_form(plan, request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        values = form.cleaned_data
+        try:
+            services.counterpart_update(
+                user=request.user,
+                pair=pair,
+                person=values["user"],
+                stakeholder=values["stakeholder"],
+                level=values["level"],
+                cadence=values["cadence"],
+            )
+        except ValidationError as error:
+            form.add_service_error(error)
+        else:
+            return _people_part(request, plan)
+    url = reverse("planning:counterpart_edit", args=[pair.pk])
+    return _form_answer(request, plan, part="counterpart", form=form, url=url,
+                        title=_("Edit the pair"))  # fmt: skip
+
+
+@login_required
+@require_http_methods(["POST"])
+def counterpart_remove(request: AuthedRequest, pair_id: int) -> HttpResponse:
+    pair = _pair_for_edit(request, pair_id)
+    services.counterpart_remove(user=request.user, pair=pair)
+    return _people_part(request, pair.plan)
