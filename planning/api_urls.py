@@ -1,6 +1,6 @@
 from django.urls import path
 
-from planning.api import objectives, offers, plans, sections
+from planning.api import objectives, offers, people, plans, sections
 
 app_name = "api-planning"
 
@@ -43,7 +43,22 @@ urlpatterns = [
     path("offerings/<int:offering_id>/", offers.OfferingUpdateApi.as_view(), name="offering"),
     #
     # --- people: stakeholders, counterparts ---
-    #
+    path(
+        "plans/<int:plan_id>/stakeholders/",
+        people.StakeholderCollectionApi.as_view(),
+        name="stakeholders",
+    ),
+    path(
+        "stakeholders/<int:stakeholder_id>/",
+        people.StakeholderDetailApi.as_view(),
+        name="stakeholder",
+    ),
+    path(
+        "plans/<int:plan_id>/counterparts/",
+        people.PairCollectionApi.as_view(),
+        name="counterparts",
+    ),
+    path("counterparts/<int:pair_id>/", people.PairDetailApi.as_view(), name="counterpart"),
     #
     #
     # --- cadences, meetings, decisions ---

@@ -337,6 +337,14 @@ ACCESS: dict[tuple[str, str], Outcomes] = {
     ("api-planning:offerings", "POST"): api_for_directors(400),
     ("api-planning:offering", "PATCH"): api_for_directors(200),
     # --- API: plan people ---
+    ("api-planning:stakeholders", "GET"): plan_seen(401),
+    ("api-planning:stakeholders", "POST"): plan_edited(401, 400),
+    ("api-planning:stakeholder", "PATCH"): plan_edited(401, 200),
+    ("api-planning:stakeholder", "DELETE"): plan_edited(401, 204),
+    ("api-planning:counterparts", "GET"): plan_seen(401),
+    ("api-planning:counterparts", "POST"): plan_edited(401, 400),
+    ("api-planning:counterpart", "PATCH"): plan_edited(401, 200),
+    ("api-planning:counterpart", "DELETE"): plan_edited(401, 204),
     # --- API: plan meetings ---
     ("api-scoring:criterion_list", "GET"): api_for_directors(200),
     ("api-scoring:criterion_list", "POST"): api_for_directors(400),

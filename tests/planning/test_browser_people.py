@@ -133,3 +133,20 @@ def test_a_stakeholder_is_added_inline(live_server, browser, people_plan):
     assert "/people/" in page.url
     assert Stakeholder.objects.filter(contact__last_name="Haddad").exists()
     context.close()
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_a_hundred_people_fit_the_window(live_server, browser, width):
+    from tests.planning.test_selectors_people import big_plan
+
+    alice = UserFactory(username="alice", role=User.Role.KAM)
+    plan = big_plan(100, 300, 200)
+    plan.client.kam = alice
+    plan.client.save()
+    context, page = open_people(browser, live_server.url, plan, width=width, language="fr")
+    expect(page.get_by_test_id("relationship-map").locator("g.map-node")).to_have_count(100)
+    scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.get_by_test_id("relationship-map").screenshot(path=SHOTS / f"people-100-{width}-map.png")
+    assert scroll <= inner, f"{scroll} px wide in a {inner} px window"
+    context.close()
