@@ -15,6 +15,7 @@ from kam.forms import add_service_error
 from planning.models import (
     Action,
     Cadence,
+    CounterpartPair,
     Kpi,
     Level,
     Objective,
@@ -269,3 +270,131 @@ class CounterpartForm(ServiceErrorsMixin, forms.Form):
 
 def _user_label(user: User) -> str:
     return f"{user} · {user.get_department_display()}"
+
+
+# --- cadences, meetings, decisions ---------------------------------------------------------------
+
+
+class CadenceForm(ServiceErrorsMixin, forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=Cadence.Kind.choices)
+    name = forms.CharField(label=_("Name"), max_length=150)
+    level = forms.ChoiceField(label=_("Level"), choices=Level.choices)
+    every = forms.IntegerField(
+        label=_("Every"),
+        min_value=1,
+        max_value=520,
+        error_messages={"min_value": _("A cadence repeats at least every 1 week or month.")},
+    )
+    unit = forms.ChoiceField(label=_("Unit"), choices=Cadence.Unit.choices)
+    starts_on = forms.DateField(label=_("First meeting due"), widget=DateInput())
+    agreed_on = forms.DateField(label=_("Agreed on"), widget=DateInput(), required=False)
+    agreed_by_us = forms.ModelChoiceField(
+        label=_("Agreed by (our side)"), queryset=User.objects.none(), required=False
+    )
+    agreed_by_them = forms.ModelChoiceField(
+        label=_("Agreed by (their side)"), queryset=Stakeholder.objects.none(), required=False
+    )
+    our_department = forms.ChoiceField(
+        label=_("Our department"),
+        choices=[("", "—"), *Department.choices],
+        required=False,
+    )
+    their_function = forms.CharField(label=_("Their function"), max_length=100, required=False)
+    pairs = forms.ModelMultipleChoiceField(
+        label=_("Counterpart pairs it covers"),
+        queryset=CounterpartPair.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        users: QuerySet[User],
+        stakeholders: QuerySet[Stakeholder],
+        pairs: QuerySet[CounterpartPair],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agreed_by_us"].queryset = users  # type: ignore[attr-defined]
+        self.fields["agreed_by_them"].queryset = stakeholders  # type: ignore[attr-defined]
+        self.fields["pairs"].queryset = pairs  # type: ignore[attr-defined]
+        self.fields["pairs"].label_from_instance = (  # type: ignore[attr-defined]
+            lambda pair: f"{pair.user} ↔ {pair.stakeholder} · {pair.get_level_display()}"
+        )
+
+
+class DecisionsField(forms.CharField):
+    """One decision a line."""
+
+    widget = forms.Textarea(attrs={"rows": 3})
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        text = super().to_python(value) or ""
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+    def prepare_value(self, value: Any) -> Any:
+        return "\n".join(value) if isinstance(value, list | tuple) else value
+
+
+class MeetingForm(ServiceErrorsMixin, forms.Form):
+    date = forms.DateField(label=_("Date"), widget=DateInput())
+    cadence = forms.ModelChoiceField(
+        label=_("Cadence"),
+        queryset=Cadence.objects.none(),
+        required=False,
+        empty_label=_("None (a meeting outside any cadence)"),
+    )
+    level = forms.ChoiceField(
+        label=_("Level"),
+        choices=[("", _("The cadence's")), *Level.choices],
+        required=False,
+    )
+    title = forms.CharField(label=_("Title"), max_length=200, required=False)
+    our_participants = forms.ModelMultipleChoiceField(
+        label=_("Our participants"),
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    their_participants = forms.ModelMultipleChoiceField(
+        label=_("Their participants"),
+        queryset=Stakeholder.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    summary = forms.CharField(
+        label=_("Summary"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    decisions = DecisionsField(
+        label=_("Decisions"),
+        required=False,
+        help_text=_("One decision a line; each can become a plan action."),
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        cadences: QuerySet[Cadence],
+        users: QuerySet[User],
+        stakeholders: QuerySet[Stakeholder],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["cadence"].queryset = cadences  # type: ignore[attr-defined]
+        self.fields["our_participants"].queryset = users  # type: ignore[attr-defined]
+        self.fields["their_participants"].queryset = stakeholders  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("level") and not data.get("cadence") and "level" not in self.errors:
+            self.add_error("level", _("Give the level of a meeting outside any cadence."))
+        return data
+
+
+class DecisionActionForm(forms.Form):
+    objective = forms.ModelChoiceField(label=_("Objective"), queryset=Objective.objects.none())
+
+    def __init__(self, *args: Any, objectives: QuerySet[Objective], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["objective"].queryset = objectives  # type: ignore[attr-defined]

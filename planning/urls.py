@@ -65,6 +65,18 @@ urlpatterns = [
     #
     # --- cadences, meetings, decisions, calendar ---
     path("<int:plan_id>/meetings/", meetings.plan_meetings, name="plan_meetings"),
-    #
+    path("<int:plan_id>/cadences/add/", meetings.cadence_add, name="cadence_add"),
+    path("cadences/<int:cadence_id>/edit/", meetings.cadence_edit, name="cadence_edit"),
+    path("cadences/<int:cadence_id>/delete/", meetings.cadence_delete, name="cadence_delete"),
+    path("<int:plan_id>/meetings/add/", meetings.meeting_add, name="meeting_add"),
+    path("meetings/<int:meeting_id>/edit/", meetings.meeting_edit, name="meeting_edit"),
+    path("meetings/<int:meeting_id>/delete/", meetings.meeting_delete, name="meeting_delete"),
+    path("decisions/<int:decision_id>/action/", meetings.decision_action, name="decision_action"),
+    path("compliance/", meetings.cadence_compliance, name="cadence_compliance"),
+    path("<int:plan_id>/calendar.ics", meetings.plan_calendar, name="plan_calendar"),
+    path("calendar/", meetings.calendar_feed, name="calendar_feed"),
+    path("calendar/renew/", meetings.calendar_feed_renew, name="calendar_feed_renew"),
+    path("calendar/revoke/", meetings.calendar_feed_revoke, name="calendar_feed_revoke"),
+    path("calendar/<str:token>.ics", meetings.calendar_feed_ics, name="calendar_feed_ics"),
     #
 ]

@@ -41,7 +41,7 @@ from drf_spectacular.generators import SchemaGenerator
 
 from accounts.models import LedgerImport, User
 from kam import permissions
-from planning.models import Action
+from planning.models import Action, CalendarFeed
 from tests.factories import ClientFactory, ClientYearMetricFactory, ContactFactory, UserFactory
 from tests.planning.factories import (
     ActionFactory,
@@ -275,6 +275,28 @@ ACCESS: dict[tuple[str, str], Outcomes] = {
     ("planning:counterpart_remove", "POST"): plan_edited(LOGIN, 302),
     # --- plan meetings: cadences, meetings, decisions, calendar ---
     ("planning:plan_meetings", "GET"): plan_seen(LOGIN),
+    ("planning:cadence_add", "GET"): plan_edited(LOGIN, 200),
+    ("planning:cadence_add", "POST"): plan_edited(LOGIN, 200),  # the form, with its errors
+    ("planning:cadence_edit", "GET"): plan_edited(LOGIN, 200),
+    ("planning:cadence_edit", "POST"): plan_edited(LOGIN, 200),
+    ("planning:cadence_delete", "POST"): plan_edited(LOGIN, 302),
+    ("planning:meeting_add", "GET"): plan_edited(LOGIN, 200),
+    ("planning:meeting_add", "POST"): plan_edited(LOGIN, 200),
+    ("planning:meeting_edit", "GET"): plan_edited(LOGIN, 200),
+    ("planning:meeting_edit", "POST"): plan_edited(LOGIN, 200),
+    ("planning:meeting_delete", "POST"): plan_edited(LOGIN, 302),
+    ("planning:decision_action", "POST"): plan_edited(LOGIN, 302),
+    ("planning:cadence_compliance", "GET"): page_for_all(),  # of the plans each one sees
+    ("planning:plan_calendar", "GET"): plan_seen(LOGIN),
+    ("planning:calendar_feed", "GET"): page_for_all(),  # each one's own feed
+    ("planning:calendar_feed_renew", "POST"): page_for_all(302),
+    ("planning:calendar_feed_revoke", "POST"): page_for_all(302),
+    # the feed of alice (KAM, own client) by its secret token: the token is the key, whoever
+    # asks, with or without a session (calendar applications have none); a wrong or revoked
+    # token is a 404 (tests/planning/test_views_meetings.py), and the feed lists alice's plans
+    ("planning:calendar_feed_ics", "GET"): by_role(
+        anon=200, kam=200, director=200, sponsor=200, contributor=200
+    ),
     # --- API: clients, contacts and imports ---
     ("api-accounts:client_list", "GET"): api_for_all(),
     ("api-accounts:client_detail", "GET"): seen_by_whoever_sees_it(401),
@@ -522,6 +544,7 @@ def _make_cast():
     # carl takes part in the plan of alice's client (he owns its action), not in bob's
     Action.objects.filter(objective__plan__client=mine).update(owner=carl)
     sessions = {user: _session(user) for user in (None, alice, dana, sam, carl)}
+    feed = CalendarFeed.objects.create(user=alice)
     return {
         persona: {
             "session": sessions[user],
@@ -532,6 +555,7 @@ def _make_cast():
                 "year": 2026,
                 "code": "fit",
                 "criterion_id": criteria["fit"].pk,
+                "token": feed.token,
                 **plans[company.pk],
             },
         }

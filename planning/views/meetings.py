@@ -1,22 +1,337 @@
 """The meetings of a plan: the cadences agreed with the customer, their compliance, the meeting
-log and its decisions, and the calendar."""
+log and its decisions, the portfolio's compliance, and the calendar.
+
+The Meetings tab is one page whose body (``#meetings-body``: compliance, cadences, meeting log)
+is one partial. A form opens in its slot (htmx GET); a form with errors comes back in place; a
+successful write sends back the whole body, so the compliance figures follow. Without htmx the
+same routes answer with the full page, and a successful write redirects to it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from kam import permissions
 from kam.types import AuthedRequest
+from planning import forms, ics
+from planning.models import Cadence, Meeting, Plan
+from planning.selectors import cadences as cadence_selectors
+from planning.selectors import meetings as selectors
 from planning.selectors import plans as plan_selectors
+from planning.services import calendar as calendar_services
+from planning.services import meetings as services
+
+TEMPLATE = "planning/plan_meetings.html"
+CALENDAR_DAYS = 183
+"""How far ahead the calendars list due meetings."""
+
+
+def _htmx(request: AuthedRequest) -> bool:
+    return bool(request.headers.get("HX-Request"))
+
+
+def _context(request: AuthedRequest, plan: Plan, **extra: Any) -> dict[str, Any]:
+    today = timezone.localdate()
+    can_edit = permissions.may_edit_plan(request.user, plan)
+    statuses = cadence_selectors.cadence_status([plan], today, with_pairs=True).get(plan.pk, [])
+    (summary,) = cadence_selectors.plan_compliance([plan], today)
+    meetings = list(selectors.meeting_list(user=request.user).filter(plan=plan))
+    objectives = list(selectors.objective_choices(plan=plan)) if can_edit else []
+    return {
+        "plan": plan,
+        "can_edit": can_edit,
+        "tab": "meetings",
+        "today": today,
+        "statuses": statuses,
+        "summary": summary,
+        "meetings": meetings,
+        "objectives": objectives,
+        **extra,
+    }
+
+
+def _body(request: AuthedRequest, plan: Plan, **extra: Any) -> HttpResponse:
+    """After a write: the page's body for htmx (which replaces its own), else the page again."""
+    if not _htmx(request):
+        return redirect("planning:plan_meetings", plan.pk)
+    response = TemplateResponse(
+        request, f"{TEMPLATE}#meetings-body", _context(request, plan, **extra)
+    )
+    response["HX-Retarget"] = "#meetings-body"
+    response["HX-Reswap"] = "outerHTML"
+    return response
+
+
+def _form(request: AuthedRequest, plan: Plan, partial: str, **extra: Any) -> TemplateResponse:
+    """A form: alone for htmx (into its slot, or in place of itself), else in the full page."""
+    if _htmx(request):
+        return TemplateResponse(request, f"{TEMPLATE}#{partial}", {"plan": plan, **extra})
+    return TemplateResponse(request, TEMPLATE, _context(request, plan, **extra))
 
 
 @login_required
 @require_http_methods(["GET"])
 def plan_meetings(request: AuthedRequest, plan_id: int) -> TemplateResponse:
     plan = plan_selectors.plan_get(user=request.user, plan_id=plan_id)
-    context = {
-        "plan": plan,
-        "can_edit": permissions.may_edit_plan(request.user, plan),
-        "tab": "meetings",
+    return TemplateResponse(request, TEMPLATE, _context(request, plan))
+
+
+# --- cadences -------------------------------------------------------------------------------------
+
+
+def _cadence_form(request: AuthedRequest, plan: Plan, **kwargs: Any) -> forms.CadenceForm:
+    return forms.CadenceForm(
+        request.POST if request.method == "POST" else None,
+        users=selectors.active_users(),
+        stakeholders=selectors.stakeholder_choices(plan=plan),
+        pairs=selectors.pair_choices(plan=plan),
+        **kwargs,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cadence_add(request: AuthedRequest, plan_id: int) -> HttpResponse:
+    plan = plan_selectors.plan_for_edit(user=request.user, plan_id=plan_id)
+    form = _cadence_form(request, plan, initial={"starts_on": timezone.localdate(), "every": 3})
+    if form.is_valid():
+        try:
+            services.cadence_create(user=request.user, plan=plan, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_service_error(error)
+        else:
+            return _body(request, plan)
+    return _form(request, plan, "cadence-form", cadence_form=form, cadence=None)
+
+
+def _cadence_for_edit(request: AuthedRequest, cadence_id: int) -> Cadence:
+    cadence = get_object_or_404(selectors.cadence_list(user=request.user), pk=cadence_id)
+    permissions.require(permissions.may_edit_plan, request.user, cadence.plan)
+    return cadence
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cadence_edit(request: AuthedRequest, cadence_id: int) -> HttpResponse:
+    cadence = _cadence_for_edit(request, cadence_id)
+    plan = cadence.plan
+    initial = {name: getattr(cadence, name) for name in services.CADENCE_FIELDS}
+    initial["pairs"] = list(cadence.pairs.all())
+    form = _cadence_form(request, plan, initial=initial)
+    if form.is_valid():
+        try:
+            services.cadence_update(user=request.user, cadence=cadence, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_service_error(error)
+        else:
+            return _body(request, plan)
+    return _form(request, plan, "cadence-form", cadence_form=form, cadence=cadence)
+
+
+@login_required
+@require_http_methods(["POST"])
+def cadence_delete(request: AuthedRequest, cadence_id: int) -> HttpResponse:
+    cadence = _cadence_for_edit(request, cadence_id)
+    services.cadence_delete(user=request.user, cadence=cadence)
+    return _body(request, cadence.plan)
+
+
+# --- meetings -------------------------------------------------------------------------------------
+
+
+def _meeting_form(request: AuthedRequest, plan: Plan, **kwargs: Any) -> forms.MeetingForm:
+    return forms.MeetingForm(
+        request.POST if request.method == "POST" else None,
+        cadences=plan.cadences.order_by("level", "name", "pk"),
+        users=selectors.active_users(),
+        stakeholders=selectors.stakeholder_choices(plan=plan),
+        **kwargs,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_add(request: AuthedRequest, plan_id: int) -> HttpResponse:
+    plan = plan_selectors.plan_for_edit(user=request.user, plan_id=plan_id)
+    initial: dict[str, Any] = {"date": timezone.localdate(), "our_participants": [request.user]}
+    cadence_id = request.GET.get("cadence", "")
+    if cadence_id.isdigit():
+        initial["cadence"] = plan.cadences.filter(pk=cadence_id).first()
+    form = _meeting_form(request, plan, initial=initial)
+    if form.is_valid():
+        try:
+            services.meeting_log(user=request.user, plan=plan, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_service_error(error)
+        else:
+            return _body(request, plan)
+    return _form(request, plan, "meeting-form", meeting_form=form, meeting=None)
+
+
+def _meeting_for_edit(request: AuthedRequest, meeting_id: int) -> Meeting:
+    meeting = get_object_or_404(selectors.meeting_list(user=request.user), pk=meeting_id)
+    permissions.require(permissions.may_edit_plan, request.user, meeting.plan)
+    return meeting
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_edit(request: AuthedRequest, meeting_id: int) -> HttpResponse:
+    meeting = _meeting_for_edit(request, meeting_id)
+    plan = meeting.plan
+    initial = {
+        "date": meeting.date,
+        "cadence": meeting.cadence,
+        "level": meeting.level,
+        "title": meeting.title,
+        "summary": meeting.summary,
+        "our_participants": list(meeting.our_participants.all()),
+        "their_participants": list(meeting.their_participants.all()),
+        "decisions": [decision.text for decision in meeting.decisions.all()],
     }
-    return TemplateResponse(request, "planning/plan_meetings.html", context)
+    form = _meeting_form(request, plan, initial=initial)
+    if form.is_valid():
+        try:
+            services.meeting_update(user=request.user, meeting=meeting, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_service_error(error)
+        else:
+            return _body(request, plan)
+    return _form(request, plan, "meeting-form", meeting_form=form, meeting=meeting)
+
+
+@login_required
+@require_http_methods(["POST"])
+def meeting_delete(request: AuthedRequest, meeting_id: int) -> HttpResponse:
+    meeting = _meeting_for_edit(request, meeting_id)
+    services.meeting_delete(user=request.user, meeting=meeting)
+    return _body(request, meeting.plan)
+
+
+@login_required
+@require_http_methods(["POST"])
+def decision_action(request: AuthedRequest, decision_id: int) -> HttpResponse:
+    """Turn a meeting decision into a plan action, under the objective chosen (by default the
+    plan's first objective of ours)."""
+    decision = get_object_or_404(selectors.decision_list(user=request.user), pk=decision_id)
+    plan = decision.meeting.plan
+    permissions.require(permissions.may_edit_plan, request.user, plan)
+    form = forms.DecisionActionForm(request.POST, objectives=selectors.objective_choices(plan=plan))
+    objective = form.cleaned_data["objective"] if form.is_valid() else None
+    try:
+        services.decision_to_action(user=request.user, decision=decision, objective=objective)
+    except ValidationError as error:
+        if not _htmx(request):
+            context = _context(request, plan, decision_error=(decision.pk, error.messages))
+            return TemplateResponse(request, TEMPLATE, context, status=400)
+        return _body(request, plan, decision_error=(decision.pk, error.messages))
+    return _body(request, plan)
+
+
+# --- the portfolio's compliance -------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET"])
+def cadence_compliance(request: AuthedRequest) -> TemplateResponse:
+    """How the cadences of every plan the user sees are kept: directors see all the plans, a KAM
+    their own (and a sponsor or contributor those they see)."""
+    today = timezone.localdate()
+    plans = list(plan_selectors.plan_list(user=request.user).select_related("owner"))
+    rows = cadence_selectors.plan_compliance(plans, today)
+    levels = cadence_selectors.level_totals({row.plan.pk: row.levels for row in rows})
+    overdue = [
+        meeting
+        for meeting in cadence_selectors.upcoming_meetings(plans, today, days=0)
+        if meeting.overdue
+    ]
+    due = sum(row.due for row in rows)
+    on_time = sum(row.on_time for row in rows)
+    context = {
+        "rows": rows,
+        "levels": levels,
+        "overdue": overdue,
+        "upcoming": cadence_selectors.upcoming_meetings(plans, today, days=30),
+        "today": today,
+        "on_time_pct": on_time * 100 / due if due else None,
+        "overdue_count": len(overdue),
+    }
+    return TemplateResponse(request, "planning/cadence_compliance.html", context)
+
+
+# --- calendars ------------------------------------------------------------------------------------
+
+
+def _ics(request: AuthedRequest | Any, plans: list[Plan], name: str, filename: str) -> HttpResponse:
+    today = timezone.localdate()
+    body = ics.due_meetings_calendar(
+        plans=plans,
+        today=today,
+        until=today + dt.timedelta(days=CALENDAR_DAYS),
+        name=name,
+        link=lambda plan: request.build_absolute_uri(
+            reverse("planning:plan_meetings", args=[plan.pk])
+        ),
+    )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_http_methods(["GET"])
+def plan_calendar(request: AuthedRequest, plan_id: int) -> HttpResponse:
+    """The plan's meetings due in the next six months, as an iCalendar file."""
+    plan = plan_selectors.plan_get(user=request.user, plan_id=plan_id)
+    return _ics(request, [plan], f"KAM · {plan.client.name}", f"kam-plan-{plan.pk}.ics")
+
+
+@login_required
+@require_http_methods(["GET"])
+def calendar_feed(request: AuthedRequest) -> TemplateResponse:
+    """The user's personal calendar subscription: its secret address, to copy, renew or revoke."""
+    feed = selectors.calendar_feed_get(user=request.user)
+    url = (
+        request.build_absolute_uri(reverse("planning:calendar_feed_ics", args=[feed.token]))
+        if feed
+        else ""
+    )
+    context = {"feed": feed, "feed_url": url}
+    return TemplateResponse(request, "planning/calendar_feed.html", context)
+
+
+@login_required
+@require_http_methods(["POST"])
+def calendar_feed_renew(request: AuthedRequest) -> HttpResponse:
+    """Create the user's feed, or give it a new secret address (the old one stops working)."""
+    calendar_services.calendar_feed_renew(user=request.user)
+    return redirect("planning:calendar_feed")
+
+
+@login_required
+@require_http_methods(["POST"])
+def calendar_feed_revoke(request: AuthedRequest) -> HttpResponse:
+    calendar_services.calendar_feed_revoke(user=request.user)
+    return redirect("planning:calendar_feed")
+
+
+@require_http_methods(["GET"])
+def calendar_feed_ics(request: Any, token: str) -> HttpResponse:
+    """The personal feed, for calendar applications: no session, the secret token is the key.
+    An unknown or revoked token is a 404; the feed lists the plans its owner sees now."""
+    feed = selectors.calendar_feed_by_token(token=token)
+    if feed is None:
+        raise Http404
+    plans = list(plan_selectors.plan_list(user=feed.user))
+    return _ics(request, plans, f"KAM · {feed.user}", "kam.ics")
