@@ -239,7 +239,32 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=0),
         "kwargs": {"trigger": "nightly"},
     },
+    "daily-meeting-reminders": {
+        "task": "planning.tasks.meeting_reminders_send_task",
+        "schedule": crontab(hour=7, minute=0),
+    },
 }
+
+# Email (the meeting reminders): SMTP by default; scripts/run.sh prints mail to the console
+SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+CONSOLE_BACKEND = "django.core.mail.backends.console.EmailBackend"
+_email_backend = env("EMAIL_BACKEND", SMTP_BACKEND, choices={SMTP_BACKEND, CONSOLE_BACKEND})
+_smtp_options = {
+    "host": env("EMAIL_HOST", "localhost"),
+    "port": env_int("EMAIL_PORT", 25, minimum=1, maximum=65535),
+    "username": env("EMAIL_HOST_USER", ""),
+    "password": env("EMAIL_HOST_PASSWORD", ""),
+    "use_tls": env("EMAIL_USE_TLS", "false", choices={"true", "false"}) == "true",
+    "timeout": env_int("EMAIL_TIMEOUT", 30, minimum=1),
+}
+MAILERS = {
+    "default": {
+        "BACKEND": _email_backend,
+        "OPTIONS": _smtp_options if _email_backend == SMTP_BACKEND else {},
+    }
+}
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "KAM <kam@localhost>")
+KAM_BASE_URL = env("KAM_BASE_URL", "http://127.0.0.1:8000")
 
 # Ledger imports
 KAM_IMPORT_MAX_BYTES = env_int("KAM_IMPORT_MAX_BYTES", 50 * 1024 * 1024, minimum=1024)

@@ -343,14 +343,14 @@ class MeetingForm(ServiceErrorsMixin, forms.Form):
         label=_("Cadence"),
         queryset=Cadence.objects.none(),
         required=False,
-        empty_label=_("None (a meeting outside any cadence)"),
+        empty_label=_("Outside any cadence"),
     )
     level = forms.ChoiceField(
         label=_("Level"),
         choices=[("", _("The cadence's")), *Level.choices],
         required=False,
     )
-    title = forms.CharField(label=_("Title"), max_length=200, required=False)
+    title = forms.CharField(label=_("Subject"), max_length=200, required=False)
     our_participants = forms.ModelMultipleChoiceField(
         label=_("Our participants"),
         queryset=User.objects.none(),

@@ -19,6 +19,9 @@ kam_install_packages libharfbuzz-subset0
 kam_install_python
 
 export DJANGO_DEBUG=true
+# Meeting reminders are printed in the worker's log (.run/logs/worker.log), not sent.
+export EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend
+export KAM_BASE_URL="http://127.0.0.1:$PORT"
 # Static files are served from the apps' folders in debug mode; this one only has to exist.
 export KAM_STATIC_ROOT="${KAM_STATIC_ROOT:-$KAM_RUN_DIR/static}"
 mkdir -p "$KAM_STATIC_ROOT"

@@ -1,8 +1,13 @@
 """The cast: KAMs alice and bob, director dana, sponsor sam, contributor carl, admin ada."""
 
+import email
+import email.message
+import email.policy
 import os
+import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -106,14 +111,65 @@ def check_sample_data(folder: Path, *, ci: bool) -> None:
         pytest.fail(f"{folder} lacks sample ledgers (missing or empty): {', '.join(broken)}")
 
 
+class Mailbox:
+    """What a loopback SMTP server received: ``messages`` as parsed emails, in arrival order."""
+
+    def __init__(self) -> None:
+        self.messages: list[email.message.EmailMessage] = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd's handler hook
+        message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
+        with self.lock:
+            self.messages.append(message)  # type: ignore[arg-type]
+        return "250 Message accepted for delivery"
+
+    def clear(self) -> None:
+        with self.lock:
+            self.messages.clear()
+
+    def snapshot(self) -> list[email.message.EmailMessage]:
+        with self.lock:
+            return list(self.messages)
+
+
 @pytest.fixture(scope="session")
-def worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
-    """A real ``celery worker`` process on the Redis broker, using the test database."""
+def smtp_server():
+    """A real SMTP server on loopback (aiosmtpd), for the live worker's mail: ``(host, port,
+    mailbox)``."""
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield "127.0.0.1", port, mailbox
+    finally:
+        controller.stop()
+
+
+@pytest.fixture(scope="session")
+def worker_process(django_db_setup, django_db_blocker, tmp_path_factory, smtp_server):
+    """A real ``celery worker`` process on the Redis broker, using the test database, sending
+    mail through SMTP to ``smtp_server``."""
     from kam.celery import app
 
     database = settings.DATABASES["default"]
     url = urlsplit(settings.DATABASE_URL)._replace(path="/" + database["NAME"]).geturl()
-    env = {**os.environ, "DATABASE_URL": url, "KAM_MEDIA_ROOT": str(settings.MEDIA_ROOT)}
+    host, port, _ = smtp_server
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "KAM_MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": host,
+        "EMAIL_PORT": str(port),
+        "EMAIL_USE_TLS": "false",
+        "KAM_BASE_URL": "http://kam.test",
+    }
     log = tmp_path_factory.mktemp("worker") / "worker.log"
     name = f"kam-test-{os.getpid()}@localhost"
     app.control.purge()

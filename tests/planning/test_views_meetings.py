@@ -120,7 +120,7 @@ def test_decision_becomes_an_action_and_shows_it(client, alice, plan):
     assert 'data-testid="mt-decision-done"' in response.content.decode()
     assert Action.objects.get().decision == decision
     again = client.post(url, {"objective": objective.pk}, headers=HTMX)
-    assert "already an action" in again.content.decode()
+    assert 'data-testid="mt-decision-error"' in again.content.decode()
     assert Action.objects.count() == 1
 
 

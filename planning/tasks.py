@@ -1,0 +1,12 @@
+"""Celery tasks of the planning app: thin, each one service call."""
+
+from celery import shared_task
+from django.db import OperationalError
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def meeting_reminders_send_task() -> int:
+    """Daily (beat): email the reminders of meetings due soon or overdue, each only once."""
+    from planning.services import reminders
+
+    return reminders.meeting_reminders_send()
