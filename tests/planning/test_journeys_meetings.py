@@ -22,7 +22,7 @@ from tests.planning.factories import (
     PlanFactory,
     StakeholderFactory,
 )
-from tests.test_journeys import PASSWORD, log_in
+from tests.test_journeys import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
