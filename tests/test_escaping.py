@@ -23,7 +23,18 @@ from django.utils.html import escape
 
 from accounts import services as client_services
 from accounts.models import Client, Contact, LedgerImport
-from planning.models import Action, Kpi, Objective, Offer, Offering, Plan, SwotItem
+from planning.models import (
+    Action,
+    Cadence,
+    CalendarFeed,
+    Kpi,
+    MeetingDecision,
+    Objective,
+    Offer,
+    Offering,
+    Plan,
+    SwotItem,
+)
 from scoring.models import Criterion
 from scoring.services import overrides, ratings, selection
 from tests.scoring.conftest import recompute
@@ -57,6 +68,8 @@ SHOWN = {
     "scoring:criterion_list": {CRITERION},
     "scoring:criterion_update": {CRITERION},
     "scoring:weights": {CRITERION},
+    "planning:plan_meetings": {CLIENT, f"{HOSTILE} cadence"},
+    "planning:cadence_compliance": {CLIENT},
 }
 """Pages that show the names, so the test is seen to send them through (a page dropping a name
 it should show fails here)."""
@@ -108,8 +121,11 @@ def hostile(alice, sam, dana):
     Action.objects.filter(pk=plan["action_id"]).update(title=NOTE, comment=NOTE)
     Offer.objects.filter(pk=plan["offer_id"]).update(business_unit=NOTE, value_drivers=NOTE)
     Offering.objects.filter(pk=plan["offering_id"]).update(name=NOTE)
+    Cadence.objects.filter(pk=plan["cadence_id"]).update(name=f"{HOSTILE} cadence")
+    MeetingDecision.objects.filter(pk=plan["decision_id"]).update(text=NOTE)
     return {
         **plan,
+        "token": CalendarFeed.objects.create(user=alice).token,
         "client_id": company.pk,
         "contact_id": contact.pk,
         "import_id": ledger_import.pk,
@@ -127,6 +143,7 @@ PAGES = sorted(
     and name.split(":")[0] not in GROUPS
     and name not in {"api_schema", "api_docs"}  # no user data
     and name not in {"scoring:grid_export", "accounts:ledger_import_rejects"}  # files: below
+    and name not in {"planning:plan_calendar", "planning:calendar_feed_ics"}  # iCalendar: below
 )
 """Every page a route table row lets someone GET, but the admin's (which escapes with Django's
 own templates)."""
@@ -151,7 +168,9 @@ def test_every_page_shows_what_users_typed_as_text(request, hostile, persona):
                 # an entity left as is (the department "R&D" is rightly written R&amp;D)
                 assert LEFT_AS_IS not in page, (name, query, headers)
                 shown[name].update(
-                    text for text in (CLIENT, CONTACT, CRITERION) if escape(text) in page
+                    text
+                    for text in (CLIENT, CONTACT, CRITERION, f"{HOSTILE} cadence")
+                    if escape(text) in page
                 )
                 if headers and (name, query) in ROWS:
                     assert escape(CLIENT) in page, (name, query)
@@ -196,3 +215,16 @@ def test_the_api_gives_the_names_as_data(client, hostile, alice):
     detail = client.get(reverse("api-accounts:client_detail", args=[hostile["client_id"]]))
     assert detail.json()["name"] == CLIENT
     assert Contact.objects.get(pk=hostile["contact_id"]).last_name == CONTACT
+
+
+def test_the_calendars_give_the_names_as_typed(client, hostile, alice):
+    """iCalendar is text, not markup: the names come back as typed, in a calendar file."""
+    from icalendar import Calendar
+
+    client.force_login(alice)
+    response = client.get(reverse("planning:plan_calendar", args=[hostile["plan_id"]]))
+    assert response["Content-Type"].startswith("text/calendar")
+    events = Calendar.from_ical(response.content).walk("VEVENT")
+    summaries = [str(event["SUMMARY"]) for event in events]
+    assert summaries
+    assert all(summary.endswith(f"{HOSTILE} cadence · {CLIENT}") for summary in summaries)
