@@ -352,11 +352,90 @@ ATTITUDE_COLOURS = {
 """Attitude → (stroke and marker, box fill): green for our friends, red for our opponents."""
 
 MAP_WIDTH, MAP_BOX_W, MAP_BOX_H, MAP_GAP_X, MAP_GAP_Y, MAP_MARGIN = 960, 176, 66, 12, 34, 12
+MAP_GUTTER = 22
+"""Room on the left of a team that wraps into several rows, for the line that joins them."""
 MAP_COLUMNS = (MAP_WIDTH - 2 * MAP_MARGIN + MAP_GAP_X) // (MAP_BOX_W + MAP_GAP_X)
 
 
 def _clip(text: str, length: int) -> str:
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+
+
+@dataclass
+class _Block:
+    """A person and everyone below them, laid out from (0, 0): the boxes' top-left corners and
+    the links (SVG path data) from each manager to each report."""
+
+    width: float
+    height: float
+    anchor: float  # the centre x of the person's box
+    boxes: list[tuple[MapNode, float, float]]
+    links: list[list[tuple[str, float, float]]]  # per report: ("M" | "L", x, y) points
+
+    def moved(self, dx: float, dy: float) -> _Block:
+        return _Block(
+            self.width,
+            self.height,
+            self.anchor + dx,
+            [(node, x + dx, y + dy) for node, x, y in self.boxes],
+            [[(op, x + dx, y + dy) for op, x, y in link] for link in self.links],
+        )
+
+
+def _rows(blocks: list[_Block], room: float) -> list[list[_Block]]:
+    """Blocks in rows of at most ``room`` wide (a row holds at least one)."""
+    rows: list[list[_Block]] = []
+    width = 0.0
+    for block in blocks:
+        if rows and width + MAP_GAP_X + block.width <= room:
+            rows[-1].append(block)
+            width += MAP_GAP_X + block.width
+        else:
+            rows.append([block])
+            width = block.width
+    return rows
+
+
+def _team(
+    node: MapNode, children: dict[int | None, list[MapNode]], room: float, seen: set[int]
+) -> _Block:
+    """``node`` above their reports, the reports side by side in rows no wider than ``room``.
+    A line drops from the manager to a bus over each row; rows after the first hang from a line
+    in the left gutter, so that no link crosses a box."""
+    seen.add(node.key)
+    reports = [child for child in children.get(node.key, []) if child.key not in seen]
+    inner = max(room - MAP_GUTTER, float(MAP_BOX_W))
+    blocks = [_team(child, children, inner, seen) for child in reports]
+    if not blocks:
+        return _Block(MAP_BOX_W, MAP_BOX_H, MAP_BOX_W / 2, [(node, 0.0, 0.0)], [])
+    rows = _rows(blocks, room)
+    if len(rows) > 1:
+        rows = _rows(blocks, inner)
+    gutter = MAP_GUTTER if len(rows) > 1 else 0
+    content = max(sum(b.width for b in row) + MAP_GAP_X * (len(row) - 1) for row in rows)
+    left = max(gutter + (content - MAP_BOX_W) / 2, 0.0)
+    anchor = left + MAP_BOX_W / 2
+    boxes: list[tuple[MapNode, float, float]] = [(node, left, 0.0)]
+    links: list[list[tuple[str, float, float]]] = []
+    top = MAP_BOX_H + MAP_GAP_Y
+    first_bus = top - MAP_GAP_Y / 2
+    trunk = gutter / 2
+    for index, row in enumerate(rows):
+        bus = top - MAP_GAP_Y / 2
+        x = float(gutter)
+        for block in row:
+            placed = block.moved(x, top)
+            boxes += placed.boxes
+            links += placed.links
+            path = [("M", anchor, float(MAP_BOX_H)), ("L", anchor, first_bus)]
+            if index:
+                path += [("L", trunk, first_bus), ("L", trunk, bus)]
+            path += [("L", placed.anchor, bus), ("L", placed.anchor, top)]
+            links.append(path)
+            x += block.width + MAP_GAP_X
+        top += max(block.height for block in row) + MAP_GAP_Y
+    width = max(gutter + content, left + MAP_BOX_W)
+    return _Block(width, top - MAP_GAP_Y, anchor, boxes, links)
 
 
 def relationship_map(
@@ -367,13 +446,14 @@ def relationship_map(
     influence_label: str = "Circle size: influence 1 to 5",
     empty_label: str = "No stakeholders yet",
 ) -> SafeString:
-    """The customer's people as an org chart: each tier holds the people reporting to someone
-    of the tier above, in the order of their managers, so that a team stays together; a tier
-    wider than the chart wraps into rows. Boxes are coloured by attitude, their marker sized by
-    influence; several roots, and people reporting to no one, sit on the top tier.
+    """The customer's people as an org chart: each person above the people who report to them,
+    joined by lines; boxes coloured by attitude, their marker sized by influence. Several roots
+    (and people reporting to no one) sit side by side at the top.
 
-    ``legend`` is (attitude, label) in the order to show. The chart is as wide for 1 person as for
-    100 and grows in height; a tier of 100 wraps into rows of ``MAP_COLUMNS``.
+    A team wider than the chart wraps into rows, hanging from a line on their left, so that the
+    chart is never wider than ``MAP_WIDTH`` (``MAP_COLUMNS`` boxes) and no link crosses a box: a
+    hundred people make a taller chart, not a wider one. ``legend`` is (attitude, label) in the
+    order to show.
     """
     keys = {node.key for node in nodes}
     children: dict[int | None, list[MapNode]] = {}
@@ -383,22 +463,12 @@ def relationship_map(
     for siblings in children.values():
         siblings.sort(key=lambda node: (-node.influence, node.name.casefold(), node.key))
 
-    Placed = list[tuple[MapNode, int | None]]  # a person and their manager's key
-    tiers: list[Placed] = []
-    placed: set[int] = set()
-    tier: Placed = [(node, None) for node in children.get(None, [])]
-    while tier:
-        placed.update(node.key for node, _ in tier)
-        tiers.append(tier)
-        tier = [
-            (child, node.key)
-            for node, _ in tier
-            for child in children.get(node.key, [])
-            if child.key not in placed
-        ]
-    stranded = [node for node in nodes if node.key not in placed]  # a loop: never from services
-    if stranded:
-        tiers.append([(node, None) for node in stranded])  # type: ignore[misc]
+    room = MAP_WIDTH - 2 * MAP_MARGIN
+    seen: set[int] = set()
+    blocks = [_team(node, children, room, seen) for node in children.get(None, [])]
+    for node in nodes:  # people in a loop (never from the services) are still shown
+        if node.key not in seen:
+            blocks.append(_team(node, children, room, seen))
 
     legend_h = 58 if legend else 0
     legend_items = []
@@ -415,40 +485,29 @@ def relationship_map(
             }
         )
         x += 34 + 7 * len(label)
-    widest = max((min(len(tier), MAP_COLUMNS) for tier in tiers), default=1)
-    width = max(
-        widest * (MAP_BOX_W + MAP_GAP_X) - MAP_GAP_X + 2 * MAP_MARGIN,
-        int(x) if legend else 0,
-        MAP_MARGIN + 172 + 7 * len(influence_label) if legend else 0,
-        2 * MAP_MARGIN + MAP_BOX_W,
+    rows = _rows(blocks, room)
+    widths = [sum(b.width for b in row) + MAP_GAP_X * (len(row) - 1) for row in rows]
+    width = int(
+        max(
+            max(widths, default=0) + 2 * MAP_MARGIN,
+            x if legend else 0,
+            MAP_MARGIN + 172 + 7 * len(influence_label) if legend else 0,
+            2 * MAP_MARGIN + MAP_BOX_W,
+        )
     )
-    top = MAP_MARGIN + legend_h
-    positions: dict[int, tuple[float, float]] = {}  # key → (centre x, top y)
+    top = float(MAP_MARGIN + legend_h)
     boxes: list[dict[str, object]] = []
-    y = float(top)
-    for tier in tiers:
-        for start in range(0, len(tier), MAP_COLUMNS):
-            row = tier[start : start + MAP_COLUMNS]
-            row_w = len(row) * MAP_BOX_W + (len(row) - 1) * MAP_GAP_X
-            x = (width - row_w) / 2
-            for node, _ in row:
-                positions[node.key] = (x + MAP_BOX_W / 2, y)
-                boxes.append(_map_box(node, x, y))
-                x += MAP_BOX_W + MAP_GAP_X
-            y += MAP_BOX_H + MAP_GAP_Y
     links: list[str] = []
-    for tier in tiers:
-        for node, parent in tier:
-            if parent is None:
-                continue
-            (x1, y1), (x2, y2) = positions[parent], positions[node.key]
-            y1 += MAP_BOX_H
-            bend = (y2 - y1) / 2
-            links.append(
-                f"M{x1:.1f},{y1:.1f} C{x1:.1f},{y1 + bend:.1f} {x2:.1f},{y2 - bend:.1f} "
-                f"{x2:.1f},{y2:.1f}"
-            )
-    height = max(int(y - MAP_GAP_Y + MAP_MARGIN), top + 60)
+    for row, row_w in zip(rows, widths, strict=True):
+        x = (width - row_w) / 2
+        for block in row:
+            placed = block.moved(x, top)
+            boxes += [_map_box(node, bx, by) for node, bx, by in placed.boxes]
+            links += [" ".join(f"{op}{px:.1f},{py:.1f}" for op, px, py in link)
+                      for link in placed.links]  # fmt: skip
+            x += block.width + MAP_GAP_X
+        top += max(block.height for block in row) + MAP_GAP_Y
+    height = int(max(top - MAP_GAP_Y + MAP_MARGIN, MAP_MARGIN + legend_h + 60))
     sizes = [
         {"cx": f"{MAP_MARGIN + 8 + 30 * index:.1f}", "r": f"{_influence_radius(level):.1f}"}
         for index, level in enumerate(range(1, 6))
@@ -468,7 +527,9 @@ def relationship_map(
         "box_h": MAP_BOX_H,
         "empty": None
         if nodes
-        else _text(width / 2, top + 34, empty_label, anchor="middle", colour=MUTED),
+        else _text(
+            width / 2, MAP_MARGIN + legend_h + 34, empty_label, anchor="middle", colour=MUTED
+        ),
     }
     return render_to_string("kam/charts/relationship_map.svg", context)
 

@@ -1,6 +1,7 @@
 """kam.charts.relationship_map: an org chart of the customer's people, valid SVG with no external
 resource, coloured by attitude, sized by influence, escaped, and readable with 100 people."""
 
+import itertools
 import xml.etree.ElementTree as ET
 
 from kam import charts
@@ -83,9 +84,28 @@ def test_a_hundred_people_wrap_into_rows_within_the_width():
     for rect in rects:
         rows[rect.get("y")] = rows.get(rect.get("y"), 0) + 1
     assert max(rows.values()) <= charts.MAP_COLUMNS
-    assert len(rows) == 1 + 20  # the manager, then 99 reports in rows of 5
-    corners = {(r.get("x"), r.get("y")) for r in rects}
-    assert len(corners) == 100  # no two boxes on top of each other
+    assert len(rows) > 1 + 99 // charts.MAP_COLUMNS  # the manager, then the reports in rows
+    assert len(root.findall(f".//{SVG}path")) == 99
+    assert len({(r.get("x"), r.get("y")) for r in rects}) == 100
+
+
+def test_links_never_cross_a_box():
+    people = [node(1)] + [node(key, (key - 2) // 4 + 1) for key in range(2, 101)]  # 4 reports each
+    root = ET.fromstring(charts.relationship_map(people, legend=LEGEND))
+    rects = [
+        tuple(float(rect.get(name)) for name in ("x", "y", "width", "height"))
+        for rect in map(box_rect, boxes(root))
+    ]
+    for path in root.findall(f".//{SVG}path"):
+        points = [tuple(map(float, part[1:].split(","))) for part in path.get("d").split()]
+        for (x1, y1), (x2, y2) in itertools.pairwise(points):
+            for x, y, w, h in rects:  # a segment inside a box, beyond its edges, is a crossing
+                inside_x = x + 1 < max(x1, x2) and min(x1, x2) < x + w - 1
+                inside_y = y + 1 < max(y1, y2) and min(y1, y2) < y + h - 1
+                assert not (inside_x and inside_y), (path.get("d"), (x, y))
+    width = float(root.get("viewBox").split()[2])
+    assert width <= charts.MAP_WIDTH
+    assert len({(x, y) for x, y, _, _ in rects}) == 100  # no two boxes on top of each other
 
 
 def test_no_one_is_lost_to_a_loop_and_an_empty_map_says_so():
