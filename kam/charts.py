@@ -417,7 +417,7 @@ def _team(
     anchor = left + MAP_BOX_W / 2
     boxes: list[tuple[MapNode, float, float]] = [(node, left, 0.0)]
     links: list[list[tuple[str, float, float]]] = []
-    top = MAP_BOX_H + MAP_GAP_Y
+    top = float(MAP_BOX_H + MAP_GAP_Y)
     first_bus = top - MAP_GAP_Y / 2
     trunk = gutter / 2
     for index, row in enumerate(rows):
