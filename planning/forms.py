@@ -124,7 +124,7 @@ class KpiForm(ServiceErrorsMixin, forms.Form):
 
 
 class ActionForm(ServiceErrorsMixin, forms.Form):
-    title = forms.CharField(label=_("Action"), max_length=200)
+    title = forms.CharField(label=_("What to do"), max_length=200)
     owner = forms.ModelChoiceField(label=_("Owner"), queryset=User.objects.none())
     department = forms.ChoiceField(label=_("Department"), choices=Department.choices)
     due_date = forms.DateField(label=_("Due date"), widget=DateInput())
