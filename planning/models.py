@@ -21,6 +21,7 @@ from django.db import models
 from django.db.models import F, Func, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Client, Contact, Department
 from kam.constraints import FieldCheckConstraint
@@ -42,7 +43,7 @@ class Level(models.TextChoices):
     """How high in both organisations a relationship or a meeting sits."""
 
     EXECUTIVE = "executive", _("Executive")
-    MANAGEMENT = "management", _("Management")
+    MANAGEMENT = "management", pgettext_lazy("level", "Management")  # not the department
     OPERATIONAL = "operational", _("Operational")
 
 
