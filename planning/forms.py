@@ -68,12 +68,23 @@ class PlanOpenForm(ServiceErrorsMixin, forms.Form):
 # --- plan sections: vision, SWOT, objectives, KPIs, actions, offers, offerings --------------------
 
 
+class FocusFirst:
+    """A form fetched into the page: its first field takes the focus (htmx honours
+    ``autofocus`` in what it swaps in), so the keyboard carries on where the button was."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        first = next(iter(self.fields.values()), None)  # type: ignore[attr-defined]
+        if first is not None:
+            first.widget.attrs["autofocus"] = True
+
+
 class Textarea(forms.Textarea):
     def __init__(self, rows: int = 3, **kwargs: Any) -> None:
         super().__init__(attrs={"rows": rows}, **kwargs)
 
 
-class VisionForm(ServiceErrorsMixin, forms.Form):
+class VisionForm(FocusFirst, ServiceErrorsMixin, forms.Form):
     customer_business = forms.CharField(
         label=_("The customer's business"), required=False, widget=Textarea()
     )
@@ -85,18 +96,18 @@ class VisionForm(ServiceErrorsMixin, forms.Form):
     )
 
 
-class SwotItemForm(ServiceErrorsMixin, forms.Form):
+class SwotItemForm(FocusFirst, ServiceErrorsMixin, forms.Form):
     quadrant = forms.ChoiceField(label=_("Quadrant"), choices=SwotItem.Quadrant.choices)
     text = forms.CharField(label=_("Point"), max_length=300)
 
 
-class ObjectiveForm(ServiceErrorsMixin, forms.Form):
+class ObjectiveForm(FocusFirst, ServiceErrorsMixin, forms.Form):
     side = forms.ChoiceField(label=_("Whose goal"), choices=Objective.Side.choices)
     title = forms.CharField(label=_("Objective"), max_length=200)
     description = forms.CharField(label=_("Description"), required=False, widget=Textarea(2))
 
 
-class KpiForm(ServiceErrorsMixin, forms.Form):
+class KpiForm(FocusFirst, ServiceErrorsMixin, forms.Form):
     name = forms.CharField(label=_("KPI"), max_length=150)
     measure = forms.ChoiceField(
         label=_("Measured by"),
@@ -123,10 +134,14 @@ class KpiForm(ServiceErrorsMixin, forms.Form):
     due_date = forms.DateField(label=_("Due date"), required=False, widget=DateInput())
 
 
-class ActionForm(ServiceErrorsMixin, forms.Form):
+class ActionForm(FocusFirst, ServiceErrorsMixin, forms.Form):
     title = forms.CharField(label=_("What to do"), max_length=200)
     owner = forms.ModelChoiceField(label=_("Owner"), queryset=User.objects.none())
-    department = forms.ChoiceField(label=_("Department"), choices=Department.choices)
+    department = forms.ChoiceField(
+        label=_("Department"),
+        choices=[("", _("The owner's department")), *Department.choices],
+        required=False,
+    )
     due_date = forms.DateField(label=_("Due date"), widget=DateInput())
     status = forms.ChoiceField(
         label=_("Status"), choices=Action.Status.choices, initial=Action.Status.PLANNED
@@ -139,13 +154,13 @@ class ActionForm(ServiceErrorsMixin, forms.Form):
         self.fields["owner"].queryset = owners  # type: ignore[attr-defined]
 
 
-class ActionProgressForm(ServiceErrorsMixin, forms.Form):
+class ActionProgressForm(FocusFirst, ServiceErrorsMixin, forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=Action.Status.choices)
     progress = forms.IntegerField(label=_("Progress %"), min_value=0, max_value=100)
     comment = forms.CharField(label=_("Comment"), required=False, widget=Textarea(2))
 
 
-class OfferForm(ServiceErrorsMixin, forms.Form):
+class OfferForm(FocusFirst, ServiceErrorsMixin, forms.Form):
     offering = forms.ModelChoiceField(label=_("Offering"), queryset=Offering.objects.none())
     business_unit = forms.CharField(label=_("Business unit or site"), max_length=150)
     status = forms.ChoiceField(label=_("Status"), choices=Offer.Status.choices)

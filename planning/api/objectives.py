@@ -316,7 +316,9 @@ class KpiApi(api.Route, KpiUpdateApi, KpiDeleteApi):
 class ActionInputSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     owner = serializers.IntegerField(help_text="An active user who may take part in the plan.")
-    department = serializers.ChoiceField(choices=Department.choices)
+    department = serializers.ChoiceField(
+        choices=Department.choices, required=False, help_text="By default, the owner's."
+    )
     due_date = serializers.DateField()
     status = serializers.ChoiceField(choices=Action.Status.choices, required=False)
     progress = serializers.IntegerField(min_value=0, max_value=100, required=False)

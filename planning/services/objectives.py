@@ -195,6 +195,8 @@ def _check_owner(plan: Plan, owner: User | None) -> None:
 
 def _action_save(action: Action, plan: Plan) -> Action:
     _check_owner(plan, action.owner if action.owner_id else None)
+    if not action.department:
+        action.department = action.owner.department  # by default, the owner's
     _check_due_date(plan, action.due_date)
     _check_progress(action)
     if action.department not in Department.values:
@@ -207,7 +209,7 @@ def _action_save(action: Action, plan: Plan) -> Action:
 @transaction.atomic
 def action_add(*, user: User, objective: Objective, **values: Any) -> Action:
     """Add an action to an objective (``title``, ``owner``, ``department``, ``due_date``,
-    ``status``, ``progress``, ``comment``)."""
+    ``status``, ``progress``, ``comment``); without a department, the owner's."""
     plan = objective.plan
     permissions.require(permissions.may_edit_plan, user, plan)
     _unknown(values, ACTION_FIELDS)

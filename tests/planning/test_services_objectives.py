@@ -166,3 +166,10 @@ def test_kpi_delete_renumbers(objective, alice):
     services.kpi_delete(user=alice, kpi=first)
     second.refresh_from_db()
     assert second.position == 0
+
+
+def test_action_department_is_the_owners_by_default(objective, alice, carl):
+    action = services.action_add(
+        user=alice, objective=objective, **action_values(carl, department="")
+    )
+    assert action.department == carl.department == "logistics"

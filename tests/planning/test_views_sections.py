@@ -247,3 +247,14 @@ def test_contributor_page_query_count_is_flat(client, carl, plan, django_assert_
         )
     with django_assert_max_num_queries(len(few.captured_queries)):
         page(client, plan)
+
+
+def test_without_htmx_a_form_is_a_page_and_a_write_goes_back_to_the_plan(client, alice, plan):
+    client.force_login(alice)
+    url = reverse("planning:objective_add", args=[plan.pk])
+    response = client.get(url)
+    assert "<html" in response.content.decode()
+    assert 'data-testid="plan-form"' in response.content.decode()
+    response = client.post(url, {"side": "customer", "title": "Cut costs"})
+    assert response["Location"] == f"{plan.get_absolute_url()}#plan-work"
+    assert Objective.objects.get().side == "customer"
