@@ -529,6 +529,10 @@ DEMO_USERS = {
     "kam2": ("Katja", "Neumann", User.Role.KAM, Department.SALES, "DE"),
     "sponsor": ("Serge", "Aubert", User.Role.SPONSOR, Department.MANAGEMENT, "FR"),
     "contributor": ("Carmen", "Ruiz", User.Role.CONTRIBUTOR, Department.LOGISTICS, "ES"),
+    "marketing": ("Marc", "Lefèvre", User.Role.CONTRIBUTOR, Department.MARKETING, "FR"),
+    "supply": ("Sofia", "Conti", User.Role.CONTRIBUTOR, Department.SUPPLY_CHAIN, "IT"),
+    "rnd": ("Rémi", "Garnier", User.Role.CONTRIBUTOR, Department.RND, "FR"),
+    "finance": ("Fanny", "Dubois", User.Role.CONTRIBUTOR, Department.FINANCE, "FR"),
     "admin": ("Adèle", "Morin", User.Role.ADMIN, Department.OTHER, "FR"),
 }
 

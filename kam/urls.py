@@ -2,8 +2,9 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from planning.views import home
 
 
 class ApiDocsView(SpectacularSwaggerView):
@@ -19,7 +20,7 @@ class ApiDocsView(SpectacularSwaggerView):
 
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="accounts:client_list"), name="home"),
+    path("", home.home, name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from accounts import demo as accounts_demo
-from accounts.models import ClientYearMetric
+from accounts.models import Client, ClientYearMetric, User
 from scoring import selectors
 from scoring.models import CostToServe, Programme, Rating, ScoringRun
 from scoring.services import ratings, runs, selection
@@ -23,6 +23,8 @@ PROGRAMME_YEAR = accounts_demo.FIRST_YEAR + 3
 PROGRAMME_BUDGET = 450_000
 PROGRAMME_KAMS = 4
 PROGRAMME_KAM_COST = 95_000
+SHORTLIST_PER_KAM = 2
+"""The demo's confirmed shortlist: the two best-ranked clients of each KAM."""
 
 
 def demo_rating(seed: int, client: accounts_demo.DemoClient, criterion: str) -> int:
@@ -101,4 +103,39 @@ def seed_demo(*, accounts: accounts_demo.Seeded) -> str:
         )
     run = runs.scores_recompute(trigger=ScoringRun.Trigger.MANUAL)
     scored = f"{run.client_count} clients scored" if run else "no active weights"
-    return f"Selection: {rating_count} ratings, {cost_count} costs to serve, {scored}"
+    shortlist = _seed_shortlist(director)
+    return f"Selection: {rating_count} ratings, {cost_count} costs to serve, {scored}, {shortlist}"
+
+
+def _seed_shortlist(director: User) -> str:
+    """Confirm the programme year's shortlist, where no director has yet: the best-ranked
+    clients of each KAM, ``SHORTLIST_PER_KAM`` each, as a director following the ranking
+    would."""
+    programme = Programme.objects.get(year=PROGRAMME_YEAR)
+    decision = selectors.shortlist_decision_list(programme=programme).first()
+    if decision is not None:
+        return f"shortlist of {PROGRAMME_YEAR} already confirmed ({len(decision.client_ids)})"
+    chosen: list[Client] = []
+    per_kam: dict[int, int] = {}
+    for score in selectors.ranking_latest(user=director).exclude(client__kam=None):
+        kam_id = score.client.kam_id or 0
+        if per_kam.get(kam_id, 0) < SHORTLIST_PER_KAM:
+            per_kam[kam_id] = per_kam.get(kam_id, 0) + 1
+            chosen.append(score.client)
+    if not chosen:
+        return "no shortlist (no ranking)"
+    selection.shortlist_set(user=director, programme=programme, clients=chosen)
+    standing = selectors.shortlist_standing(
+        programme=programme,
+        costs=[selectors.client_cost(client, programme) for client in chosen],
+    )
+    selection.shortlist_confirm(
+        user=director,
+        programme=programme,
+        budget_exception=(
+            "Demo: the two strongest accounts of each KAM, agreed with the executive committee."
+            if standing.is_over_budget
+            else ""
+        ),
+    )
+    return f"shortlist of {PROGRAMME_YEAR} confirmed: {', '.join(c.name for c in chosen)}"

@@ -152,7 +152,7 @@ ADMIN = by_role(
 
 ACCESS: dict[tuple[str, str], Outcomes] = {
     # --- the site's own pages ---
-    ("home", "GET"): by_role(anon=302, kam=302, director=302, sponsor=302, contributor=302),
+    ("home", "GET"): page_for_all(),
     ("login", "GET"): by_role(anon=200, kam=200, director=200, sponsor=200, contributor=200),
     ("login", "POST"): by_role(anon=200, kam=200, director=200, sponsor=200, contributor=200),
     ("logout", "POST"): by_role(anon=302, kam=302, director=302, sponsor=302, contributor=302),

@@ -7,15 +7,25 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from accounts.demo import DEMO_USERS
 from accounts.models import Client, ClientYearMetric, Contact, LedgerImport, LedgerLine, User
+from planning.models import Action, Cadence, CounterpartPair, Meeting, Objective, Plan, Stakeholder
 from scoring import demo as scoring_demo
-from scoring.models import ClientScore, CostToServe, Programme, Rating, ScoringRun
+from scoring.models import (
+    ClientScore,
+    CostToServe,
+    Programme,
+    Rating,
+    ScoringRun,
+    ShortlistDecision,
+)
 
 pytestmark = pytest.mark.django_db
 
 MODELS = (
     User, Client, Contact, LedgerLine, LedgerImport, ClientYearMetric, Rating, CostToServe,
-    Programme, ScoringRun, ClientScore,
+    Programme, ScoringRun, ClientScore, ShortlistDecision, Plan, Objective, Action, Stakeholder,
+    CounterpartPair, Cadence, Meeting,
 )  # fmt: skip
 
 
@@ -34,7 +44,9 @@ def test_seed_demo_seeds_every_app_and_is_idempotent(settings, tmp_path):
     assert counts() == first
     assert "already imported" in output.getvalue()
     assert "Selection: 0 ratings, 0 costs to serve" in output.getvalue()
-    assert (first["User"], first["Client"], first["LedgerImport"]) == (6, 60, 1)
+    assert "plans opened: none (already there)" in output.getvalue()
+    assert (first["User"], first["Client"], first["LedgerImport"]) == (len(DEMO_USERS), 60, 1)
+    assert (first["ShortlistDecision"], first["Plan"], first["Cadence"]) == (1, 4, 12)
     assert first["ScoringRun"] == 1
     ranked = ClientScore.objects.filter(run__status="done").values("client").distinct().count()
     assert ranked == ClientYearMetric.objects.values("client").distinct().count()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
+from accounts import selectors as account_selectors
 from accounts.models import Client, User
 from kam import permissions
 from planning.models import Action, CounterpartPair, Plan
@@ -62,3 +63,8 @@ def key_account_ids(*, programme: Programme) -> set[int]:
 
 def is_key_account(*, client: Client, programme: Programme) -> bool:
     return client.pk in key_account_ids(programme=programme)
+
+
+def visible_clients(*, user: User) -> QuerySet[Client]:
+    """The clients ``user`` sees (``accounts``' rule), for listing key accounts without a plan."""
+    return account_selectors.client_list(user=user)

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts import demo as accounts_demo
+from planning import demo as planning_demo
 from scoring import demo as scoring_demo
 
 
@@ -15,7 +16,8 @@ class Command(BaseCommand):
     help = (
         "Create the demo users, import three years of a generated ledger, set the clients'"
         " groups, KAMs, sponsors and contacts, then rate them, estimate their costs to serve, set"
-        " the programme budget and score them. Running it again changes nothing."
+        " the programme budget, score them and confirm a shortlist of four key accounts, then open"
+        " and fill their plans. Running it again changes nothing."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -39,8 +41,10 @@ class Command(BaseCommand):
         try:
             accounts = accounts_demo.seed_demo(seed=seed, lines=lines)
             selection = scoring_demo.seed_demo(accounts=accounts)
+            planning = planning_demo.seed_demo(accounts=accounts)
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None
         self.stdout.write(
-            f"{accounts.summary}\n{selection}\nDone in {time.perf_counter() - started:.1f} s."
+            f"{accounts.summary}\n{selection}\n{planning}\n"
+            f"Done in {time.perf_counter() - started:.1f} s."
         )

@@ -1,0 +1,555 @@
+"""Planning's step of the demo seeding: a living plan for each key account of the demo's
+confirmed shortlist, written through planning's services.
+
+Each plan has every section (vision, SWOT, objectives with KPIs, actions handed to several
+departments, offers), the customer's stakeholders across countries with our counterparts, three
+cadences agreed with the customer and a year of logged meetings, some of them missed, so that
+every page shows real content on first start. The content is drawn from the demo's seed; the
+meeting dates are laid out over the twelve months before the day the demo is seeded, so the plan
+is alive whatever the day. Running the step again changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts import demo as accounts_demo
+from accounts.models import Client, Department, User
+from planning.models import (
+    Action,
+    Cadence,
+    CounterpartPair,
+    Kpi,
+    Level,
+    Meeting,
+    Objective,
+    Offer,
+    Offering,
+    Plan,
+    Stakeholder,
+    SwotItem,
+)
+from planning.selectors import plans as plan_selectors
+from planning.services import meetings, objectives, offers, plans, sections
+from planning.services import people as people_services
+from scoring import demo as scoring_demo
+from scoring.models import Programme
+
+OFFERINGS = (
+    ("Flexible packaging films", Offering.Kind.PRODUCT),
+    ("Rigid containers", Offering.Kind.PRODUCT),
+    ("Recycled-content resins", Offering.Kind.PRODUCT),
+    ("Labels and sleeves", Offering.Kind.PRODUCT),
+    ("Vendor-managed inventory", Offering.Kind.SERVICE),
+    ("Packaging design lab", Offering.Kind.SERVICE),
+    ("Line audits and training", Offering.Kind.SERVICE),
+)
+"""The demo company's catalogue: packaging products and the services around them."""
+
+SITES = {
+    "FR": ("Lyon plant", "Rouen plant", "Paris HQ"),
+    "DE": ("Hamburg plant", "Munich HQ", "Leipzig DC"),
+    "ES": ("Zaragoza plant", "Madrid HQ", "Valencia DC"),
+    "IT": ("Milan HQ", "Bologna plant", "Verona DC"),
+    "BE": ("Antwerp plant", "Brussels HQ"),
+    "NL": ("Rotterdam DC", "Eindhoven plant"),
+    "GB": ("Leeds plant", "London HQ"),
+    "CH": ("Basel plant", "Zurich HQ"),
+}
+"""The customer's business units and sites, by the customer's country."""
+
+VISION = (
+    "{name} makes and sells {segment_en} products across {countries}; packaging is 8 to 12 % of "
+    "their cost of goods and the first thing their own customers see.",
+    "Their plan to 2028: fewer suppliers, a third less virgin plastic, and faster launches — they "
+    "want partners who bring ideas, not only prices.",
+    "Together we build a recyclable range for their top lines, shared stock at their plants and "
+    "a joint launch calendar, so that we grow with them on margin rather than on volume.",
+)
+
+SEGMENT_EN = {
+    "Industrie": "industrial",
+    "Distribution": "wholesale",
+    "Grande distribution": "retail",
+    "Santé": "healthcare",
+    "Agroalimentaire": "food",
+    "Automobile": "automotive",
+    "Énergie": "energy",
+    "BTP": "building",
+}
+
+SWOT = {
+    SwotItem.Quadrant.STRENGTH: (
+        "Approved supplier at every plant since 2019",
+        "Our design lab co-developed two of their best sellers",
+        "On-time delivery above 96 % for two years",
+    ),
+    SwotItem.Quadrant.WEAKNESS: (
+        "No presence at their newest sites",
+        "Our prices sit 4 % above the cheapest alternative",
+        "Invoices disputed too often on the rigid range",
+    ),
+    SwotItem.Quadrant.OPPORTUNITY: (
+        "Their pledge to cut virgin plastic by a third by 2028",
+        "Consolidation of their supplier panel next year",
+        "Launch of a private-label range in three countries",
+    ),
+    SwotItem.Quadrant.THREAT: (
+        "An Asian competitor quoting 10 % below us",
+        "Their new procurement director prefers yearly tenders",
+    ),
+}
+
+# (side, title, [(kpi name, unit, measure, is_margin, baseline, target)], [(action, department)])
+OBJECTIVES = (
+    (
+        Objective.Side.CUSTOMER,
+        "Cut virgin plastic in their packaging by a third",
+        [("Recycled content of supplied packaging", "%", Kpi.Measure.MANUAL, False, 12, 35)],
+        [
+            ("Qualify the 50 % recycled film on their two main lines", Department.RND),
+            ("Publish a joint sustainability case for their annual report", Department.MARKETING),
+        ],
+    ),
+    (
+        Objective.Side.CUSTOMER,
+        "Launch their private-label range on time",
+        [("Launch milestones met", "%", Kpi.Measure.MANUAL, False, 0, 100)],
+        [
+            ("Share our launch calendar with their category team", Department.MARKETING),
+            ("Reserve capacity for the launch quarter", Department.SUPPLY_CHAIN),
+        ],
+    ),
+    (
+        Objective.Side.OURS,
+        "Grow gross margin, not only volume",
+        [
+            ("Gross margin", "EUR", Kpi.Measure.GROSS_MARGIN, True, None, None),
+            ("Margin rate", "%", Kpi.Measure.MARGIN_PCT, True, None, None),
+        ],
+        [
+            ("Move the rigid range to value-based pricing", Department.SALES),
+            ("Review the cost to serve of small orders", Department.FINANCE),
+        ],
+    ),
+    (
+        Objective.Side.OURS,
+        "Become their reference supplier for logistics",
+        [
+            ("Average days late in payment", "days", Kpi.Measure.DAYS_LATE, False, None, None),
+            ("Plants on vendor-managed inventory", "plants", Kpi.Measure.MANUAL, False, 0, 3),
+        ],
+        [
+            ("Set up vendor-managed inventory at their main plant", Department.LOGISTICS),
+            ("Agree a shared forecast with their supply chain", Department.SUPPLY_CHAIN),
+            ("Halve disputed invoices with a monthly review", Department.FINANCE),
+        ],
+    ),
+    (
+        Objective.Side.CUSTOMER,
+        "Lower their total cost of packaging per unit sold",
+        [("Packaging cost per thousand units", "EUR", Kpi.Measure.MANUAL, False, 84, 76)],
+        [
+            ("Run a line audit at their two largest plants", Department.SALES),
+            ("Propose lighter films for the three top references", Department.RND),
+        ],
+    ),
+    (
+        Objective.Side.OURS,
+        "Win the rigid containers of their Southern plants",
+        [
+            ("Revenue with the account", "EUR", Kpi.Measure.REVENUE, False, None, None),
+            ("Plants supplied with rigid containers", "plants", Kpi.Measure.MANUAL, False, 1, 3),
+        ],
+        [
+            ("Qualify our containers with their quality team", Department.SALES),
+            ("Plan the ramp-up of the second moulding line", Department.SUPPLY_CHAIN),
+            ("Co-brand a case study for their trade fair", Department.MARKETING),
+        ],
+    ),
+)
+
+DEMO_CONTRIBUTORS = {
+    Department.LOGISTICS: "contributor",
+    Department.MARKETING: "marketing",
+    Department.SUPPLY_CHAIN: "supply",
+    Department.RND: "rnd",
+    Department.FINANCE: "finance",
+}
+"""Who owns an action of each department in the demo (``accounts.demo.DEMO_USERS``); sales
+actions are the KAM's own."""
+
+
+@transaction.atomic
+def seed_demo(*, accounts: accounts_demo.Seeded, today: dt.date | None = None) -> str:
+    """Open and fill a plan for each key account of the demo's programme year that has none.
+    Returns what it did."""
+    today = today or timezone.localdate()
+    director = accounts.users["director"]
+    programme = Programme.objects.filter(year=scoring_demo.PROGRAMME_YEAR).first()
+    if programme is None:
+        return "Planning: no programme year"
+    catalogue = _seed_offerings(director)
+    key_accounts = Client.objects.filter(
+        pk__in=plan_selectors.key_account_ids(programme=programme)
+    ).select_related("kam", "sponsor")
+    opened = []
+    for client in key_accounts.order_by("name"):
+        if Plan.objects.filter(client=client, programme=programme).exists():
+            continue
+        rng = random.Random(f"{accounts.programme.seed}:{client.external_id}:plan")
+        plan = plans.plan_open(user=director, client=client, programme=programme)
+        author = client.kam or director
+        _fill_sections(rng, plan, author, accounts.users, catalogue, today)
+        people_ = _fill_people(rng, plan, author, accounts.users)
+        _fill_meetings(rng, plan, author, people_, today)
+        opened.append(plan)
+    names = ", ".join(plan.client.name for plan in opened) or "none (already there)"
+    return f"Planning: {len(catalogue)} offerings, plans opened: {names}"
+
+
+def _seed_offerings(director: User) -> list[Offering]:
+    existing = {offering.name: offering for offering in Offering.objects.all()}
+    for name, kind in OFFERINGS:
+        if name not in existing:
+            existing[name] = offers.offering_create(user=director, name=name, kind=kind)
+    return [existing[name] for name, _kind in OFFERINGS]
+
+
+def _fill_sections(
+    rng: random.Random,
+    plan: Plan,
+    author: User,
+    users: dict[str, User],
+    catalogue: list[Offering],
+    today: dt.date,
+) -> None:
+    client = plan.client
+    countries = sorted({client.country, *rng.sample(sorted(SITES), k=2)})
+    business, strategy, shared = (
+        text.format(
+            name=client.name,
+            segment_en=SEGMENT_EN.get(client.segment, "industrial"),
+            countries=", ".join(countries),
+        )
+        for text in VISION
+    )
+    sections.plan_vision_update(
+        user=author,
+        plan=plan,
+        customer_business=business,
+        customer_strategy=strategy,
+        shared_vision=shared,
+    )
+    for quadrant, texts in SWOT.items():
+        for text in rng.sample(texts, k=len(texts)):
+            sections.swot_item_add(user=author, plan=plan, quadrant=quadrant, text=text)
+    start = plan.period_start
+    late_left = rng.choice((1, 2))  # overdue actions in this plan
+    # the margin and logistics objectives always, two of the others
+    templates = [*OBJECTIVES[2:4], *rng.sample([*OBJECTIVES[:2], *OBJECTIVES[4:]], k=2)]
+    templates.sort(key=OBJECTIVES.index)
+    for side, title, kpis, actions in templates:
+        objective = objectives.objective_add(user=author, plan=plan, side=side, title=title)
+        for name, unit, measure, is_margin, baseline, target in kpis:
+            values: dict[str, object] = {
+                "name": name,
+                "unit": unit,
+                "measure": measure,
+                "is_margin": is_margin,
+                "due_date": plan.period_end,
+            }
+            if baseline is not None and target is not None:  # kept by hand
+                values |= {
+                    "baseline": Decimal(baseline),
+                    "target": Decimal(target),
+                    "current": Decimal(
+                        round(baseline + (target - baseline) * rng.uniform(0.2, 0.8))
+                    ),
+                }
+            else:
+                values |= _ledger_target(plan, measure, rng)
+            objectives.kpi_add(user=author, objective=objective, **values)
+        for index, (title_text, department) in enumerate(actions):
+            owner = (
+                plan.owner
+                if department == Department.SALES
+                else users.get(DEMO_CONTRIBUTORS.get(department, ""), author)
+            )
+            due = max(
+                start + dt.timedelta(days=30), today + dt.timedelta(days=rng.randint(-240, 150))
+            )
+            status, progress = _action_state(rng, due, today, late=late_left > 0 and index > 0)
+            if status != Action.Status.DONE and due < today:
+                late_left -= 1
+            objectives.action_add(
+                user=author,
+                objective=objective,
+                title=title_text,
+                owner=owner or author,
+                department=department,
+                due_date=due,
+                status=status,
+                progress=progress,
+            )
+    sites = SITES.get(client.country, SITES["FR"])
+    for offering in rng.sample(catalogue, k=4):
+        site = rng.choice(sites)
+        pricing = rng.choice(list(Offer.Pricing.values))
+        offers.offer_add(
+            user=author,
+            plan=plan,
+            offering=offering,
+            business_unit=site,
+            status=rng.choice(list(Offer.Status.values)),
+            pricing=pricing,
+            value_drivers=(
+                "Less scrap on their lines, lighter packs that cut their transport costs"
+                if pricing == Offer.Pricing.VALUE_BASED
+                else ""
+            ),
+            annual_value=Decimal(rng.randrange(40_000, 400_000, 5_000)),
+        )
+
+
+def _ledger_target(plan: Plan, measure: str, rng: random.Random) -> dict[str, object]:
+    """Baseline and target of a KPI the ledger measures, from the client's last full year."""
+    metric = plan.client.metrics.order_by("-year").first()
+    if metric is None:
+        return {"target": Decimal(0)}
+    value = {
+        Kpi.Measure.REVENUE: metric.revenue,
+        Kpi.Measure.GROSS_MARGIN: metric.gross_margin,
+        Kpi.Measure.MARGIN_PCT: metric.margin_pct,
+        Kpi.Measure.VOLUME: metric.volume,
+        Kpi.Measure.DAYS_LATE: metric.avg_days_late,
+    }[Kpi.Measure(measure)]
+    if value is None:
+        return {"target": Decimal(0)}
+    baseline = Decimal(str(round(float(value), 2)))
+    factor = Decimal("0.6") if measure == Kpi.Measure.DAYS_LATE else Decimal("1.08")
+    return {"baseline": baseline, "target": (baseline * factor).quantize(Decimal("0.01"))}
+
+
+def _action_state(rng: random.Random, due: dt.date, today: dt.date, late: bool) -> tuple[str, int]:
+    """A plausible status for an action due on ``due``: past ones done unless ``late``."""
+    if due < today:
+        if late:  # for the pages to show what is overdue
+            return rng.choice((Action.Status.IN_PROGRESS, Action.Status.BLOCKED)), rng.choice(
+                (30, 50, 70)
+            )
+        return Action.Status.DONE, 100
+    return rng.choice(
+        ((Action.Status.PLANNED, 0), (Action.Status.IN_PROGRESS, rng.choice((10, 40, 60))))
+    )
+
+
+# --- people -------------------------------------------------------------------------------------
+
+# title → (level, buying role, attitude, influence, reports to, country: "home" or "abroad")
+ORG = {
+    "Chief Executive Officer": (
+        Level.EXECUTIVE, Stakeholder.BuyingRole.EXECUTIVE_SPONSOR,
+        Stakeholder.Attitude.SUPPORTIVE, 5, "", "home",
+    ),
+    "Purchasing Director": (
+        Level.EXECUTIVE, Stakeholder.BuyingRole.DECISION_MAKER,
+        Stakeholder.Attitude.NEUTRAL, 5, "Chief Executive Officer", "home",
+    ),
+    "Chief Financial Officer": (
+        Level.EXECUTIVE, Stakeholder.BuyingRole.INFLUENCER,
+        Stakeholder.Attitude.SCEPTICAL, 4, "Chief Executive Officer", "home",
+    ),
+    "Operations Director": (
+        Level.EXECUTIVE, Stakeholder.BuyingRole.CHAMPION,
+        Stakeholder.Attitude.ADVOCATE, 4, "Chief Executive Officer", "abroad",
+    ),
+    "Head of Procurement": (
+        Level.MANAGEMENT, Stakeholder.BuyingRole.INFLUENCER,
+        Stakeholder.Attitude.HOSTILE, 4, "Purchasing Director", "abroad",
+    ),
+    "Category Manager": (
+        Level.MANAGEMENT, Stakeholder.BuyingRole.COACH,
+        Stakeholder.Attitude.SUPPORTIVE, 3, "Head of Procurement", "home",
+    ),
+    "Supply Chain Director": (
+        Level.MANAGEMENT, Stakeholder.BuyingRole.CHAMPION,
+        Stakeholder.Attitude.SUPPORTIVE, 4, "Operations Director", "abroad",
+    ),
+    "Logistics Manager": (
+        Level.OPERATIONAL, Stakeholder.BuyingRole.USER,
+        Stakeholder.Attitude.NEUTRAL, 2, "Supply Chain Director", "abroad",
+    ),
+    "R&D Manager": (
+        Level.MANAGEMENT, Stakeholder.BuyingRole.INFLUENCER,
+        Stakeholder.Attitude.ADVOCATE, 3, "Operations Director", "home",
+    ),
+    "Quality Manager": (
+        Level.OPERATIONAL, Stakeholder.BuyingRole.USER,
+        Stakeholder.Attitude.NEUTRAL, 2, "Operations Director", "home",
+    ),
+    "Buyer": (
+        Level.OPERATIONAL, Stakeholder.BuyingRole.USER,
+        Stakeholder.Attitude.SUPPORTIVE, 2, "Category Manager", "home",
+    ),
+    "Accounts Payable Manager": (
+        Level.OPERATIONAL, Stakeholder.BuyingRole.USER,
+        Stakeholder.Attitude.SCEPTICAL, 2, "Chief Financial Officer", "home",
+    ),
+}  # fmt: skip
+"""The customer's organisation as the demo plans map it: twelve people across two countries;
+the Head of Procurement, hostile and influential, is left without a counterpart on our side for
+the People tab to flag."""
+
+# our person (demo username, or "kam" for the account's KAM) → their title, level, cadence
+PAIRS = (
+    ("director", "Chief Executive Officer", Level.EXECUTIVE, "strategic"),
+    ("kam", "Purchasing Director", Level.EXECUTIVE, "strategic"),
+    ("kam", "Category Manager", Level.MANAGEMENT, ""),
+    ("finance", "Chief Financial Officer", Level.MANAGEMENT, ""),
+    ("rnd", "R&D Manager", Level.MANAGEMENT, "codev"),
+    ("marketing", "Operations Director", Level.MANAGEMENT, "codev"),
+    ("supply", "Supply Chain Director", Level.MANAGEMENT, "peer"),
+    ("contributor", "Logistics Manager", Level.OPERATIONAL, "peer"),
+)
+
+
+@dataclass(frozen=True)
+class DemoPeople:
+    stakeholders: dict[str, Stakeholder]  # by title, as in ORG
+    pairs: dict[str, list[CounterpartPair]]  # by the key of the cadence they belong to
+
+
+def _fill_people(
+    rng: random.Random, plan: Plan, author: User, users: dict[str, User]
+) -> DemoPeople:
+    """Name the client's contacts (adding the missing ones) as the plan's stakeholders along
+    ``ORG``, and pair our people with them along ``PAIRS``."""
+    client = plan.client
+    abroad = rng.choice([code for code in SITES if code != client.country])
+    contacts = {contact.title: contact for contact in client.contacts.order_by("pk")}
+    people: dict[str, Stakeholder] = {}
+    for title, (level, role, attitude, influence, boss, where) in ORG.items():
+        boss_of = people.get(boss)
+        if title in contacts:
+            people[title] = people_services.stakeholder_add(
+                user=author,
+                plan=plan,
+                contact=contacts[title],
+                buying_role=role,
+                attitude=attitude,
+                influence=influence,
+                level=level,
+                reports_to=boss_of,
+            )
+            continue
+        country = client.country if where == "home" else abroad
+        people[title] = people_services.stakeholder_contact_add(
+            user=author,
+            plan=plan,
+            first_name=rng.choice(accounts_demo.FIRST_NAMES[country]),
+            last_name=rng.choice(accounts_demo.LAST_NAMES[country]),
+            title=title,
+            country=country,
+            buying_role=role,
+            attitude=attitude,
+            influence=influence,
+            level=level,
+            reports_to=boss_of,
+        )
+    pairs: dict[str, list[CounterpartPair]] = {"strategic": [], "codev": [], "peer": []}
+    for ours, title, level, cadence in PAIRS:
+        person = (plan.owner or author) if ours == "kam" else users.get(ours)
+        if person is None:
+            continue
+        pair = people_services.counterpart_add(
+            user=author, plan=plan, person=person, stakeholder=people[title], level=level
+        )
+        if cadence:
+            pairs[cadence].append(pair)
+    return DemoPeople(stakeholders=people, pairs=pairs)
+
+
+# --- cadences and meetings ------------------------------------------------------------------------
+
+CADENCES = (
+    ("strategic", Cadence.Kind.STRATEGIC_REVIEW, "Strategic alignment review",
+     Level.EXECUTIVE, 3, Department.MANAGEMENT, "Executive committee"),
+    ("codev", Cadence.Kind.CO_DEVELOPMENT, "Recyclable range: co-development review",
+     Level.MANAGEMENT, 2, Department.RND, "R&D and operations"),
+    ("peer", Cadence.Kind.PEER_TO_PEER, "Logistics and supply chain exchange",
+     Level.OPERATIONAL, 1, Department.LOGISTICS, "Supply chain"),
+)  # fmt: skip
+"""Three cadences agreed with each customer: (key, kind, name, level, every N months, our
+department, their function)."""
+
+DECISIONS = (
+    "Run a trial of the recycled film on line 3",
+    "Share the next quarter's forecast by the 10th",
+    "Prepare a value-based offer for the rigid range",
+    "Invite their quality team to our design lab",
+    "Review the disputed invoices together each month",
+    "Set up a joint launch calendar for the private label",
+)
+
+
+def _fill_meetings(
+    rng: random.Random, plan: Plan, author: User, people: DemoPeople, today: dt.date
+) -> None:
+    """Agree the three cadences a year ago and log the year of meetings held under them: most
+    on time, a few late, one now and then missed; the peer exchange's latest one is missed, so
+    it is overdue. One decision of the year was made an action."""
+    stakeholders, pairs = people.stakeholders, people.pairs
+    agreed = today - dt.timedelta(days=365 + rng.randint(5, 25))
+    logged: list[Meeting] = []
+    for key, kind, name, level, every, department, function in CADENCES:
+        cadence = meetings.cadence_create(
+            user=author,
+            plan=plan,
+            pairs=pairs[key],
+            kind=kind,
+            name=name,
+            level=level,
+            every=every,
+            unit=Cadence.Unit.MONTH,
+            starts_on=agreed + dt.timedelta(days=rng.randint(10, 30)),
+            agreed_on=agreed,
+            agreed_by_us=plan.owner or author,
+            agreed_by_them=stakeholders["Purchasing Director"],
+            our_department=department,
+            their_function=function,
+        )
+        due = cadence.starts_on
+        while True:
+            late = rng.choice((0, 0, 0, 2, 5, 9))
+            held = due + dt.timedelta(days=late)
+            last = cadence.due_after(held) > today
+            missed = rng.random() < 0.12 or (key == "peer" and last)
+            if held > today - dt.timedelta(days=2) or (missed and last):
+                break
+            if not missed:
+                ours = [pair.user for pair in pairs[key]]
+                theirs = [pair.stakeholder for pair in pairs[key]]
+                logged.append(
+                    meetings.meeting_log(
+                        user=author,
+                        plan=plan,
+                        date=held,
+                        cadence=cadence,
+                        title=f"{name} {held:%Y-%m}",
+                        summary="Reviewed progress on the plan's objectives and the open actions.",
+                        our_participants=ours,
+                        their_participants=theirs,
+                        decisions=rng.sample(DECISIONS, k=rng.randint(0, 2)),
+                    )
+                )
+            due = cadence.due_after(held if not missed else due)
+    decisions = [d for meeting in logged[-6:] for d in meeting.decisions.all()]
+    if decisions:
+        meetings.decision_to_action(user=author, decision=decisions[-1])

@@ -1,0 +1,141 @@
+"""Plan health: how alive a plan is, computed from what it holds and what is overdue, and the
+short list of what to do next. Shown on the plan and on the home pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from planning.models import CounterpartPair, Plan, Stakeholder
+from planning.selectors import cadences, objectives, people
+
+SECTION_LABELS = {
+    "vision": gettext_lazy("Shared vision"),
+    "swot": gettext_lazy("SWOT"),
+    "objectives": gettext_lazy("Objectives"),
+    "actions": gettext_lazy("Actions"),
+    "offers": gettext_lazy("Offers and pricing"),
+}
+"""The plan's sections, in their order, as health names them."""
+
+TODO_LIMIT = 5
+""""What to do next" stays short: the first five things, the most pressing first."""
+
+
+@dataclass(frozen=True)
+class PlanHealth:
+    """What a plan holds and misses. ``score`` is the share (0-100) of the checks it passes:
+    each section filled, no overdue action, no overdue meeting, no coverage gap, a margin KPI."""
+
+    plan: Plan
+    sections: dict[str, bool]
+    progress: int | None
+    overdue_actions: int
+    overdue_meetings: int
+    gaps: Sequence[people.Gap]
+    has_margin_kpi: bool
+    todo: list[str] = field(default_factory=list)
+
+    @property
+    def checks(self) -> list[bool]:
+        return [
+            *self.sections.values(),
+            self.overdue_actions == 0,
+            self.overdue_meetings == 0,
+            not self.gaps,
+            self.has_margin_kpi,
+        ]
+
+    @property
+    def score(self) -> int:
+        checks = self.checks
+        return round(100 * sum(checks) / len(checks))
+
+    @property
+    def level(self) -> str:
+        """``good`` (80 and more), ``fair`` (50 and more) or ``poor``: the badge's colour."""
+        return "good" if self.score >= 80 else "fair" if self.score >= 50 else "poor"
+
+    @property
+    def sections_filled(self) -> int:
+        return sum(self.sections.values())
+
+
+def plan_health_list(plans: Sequence[Plan], *, today: dt.date) -> list[PlanHealth]:
+    """The health of each of ``plans`` (plans the caller may see), in their order, in a number of
+    queries that does not grow with the plans' contents."""
+    ids = [plan.pk for plan in plans]
+    sections = objectives.plans_sections_filled(plans)
+    progress = objectives.plans_progress(plans)
+    margin = objectives.plans_with_margin_kpi(plans)
+    overdue_actions = objectives.overdue_action_count(plans, today)
+    overdue_meetings = cadences.overdue_meeting_count(plans, today)
+    stakeholders: dict[int, list[Stakeholder]] = {pk: [] for pk in ids}
+    for person in Stakeholder.objects.filter(plan__in=ids).select_related("contact"):
+        stakeholders[person.plan_id].append(person)
+    pairs: dict[int, list[CounterpartPair]] = {pk: [] for pk in ids}
+    for pair in CounterpartPair.objects.filter(plan__in=ids).select_related(
+        "user", "stakeholder__contact", "cadence"
+    ):
+        pairs[pair.plan_id].append(pair)
+    result = []
+    for plan in plans:
+        health = PlanHealth(
+            plan=plan,
+            sections=sections[plan.pk],
+            progress=progress.get(plan.pk),
+            overdue_actions=overdue_actions.get(plan.pk, 0),
+            overdue_meetings=overdue_meetings.get(plan.pk, 0),
+            gaps=people.coverage_gaps(
+                plan, today, stakeholders=stakeholders[plan.pk], pairs=pairs[plan.pk]
+            ),
+            has_margin_kpi=plan.pk in margin,
+        )
+        health.todo.extend(_todo(health))
+        result.append(health)
+    return result
+
+
+def plan_health(plan: Plan, *, today: dt.date) -> PlanHealth:
+    return plan_health_list([plan], today=today)[0]
+
+
+def _todo(health: PlanHealth) -> list[str]:
+    """What to do next, the most pressing first: overdue work, then what the plan lacks."""
+    todo = []
+    if health.overdue_actions:
+        count = health.overdue_actions
+        todo.append(
+            ngettext(
+                "Bring %(count)s overdue action up to date.",
+                "Bring %(count)s overdue actions up to date.",
+                count,
+            )
+            % {"count": count}
+        )
+    if health.overdue_meetings:
+        count = health.overdue_meetings
+        todo.append(
+            ngettext(
+                "Hold or reschedule %(count)s overdue meeting agreed with the customer.",
+                "Hold or reschedule %(count)s overdue meetings agreed with the customer.",
+                count,
+            )
+            % {"count": count}
+        )
+    if not health.has_margin_kpi:
+        todo.append(_("Add a margin or profit KPI: revenue alone does not make a plan."))
+    missing = {
+        "vision": _("Write the shared vision and the customer's strategy."),
+        "swot": _("Fill in the SWOT of our position at this customer."),
+        "objectives": _("Set objectives: the customer's goals and ours."),
+        "actions": _("Give the objectives actions, each with an owner and a due date."),
+        "offers": _("Map what we sell and could sell to the customer's units."),
+    }
+    todo += [missing[key] for key, filled in health.sections.items() if not filled]
+    todo += [str(gap.message) for gap in health.gaps]
+    return todo[:TODO_LIMIT]
