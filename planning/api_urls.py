@@ -1,6 +1,6 @@
 from django.urls import path
 
-from planning.api import objectives, offers, people, plans, sections
+from planning.api import meetings, objectives, offers, people, plans, sections
 
 app_name = "api-planning"
 
@@ -62,7 +62,16 @@ urlpatterns = [
     #
     #
     # --- cadences, meetings, decisions ---
-    #
+    path("plans/<int:plan_id>/cadences/", meetings.CadenceCollectionApi.as_view(), name="cadences"),
+    path("cadences/<int:cadence_id>/", meetings.CadenceDetailApi.as_view(), name="cadence"),
+    path("plans/<int:plan_id>/meetings/", meetings.MeetingCollectionApi.as_view(), name="meetings"),
+    path("meetings/<int:meeting_id>/", meetings.MeetingDetailApi.as_view(), name="meeting"),
+    path(
+        "decisions/<int:decision_id>/action/",
+        meetings.DecisionActionApi.as_view(),
+        name="decision_action",
+    ),
+    path("compliance/", meetings.ComplianceApi.as_view(), name="compliance"),
     #
     #
 ]

@@ -368,6 +368,18 @@ ACCESS: dict[tuple[str, str], Outcomes] = {
     ("api-planning:counterpart", "PATCH"): plan_edited(401, 200),
     ("api-planning:counterpart", "DELETE"): plan_edited(401, 204),
     # --- API: plan meetings ---
+    ("api-planning:cadences", "GET"): plan_seen(401),
+    ("api-planning:cadences", "POST"): plan_edited(401, 400),  # empty: the serializer says what
+    ("api-planning:cadence", "GET"): plan_seen(401),
+    ("api-planning:cadence", "PUT"): plan_edited(401, 400),
+    ("api-planning:cadence", "DELETE"): plan_edited(401, 204),
+    ("api-planning:meetings", "GET"): plan_seen(401),
+    ("api-planning:meetings", "POST"): plan_edited(401, 400),
+    ("api-planning:meeting", "GET"): plan_seen(401),
+    ("api-planning:meeting", "PUT"): plan_edited(401, 400),
+    ("api-planning:meeting", "DELETE"): plan_edited(401, 204),
+    ("api-planning:decision_action", "POST"): plan_edited(401, 201),  # under the first objective
+    ("api-planning:compliance", "GET"): api_for_all(),  # of the plans each one sees
     ("api-scoring:criterion_list", "GET"): api_for_directors(200),
     ("api-scoring:criterion_list", "POST"): api_for_directors(400),
     ("api-scoring:criterion_update", "PATCH"): api_for_directors(200),
