@@ -250,20 +250,17 @@ def cadence_compliance(request: AuthedRequest) -> TemplateResponse:
     plans = list(plan_selectors.plan_list(user=request.user).select_related("owner"))
     rows = cadence_selectors.plan_compliance(plans, today)
     levels = cadence_selectors.level_totals({row.plan.pk: row.levels for row in rows})
-    overdue = [
-        meeting
-        for meeting in cadence_selectors.upcoming_meetings(plans, today, days=0)
-        if meeting.overdue
-    ]
-    due = sum(row.due for row in rows)
+    due = cadence_selectors.upcoming_meetings(plans, today, days=30)
+    overdue = [meeting for meeting in due if meeting.overdue]
+    due_count = sum(row.due for row in rows)
     on_time = sum(row.on_time for row in rows)
     context = {
         "rows": rows,
         "levels": levels,
         "overdue": overdue,
-        "upcoming": cadence_selectors.upcoming_meetings(plans, today, days=30),
+        "upcoming": [meeting for meeting in due if not meeting.overdue],
         "today": today,
-        "on_time_pct": on_time * 100 / due if due else None,
+        "on_time_pct": on_time * 100 / due_count if due_count else None,
         "overdue_count": len(overdue),
     }
     return TemplateResponse(request, "planning/cadence_compliance.html", context)

@@ -198,3 +198,21 @@ def test_calendar_feed_page_creates_and_shows_the_address(client, alice):
     client.post(reverse("planning:calendar_feed_renew"))
     page = client.get(reverse("planning:calendar_feed")).content.decode()
     assert alice.calendar_feed.token in page
+
+
+def test_compliance_page_query_count_is_flat(client, dana, django_assert_max_num_queries):
+    def grow():
+        for _ in range(2):
+            plan = PlanFactory()
+            cadence = CadenceFactory(plan=plan)
+            MeetingFactory(plan=plan, cadence=cadence, date=dt.date(2026, 3, 1))
+
+    client.force_login(dana)
+    url = reverse("planning:cadence_compliance")
+    grow()
+    with django_assert_max_num_queries(20) as few:
+        client.get(url)
+    grow()
+    grow()
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(url)
