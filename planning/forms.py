@@ -247,6 +247,7 @@ class StakeholderForm(ServiceErrorsMixin, forms.Form):
         if not new_contact:
             for name in self.CONTACT_FIELDS:
                 del self.fields[name]
+        next(iter(self.fields.values())).widget.attrs["autofocus"] = True  # opened with htmx
 
 
 def _manager_label(stakeholder: Stakeholder) -> str:
@@ -281,6 +282,7 @@ class CounterpartForm(ServiceErrorsMixin, forms.Form):
         self.fields["stakeholder"].queryset = stakeholders  # type: ignore[attr-defined]
         self.fields["stakeholder"].label_from_instance = _manager_label  # type: ignore[attr-defined]
         self.fields["cadence"].queryset = cadences  # type: ignore[attr-defined]
+        self.fields["user"].widget.attrs["autofocus"] = True
 
 
 def _user_label(user: User) -> str:

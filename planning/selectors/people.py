@@ -7,7 +7,7 @@ fixed number of queries, whatever the number of stakeholders, pairs or meetings.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -66,16 +66,22 @@ class CounterpartGrid:
 
 def stakeholder_list(*, plan: Plan) -> QuerySet[Stakeholder]:
     """The plan's stakeholders with their contact and manager, each with ``pair_count``."""
-    return (
-        Stakeholder.objects.filter(plan=plan)
-        .select_related("contact", "reports_to__contact")
-        .annotate(pair_count=Count("counterparts"))
+    return _stakeholders(Stakeholder.objects.filter(plan=plan))
+
+
+def _stakeholders(people: QuerySet[Stakeholder]) -> QuerySet[Stakeholder]:
+    return people.select_related("contact", "reports_to__contact").annotate(
+        pair_count=Count("counterparts")
     )
 
 
 def counterpart_list(*, plan: Plan) -> QuerySet[CounterpartPair]:
     """The plan's counterpart pairs, executives first, each with ``last_contact``: the date of
     the last meeting of the plan where our person and theirs both took part (``None``: never)."""
+    return _pairs(CounterpartPair.objects.filter(plan=plan))
+
+
+def _pairs(pairs: QuerySet[CounterpartPair]) -> QuerySet[CounterpartPair]:
     met = (
         Meeting.objects.filter(
             plan=OuterRef("plan"),
@@ -86,8 +92,7 @@ def counterpart_list(*, plan: Plan) -> QuerySet[CounterpartPair]:
         .values("date")[:1]
     )
     return (
-        CounterpartPair.objects.filter(plan=plan)
-        .select_related("user", "stakeholder__contact", "cadence")
+        pairs.select_related("user", "stakeholder__contact", "cadence")
         .annotate(last_contact=Subquery(met))
         .order_by(
             "level",  # executive, management, operational: the alphabet agrees
@@ -203,3 +208,18 @@ def coverage_gaps(
             )
         gaps.append(Gap("pair_overdue", message % values, pair_id=pair.pk))
     return gaps
+
+
+def coverage_gaps_by_plan(plans: Iterable[Plan], today: date) -> dict[int, list[Gap]]:
+    """``coverage_gaps()`` of several plans (a home page's), by plan id, in two queries."""
+    ids = [plan.pk for plan in plans]
+    people: dict[int, list[Stakeholder]] = {pk: [] for pk in ids}
+    for person in _stakeholders(Stakeholder.objects.filter(plan_id__in=ids)):
+        people[person.plan_id].append(person)
+    pairs: dict[int, list[CounterpartPair]] = {pk: [] for pk in ids}
+    for pair in _pairs(CounterpartPair.objects.filter(plan_id__in=ids)):
+        pairs[pair.plan_id].append(pair)
+    return {
+        plan.pk: coverage_gaps(plan, today, stakeholders=people[plan.pk], pairs=pairs[plan.pk])
+        for plan in plans
+    }

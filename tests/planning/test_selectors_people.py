@@ -145,3 +145,14 @@ def test_coverage_gaps_and_grid_read_two_queries_whatever_the_size(size, django_
     with django_assert_num_queries(2):
         grid = selectors.counterpart_grid(plan, TODAY)
     assert len(grid.rows) == size[1]
+
+
+def test_coverage_gaps_of_several_plans_read_two_queries(django_assert_num_queries):
+    plans = [covered_plan(), PlanFactory(), big_plan(20, 30, 10)]
+    StakeholderFactory(plan=plans[0], attitude=Attitude.HOSTILE, influence=5)
+    with django_assert_num_queries(2):
+        gaps = selectors.coverage_gaps_by_plan(plans, TODAY)
+    assert {pk: [gap.code for gap in found] for pk, found in gaps.items()} == {
+        plan.pk: codes(plan) for plan in plans
+    }
+    assert [gap.code for gap in gaps[plans[0].pk]] == ["hostile_uncovered"]
