@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from planning.models import CounterpartPair, Plan, Stakeholder
+from planning.models import Plan
 from planning.selectors import cadences, objectives, people
 
 SECTION_LABELS = {
@@ -68,20 +68,12 @@ class PlanHealth:
 def plan_health_list(plans: Sequence[Plan], *, today: dt.date) -> list[PlanHealth]:
     """The health of each of ``plans`` (plans the caller may see), in their order, in a number of
     queries that does not grow with the plans' contents."""
-    ids = [plan.pk for plan in plans]
     sections = objectives.plans_sections_filled(plans)
     progress = objectives.plans_progress(plans)
     margin = objectives.plans_with_margin_kpi(plans)
     overdue_actions = objectives.overdue_action_count(plans, today)
     overdue_meetings = cadences.overdue_meeting_count(plans, today)
-    stakeholders: dict[int, list[Stakeholder]] = {pk: [] for pk in ids}
-    for person in Stakeholder.objects.filter(plan__in=ids).select_related("contact"):
-        stakeholders[person.plan_id].append(person)
-    pairs: dict[int, list[CounterpartPair]] = {pk: [] for pk in ids}
-    for pair in CounterpartPair.objects.filter(plan__in=ids).select_related(
-        "user", "stakeholder__contact", "cadence"
-    ):
-        pairs[pair.plan_id].append(pair)
+    gaps = people.coverage_gaps_by_plan(plans, today)  # pairs with their last contact
     result = []
     for plan in plans:
         health = PlanHealth(
@@ -90,9 +82,7 @@ def plan_health_list(plans: Sequence[Plan], *, today: dt.date) -> list[PlanHealt
             progress=progress.get(plan.pk),
             overdue_actions=overdue_actions.get(plan.pk, 0),
             overdue_meetings=overdue_meetings.get(plan.pk, 0),
-            gaps=people.coverage_gaps(
-                plan, today, stakeholders=stakeholders[plan.pk], pairs=pairs[plan.pk]
-            ),
+            gaps=gaps[plan.pk],
             has_margin_kpi=plan.pk in margin,
         )
         health.todo.extend(_todo(health))

@@ -131,7 +131,9 @@ def counterpart_grid(
         pairs = list(counterpart_list(plan=plan))
     rows = []
     for pair in pairs:
-        last: date | None = getattr(pair, "last_contact", None)
+        if not hasattr(pair, "last_contact"):
+            raise TypeError("Pass the pairs of counterpart_list(), with their last contact.")
+        last: date | None = pair.last_contact
         next_due = None
         if pair.cadence is not None:
             next_due = pair.cadence.due_after(last or pair.cadence.starts_on)

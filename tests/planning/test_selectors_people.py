@@ -156,3 +156,26 @@ def test_coverage_gaps_of_several_plans_read_two_queries(django_assert_num_queri
         plan.pk: codes(plan) for plan in plans
     }
     assert [gap.code for gap in gaps[plans[0].pk]] == ["hostile_uncovered"]
+
+
+def test_the_grid_wants_pairs_with_their_last_contact():
+    """A pair read without ``counterpart_list()`` does not know when its people met: it would
+    look never met, and overdue."""
+    plan = covered_plan()
+    CounterpartPairFactory(plan=plan)
+    with pytest.raises(TypeError, match="counterpart_list"):
+        selectors.coverage_gaps(plan, TODAY, pairs=list(plan.counterparts.all()))
+
+
+def test_plan_health_counts_a_pair_met_on_time_as_no_gap():
+    from planning.selectors import health
+
+    plan = covered_plan()
+    ours, theirs = UserFactory(role=User.Role.CONTRIBUTOR), StakeholderFactory(plan=plan)
+    cadence = CadenceFactory(plan=plan, every=3, starts_on=dt.date(2026, 1, 15))
+    CounterpartPairFactory(plan=plan, user=ours, stakeholder=theirs, cadence=cadence)
+    meeting = MeetingFactory(plan=plan, date=dt.date(2026, 8, 1))
+    meeting.our_participants.add(ours)
+    meeting.their_participants.add(theirs)
+    (found,) = health.plan_health_list([plan], today=TODAY)
+    assert found.gaps == []
