@@ -107,7 +107,10 @@ SWOT = {
 }
 
 # (side, title, [(kpi name, unit, measure, is_margin, baseline, target)], [(action, department)])
-OBJECTIVES = (
+DemoObjective = tuple[
+    str, str, list[tuple[str, str, str, bool, int | None, int | None]], list[tuple[str, str]]
+]
+OBJECTIVES: tuple[DemoObjective, ...] = (
     (
         Objective.Side.CUSTOMER,
         "Cut virgin plastic in their packaging by a third",
@@ -175,7 +178,7 @@ OBJECTIVES = (
     ),
 )
 
-DEMO_CONTRIBUTORS = {
+DEMO_CONTRIBUTORS: dict[str, str] = {
     Department.LOGISTICS: "contributor",
     Department.MARKETING: "marketing",
     Department.SUPPLY_CHAIN: "supply",

@@ -583,20 +583,21 @@ def _plan(company, director) -> dict[str, int]:
     stakeholder = StakeholderFactory(plan=plan)  # not ``contact``, which a route deletes
     cadence = CadenceFactory(plan=plan)
     meeting = MeetingFactory(plan=plan, cadence=cadence)
-    return {
-        "plan_id": plan.pk,
-        "swot_id": SwotItemFactory(plan=plan).pk,
-        "objective_id": objective.pk,
-        "kpi_id": KpiFactory(objective=objective).pk,
-        "action_id": ActionFactory(objective=objective).pk,
-        "offer_id": OfferFactory(plan=plan).pk,
-        "offering_id": OfferingFactory(name="Matrix offering").pk,
-        "stakeholder_id": stakeholder.pk,
-        "pair_id": CounterpartPairFactory(plan=plan, stakeholder=stakeholder).pk,
-        "cadence_id": cadence.pk,
-        "meeting_id": meeting.pk,
-        "decision_id": MeetingDecisionFactory(meeting=meeting).pk,
+    made: dict[str, Any] = {
+        "plan_id": plan,
+        "swot_id": SwotItemFactory(plan=plan),
+        "objective_id": objective,
+        "kpi_id": KpiFactory(objective=objective),
+        "action_id": ActionFactory(objective=objective),
+        "offer_id": OfferFactory(plan=plan),
+        "offering_id": OfferingFactory(name="Matrix offering"),
+        "stakeholder_id": stakeholder,
+        "pair_id": CounterpartPairFactory(plan=plan, stakeholder=stakeholder),
+        "cadence_id": cadence,
+        "meeting_id": meeting,
+        "decision_id": MeetingDecisionFactory(meeting=meeting),
     }
+    return {name: row.pk for name, row in made.items()}
 
 
 def _session(user: User | None) -> str | None:

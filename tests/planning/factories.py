@@ -28,10 +28,10 @@ from tests.scoring.factories import ProgrammeFactory
 
 def make_key_account(client: Client, *, year: int = 2026, by: User | None = None) -> Programme:
     """Put ``client`` on the confirmed shortlist of ``year`` (with the clients already on it)."""
-    by = by or UserFactory(role=User.Role.DIRECTOR)
-    programme = Programme.objects.filter(year=year).first() or ProgrammeFactory(
-        year=year, updated_by=by
-    )
+    director: User = by or UserFactory(role=User.Role.DIRECTOR)  # type: ignore[assignment]
+    programme: Programme = Programme.objects.filter(year=year).first() or ProgrammeFactory(
+        year=year, updated_by=director
+    )  # type: ignore[assignment]
     latest = programme.decisions.first()
     ids = sorted({*(latest.client_ids if latest else []), client.pk})
     ShortlistDecision.objects.create(
@@ -42,7 +42,7 @@ def make_key_account(client: Client, *, year: int = 2026, by: User | None = None
         budget=programme.budget,
         kam_needed=len(ids),
         kam_headcount=max(programme.kam_headcount, len(ids)),
-        decided_by=by,
+        decided_by=director,
     )
     return programme
 
