@@ -74,7 +74,9 @@ class FocusFirst:
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        first = next(iter(self.fields.values()), None)  # type: ignore[attr-defined]
+        fields = list(self.fields.values())  # type: ignore[attr-defined]
+        typed = [f for f in fields if isinstance(f, forms.CharField | forms.IntegerField)]
+        first = next(iter(typed or fields), None)  # what is typed, rather than a preset choice
         if first is not None:
             first.widget.attrs["autofocus"] = True
 

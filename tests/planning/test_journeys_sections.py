@@ -74,6 +74,10 @@ def test_kam_plans_an_action_the_contributor_updates(live_server, browser, accou
 
     page.get_by_test_id("objective-add-ours").click()
     form = page.locator("#objective-add-ours-form")
+    expect(form.get_by_label("Objective")).to_be_focused()  # the form takes the focus
+    page.keyboard.press("Escape")  # and Escape closes it
+    expect(form).to_have_count(0)
+    page.get_by_test_id("objective-add-ours").click()
     form.get_by_label("Objective").fill("Grow our margin on films")
     form.get_by_test_id("plan-form-save").click()
     objective = page.get_by_test_id("objective").filter(has_text="Grow our margin on films")
