@@ -274,6 +274,7 @@ def kpi_current(kpi: Kpi, metric: ClientYearMetric | None) -> KpiReading:
 class KpiRow:
     kpi: Kpi
     reading: KpiReading
+    urls: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -285,6 +286,7 @@ class ObjectiveRow:
     overdue: int
     first: bool = False
     last: bool = False
+    urls: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
