@@ -219,6 +219,8 @@ SPECTACULAR_SETTINGS = {
         "OfferStatusEnum": "planning.models.Offer.Status",
         "OfferingKindEnum": "planning.models.Offering.Kind",
         "MoveDirectionEnum": [("up", "up"), ("down", "down")],
+        "CadenceKindEnum": "planning.models.Cadence.Kind",
+        "DepartmentEnum": "accounts.models.Department",
     },
 }
 
