@@ -234,3 +234,24 @@ def test_plan_page_fits_the_window_in_both_languages(live_server, browser, accou
         context.close()
     assert not too_wide
     assert re.match(r"^(fr|en)$", language)
+
+
+def test_director_keeps_the_catalogue_and_it_fits_the_window(live_server, browser, accounts):
+    OfferingFactory(
+        name="Recyclable films for high-speed form-fill-seal lines", description="x" * 80
+    )
+    base = live_server.url
+    page = english(browser, base, width=390)
+    log_in(page, base, "dana")
+    page.goto(f"{base}/plans/")
+    page.get_by_test_id("offerings-link").click()
+    form = page.get_by_test_id("offering-form")
+    form.get_by_label("Name").fill("Packaging audit")
+    form.get_by_label("Kind").select_option("service")
+    form.get_by_role("button", name="Save").click()
+    expect(page.get_by_test_id("offering-row").filter(has_text="Packaging audit")).to_be_visible()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SHOTS / "offerings-en-390.png", full_page=True)
+    scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert scroll <= inner
+    page.context.close()
