@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import importlib
 import os
 import platform
 import secrets
@@ -90,6 +91,7 @@ def run(args: argparse.Namespace) -> int:
     from django.db import connection, reset_queries
     from django.test import Client
 
+    importlib.import_module("kam.wsgi")  # as the server starts: django.setup()
     request_started.disconnect(reset_queries)  # or a request would empty the captured queries
     print("Migrating…", file=sys.stderr)
     call_command("migrate", verbosity=0)
