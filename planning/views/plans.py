@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -15,6 +16,7 @@ from accounts import selectors as account_selectors
 from kam import permissions
 from kam.types import AuthedRequest
 from planning import forms
+from planning.selectors import health
 from planning.selectors import plans as selectors
 from planning.services import plans as services
 from planning.views import sections
@@ -78,4 +80,5 @@ def plan_detail(request: AuthedRequest, plan_id: int) -> TemplateResponse:
     section = request.GET.get("section", "")
     if request.headers.get("HX-Request") and section in sections.SECTIONS:
         return TemplateResponse(request, f"planning/plan_detail.html#section-{section}", context)
+    context["health"] = health.plan_health(plan, today=timezone.localdate())
     return TemplateResponse(request, "planning/plan_detail.html", context)

@@ -120,3 +120,22 @@ def test_home_selector_keeps_to_the_plans_the_user_sees(plans, bob):
     seen = home.home_for(user=bob, today=TODAY)
     assert [item.plan.client.name for item in seen.healths] == ["Theirs"]
     assert [action.title for action in seen.overdue_actions] == ["Bob's late action"]
+
+
+def test_plan_page_shows_its_health_and_what_to_do_next(client, alice, plans):
+    mine, _, _ = plans
+    client.force_login(alice)
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("planning:plan_detail", args=[mine.pk])).content.decode()
+    assert 'data-testid="plan-health"' in page
+    assert "Bring 1 overdue action up to date." in page
+    assert "Add a margin or profit KPI" in page
+
+
+def test_plan_page_health_is_in_french_for_french_users(client, alice, plans):
+    mine, _, _ = plans
+    client.force_login(alice)
+    client.cookies["django_language"] = "fr"
+    page = client.get(reverse("planning:plan_detail", args=[mine.pk])).content.decode()
+    assert "Santé du plan" in page
+    assert "Mettez à jour 1 action en retard." in page
