@@ -89,7 +89,7 @@ class KpiFactory(factory.django.DjangoModelFactory):
         model = Kpi
 
     objective = factory.SubFactory(ObjectiveFactory)
-    name = "Gross margin"
+    name = "Margin of the account"
     unit = "EUR"
     measure = Kpi.Measure.MANUAL
     baseline = Decimal("100000")
@@ -149,7 +149,7 @@ class CadenceFactory(factory.django.DjangoModelFactory):
 
     plan = factory.SubFactory(PlanFactory)
     kind = Cadence.Kind.STRATEGIC_REVIEW
-    name = "Strategic alignment review"
+    name = "Quarterly business review"
     level = "executive"
     every = 3
     unit = Cadence.Unit.MONTH
