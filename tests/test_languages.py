@@ -42,12 +42,19 @@ def _messages() -> tuple[set[str], set[str]]:
     message translated differently, and written by neither language's other messages."""
     with CATALOGUE.open("rb") as handle:
         catalogue = read_po(handle)
-    sources, translations, english, french = set(), set(), set(), set()
+    sources: set[str] = set()
+    translations: set[str] = set()
+    english: set[str] = set()
+    french: set[str] = set()
     for message in catalogue:
         if not message.id:
             continue
-        ids = message.id if isinstance(message.id, tuple) else (message.id,)
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        ids: list[str] = list(message.id) if isinstance(message.id, tuple | list) else [message.id]
+        strings: list[str] = (
+            list(message.string)
+            if isinstance(message.string, tuple | list)
+            else [message.string or ""]
+        )
         for source in ids:
             sources.add(source.strip())
             for translation in strings:
