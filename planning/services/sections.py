@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -116,8 +116,3 @@ def swot_item_move(*, user: User, item: SwotItem, direction: Direction) -> SwotI
     move(_quadrant(item.plan_id, item.quadrant), item, direction)
     item.refresh_from_db(fields=["position"])
     return item
-
-
-def positions_are_dense(items: models.QuerySet[Any]) -> bool:
-    """For tests and checks: the positions of ordered ``items`` are 0, 1, 2…"""
-    return list(items.values_list("position", flat=True)) == list(range(items.count()))
