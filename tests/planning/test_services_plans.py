@@ -94,3 +94,16 @@ def test_reassigning_only_the_sponsor_leaves_the_plan_holder_alone(key_account, 
     plan = services.plan_open(user=dana, client=company, programme=programme)
     account_services.client_update(user=dana, client=company, kam=company.kam, sponsor=sam)
     assert PlanOwnership.objects.filter(plan=plan).count() == 1
+
+
+def test_the_plan_page_names_who_held_the_plan_before(key_account, dana, bob, client):
+    company, programme = key_account
+    plan = services.plan_open(user=dana, client=company, programme=programme)
+    account_services.client_update(user=dana, client=company, kam=bob, sponsor=None)
+    client.force_login(bob)
+    client.cookies["django_language"] = "en"
+    page = client.get(plan.get_absolute_url()).content.decode()
+    assert 'data-testid="plan-holders"' in page
+    assert "Held before by" in page
+    holders = page.split('data-testid="plan-holders"')[1].split("</p>")[0]
+    assert str(PlanOwnership.objects.get(plan=plan, until__isnull=False).kam) in holders
