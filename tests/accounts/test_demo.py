@@ -154,7 +154,7 @@ def test_seed_demo_seeds_people_clients_and_ledger_once(settings, tmp_path):
     assert counts() == first
     assert "already imported" in again.summary
     assert "(0 updated)" in again.summary
-    assert first["User"] == 6
+    assert first["User"] == len(demo.DEMO_USERS) == 10
     assert first["Client"] == 60
     assert 1_400 <= first["LedgerLine"] <= 1_600
     assert first["LedgerImport"] == 1
