@@ -81,4 +81,5 @@ def plan_detail(request: AuthedRequest, plan_id: int) -> TemplateResponse:
     if request.headers.get("HX-Request") and section in sections.SECTIONS:
         return TemplateResponse(request, f"planning/plan_detail.html#section-{section}", context)
     context["health"] = health.plan_health(plan, today=timezone.localdate())
+    context["work_html"] = sections.work_html(request, context)  # 500 actions: cached
     return TemplateResponse(request, "planning/plan_detail.html", context)

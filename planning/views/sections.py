@@ -10,24 +10,33 @@ is a 403 saying why.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.forms import Form
 from django.http import HttpResponse, HttpResponseBadRequest
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import Department
-from kam import permissions
+from kam import links, permissions
 from kam.types import AuthedRequest
 from planning import forms
 from planning.models import Action, Kpi, Objective, Offer, Offering, Plan, SwotItem
@@ -57,54 +66,144 @@ def page_context(request: AuthedRequest, plan: Plan) -> dict[str, Any]:
     page = selectors.plan_page(plan=plan, today=today)
     can_edit = permissions.may_edit_plan(request.user, plan)
     _prepare_actions(request, page)
-    labels = {
-        "due": _("due"),
-        "overdue": _("Overdue"),
-        "update": _("Update progress"),
-        "edit": _("Edit"),
-        "delete": _("Delete"),
-        "delete_action": _("Delete this action?"),
-    }
     return {
         "plan": plan,
         "page": page,
         "can_edit": can_edit,
         "today": today,
         "tab": "plan",
-        "labels": labels,
+        "labels": _labels(),
     }
+
+
+def _labels() -> dict[str, str]:
+    """The words the objectives', KPIs' and actions' rows repeat, translated once a page."""
+    return {
+        "due": _("due"),
+        "overdue": _("Overdue"),
+        "update": _("Update progress"),
+        "edit": _("Edit"),
+        "delete": _("Delete"),
+        "delete_action": _("Delete this action?"),
+        "delete_objective": _("Delete this objective with its KPIs and actions?"),
+        "delete_kpi": _("Delete this KPI?"),
+        "move_up": _("Move up"),
+        "move_down": _("Move down"),
+        "objective_progress": _("Progress of its actions"),
+        "margin": _("margin"),
+        "baseline": _("Baseline"),
+        "target": _("Target"),
+        "current": _("Current"),
+        "no_ledger_figures": _("from the ledger, no figures yet"),
+        "no_kpi": _("No KPI yet: say how this objective is measured."),
+        "add_kpi": _("Add a KPI"),
+        "add_action": _("Add an action"),
+        "no_actions": _("No actions yet."),
+    }
+
+
+ACTION_ROUTES = {name: f"planning:action_{name}" for name in ("progress", "edit", "delete")}
+OBJECTIVE_ROUTES = {
+    name: f"planning:{name}"
+    for name in ("objective_edit", "objective_move", "objective_delete", "kpi_add", "action_add")
+}
+KPI_ROUTES = {name: f"planning:{name}" for name in ("kpi_edit", "kpi_delete")}
 
 
 def _prepare_actions(request: AuthedRequest, page: selectors.PlanPage) -> None:
     """What each action's row writes, worked out once here (its links reversed once a page,
     its labels looked up once), so that a plan of 500 actions renders quickly."""
-    urls = {name: reverse(f"planning:action_{name}", args=[0]) for name in ACTION_ROUTES}
-    objective_urls = {name: reverse(f"planning:{name}", args=[0]) for name in OBJECTIVE_ROUTES}
-    kpi_urls = {name: reverse(f"planning:{name}", args=[0]) for name in KPI_ROUTES}
+    action_links = links.row_links(ACTION_ROUTES)
+    objective_links = links.row_links(OBJECTIVE_ROUTES)
+    kpi_links = links.row_links(KPI_ROUTES)
     statuses = {value: str(label) for value, label in Action.Status.choices}
     departments = {value: str(label) for value, label in Department.choices}
+    dates: dict[Any, str] = {}
     for rows in page.objectives.values():
         for row in rows:
-            row.urls = _urls(objective_urls, row.objective.pk)
+            row.urls = objective_links(row.objective.pk)
             for kpi_row in row.kpis:
-                kpi_row.urls = _urls(kpi_urls, kpi_row.kpi.pk)
+                kpi_row.urls = kpi_links(kpi_row.kpi.pk)
             for action in row.actions:
                 extra: Any = action
                 extra.can_update = permissions.may_update_action(request.user, action)
-                extra.urls = _urls(urls, action.pk)
+                extra.urls = action_links(action.pk)
                 extra.status_label = statuses.get(action.status, action.status)
                 extra.department_label = departments.get(action.department, action.department)
-                extra.due_text = date_format(action.due_date, "SHORT_DATE_FORMAT")
+                if action.due_date not in dates:
+                    dates[action.due_date] = date_format(action.due_date, "SHORT_DATE_FORMAT")
+                extra.due_text = dates[action.due_date]
 
 
-def _urls(urls: dict[str, str], pk: int) -> dict[str, str]:
-    """The links of row ``pk`` from those reversed for the id 0 (its only number)."""
-    return {name: url.replace("/0/", f"/{pk}/", 1) for name, url in urls.items()}
+# --- the objectives and actions, cached ----------------------------------------------------------
+
+WORK_CACHE_SECONDS = 24 * 60 * 60
+"""How long the rendered objectives and actions stay cached. Their key changes with anything
+they show, so this only bounds how long blocks nobody asks for again take up room."""
+
+CSRF_MARK = "csrf0token0mark0987654321"
+"""Written in place of the CSRF token in the cached block; each request puts its own back."""
 
 
-ACTION_ROUTES = ("progress", "edit", "delete")
-OBJECTIVE_ROUTES = ("objective_edit", "objective_move", "objective_delete", "kpi_add", "action_add")
-KPI_ROUTES = ("kpi_edit", "kpi_delete")
+def work_html(request: AuthedRequest, context: dict[str, Any]) -> str:
+    """The objectives and actions sections (``#section-work``) as ``context`` shows them:
+    from the cache when the same rows were rendered before for the same rights, language and
+    day, else rendered and kept. The key is a digest of the rows ``plan_page`` read anyway, so
+    this costs no query; each request writes its own CSRF token in the forms."""
+    key = "plan-work:" + _work_digest(context)
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string(
+            f"{TEMPLATE}#section-work", {**context, "csrf_token": CSRF_MARK}, request=request
+        )
+        cache.set(key, html, WORK_CACHE_SECONDS)
+    return mark_safe(html.replace(CSRF_MARK, get_token(request)))  # the template escaped it
+
+
+def _work_digest(context: dict[str, Any]) -> str:
+    """A digest of all that ``#section-work`` writes: every field of the objectives, KPIs
+    (with their current values) and actions read, the actions' owners, the user's rights,
+    the language, the day (overdue flags) and the template itself."""
+    page: selectors.PlanPage = context["page"]
+    digest = hashlib.sha256()
+    for part in (
+        _template_version(),
+        get_language(),
+        str(context["today"]),
+        str(page.plan.pk),
+        str(context["can_edit"]),
+        str((page.progress, page.overdue, page.has_margin_kpi, page.action_count)),
+    ):
+        digest.update(part.encode())
+        digest.update(b"\0")
+    for side, _label, rows in page.sides:
+        digest.update(f"side {side} {len(rows)}\0".encode())
+        for row in rows:
+            digest.update(
+                repr(
+                    (_fields(row.objective), row.progress, row.overdue, row.first, row.last)
+                ).encode()
+            )
+            for kpi_row in row.kpis:
+                digest.update(repr((_fields(kpi_row.kpi), tuple(kpi_row.reading))).encode())
+            for action in row.actions:
+                extra: Any = action
+                owner = (action.owner_id, str(action.owner)) if action.owner_id else None
+                digest.update(
+                    repr((_fields(action), owner, extra.can_update, extra.overdue)).encode()
+                )
+    return digest.hexdigest()
+
+
+def _fields(row: Model) -> tuple[Any, ...]:
+    return tuple(getattr(row, f.attname) for f in row._meta.concrete_fields)
+
+
+@functools.cache
+def _template_version() -> str:
+    """A digest of the page's template: a new version of it renders anew."""
+    source = Path(settings.BASE_DIR, "templates", TEMPLATE).read_bytes()
+    return hashlib.sha256(source).hexdigest()
 
 
 def section_response(request: AuthedRequest, plan: Plan, section: str) -> HttpResponse:

@@ -2,13 +2,19 @@
 htmx or as plain forms, and a flat number of queries."""
 
 import datetime as dt
+import re
 from decimal import Decimal
+from unittest import mock
 
 import pytest
+from django.core.cache import cache
+from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
 from planning.models import Action, Kpi, Objective, Offer, SwotItem
+from planning.views import sections
+from planning.views.sections import CSRF_MARK
 from tests.factories import ClientFactory, ClientYearMetricFactory, UserFactory
 from tests.planning.factories import (
     ActionFactory,
@@ -258,3 +264,55 @@ def test_without_htmx_a_form_is_a_page_and_a_write_goes_back_to_the_plan(client,
     response = client.post(url, {"side": "customer", "title": "Cut costs"})
     assert response["Location"] == f"{plan.get_absolute_url()}#plan-work"
     assert Objective.objects.get().side == "customer"
+
+
+def _csrf_tokens(html):
+    return re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+
+
+def test_plan_page_objectives_and_actions_come_from_the_cache_until_a_row_changes(
+    client, alice, plan
+):
+    cache.clear()
+    action = ActionFactory(objective=ObjectiveFactory(plan=plan, title="Grow"), progress=20)
+    client.force_login(alice)
+    first = page(client, plan).content.decode()
+    with mock.patch.object(sections, "render_to_string", side_effect=AssertionError("rendered")):
+        again = page(client, plan).content.decode()  # from the cache: not rendered
+    tokenless = re.compile(r"[A-Za-z0-9]{64}")  # each request's own masked CSRF token
+    assert tokenless.sub("", again) == tokenless.sub("", first)
+    Action.objects.filter(pk=action.pk).update(progress=80)
+    html = page(client, plan).content.decode()
+    assert '<span data-testid="action-progress">80 %</span>' in html
+
+
+def test_plan_page_cached_rows_follow_each_users_rights(client, alice, carl, plan):
+    cache.clear()
+    objective = ObjectiveFactory(plan=plan)
+    ActionFactory(objective=objective, owner=carl)
+    ActionFactory(objective=objective, owner=alice)
+    client.force_login(alice)
+    assert page(client, plan).content.decode().count('data-testid="action-update"') == 2
+    client.force_login(carl)
+    html = page(client, plan).content.decode()
+    assert html.count('data-testid="action-update"') == 1
+    assert 'data-testid="action-add"' not in html
+
+
+def test_plan_page_forms_carry_the_requests_own_csrf_token(alice, dana, plan):
+    cache.clear()
+    ObjectiveFactory.create_batch(2, plan=plan)
+    for user in (alice, dana):  # dana's page comes from the block cached for alice
+        browser = Client(enforce_csrf_checks=True)
+        browser.cookies["django_language"] = "en"
+        browser.force_login(user)
+        html = page(browser, plan).content.decode()
+        tokens = _csrf_tokens(html)
+        assert tokens
+        assert CSRF_MARK not in html
+        objective = Objective.objects.filter(plan=plan).order_by("position", "pk").last()
+        response = browser.post(
+            reverse("planning:objective_move", args=[objective.pk]),
+            {"direction": "up", "csrfmiddlewaretoken": tokens[-1]},
+        )
+        assert response.status_code == 302, user
