@@ -207,7 +207,10 @@ def _template_version() -> str:
 
 
 def section_response(request: AuthedRequest, plan: Plan, section: str) -> HttpResponse:
-    """After a write: the section again (htmx), or the plan page at that section."""
+    """After a write: the section again (htmx), or the plan page at that section. The
+    objectives and actions go through the cache, so that the next page load finds them there."""
+    if _htmx(request) and section == "work":
+        return HttpResponse(work_html(request, page_context(request, plan)))
     if _htmx(request):
         return TemplateResponse(
             request, f"{TEMPLATE}#section-{section}", page_context(request, plan)

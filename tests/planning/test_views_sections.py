@@ -316,3 +316,22 @@ def test_plan_page_forms_carry_the_requests_own_csrf_token(alice, dana, plan):
             {"direction": "up", "csrfmiddlewaretoken": tokens[-1]},
         )
         assert response.status_code == 302, user
+
+
+def test_a_write_answers_with_the_objectives_and_actions_the_next_page_finds_cached(
+    client, alice, plan
+):
+    cache.clear()
+    objective = ObjectiveFactory(plan=plan, title="Grow")
+    client.force_login(alice)
+    response = client.post(
+        reverse("planning:action_add", args=[objective.pk]),
+        {"title": "Visit the plant", "owner": alice.pk, "department": "logistics",
+         "due_date": plan.period_start, "status": "planned", "progress": "0"},
+        **HTMX,
+    )  # fmt: skip
+    assert response.status_code == 200, response.content.decode()
+    assert "Visit the plant" in response.content.decode()
+    assert CSRF_MARK not in response.content.decode()
+    with mock.patch.object(sections, "render_to_string", side_effect=AssertionError("rendered")):
+        assert "Visit the plant" in page(client, plan).content.decode()
