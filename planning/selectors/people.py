@@ -154,15 +154,18 @@ def coverage_gaps(
     *,
     stakeholders: Sequence[Stakeholder] | None = None,
     pairs: Sequence[CounterpartPair] | None = None,
+    grid: CounterpartGrid | None = None,
 ) -> list[Gap]:
     """What is missing in the plan's coverage of the customer's people, most serious first: no
     decision maker, no champion, no one at executive level, a hostile person of high influence
     with no one of ours assigned, another influential person with no counterpart, a pair not met
-    within its cadence. Two queries (one or none when the rows are passed)."""
+    within its cadence. Two queries (one or none when the rows are passed; pass the
+    ``counterpart_grid()`` of the same rows when already worked out)."""
     today = today or timezone.localdate()
     if stakeholders is None:
         stakeholders = list(stakeholder_list(plan=plan))
-    grid = counterpart_grid(plan, today, stakeholders=stakeholders, pairs=pairs)
+    if grid is None:
+        grid = counterpart_grid(plan, today, stakeholders=stakeholders, pairs=pairs)
     gaps = []
     roles = {person.buying_role for person in stakeholders}
     if Stakeholder.BuyingRole.DECISION_MAKER not in roles:

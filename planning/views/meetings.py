@@ -15,16 +15,20 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from kam import permissions
+from kam import links, permissions
 from kam.types import AuthedRequest
 from planning import forms, ics
-from planning.models import Cadence, Meeting, Plan
+from planning.models import Cadence, Level, Meeting, Objective, Plan
 from planning.selectors import cadences as cadence_selectors
 from planning.selectors import meetings as selectors
 from planning.selectors import plans as plan_selectors
@@ -55,9 +59,86 @@ def _context(request: AuthedRequest, plan: Plan, **extra: Any) -> dict[str, Any]
         "statuses": statuses,
         "summary": summary,
         "meetings": meetings,
+        "meeting_rows": _meeting_rows(meetings),
         "objectives": objectives,
+        "objective_options": _objective_options(objectives),
+        "labels": {
+            "edit": _("Edit"),
+            "delete": _("Delete"),
+            "done": _("Turned into an action"),
+            "objective": _("Objective"),
+            "make_action": _("Make it an action"),
+            "delete_meeting": _("Delete this meeting and its decisions?"),
+        },
+        "csrf_input": format_html(
+            '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request)
+        ),
         **extra,
     }
+
+
+MEETING_LINKS = {"edit": "planning:meeting_edit", "delete": "planning:meeting_delete"}
+
+
+def _meeting_rows(meetings: list[Meeting]) -> list[dict[str, Any]]:
+    """What each meeting of the log writes, worked out here so that its part of the page only
+    writes values: its links reversed once a page, its labels looked up once, its participants
+    named in a line."""
+    urls = links.row_links(MEETING_LINKS)
+    decision_url = links.row_link("planning:decision_action")
+    levels = {code: str(label) for code, label in Level.choices}
+    untitled = _("Meeting")
+    done = _("under “%(objective)s”, due %(date)s")
+    rows = []
+    for meeting in meetings:
+        decisions = []
+        for decision in meeting.decisions.all():
+            action = getattr(decision, "action", None)  # made into an action, or not yet
+            decisions.append(
+                {
+                    "pk": decision.pk,
+                    "text": decision.text,
+                    "done": action is not None
+                    and done
+                    % {
+                        "objective": action.objective.title,
+                        "date": date_format(action.due_date, "SHORT_DATE_FORMAT"),
+                    },
+                    "url": decision_url(decision.pk),
+                }
+            )
+        cadence = meeting.cadence.name if meeting.cadence else ""
+        rows.append(
+            {
+                "pk": meeting.pk,
+                "iso": meeting.date.isoformat(),
+                "date": date_format(meeting.date, "DATE_FORMAT"),
+                "heading": meeting.title or cadence or untitled,
+                "cadence": cadence if meeting.title else "",
+                "level": levels.get(meeting.level, meeting.level),
+                "ours": ", ".join(str(person) for person in meeting.our_participants.all()),
+                "theirs": ", ".join(str(person) for person in meeting.their_participants.all()),
+                "summary": meeting.summary,
+                "decisions": decisions,
+                "name": str(meeting),
+                "urls": urls(meeting.pk),
+            }
+        )
+    return rows
+
+
+def _objective_options(objectives: list[Objective]) -> str:
+    """The ``<option>``s of the objective a decision becomes an action under: the same for
+    every decision, so written once a page (each text escaped)."""
+    sides = {code: str(label) for code, label in Objective.Side.choices}
+    return format_html_join(
+        "",
+        '<option value="{}">{} · {}</option>',
+        (
+            (objective.pk, sides.get(objective.side, objective.side), objective.title)
+            for objective in objectives
+        ),
+    )
 
 
 def _body(request: AuthedRequest, plan: Plan, **extra: Any) -> HttpResponse:

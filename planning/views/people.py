@@ -6,24 +6,29 @@ the whole people part again (the gaps, the map and both tables change together),
 with its errors in the editor. Without htmx, a form is a page of its own and a write redirects
 to the people page."""
 
+from datetime import date
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from accounts.models import Contact
-from kam import charts, permissions
+from accounts.models import Contact, Department
+from kam import charts, formats, links, permissions
 from kam.types import AuthedRequest
 from planning import forms
-from planning.models import CounterpartPair, Plan, Stakeholder
+from planning.models import CounterpartPair, Level, Plan, Stakeholder
 from planning.selectors import people as selectors
 from planning.selectors import plans as plan_selectors
 from planning.services import people as services
@@ -35,22 +40,40 @@ SHORT_ROLES: dict[str, object] = {
 """Buying roles whose full name does not fit in a box of the relationship map."""
 
 
-def _map(stakeholders: list[Stakeholder]) -> str:
+class _Labels:
+    """The names of the choices the page writes, looked up once a page, not once a row."""
+
+    def __init__(self) -> None:
+        self.roles = {code: str(label) for code, label in Stakeholder.BuyingRole.choices}
+        self.attitudes = {code: str(label) for code, label in Stakeholder.Attitude.choices}
+        self.levels = {code: str(label) for code, label in Level.choices}
+        self.departments = {code: str(label) for code, label in Department.choices}
+        self.countries: dict[str, str] = {}
+
+    def country(self, code: str) -> str:
+        if code not in self.countries:
+            self.countries[code] = formats.country_name(code)
+        return self.countries[code]
+
+
+def _map(stakeholders: list[Stakeholder], labels: _Labels) -> str:
+    detail = _("%(attitude)s, influence %(influence)s/5, %(level)s")
+    short_roles = {**labels.roles, **{role: str(label) for role, label in SHORT_ROLES.items()}}
     nodes = [
         charts.MapNode(
             key=person.pk,
             parent=person.reports_to_id,
             name=str(person.contact),
             title=person.contact.title,
-            role=str(SHORT_ROLES.get(person.buying_role, person.get_buying_role_display())),
+            role=short_roles.get(person.buying_role, person.buying_role),
             country=person.contact.country,
             attitude=person.attitude,
             influence=person.influence,
-            detail=_("%(attitude)s, influence %(influence)s/5, %(level)s")
+            detail=detail
             % {
-                "attitude": person.get_attitude_display(),
+                "attitude": labels.attitudes.get(person.attitude, person.attitude),
                 "influence": person.influence,
-                "level": person.get_level_display(),
+                "level": labels.levels.get(person.level, person.level),
             },
         )
         for person in stakeholders
@@ -58,25 +81,106 @@ def _map(stakeholders: list[Stakeholder]) -> str:
     return charts.relationship_map(
         nodes,
         title=_("Relationship map"),
-        legend=[(code, str(label)) for code, label in Stakeholder.Attitude.choices],
+        legend=list(labels.attitudes.items()),
         influence_label=_("Circle size: influence, 1 to 5"),
         empty_label=_("No stakeholders yet."),
     )
+
+
+STAKEHOLDER_LINKS = {"edit": "planning:stakeholder_edit", "remove": "planning:stakeholder_remove"}
+PAIR_LINKS = {"edit": "planning:counterpart_edit", "remove": "planning:counterpart_remove"}
+
+
+def _stakeholder_rows(stakeholders: list[Stakeholder], labels: _Labels) -> list[dict[str, object]]:
+    """What each stakeholder's row writes, worked out here so that the row only writes values:
+    its links reversed once a page, its choices' names looked up once."""
+    urls = links.row_links(STAKEHOLDER_LINKS)
+    confirm = _("Take %(person)s out of the plan?")
+    rows = []
+    for person in stakeholders:
+        name = str(person.contact)
+        rows.append(
+            {
+                "pk": person.pk,
+                "name": name,
+                "title": person.contact.title,
+                "note": person.note,
+                "role": labels.roles.get(person.buying_role, person.buying_role),
+                "attitude": person.attitude,
+                "attitude_label": labels.attitudes.get(person.attitude, person.attitude),
+                "influence": person.influence,
+                "level": labels.levels.get(person.level, person.level),
+                "reports_to": str(person.reports_to.contact) if person.reports_to else "",
+                "country": labels.country(person.contact.country),
+                "pair_count": person.pair_count,  # type: ignore[attr-defined]
+                "urls": urls(person.pk),
+                "confirm": confirm % {"person": name},
+            }
+        )
+    return rows
+
+
+def _pair_rows(rows: list[selectors.PairRow], labels: _Labels) -> list[dict[str, object]]:
+    """What each counterpart pair's row writes, as for the stakeholders."""
+    urls = links.row_links(PAIR_LINKS)
+    dates: dict[date, str] = {}
+
+    def short(day: date | None) -> str:
+        if day is None:
+            return ""
+        if day not in dates:
+            dates[day] = date_format(day, "SHORT_DATE_FORMAT")
+        return dates[day]
+
+    result = []
+    for row in rows:
+        pair = row.pair
+        contact = pair.stakeholder.contact
+        result.append(
+            {
+                "pk": pair.pk,
+                "overdue": row.overdue,
+                "level": labels.levels.get(pair.level, pair.level),
+                "ours": str(pair.user),
+                "department": labels.departments.get(pair.user.department, pair.user.department),
+                "theirs": str(contact),
+                "title": contact.title,
+                "country": labels.country(contact.country),
+                "cadence": str(pair.cadence) if pair.cadence else "",
+                "last_contact": short(row.last_contact),
+                "next_due": short(row.next_due),
+                "urls": urls(pair.pk),
+            }
+        )
+    return result
 
 
 def _people_context(request: AuthedRequest, plan: Plan, **extra: object) -> dict[str, object]:
     today = timezone.localdate()
     stakeholders = list(selectors.stakeholder_list(plan=plan))
     pairs = list(selectors.counterpart_list(plan=plan))
+    grid = selectors.counterpart_grid(plan, today, stakeholders=stakeholders, pairs=pairs)
+    labels = _Labels()
     return {
         "plan": plan,
         "can_edit": permissions.may_edit_plan(request.user, plan),
         "tab": "people",
         "today": today,
         "stakeholders": stakeholders,
-        "grid": selectors.counterpart_grid(plan, today, stakeholders=stakeholders, pairs=pairs),
-        "gaps": selectors.coverage_gaps(plan, today, stakeholders=stakeholders, pairs=pairs),
-        "relationship_map": _map(stakeholders),  # written by a template, which escapes every text
+        "stakeholder_rows": _stakeholder_rows(stakeholders, labels),
+        "grid": grid,
+        "pair_rows": _pair_rows(grid.rows, labels),
+        "gaps": selectors.coverage_gaps(plan, today, stakeholders=stakeholders, grid=grid),
+        "relationship_map": _map(stakeholders, labels),  # a template wrote it, escaping all text
+        "labels": {
+            "edit": _("Edit"),
+            "remove": _("Remove"),
+            "never": _("never"),
+            "overdue": _("overdue"),
+        },
+        "csrf_input": format_html(
+            '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request)
+        ),
         **extra,
     }
 
