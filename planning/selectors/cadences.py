@@ -305,11 +305,14 @@ class PlanCompliance:
         return self.on_time * 100 / self.due if self.due else None
 
 
-def plan_compliance(plans: Plans, today: dt.date) -> list[PlanCompliance]:
+def plan_compliance(
+    plans: Plans, today: dt.date, *, statuses: dict[int, list[CadenceStatus]] | None = None
+) -> list[PlanCompliance]:
     """Each plan of ``plans``, in their order, with its cadences summed up (three queries, and
-    the plans')."""
+    the plans'; one when ``statuses`` passes the ``cadence_status()`` of the same plans)."""
     plans = list(plans)
-    statuses = cadence_status(plans, today)
+    if statuses is None:
+        statuses = cadence_status(plans, today)
     levels = _by_level(plans, today, statuses)
     empty = [
         LevelCompliance(level=level, label=str(label), agreed=0, held=0, on_time=0)

@@ -47,8 +47,9 @@ def _htmx(request: AuthedRequest) -> bool:
 def _context(request: AuthedRequest, plan: Plan, **extra: Any) -> dict[str, Any]:
     today = timezone.localdate()
     can_edit = permissions.may_edit_plan(request.user, plan)
-    statuses = cadence_selectors.cadence_status([plan], today, with_pairs=True).get(plan.pk, [])
-    (summary,) = cadence_selectors.plan_compliance([plan], today)
+    by_plan = cadence_selectors.cadence_status([plan], today, with_pairs=True)
+    statuses = by_plan.get(plan.pk, [])
+    (summary,) = cadence_selectors.plan_compliance([plan], today, statuses=by_plan)
     meetings = list(selectors.meeting_list(user=request.user).filter(plan=plan))
     objectives = list(selectors.objective_choices(plan=plan)) if can_edit else []
     return {
