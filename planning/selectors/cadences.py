@@ -159,11 +159,16 @@ def cadence_status(
     return dict(result)
 
 
-def overdue_meeting_count(plans: Plans, today: dt.date) -> dict[int, int]:
-    """For each plan of ``plans`` with cadences, how many of them are overdue."""
+def overdue_meeting_count(
+    plans: Plans, today: dt.date, *, statuses: dict[int, list[CadenceStatus]] | None = None
+) -> dict[int, int]:
+    """For each plan of ``plans`` with cadences, how many of them are overdue (from
+    ``statuses``, ``cadence_status(plans, today)``, when the caller has it already)."""
+    if statuses is None:
+        statuses = cadence_status(plans, today)
     return {
-        plan_id: sum(status.overdue for status in statuses)
-        for plan_id, statuses in cadence_status(plans, today).items()
+        plan_id: sum(status.overdue for status in standing)
+        for plan_id, standing in statuses.items()
     }
 
 
@@ -180,14 +185,23 @@ class DueMeeting:
         return self.cadence.plan
 
 
-def upcoming_meetings(plans: Plans, today: dt.date, days: int = 30) -> list[DueMeeting]:
+def upcoming_meetings(
+    plans: Plans,
+    today: dt.date,
+    days: int = 30,
+    *,
+    statuses: dict[int, list[CadenceStatus]] | None = None,
+) -> list[DueMeeting]:
     """The next meeting of each cadence of ``plans`` that is due within ``days`` days from
-    ``today`` (included), or already overdue, soonest first."""
+    ``today`` (included), or already overdue, soonest first (from ``statuses``, when the
+    caller has ``cadence_status(plans, today)`` already)."""
+    if statuses is None:
+        statuses = cadence_status(plans, today)
     horizon = today + dt.timedelta(days=days)
     due = [
         DueMeeting(cadence=status.cadence, due_on=status.next_due, overdue=status.overdue)
-        for statuses in cadence_status(plans, today).values()
-        for status in statuses
+        for standing in statuses.values()
+        for status in standing
         if status.next_due <= horizon
     ]
     return sorted(due, key=lambda meeting: (meeting.due_on, meeting.cadence.pk))

@@ -65,14 +65,20 @@ class PlanHealth:
         return sum(self.sections.values())
 
 
-def plan_health_list(plans: Sequence[Plan], *, today: dt.date) -> list[PlanHealth]:
+def plan_health_list(
+    plans: Sequence[Plan],
+    *,
+    today: dt.date,
+    statuses: dict[int, list[cadences.CadenceStatus]] | None = None,
+) -> list[PlanHealth]:
     """The health of each of ``plans`` (plans the caller may see), in their order, in a number of
-    queries that does not grow with the plans' contents."""
+    queries that does not grow with the plans' contents; ``statuses`` is the plans'
+    ``cadences.cadence_status`` when the caller has it already."""
     sections = objectives.plans_sections_filled(plans)
     progress = objectives.plans_progress(plans)
     margin = objectives.plans_with_margin_kpi(plans)
     overdue_actions = objectives.overdue_action_count(plans, today)
-    overdue_meetings = cadences.overdue_meeting_count(plans, today)
+    overdue_meetings = cadences.overdue_meeting_count(plans, today, statuses=statuses)
     gaps = people.coverage_gaps_by_plan(plans, today)  # pairs with their last contact
     result = []
     for plan in plans:

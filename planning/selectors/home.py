@@ -48,7 +48,8 @@ def home_for(*, user: User, today: dt.date) -> Home:
         .order_by("client__name", "-period_start")
     )
     home = Home(user=user, today=today)
-    home.healths = health.plan_health_list(plans, today=today)
+    statuses = cadences.cadence_status(plans, today)  # for health and the meetings due, once
+    home.healths = health.plan_health_list(plans, today=today, statuses=statuses)
     programme = scoring_selectors.programme_list().filter(year__lte=today.year).first()
     if programme is not None and user.role in {User.Role.KAM, User.Role.DIRECTOR, User.Role.ADMIN}:
         home.year = programme.year
@@ -69,7 +70,7 @@ def home_for(*, user: User, today: dt.date) -> Home:
         overdue = overdue.filter(owner=user)
     home.overdue_action_total = overdue.count()
     home.overdue_actions = list(overdue[:OVERDUE_LIMIT])
-    due = cadences.upcoming_meetings(plans, today, days=30)
+    due = cadences.upcoming_meetings(plans, today, days=30, statuses=statuses)
     home.overdue_meetings = [meeting for meeting in due if meeting.overdue][:OVERDUE_LIMIT]
     home.upcoming = [meeting for meeting in due if not meeting.overdue]
     home.my_actions = list(objectives.action_list_for_owner(user, today))
