@@ -4,7 +4,6 @@ the tab and the portfolio's compliance page, at 1366 and 390 px, in French and E
 nowhere sideways."""
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -22,11 +21,11 @@ from tests.planning.factories import (
     PlanFactory,
     StakeholderFactory,
 )
-from tests.test_journeys import log_in
+from tests.test_journeys import SCREENSHOTS, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SHOTS = Path("/tmp/shots-meetings")
+SHOTS = SCREENSHOTS / "meetings"
 
 
 @pytest.fixture
@@ -155,7 +154,7 @@ def test_kam_logs_a_meeting_sees_compliance_change_and_makes_a_decision_an_actio
 def test_meetings_pages_fit_at_every_width(live_server, browser: Browser, account, language):
     plan = account
     UserFactory(username="dana", first_name="Dana", last_name="Durand", role=User.Role.DIRECTOR)
-    SHOTS.mkdir(exist_ok=True)
+    SHOTS.mkdir(parents=True, exist_ok=True)
     for width in (1366, 390):
         context = browser.new_context(
             locale="fr-FR" if language == "fr" else "en-GB",

@@ -5,10 +5,8 @@ photographed at 1366 and 390 pixels wide, in French and English, and is never wi
 window."""
 
 import datetime as dt
-import os
 import re
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -26,11 +24,11 @@ from tests.planning.factories import (
     SwotItemFactory,
     make_key_account,
 )
-from tests.test_journeys import PASSWORD, log_in
+from tests.test_journeys import PASSWORD, SCREENSHOTS, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SHOTS = Path(os.environ.get("KAM_SHOTS", "/tmp/shots-sections"))
+SHOTS = SCREENSHOTS / "sections"
 WIDTHS = (1366, 390)
 
 
