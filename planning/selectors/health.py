@@ -8,19 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 
 from planning.models import Plan
 from planning.selectors import cadences, objectives, people
-
-SECTION_LABELS = {
-    "vision": gettext_lazy("Shared vision"),
-    "swot": gettext_lazy("SWOT"),
-    "objectives": gettext_lazy("Objectives"),
-    "actions": gettext_lazy("Actions"),
-    "offers": gettext_lazy("Offers and pricing"),
-}
-"""The plan's sections, in their order, as health names them."""
 
 TODO_LIMIT = 5
 """"What to do next" stays short: the first five things, the most pressing first."""

@@ -8,6 +8,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from accounts import selectors as account_selectors
 from accounts.models import Client, User
 from kam import permissions
 from planning.models import Action
@@ -55,7 +56,7 @@ def home_for(*, user: User, today: dt.date) -> Home:
         home.year = programme.year
         planned = {plan.client_id for plan in plans if plan.programme_id == programme.pk}
         key_accounts = plan_selectors.key_account_ids(programme=programme) - planned
-        visible = plan_selectors.visible_clients(user=user)
+        visible = account_selectors.client_list(user=user)
         home.unplanned = list(visible.filter(pk__in=key_accounts).order_by("name"))
     overdue = (
         Action.objects.filter(

@@ -6,11 +6,11 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from accounts import selectors as account_selectors
 from accounts.models import Client, User
 from kam import permissions
 from planning.models import Action, CounterpartPair, Plan
-from scoring.models import Programme, ShortlistDecision
+from scoring import selectors as scoring_selectors
+from scoring.models import Programme
 
 
 def plan_list(*, user: User) -> QuerySet[Plan]:
@@ -57,14 +57,9 @@ def plan_for_edit(*, user: User, plan_id: int) -> Plan:
 
 def key_account_ids(*, programme: Programme) -> set[int]:
     """The clients of ``programme``'s confirmed shortlist (its latest decision)."""
-    decision = ShortlistDecision.objects.filter(programme=programme).first()
+    decision = scoring_selectors.shortlist_decision_list(programme=programme).first()
     return set(decision.client_ids) if decision else set()
 
 
 def is_key_account(*, client: Client, programme: Programme) -> bool:
     return client.pk in key_account_ids(programme=programme)
-
-
-def visible_clients(*, user: User) -> QuerySet[Client]:
-    """The clients ``user`` sees (``accounts``' rule), for listing key accounts without a plan."""
-    return account_selectors.client_list(user=user)
