@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts import selectors as client_selectors
-from kam import charts, formats, permissions
+from kam import charts, formats, links, permissions
 from kam.forms import add_service_error
 from kam.types import AuthedRequest
 from scoring import export, forms, ranking, selectors
@@ -106,8 +106,7 @@ TENTH = Decimal("0.1")
 
 
 def _ranking_views(rows: list[selectors.RankingRow]) -> list[RankingRowView]:
-    mark = 987654321  # a client id, to reverse the explanation's link once a page
-    before, after = reverse("scoring:client_explanation", args=[mark]).split(str(mark))
+    explanation = links.row_link("scoring:client_explanation")
     rank, one, whole_pct = (
         formats.figure_format("number"),
         formats.figure_format("number", 1),
@@ -128,7 +127,7 @@ def _ranking_views(rows: list[selectors.RankingRow]) -> list[RankingRowView]:
         views.append(
             {
                 "row": row,
-                "href": f"{before}{row.client_id}{after}",
+                "href": explanation(row.client_id),
                 "name": row.client.name,
                 "kam": str(kam) if kam is not None else formats.EMPTY,
                 "rank": rank(row.rank),
@@ -294,8 +293,7 @@ def _shortlist_page(
         context = {"board": board, "programme": programme, "next_url": next_url}
         return TemplateResponse(request, "scoring/shortlist.html#candidate-rows", context)
     chosen = {row.client.pk for row in board.chosen}
-    mark = "987654321"  # a client id, to reverse the explanation's link once a page
-    before, after = reverse("scoring:client_explanation", args=[mark]).split(mark)
+    explanation = links.row_link("scoring:client_explanation")
     points = [
         charts.MatrixPoint(
             label=point.name,
@@ -304,7 +302,7 @@ def _shortlist_page(
             highlighted=point.client_id in chosen,
             detail=_("rank %(rank)s, score %(score)s")
             % {"rank": point.rank, "score": formats.number(point.total, 1)},
-            href=f"{before}{point.client_id}{after}",
+            href=explanation(point.client_id),
         )
         for point in selectors.portfolio_points(
             user=request.user, families=board.family_weights, best=MATRIX_BEST, also=chosen
