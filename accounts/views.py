@@ -61,7 +61,7 @@ def client_list(request: AuthedRequest) -> HttpResponse:
         "sort": filters["ordering"],
         "filtered": any(filters[name] for name in ("search", "country", "segment", "kam_id")),
     }
-    partial = "#client-rows" if request.headers.get("HX-Request") else ""
+    partial = "#client-rows" if request.htmx else ""
     return TemplateResponse(request, f"accounts/client_list.html{partial}", context)
 
 
@@ -211,7 +211,7 @@ def ledger_import_detail(request: AuthedRequest, import_id: int) -> HttpResponse
     ledger_import = get_object_or_404(selectors.ledger_import_list(user=request.user), pk=import_id)
     template = "accounts/ledger_import_detail.html"
     if ledger_import.status != LedgerImport.Status.PREVIEW:
-        partial = "#import-status" if request.headers.get("HX-Request") else ""
+        partial = "#import-status" if request.htmx else ""
         return TemplateResponse(request, template + partial, {"ledger_import": ledger_import})
 
     initial = forms.LedgerMappingForm.initial_for(
@@ -253,7 +253,7 @@ def ledger_import_detail(request: AuthedRequest, import_id: int) -> HttpResponse
         keys = [key for key in keys if any(row.get(key) for row in preview.parsed)]
         context["sample_header"] = [SAMPLE_LABELS.get(key, key) for key in keys]
         context["sample_rows"] = [[row.get(key, "") for key in keys] for row in preview.parsed]
-    htmx = bool(request.headers.get("HX-Request"))
+    htmx = bool(request.htmx)
     partial = "#import-preview" if htmx and request.method == "POST" else ""
     return TemplateResponse(request, template + partial, context)
 

@@ -168,7 +168,7 @@ def scoring_ranking(request: AuthedRequest) -> HttpResponse:
 
     version = selectors.ranking_version(user=request.user)
     block = _rows_block(name="ranking", version=version, page=page, render=render)
-    if request.headers.get("HX-Request") and "page" in request.GET:  # the next rows
+    if request.htmx and "page" in request.GET:  # the next rows
         return HttpResponse(block.html)
     context = {
         "rows_html": mark_safe(block.html),  # rendered by the template, escaped there
@@ -289,7 +289,7 @@ def _shortlist_page(
         if more
         else ""
     )
-    if request.headers.get("HX-Request") and "page" in request.GET:  # the next candidates
+    if request.htmx and "page" in request.GET:  # the next candidates
         context = {"board": board, "programme": programme, "next_url": next_url}
         return TemplateResponse(request, "scoring/shortlist.html#candidate-rows", context)
     chosen = {row.client.pk for row in board.chosen}
@@ -324,7 +324,7 @@ def _shortlist_page(
         "recommended": SHORTLIST_RECOMMENDED,
         "confirm_above": SHORTLIST_CONFIRM_ABOVE,
     }
-    partial = "#shortlist-board" if request.headers.get("HX-Request") else ""
+    partial = "#shortlist-board" if request.htmx else ""
     return TemplateResponse(request, f"scoring/shortlist.html{partial}", context, status=status)
 
 
@@ -360,7 +360,7 @@ def _shortlist_change(request: AuthedRequest, year: int, *, add: bool) -> HttpRe
             selection.shortlist_remove(user=request.user, programme=programme, client=company)
     except ValidationError as refused:
         error = refused
-    if request.headers.get("HX-Request"):
+    if request.htmx:
         return _shortlist_page(request, programme, form=forms.ShortlistConfirmForm(), error=error)
     if error is not None:
         for message in error.messages:
@@ -673,7 +673,7 @@ def _grid_page(
 @require_http_methods(["GET"])
 def scoring_grid(request: AuthedRequest) -> HttpResponse:
     page = _grid_page(request)
-    if request.headers.get("HX-Request"):
+    if request.htmx:
         if "page" in request.GET:  # the next rows
             return HttpResponse(page["rows_html"])
         return TemplateResponse(request, "scoring/grid.html#grid-table", page)  # a new sort
@@ -719,7 +719,7 @@ def scoring_grid_rating(request: AuthedRequest, client_id: int, code: str) -> Ht
         initial={"level": cell.level} if cell.level else None,
     )
     query = _grid_query(request)
-    htmx = bool(request.headers.get("HX-Request"))
+    htmx = bool(request.htmx)
     if form.is_valid():
         try:
             ratings.rating_set(

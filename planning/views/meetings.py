@@ -40,10 +40,6 @@ CALENDAR_DAYS = 183
 """How far ahead the calendars list due meetings."""
 
 
-def _htmx(request: AuthedRequest) -> bool:
-    return bool(request.headers.get("HX-Request"))
-
-
 def _context(request: AuthedRequest, plan: Plan, **extra: Any) -> dict[str, Any]:
     today = timezone.localdate()
     can_edit = permissions.may_edit_plan(request.user, plan)
@@ -144,7 +140,7 @@ def _objective_options(objectives: list[Objective]) -> str:
 
 def _body(request: AuthedRequest, plan: Plan, **extra: Any) -> HttpResponse:
     """After a write: the page's body for htmx (which replaces its own), else the page again."""
-    if not _htmx(request):
+    if not request.htmx:
         return redirect("planning:plan_meetings", plan.pk)
     response = TemplateResponse(
         request, f"{TEMPLATE}#meetings-body", _context(request, plan, **extra)
@@ -156,7 +152,7 @@ def _body(request: AuthedRequest, plan: Plan, **extra: Any) -> HttpResponse:
 
 def _form(request: AuthedRequest, plan: Plan, partial: str, **extra: Any) -> TemplateResponse:
     """A form: alone for htmx (into its slot, or in place of itself), else in the full page."""
-    if _htmx(request):
+    if request.htmx:
         return TemplateResponse(request, f"{TEMPLATE}#{partial}", {"plan": plan, **extra})
     return TemplateResponse(request, TEMPLATE, _context(request, plan, **extra))
 
@@ -313,7 +309,7 @@ def decision_action(request: AuthedRequest, decision_id: int) -> HttpResponse:
     try:
         services.decision_to_action(user=request.user, decision=decision, objective=objective)
     except ValidationError as error:
-        if not _htmx(request):
+        if not request.htmx:
             context = _context(request, plan, decision_error=(decision.pk, error.messages))
             return TemplateResponse(request, TEMPLATE, context, status=400)
         return _body(request, plan, decision_error=(decision.pk, error.messages))

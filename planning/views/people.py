@@ -187,7 +187,7 @@ def _people_context(request: AuthedRequest, plan: Plan, **extra: object) -> dict
 
 def _people_part(request: AuthedRequest, plan: Plan, **extra: object) -> HttpResponse:
     """After a write: the people part for htmx, else back to the page."""
-    if request.headers.get("HX-Request"):
+    if request.htmx:
         context = _people_context(request, plan, **extra)
         return TemplateResponse(request, "planning/plan_people.html#people", context)
     if "error" in extra:
@@ -200,7 +200,7 @@ def _form_answer(
 ) -> HttpResponse:
     """A form: into its editor for htmx (sent back there when refused), else on the page."""
     editor = {"form": form, "form_title": title, "form_url": url, "editor": part}
-    if request.headers.get("HX-Request"):
+    if request.htmx:
         context = {"plan": plan, **editor}
         response = TemplateResponse(request, f"planning/plan_people.html#{part}", context)
         if request.method == "POST":  # the form swaps back into its editor, not the part

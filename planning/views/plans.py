@@ -78,7 +78,7 @@ def plan_detail(request: AuthedRequest, plan_id: int) -> TemplateResponse:
     plan = selectors.plan_get(user=request.user, plan_id=plan_id)
     context = sections.page_context(request, plan)
     section = request.GET.get("section", "")
-    if request.headers.get("HX-Request") and section in sections.SECTIONS:
+    if request.htmx and section in sections.SECTIONS:
         return TemplateResponse(request, f"planning/plan_detail.html#section-{section}", context)
     context["health"] = health.plan_health(plan, today=timezone.localdate())
     context["work_html"] = sections.work_html(request, context)  # 500 actions: cached

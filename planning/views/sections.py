@@ -56,10 +56,6 @@ SECTIONS = {
 """The parts of the page a write swaps back, by name: their element ids."""
 
 
-def _htmx(request: AuthedRequest) -> bool:
-    return bool(request.headers.get("HX-Request"))
-
-
 def page_context(request: AuthedRequest, plan: Plan) -> dict[str, Any]:
     """What the plan page's sections show to ``request.user``."""
     today = timezone.localdate()
@@ -209,9 +205,9 @@ def _template_version() -> str:
 def section_response(request: AuthedRequest, plan: Plan, section: str) -> HttpResponse:
     """After a write: the section again (htmx), or the plan page at that section. The
     objectives and actions go through the cache, so that the next page load finds them there."""
-    if _htmx(request) and section == "work":
+    if request.htmx and section == "work":
         return HttpResponse(work_html(request, page_context(request, plan)))
-    if _htmx(request):
+    if request.htmx:
         return TemplateResponse(
             request, f"{TEMPLATE}#section-{section}", page_context(request, plan)
         )
@@ -237,7 +233,7 @@ def _form_response(
         "section_id": SECTIONS[section],
         "tab": "plan",
     }
-    if not _htmx(request):
+    if not request.htmx:
         return TemplateResponse(request, "planning/plan_section_form.html", context)
     response = TemplateResponse(request, f"{TEMPLATE}#section-form", context)
     if request.method == "POST":  # the form again, in place of itself
