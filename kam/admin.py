@@ -34,3 +34,23 @@ class ReadOnlyInline(admin.TabularInline):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class HistoryEventAdmin(ReadOnlyAdmin):
+    """The audit history's events (``kam.history``): written by the database's triggers only."""
+
+    list_display = ("pgh_created_at", "pgh_label", "pgh_obj_id", "pgh_context_id")
+    list_filter = ("pgh_label",)
+    search_fields = ("pgh_obj_id", "pgh_label")
+    ordering = ("-pgh_id",)
+
+
+def _register_history_events() -> None:
+    from kam import history
+
+    for entry in history.TRACKED.values():
+        if not admin.site.is_registered(entry.event_model):
+            admin.site.register(entry.event_model, HistoryEventAdmin)
+
+
+_register_history_events()

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.models import Client, Contact, Department
+from kam import history
 from kam.constraints import FieldCheckConstraint
 
 
@@ -69,6 +70,7 @@ class Offering(models.Model):
         return self.name
 
 
+@history.track(plan="")
 class Plan(models.Model):
     """The account plan of one key account for one period: short, the same sections in the same
     order for every account. ``status`` carries the approval workflow."""
@@ -179,6 +181,7 @@ class PlanOwnership(models.Model):
         return f"{self.plan_id} {self.kam_id}"
 
 
+@history.track(plan="plan", name="text")
 class SwotItem(models.Model):
     """One point of the SWOT of our position at the customer."""
 
@@ -204,6 +207,7 @@ class SwotItem(models.Model):
         return self.text
 
 
+@history.track(plan="plan", name="title")
 class Objective(models.Model):
     """A goal of the plan: one of the customer's own goals, or one of ours at this customer."""
 
@@ -228,6 +232,7 @@ class Objective(models.Model):
         return self.title
 
 
+@history.track(plan="objective__plan", name="name")
 class Kpi(models.Model):
     """How an objective is measured. A KPI the ledger can measure takes its current value from
     the client's ledger metrics (``measure``); any other is kept by hand."""
@@ -282,6 +287,7 @@ class Kpi(models.Model):
         return self.is_margin or self.measure in self.LEDGER_MARGIN
 
 
+@history.track(plan="objective__plan", name="title")
 class Action(models.Model):
     """Something one of our people does for an objective, by a date."""
 
@@ -347,6 +353,7 @@ class Action(models.Model):
         return self.is_open and self.due_date < today
 
 
+@history.track(plan="plan", name=("offering", "business_unit"))
 class Offer(models.Model):
     """What we sell, or could sell, to one business unit or site of the customer, and how we
     price it. Offerings by business units with no offer are the whitespace."""
@@ -404,6 +411,7 @@ class Offer(models.Model):
         return f"{self.offering} · {self.business_unit}"
 
 
+@history.track(plan="plan", name="contact")
 class Stakeholder(models.Model):
     """One of the customer's people (a contact of the client) as this plan sees them."""
 
@@ -475,6 +483,7 @@ class Stakeholder(models.Model):
         return str(self.contact)
 
 
+@history.track(plan="plan", name="name")
 class Cadence(models.Model):
     """A rhythm of meetings agreed with the customer in advance, at one level."""
 
@@ -546,6 +555,7 @@ class Cadence(models.Model):
         return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+@history.track(plan="plan", name=("user", "stakeholder"))
 class CounterpartPair(models.Model):
     """One of our people paired with one of theirs, at a level, in a cadence."""
 
@@ -590,6 +600,7 @@ class CounterpartPair(models.Model):
         return f"{self.user_id} ↔ {self.stakeholder_id}"
 
 
+@history.track(plan="plan", name=("date", "title"))
 class Meeting(models.Model):
     """A meeting held with the customer, logged afterwards."""
 
@@ -635,6 +646,7 @@ class Meeting(models.Model):
         return f"{self.date} {self.title}".strip()
 
 
+@history.track(plan="meeting__plan", name="text")
 class MeetingDecision(models.Model):
     """Something decided in a meeting; it becomes a plan action in one click
     (``Action.decision``)."""
