@@ -58,8 +58,9 @@ class Tracked:
     name: tuple[str, ...]
 
     @property
-    def event_model(self) -> type[models.Model]:
-        return self.model.pgh_event_model  # type: ignore[attr-defined,no-any-return]
+    def event_model(self) -> Any:
+        """The event model pghistory made (``<Model>Event``), typed loosely as it is made."""
+        return self.model.pgh_event_model  # type: ignore[attr-defined]
 
     @property
     def label(self) -> str:

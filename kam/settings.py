@@ -227,6 +227,10 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Audit history (kam/history.py): each event is stamped when it happened, not when its
+# transaction began, so that the changes of one transaction read in the order they were made
+PGHISTORY_CREATED_AT_FUNCTION = "CLOCK_TIMESTAMP()"
+
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_TASK_ACKS_LATE = True

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from planning.api import meetings, objectives, offers, people, plans, sections
+from planning.api import history, meetings, objectives, offers, people, plans, sections
 
 app_name = "api-planning"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     # --- plans ---
     path("plans/", plans.PlanCollectionApi.as_view(), name="plans"),
     path("plans/<int:plan_id>/", sections.PlanRoute.as_view(), name="plan"),  # GET, PATCH vision
+    path("plans/<int:plan_id>/history/", history.PlanHistoryApi.as_view(), name="plan_history"),
     #
     # --- sections: vision, SWOT, objectives, KPIs, actions, offers, offerings ---
     path("plans/<int:plan_id>/swot/", sections.SwotItemCollectionApi.as_view(), name="swot_items"),

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from accounts import demo as accounts_demo
 from accounts.models import Client, Department, User
+from kam import history
 from planning.models import (
     Action,
     Cadence,
@@ -207,14 +208,54 @@ def seed_demo(*, accounts: accounts_demo.Seeded, today: dt.date | None = None) -
         if Plan.objects.filter(client=client, programme=programme).exists():
             continue
         rng = random.Random(f"{accounts.programme.seed}:{client.external_id}:plan")
-        plan = plans.plan_open(user=director, client=client, programme=programme)
+        with history.acting(director):
+            plan = plans.plan_open(user=director, client=client, programme=programme)
         author = client.kam or director
-        _fill_sections(rng, plan, author, accounts.users, catalogue, today)
-        people_ = _fill_people(rng, plan, author, accounts.users)
-        _fill_meetings(rng, plan, author, people_, today)
+        with history.acting(author):
+            _fill_sections(rng, plan, author, accounts.users, catalogue, today)
+            people_ = _fill_people(rng, plan, author, accounts.users)
+            _fill_meetings(rng, plan, author, people_, today)
+        _later_changes(plan, author, director)
         opened.append(plan)
     names = ", ".join(plan.client.name for plan in opened) or "none (already there)"
     return f"Planning: {len(catalogue)} offerings, plans opened: {names}"
+
+
+def _later_changes(plan: Plan, author: User, director: User) -> None:
+    """A few edits after the plan was written, by its KAM and by the director, for its history
+    page to show who changed what: an action moves on, a KPI's figure and an objective's
+    wording change."""
+    action = (
+        Action.objects.filter(objective__plan=plan, status=Action.Status.PLANNED)
+        .select_related("objective__plan__client", "owner")
+        .order_by("objective__side", "objective__position", "position")
+        .first()
+    )
+    kpi = (
+        Kpi.objects.filter(objective__plan=plan, measure=Kpi.Measure.MANUAL)
+        .select_related("objective__plan__client")
+        .order_by("objective__position", "position")
+        .first()
+    )
+    with history.acting(director):
+        if action is not None:
+            objectives.action_update(
+                user=director,
+                action=action,
+                status=Action.Status.IN_PROGRESS,
+                progress=20,
+                comment="Started after the steering review; first results due next month.",
+            )
+    with history.acting(author):
+        if kpi is not None and kpi.current is not None:
+            objectives.kpi_update(user=author, kpi=kpi, current=kpi.current + 1)
+        objective = plan.objectives.select_related("plan__client").order_by("pk").first()
+        if objective is not None:
+            objectives.objective_update(
+                user=author,
+                objective=objective,
+                description="Agreed with their purchasing director at the annual review.",
+            )
 
 
 def _seed_offerings(director: User) -> list[Offering]:

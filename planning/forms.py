@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Client, Contact, Department, User
 from kam.forms import add_service_error
@@ -417,3 +418,32 @@ class DecisionActionForm(forms.Form):
     def __init__(self, *args: Any, objectives: QuerySet[Objective], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["objective"].queryset = objectives  # type: ignore[attr-defined]
+
+
+class HistoryFilterForm(forms.Form):
+    """A plan's history, of one kind of row, or by one person."""
+
+    kind = forms.ChoiceField(label=_("What"), required=False)
+    person = forms.TypedChoiceField(label=_("Who"), required=False, coerce=int, empty_value=None)
+
+    def __init__(
+        self,
+        data: Any = None,
+        *,
+        kinds: list[tuple[str, str]],
+        people: list[User],
+    ) -> None:
+        super().__init__(data, label_suffix="")
+        anything = pgettext_lazy("filter", "All")
+        kind_field = self.fields["kind"]
+        assert isinstance(kind_field, forms.ChoiceField)
+        kind_field.choices = [("", anything), *kinds]
+        person_field = self.fields["person"]
+        assert isinstance(person_field, forms.ChoiceField)
+        person_field.choices = [("", anything), *((user.pk, str(user)) for user in people)]
+
+    def filters(self) -> dict[str, Any]:
+        """The selector's keyword arguments; a value not offered is ignored, not an error."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {"kind": data.get("kind") or "", "user_id": data.get("person")}

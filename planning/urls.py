@@ -1,6 +1,6 @@
 from django.urls import path
 
-from planning.views import meetings, people, plans, sections
+from planning.views import history, meetings, people, plans, sections
 
 app_name = "planning"
 
@@ -9,6 +9,7 @@ urlpatterns = [
     path("", plans.plan_list, name="plan_list"),
     path("open/", plans.plan_open, name="plan_open"),
     path("<int:plan_id>/", plans.plan_detail, name="plan_detail"),
+    path("<int:plan_id>/history/", history.plan_history, name="plan_history"),
     #
     # --- sections: vision, SWOT, objectives, KPIs, actions, offers, offerings ---
     path("<int:plan_id>/vision/", sections.plan_vision_edit, name="plan_vision_edit"),

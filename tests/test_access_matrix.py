@@ -223,6 +223,7 @@ ACCESS: dict[tuple[str, str], Outcomes] = {
     ("planning:plan_list", "GET"): page_for_all(),
     ("planning:plan_open", "POST"): page_for_directors(400),
     ("planning:plan_detail", "GET"): plan_seen(LOGIN),
+    ("planning:plan_history", "GET"): plan_seen(LOGIN),
     # --- plan sections: vision, SWOT, objectives, KPIs, actions, offers, offerings ---
     ("planning:plan_vision_edit", "GET"): plan_edited(LOGIN, 200),
     ("planning:plan_vision_edit", "POST"): plan_edited(LOGIN, 302),  # every text is optional
@@ -330,6 +331,7 @@ ACCESS: dict[tuple[str, str], Outcomes] = {
     ("api-planning:plans", "GET"): api_for_all(),
     ("api-planning:plans", "POST"): api_for_directors(400),
     ("api-planning:plan", "GET"): plan_seen(401),
+    ("api-planning:plan_history", "GET"): plan_seen(401),
     # --- API: plan sections ---
     ("api-planning:plan", "PATCH"): plan_edited(401, 200),  # the vision; nothing sent, no change
     ("api-planning:swot_items", "GET"): plan_seen(401),

@@ -219,7 +219,7 @@ class Objective(models.Model):
         Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="objectives"
     )
     side = models.CharField(_("whose goal"), max_length=10, choices=Side.choices)
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(pgettext_lazy("heading", "title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     position = models.PositiveIntegerField(_("position"), default=0)
 
@@ -303,7 +303,7 @@ class Action(models.Model):
     objective = models.ForeignKey(
         Objective, verbose_name=_("objective"), on_delete=models.CASCADE, related_name="actions"
     )
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(pgettext_lazy("heading", "title"), max_length=200)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("owner"),
@@ -617,7 +617,7 @@ class Meeting(models.Model):
     )
     date = models.DateField(_("date"))
     level = models.CharField(_("level"), max_length=12, choices=Level.choices)
-    title = models.CharField(_("title"), max_length=200, blank=True)
+    title = models.CharField(pgettext_lazy("heading", "title"), max_length=200, blank=True)
     summary = models.TextField(_("summary"), blank=True)
     our_participants = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
