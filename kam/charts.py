@@ -9,7 +9,7 @@ by ``kam.formats`` in the locale given.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -185,6 +185,112 @@ def revenue_margin_chart(
             if margin is not None
         ]
     return render_to_string("kam/charts/revenue_margin.svg", context)
+
+
+SERIES_COLOURS = ("#9db4d3", BAR_COLOUR, LINE_COLOUR)
+"""The bars of a comparison chart, in the order of its series: last year pale, this year full."""
+
+
+@dataclass(frozen=True)
+class BarGroup:
+    """One group of bars of a comparison chart: its label and one value per series (``None``:
+    unknown, drawn as no bar with a dash, never as zero)."""
+
+    label: str
+    values: Sequence[float | None]
+
+
+def comparison_chart(
+    groups: Sequence[BarGroup],
+    *,
+    series: Sequence[str],
+    value_text: Callable[[float], str],
+    axis_text: Callable[[float], str] | None = None,
+    title: str = "Comparison",
+    empty_label: str = "No figures yet",
+    width: int = 420,
+    height: int = 250,
+) -> SafeString:
+    """Groups of bars side by side (one bar per series in each group), each bar labelled with
+    its value, on a shared axis through zero; for figures to compare across groups and years.
+    Small enough to read on a phone: a few groups of a few bars, and large labels."""
+    left, right, top, bottom = 58, 10, 48, 30
+    plot_w, plot_h = width - left - right, height - top - bottom
+    axis_text = axis_text or value_text
+    context: dict[str, object] = {**COLOURS, "width": width, "height": height, "title": title}
+    known = [float(value) for group in groups for value in group.values if value is not None]
+    if not known:
+        context["empty"] = _text(width / 2, height / 2, empty_label, anchor="middle", colour=MUTED)
+        return render_to_string("kam/charts/comparison.svg", context)
+    low, high, step = _nice_range(min(0.0, *known), max(0.0, *known))
+
+    def y_of(value: float) -> float:
+        return top + plot_h * (high - value) / (high - low)
+
+    x = float(left)
+    legend = []
+    for index, name in enumerate(series):
+        legend.append(
+            {
+                "x": f"{x:.1f}",
+                "colour": SERIES_COLOURS[index % len(SERIES_COLOURS)],
+                "label": _text(x + 16, 22, name, size=13),
+            }
+        )
+        x += 34 + 7.5 * len(name)
+    context["legend"] = legend
+    grid = []
+    for index in range(round((high - low) / step) + 1):
+        value = low + index * step
+        y = y_of(value)
+        grid.append(
+            {
+                "y": f"{y:.1f}",
+                "x2": left + plot_w,
+                "colour": INK if math.isclose(value, 0.0, abs_tol=step / 1e6) else GRID_COLOUR,
+                "label": _text(
+                    left - 6, y + 4, axis_text(value), anchor="end", colour=MUTED, size=11
+                ),
+            }
+        )
+    context["grid"] = grid
+    context["left"] = left
+    zero_y = y_of(0.0)
+    slot = plot_w / len(groups)
+    bar_w = min(64.0, slot * 0.8 / max(len(series), 1))
+    bars: list[dict[str, object]] = []
+    labels: list[Text] = []
+    for index, group in enumerate(groups):
+        centre = left + slot * (index + 0.5)
+        labels.append(_text(centre, top + plot_h + 20, group.label, anchor="middle", size=13))
+        first = centre - bar_w * len(group.values) / 2
+        for position, figure in enumerate(group.values):
+            bar_x = first + bar_w * position
+            colour = SERIES_COLOURS[position % len(SERIES_COLOURS)]
+            middle = bar_x + bar_w / 2
+            if figure is None:
+                bars.append(
+                    {"label": _text(middle, zero_y - 6, "—", anchor="middle", colour=MUTED)}
+                )
+                continue
+            y = y_of(float(figure))
+            bar_top, bar_h = min(y, zero_y), abs(zero_y - y)
+            text = value_text(float(figure))
+            label_y = bar_top - 6 if figure >= 0 else bar_top + bar_h + 15
+            bars.append(
+                {
+                    "x": f"{bar_x + 2:.1f}",
+                    "y": f"{bar_top:.1f}",
+                    "width": f"{bar_w - 4:.1f}",
+                    "height": f"{bar_h:.1f}",
+                    "colour": colour,
+                    "hover": f"{group.label} · {series[position]} · {text}",
+                    "label": _text(middle, label_y, text, anchor="middle", size=12),
+                }
+            )
+    context["bars"] = bars
+    context["group_labels"] = labels
+    return render_to_string("kam/charts/comparison.svg", context)
 
 
 @dataclass(frozen=True)

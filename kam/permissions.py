@@ -96,6 +96,15 @@ def may_import_ledgers(user: User) -> bool:
     return _directs(user)
 
 
+def may_see_programme_results(user: User) -> bool:
+    """Read the programme's results (the key accounts against the other clients, the plans,
+    meetings, investment and recognitions of a programme year): directors, administrators,
+    sponsors, and KAMs, who see the programme's totals and only their own plans listed."""
+    return _directs(user) or (
+        user.is_authenticated and user.role in {user.Role.SPONSOR, user.Role.KAM}
+    )
+
+
 # --- capabilities over one client -----------------------------------------------------------------
 
 
@@ -142,6 +151,10 @@ REFUSALS: dict[Callable[..., bool], Promise] = {
     ),
     may_assign_clients: _("Only directors and administrators can assign clients."),
     may_import_ledgers: _("Only directors and administrators can import ledgers."),
+    may_see_programme_results: _(
+        "Only directors, sponsors, key account managers and administrators can see the "
+        "programme's results."
+    ),
     may_edit_client: _("Only the client's key account manager or a director can do this."),
     may_rate_client: _("Only the client's key account manager or a director can rate it."),
     may_open_plan: _("Only directors and administrators can open plans and keep the catalogue."),
@@ -198,5 +211,6 @@ def role_capabilities(request: HttpRequest) -> dict[str, dict[str, bool]]:
             "assign_clients": may_assign_clients(user),
             "import_ledgers": may_import_ledgers(user),
             "open_plan": may_open_plan(user),
+            "see_programme_results": may_see_programme_results(user),
         }
     }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from planning.api import history, meetings, objectives, offers, people, plans, sections
+from planning.api import history, meetings, objectives, offers, people, plans, results, sections
 
 app_name = "api-planning"
 
@@ -73,6 +73,13 @@ urlpatterns = [
         name="decision_action",
     ),
     path("compliance/", meetings.ComplianceApi.as_view(), name="compliance"),
+    #
+    # --- the programme's results ---
+    path(
+        "results/<int:year>/",
+        results.ProgrammeResultsApi.as_view(),
+        name="programme_results",
+    ),
     #
     #
 ]

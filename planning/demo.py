@@ -40,7 +40,9 @@ from planning.selectors import plans as plan_selectors
 from planning.services import meetings, objectives, offers, plans, sections
 from planning.services import people as people_services
 from scoring import demo as scoring_demo
+from scoring import selectors as scoring_selectors
 from scoring.models import Programme
+from scoring.services import selection
 
 OFFERINGS = (
     ("Flexible packaging films", Offering.Kind.PRODUCT),
@@ -218,7 +220,42 @@ def seed_demo(*, accounts: accounts_demo.Seeded, today: dt.date | None = None) -
         _later_changes(plan, author, director)
         opened.append(plan)
     names = ", ".join(plan.client.name for plan in opened) or "none (already there)"
-    return f"Planning: {len(catalogue)} offerings, plans opened: {names}"
+    pilot = _seed_pilot_year(director, list(key_accounts.order_by("name")))
+    return f"Planning: {len(catalogue)} offerings, plans opened: {names}; {pilot}"
+
+
+PILOT_YEAR = scoring_demo.PROGRAMME_YEAR - 1
+"""The programme's pilot year: the last year of the demo ledger, so that the programme results
+page compares its key accounts with the other clients on real figures (2025 against 2024)."""
+PILOT_ACCOUNTS = 3
+
+
+def _seed_pilot_year(director: User, key_accounts: list[Client]) -> str:
+    """The pilot programme year, before the demo's own, with the first three key accounts on its
+    confirmed shortlist, through scoring's services, where it is not there yet."""
+    if Programme.objects.filter(year=PILOT_YEAR).exists() or not key_accounts:
+        return f"pilot year {PILOT_YEAR} already there"
+    programme = selection.programme_save(
+        user=director,
+        year=PILOT_YEAR,
+        budget=Decimal(scoring_demo.PROGRAMME_BUDGET),
+        kam_headcount=scoring_demo.PROGRAMME_KAMS,
+        kam_cost=Decimal(scoring_demo.PROGRAMME_KAM_COST),
+    )
+    chosen = key_accounts[:PILOT_ACCOUNTS]
+    selection.shortlist_set(user=director, programme=programme, clients=chosen)
+    standing = scoring_selectors.shortlist_standing(
+        programme=programme,
+        costs=[scoring_selectors.client_cost(client, programme) for client in chosen],
+    )
+    selection.shortlist_confirm(
+        user=director,
+        programme=programme,
+        budget_exception="Demo: the pilot year, agreed with the executive committee."
+        if standing.is_over_budget
+        else "",
+    )
+    return f"pilot year {PILOT_YEAR}: {len(chosen)} key accounts"
 
 
 def _later_changes(plan: Plan, author: User, director: User) -> None:

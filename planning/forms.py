@@ -447,3 +447,17 @@ class HistoryFilterForm(forms.Form):
         self.is_valid()
         data = getattr(self, "cleaned_data", {})
         return {"kind": data.get("kind") or "", "user_id": data.get("person")}
+
+
+class ResultsYearForm(forms.Form):
+    """The programme year of the results page, one of those that exist."""
+
+    year = forms.TypedChoiceField(label=_("Programme year"), coerce=int)
+
+    def __init__(self, *args: Any, years: list[int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["year"]
+        field.choices = [(year, str(year)) for year in years]  # type: ignore[attr-defined]
+        field.error_messages["invalid_choice"] = _(
+            "There is no programme year %(value)s: choose one of the list."
+        )

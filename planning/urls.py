@@ -1,6 +1,6 @@
 from django.urls import path
 
-from planning.views import history, meetings, people, plans, sections
+from planning.views import history, meetings, people, plans, results, sections
 
 app_name = "planning"
 
@@ -10,6 +10,10 @@ urlpatterns = [
     path("open/", plans.plan_open, name="plan_open"),
     path("<int:plan_id>/", plans.plan_detail, name="plan_detail"),
     path("<int:plan_id>/history/", history.plan_history, name="plan_history"),
+    #
+    # --- the programme's results ---
+    path("results/", results.programme_results, name="programme_results"),
+    path("results/<int:year>.csv", results.programme_results_csv, name="programme_results_csv"),
     #
     # --- sections: vision, SWOT, objectives, KPIs, actions, offers, offerings ---
     path("<int:plan_id>/vision/", sections.plan_vision_edit, name="plan_vision_edit"),

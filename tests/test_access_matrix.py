@@ -288,6 +288,13 @@ ACCESS: dict[tuple[str, str], Outcomes] = {
     ("planning:meeting_delete", "POST"): plan_edited(LOGIN, 302),
     ("planning:decision_action", "POST"): plan_edited(LOGIN, 302),
     ("planning:cadence_compliance", "GET"): page_for_all(),  # of the plans each one sees
+    # the programme's results: its totals for directors, sponsors and KAMs, their own plans listed
+    ("planning:programme_results", "GET"): by_role(
+        anon=LOGIN, kam=200, director=200, sponsor=200, contributor=403
+    ),
+    ("planning:programme_results_csv", "GET"): by_role(
+        anon=LOGIN, kam=200, director=200, sponsor=200, contributor=403
+    ),
     ("planning:plan_calendar", "GET"): plan_seen(LOGIN),
     ("planning:calendar_feed", "GET"): page_for_all(),  # each one's own feed
     ("planning:calendar_feed_renew", "POST"): page_for_all(302),
@@ -382,6 +389,9 @@ ACCESS: dict[tuple[str, str], Outcomes] = {
     ("api-planning:meeting", "DELETE"): plan_edited(401, 204),
     ("api-planning:decision_action", "POST"): plan_edited(401, 201),  # under the first objective
     ("api-planning:compliance", "GET"): api_for_all(),  # of the plans each one sees
+    ("api-planning:programme_results", "GET"): by_role(
+        anon=401, kam=200, director=200, sponsor=200, contributor=403
+    ),
     ("api-scoring:criterion_list", "GET"): api_for_directors(200),
     ("api-scoring:criterion_list", "POST"): api_for_directors(400),
     ("api-scoring:criterion_update", "PATCH"): api_for_directors(200),

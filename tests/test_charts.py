@@ -230,3 +230,56 @@ def test_charts_write_coordinates_with_a_dot_in_every_language():
             for name in ("x", "y", "cx", "cy", "width", "height"):
                 if element.get(name) is not None:
                     float(element.get(name))  # "12,5" would raise
+
+
+# --- comparison chart ---------------------------------------------------------------------------
+
+
+def _comparison(groups, **options):
+    return parse(
+        charts.comparison_chart(
+            groups,
+            series=["2025", "2026"],
+            value_text=lambda value: f"{value:.1f}",
+            title="Margin %",
+            **options,
+        )
+    )
+
+
+def test_comparison_chart_draws_one_labelled_bar_per_known_value_in_proportion():
+    root = _comparison(
+        [charts.BarGroup("Key accounts", [10.0, 20.0]), charts.BarGroup("Others", [5.0, None])]
+    )
+    assert root.get("viewBox") == "0 0 420 250"
+    drawn = bars(root)
+    assert [bar.find(f"{SVG}title").text for bar in drawn] == [
+        "Key accounts · 2025 · 10.0",
+        "Key accounts · 2026 · 20.0",
+        "Others · 2025 · 5.0",
+    ]
+    heights = [float(bar.get("height")) for bar in drawn]
+    assert heights[1] / heights[0] == pytest.approx(2.0, rel=0.01)
+    assert heights[2] / heights[0] == pytest.approx(0.5, rel=0.01)
+    texts = [text.text for text in root.iter(f"{SVG}text")]
+    assert "—" in texts  # the unknown value: said, not drawn as zero
+    assert {"10.0", "20.0", "5.0", "Key accounts", "Others", "2025", "2026"} <= set(texts)
+
+
+def test_comparison_chart_draws_negative_values_below_zero():
+    root = _comparison([charts.BarGroup("Key accounts", [-10.0, 10.0])])
+    below, above = bars(root)
+    assert float(below.get("y")) == pytest.approx(
+        float(above.get("y")) + float(above.get("height"))
+    )
+
+
+def test_comparison_chart_without_any_value_says_so_and_escapes_labels():
+    root = _comparison([charts.BarGroup("<b>Key</b>", [None, None])], empty_label="Nothing & none")
+    assert not bars(root)
+    assert [text.text for text in root.iter(f"{SVG}text")] == ["Nothing & none"]
+    markup = charts.comparison_chart(
+        [charts.BarGroup("<script>", [1.0, 2.0])], series=["a", "b"], value_text=str
+    )
+    assert "<script>" not in markup
+    assert "&lt;script&gt;" in markup

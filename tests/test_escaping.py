@@ -70,6 +70,7 @@ SHOWN = {
     "scoring:weights": {CRITERION},
     "planning:plan_meetings": {CLIENT, f"{HOSTILE} cadence"},
     "planning:cadence_compliance": {CLIENT},
+    "planning:programme_results": {CLIENT},
 }
 """Pages that show the names, so the test is seen to send them through (a page dropping a name
 it should show fails here)."""
@@ -143,6 +144,7 @@ PAGES = sorted(
     and name.split(":")[0] not in GROUPS
     and name not in {"api_schema", "api_docs"}  # no user data
     and name not in {"scoring:grid_export", "accounts:ledger_import_rejects"}  # files: below
+    and name != "planning:programme_results_csv"  # figures and translated labels, no user text
     and name not in {"planning:plan_calendar", "planning:calendar_feed_ics"}  # iCalendar: below
 )
 """Every page a route table row lets someone GET, but the admin's (which escapes with Django's

@@ -98,6 +98,7 @@ def director_pages(book) -> dict[str, str]:
         "rating-form": reverse("scoring:grid_rating", args=[company.pk, "fit"]),
         "shortlist": reverse("scoring:shortlist_detail", args=[2026]),
         "programme": reverse("scoring:programme_edit", args=[2026]),
+        "results": reverse("planning:programme_results"),
         "weights": reverse("scoring:weights"),
         "weight-versions": reverse("scoring:weight_set_list"),
         "criteria": reverse("scoring:criterion_list"),
@@ -117,6 +118,7 @@ def kam_pages(book) -> dict[str, str]:
         "ranking": reverse("scoring:ranking"),
         "explanation": reverse("scoring:client_explanation", args=[mine.pk]),
         "grid": reverse("scoring:grid"),
+        "results": reverse("planning:programme_results"),
         "forbidden": reverse("scoring:weights"),
         "password": reverse("password_change"),
     }

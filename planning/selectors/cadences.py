@@ -347,3 +347,41 @@ def plan_compliance(
             )
         )
     return rows
+
+
+def level_totals_between(
+    plans: Plans, *, since: dt.date, until: dt.date, held_through: dt.date
+) -> list[LevelCompliance]:
+    """The meetings agreed, held and held on time per level (all three, in order), summed over
+    ``plans``: the due dates of the cadences' chains that fell in ``[since, until)`` and those
+    met on time, and the meetings logged at each level from ``since`` to ``held_through``
+    (included; with or without a cadence). A programme year's figures, where
+    ``compliance_by_level`` looks at the last twelve months: ``until`` is today or the next
+    1 January, ``held_through`` today or 31 December. Three queries (none for an empty
+    window)."""
+    agreed: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    held: dict[str, int] = defaultdict(int)
+    if since < until:
+        cadences = _cadences(plans)
+        last_day = until - dt.timedelta(days=1)
+        dates = _held_dates(cadences, last_day)
+        for cadence in cadences:
+            chain = due_chain(cadence, dates[cadence.pk], since=since, today=until)
+            counts = agreed[cadence.level]
+            counts[0] += chain.due
+            counts[1] += chain.on_time
+        meetings = Meeting.objects.filter(
+            plan__in=_plan_ids(plans), date__gte=since, date__lte=held_through
+        ).values_list("level", flat=True)
+        for level in meetings:
+            held[level] += 1
+    return [
+        LevelCompliance(
+            level=level,
+            label=str(label),
+            agreed=agreed[level][0] if level in agreed else 0,
+            held=held.get(level, 0),
+            on_time=agreed[level][1] if level in agreed else 0,
+        )
+        for level, label in Level.choices
+    ]

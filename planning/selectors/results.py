@@ -1,0 +1,331 @@
+"""The programme's results for one programme year: do the key accounts do better than the other
+clients? What a sponsor shows at an executive committee.
+
+**The figures, precisely.** The *key accounts* of programme year ``Y`` are the clients of its
+confirmed shortlist (its latest decision); the *other clients* are every other client with
+figures. Both groups are followed over the years with the clients they have in ``Y`` (a cohort:
+the key accounts of 2026 in 2025 are the same clients, before they were chosen). Per group and
+calendar year, from the stored per client and year figures (``ClientYearMetric``, recomputed
+from the ledger at each import), added up by the database in one query:
+
+- *revenue*: the sum of the clients' revenue;
+- *gross margin*: the sum of the gross margin of the clients whose margin is known (every
+  ledger line of the year has a cost), and *margin %*: that margin over those same clients'
+  revenue; ``None`` (not zero) when no client's margin is known or their revenue is zero;
+- *growth*: the group's revenue in ``Y`` against ``Y - 1``, ``None`` when ``Y - 1`` has no
+  figures (or a zero revenue);
+- *days late*: the clients' average days late weighted by their revenue (clients with a
+  positive revenue and known payments), so that a small late payer weighs what it sells.
+
+The rest of the page reads the programme year's plans (approved, and their health), the meetings
+of their cadences per level over the calendar year (up to today), and what the steering and the
+sponsorship parts of the programme record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    FloatField,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import Cast
+
+from accounts.models import ClientYearMetric, User
+from planning.models import Plan
+from planning.selectors import cadences, health
+from planning.selectors import plans as plan_selectors
+from scoring import selectors as scoring_selectors
+from scoring.models import Programme, ShortlistDecision
+
+KEY, OTHERS = "key", "others"
+
+
+def results_programme_list() -> QuerySet[Programme]:
+    """The programme years the results page offers, latest first."""
+    return scoring_selectors.programme_list()
+
+
+def results_default_programme(*, today: dt.date) -> Programme | None:
+    """The programme year shown first: the latest that has begun, else the earliest to come."""
+    programmes = results_programme_list()
+    return programmes.filter(year__lte=today.year).first() or programmes.order_by("year").first()
+
+
+@dataclass(frozen=True)
+class GroupYear:
+    """One group's figures in one calendar year."""
+
+    year: int
+    clients: int  # clients of the group with figures that year
+    revenue: Decimal
+    gross_margin: Decimal | None  # of the clients whose margin is known; None if none is
+    margin_clients: int  # clients whose margin is known
+    margin_revenue: Decimal  # their revenue
+    days_late: float | None  # average days late, weighted by revenue
+
+    @property
+    def margin_pct(self) -> float | None:
+        if self.gross_margin is None or not self.margin_revenue:
+            return None
+        return float(self.gross_margin / self.margin_revenue * 100)
+
+    @property
+    def margin_complete(self) -> bool:
+        return self.margin_clients == self.clients
+
+
+@dataclass(frozen=True)
+class GroupResults:
+    """One group (the key accounts, or the other clients) in the programme year and the year
+    before, and every year of the ledger up to the programme year (``years``, oldest first)."""
+
+    group: str  # KEY or OTHERS
+    current: GroupYear | None
+    previous: GroupYear | None
+    years: list[GroupYear]
+
+    @property
+    def growth_pct(self) -> float | None:
+        if self.current is None or self.previous is None or not self.previous.revenue:
+            return None
+        change = self.current.revenue - self.previous.revenue
+        return float(change / abs(self.previous.revenue) * 100)
+
+    @property
+    def margin_change(self) -> float | None:
+        """Margin % this year minus last year: points, not a percentage of a percentage."""
+        now = self.current.margin_pct if self.current else None
+        before = self.previous.margin_pct if self.previous else None
+        return None if now is None or before is None else now - before
+
+    @property
+    def days_late_change(self) -> float | None:
+        now = self.current.days_late if self.current else None
+        before = self.previous.days_late if self.previous else None
+        return None if now is None or before is None else now - before
+
+
+@dataclass(frozen=True)
+class LedgerResults:
+    """The key accounts against the other clients, from the ledger."""
+
+    year: int
+    key_account_count: int  # on the confirmed shortlist
+    has_shortlist: bool
+    key: GroupResults
+    others: GroupResults
+    latest_ledger_year: int | None  # the latest year with figures, whatever the programme
+
+    @property
+    def previous_year(self) -> int:
+        return self.year - 1
+
+    @property
+    def groups(self) -> list[GroupResults]:
+        return [self.key, self.others]
+
+    @property
+    def has_current(self) -> bool:
+        return any(group.current for group in self.groups)
+
+    @property
+    def has_previous(self) -> bool:
+        return any(group.previous for group in self.groups)
+
+
+def key_account_filter(programme: Programme) -> Exists:
+    """True for a row whose ``client_id`` is on ``programme``'s confirmed shortlist (its latest
+    decision, as ``plans.key_account_ids`` reads it): a subquery, for any row with a client."""
+    latest = (
+        ShortlistDecision.objects.filter(programme=programme)
+        .order_by("-decided_at", "-pk")
+        .values("pk")[:1]
+    )
+    return Exists(
+        ShortlistDecision.objects.filter(
+            pk=Subquery(latest),
+            client_ids__contains=Func(OuterRef("client_id"), function="to_jsonb"),
+        )
+    )
+
+
+def ledger_results(*, programme: Programme) -> LedgerResults:
+    """The key accounts of ``programme`` against the other clients, every year of the ledger up
+    to the programme year: three queries, whatever the number of clients and lines."""
+    decision = scoring_selectors.shortlist_decision_list(programme=programme).first()
+    revenue = Cast("revenue", FloatField())
+    weighed = Q(avg_days_late__isnull=False, revenue__gt=0)
+    rows = (
+        ClientYearMetric.objects.filter(year__lte=programme.year)
+        .annotate(is_key=key_account_filter(programme))
+        .values("year", "is_key")
+        .annotate(
+            clients=Count("pk"),
+            total=Sum("revenue"),
+            margin=Sum("gross_margin"),
+            margin_clients=Count("gross_margin"),
+            margin_revenue=Sum("revenue", filter=Q(gross_margin__isnull=False)),
+            late_weighted=Sum(F("avg_days_late") * revenue, filter=weighed),
+            late_revenue=Sum(revenue, filter=weighed),
+        )
+        .order_by("year", "is_key")
+    )
+    years: dict[str, list[GroupYear]] = {KEY: [], OTHERS: []}
+    for row in rows:
+        group = KEY if row["is_key"] else OTHERS
+        years[group].append(
+            GroupYear(
+                year=row["year"],
+                clients=row["clients"],
+                revenue=row["total"],
+                gross_margin=row["margin"],
+                margin_clients=row["margin_clients"],
+                margin_revenue=row["margin_revenue"] or Decimal(0),
+                days_late=row["late_weighted"] / row["late_revenue"]
+                if row["late_revenue"]
+                else None,
+            )
+        )
+    latest = ClientYearMetric.objects.order_by("-year").values_list("year", flat=True).first()
+
+    def results(group: str) -> GroupResults:
+        by_year = {figures.year: figures for figures in years[group]}
+        return GroupResults(
+            group=group,
+            current=by_year.get(programme.year),
+            previous=by_year.get(programme.year - 1),
+            years=years[group],
+        )
+
+    return LedgerResults(
+        year=programme.year,
+        key_account_count=len(decision.client_ids) if decision else 0,
+        has_shortlist=decision is not None,
+        key=results(KEY),
+        others=results(OTHERS),
+        latest_ledger_year=latest,
+    )
+
+
+# --- plans, meetings --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanResults:
+    """The programme year's plans: how many, approved, and their health. ``listed`` are the
+    plans the user may see, with their health; the counts are the whole programme's."""
+
+    count: int
+    by_status: dict[str, int]
+    approved: int
+    by_level: dict[str, int]  # plan health: good, fair, poor
+    average_score: float | None
+    listed: list[health.PlanHealth]
+
+    @property
+    def unlisted(self) -> int:
+        return self.count - len(self.listed)
+
+
+def plan_results(*, user: User, programme: Programme, today: dt.date) -> PlanResults:
+    """The plans of ``programme``: counted over the whole programme year, listed for those
+    ``user`` may see. Health in a fixed number of queries (``health.plan_health_list``)."""
+    plans = list(
+        Plan.objects.filter(programme=programme)
+        .select_related("client", "client__kam", "client__sponsor", "owner", "programme")
+        .order_by("client__name", "pk")
+    )
+    healths = health.plan_health_list(plans, today=today)
+    visible = set(
+        plan_selectors.plan_list(user=user).filter(programme=programme).values_list("pk", flat=True)
+    )
+    levels = Counter(item.level for item in healths)
+    return PlanResults(
+        count=len(plans),
+        by_status=dict(Counter(plan.status for plan in plans)),
+        approved=sum(plan.status == Plan.Status.APPROVED for plan in plans),
+        by_level={level: levels.get(level, 0) for level in ("good", "fair", "poor")},
+        average_score=sum(item.score for item in healths) / len(healths) if healths else None,
+        listed=[item for item in healths if item.plan.pk in visible],
+    )
+
+
+@dataclass(frozen=True)
+class MeetingResults:
+    """Meetings agreed, held and held on time per level over the programme year so far."""
+
+    since: dt.date
+    until: dt.date  # excluded
+    levels: list[cadences.LevelCompliance]
+
+    @property
+    def started(self) -> bool:
+        return self.since < self.until
+
+    @property
+    def agreed(self) -> int:
+        return sum(level.agreed for level in self.levels)
+
+    @property
+    def on_time(self) -> int:
+        return sum(level.on_time for level in self.levels)
+
+    @property
+    def held(self) -> int:
+        return sum(level.held for level in self.levels)
+
+    @property
+    def on_time_pct(self) -> float | None:
+        return self.on_time * 100 / self.agreed if self.agreed else None
+
+
+def meeting_results(*, programme: Programme, today: dt.date) -> MeetingResults:
+    """The cadences of ``programme``'s plans kept per level, from 1 January of the programme
+    year to the end of that year or today, whichever comes first (a meeting due today is not
+    late yet; one held today counts as held)."""
+    since = dt.date(programme.year, 1, 1)
+    until = min(dt.date(programme.year + 1, 1, 1), today)
+    plans = Plan.objects.filter(programme=programme)
+    return MeetingResults(
+        since=since,
+        until=max(since, until),
+        levels=cadences.level_totals_between(
+            plans,
+            since=since,
+            until=until,
+            held_through=min(dt.date(programme.year, 12, 31), today),
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class ProgrammeResults:
+    programme: Programme
+    ledger: LedgerResults
+    plans: PlanResults
+    meetings: MeetingResults
+
+
+def programme_results(*, user: User, programme: Programme, today: dt.date) -> ProgrammeResults:
+    """Everything the results page and its API show for ``programme``. The figures are the
+    programme's, whoever asks (who may ask is ``permissions.may_see_programme_results``); the
+    plans listed one by one are those ``user`` may see."""
+    return ProgrammeResults(
+        programme=programme,
+        ledger=ledger_results(programme=programme),
+        plans=plan_results(user=user, programme=programme, today=today),
+        meetings=meeting_results(programme=programme, today=today),
+    )
