@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple
 
+from django.db import connection
 from django.db.models import (
     Avg,
     Case,
@@ -320,20 +321,49 @@ class PlanPage:
     offers: OfferGrid
     action_count: int
     filled: dict[str, bool] = field(default_factory=dict)
+    work_read: bool = False
 
 
-def plan_page(*, plan: Plan, today: dt.date) -> PlanPage:
+def plan_page(*, plan: Plan, today: dt.date, work: bool = True) -> PlanPage:
     """The plan's sections for its page (the plan comes from ``plan_list(user=)``): the SWOT by
     quadrant, the objectives by side with their KPIs' current values, actions, progress and
-    overdue count, and the offer grid."""
+    overdue count, and the offer grid. With ``work=False`` the objectives and actions are left
+    out (``page.work_read`` is false, their fields empty) for a page that takes them from a
+    cache keyed by ``work_revision()``; ``read_work(page)`` reads them when it does not."""
+    swot = _swot(plan)
+    grid = offer_grid(plan=plan)
+    page = PlanPage(
+        plan=plan,
+        today=today,
+        swot=swot,
+        objectives={side: [] for side in Objective.Side.values},
+        sides=[],
+        metric=None,
+        progress=None,
+        has_margin_kpi=False,
+        overdue=0,
+        offers=grid,
+        action_count=0,
+    )
+    if work:
+        read_work(page)
+    return page
+
+
+def _swot(plan: Plan) -> list[tuple[str, Any, list[SwotItem]]]:
     swot_items = list(SwotItem.objects.filter(plan=plan).order_by("quadrant", "position", "pk"))
     by_quadrant: dict[str, list[SwotItem]] = defaultdict(list)
     for item in swot_items:
         by_quadrant[item.quadrant].append(item)
     for items in by_quadrant.values():
         _mark_ends(items)
-    swot = [(value, label, by_quadrant[value]) for value, label in SwotItem.Quadrant.choices]
+    return [(value, label, by_quadrant[value]) for value, label in SwotItem.Quadrant.choices]
 
+
+def read_work(page: PlanPage) -> None:
+    """Read the objectives by side with their KPIs' current values and actions into ``page``
+    (a ``plan_page(work=False)``), with the progress, overdue counts and filled sections."""
+    plan, today = page.plan, page.today
     objectives = list(
         Objective.objects.filter(plan=plan)
         .order_by("side", "position", "pk")
@@ -371,32 +401,59 @@ def plan_page(*, plan: Plan, today: dt.date) -> PlanPage:
         )
     for side_rows in rows.values():
         _mark_ends(side_rows)
-    sides = [(value, label, rows[value]) for value, label in Objective.Side.choices]
-    grid = offer_grid(plan=plan)
-    page = PlanPage(
-        plan=plan,
-        today=today,
-        swot=swot,
-        objectives=rows,
-        sides=sides,
-        metric=metric,
-        progress=rollup(all_actions),
-        has_margin_kpi=margin,
-        overdue=sum(row.overdue for side_rows in rows.values() for row in side_rows),
-        offers=grid,
-        action_count=len(all_actions),
-    )
+    page.objectives = rows
+    page.sides = [(value, label, rows[value]) for value, label in Objective.Side.choices]
+    page.metric = metric
+    page.progress = rollup(all_actions)
+    page.has_margin_kpi = margin
+    page.overdue = sum(row.overdue for side_rows in rows.values() for row in side_rows)
+    page.action_count = len(all_actions)
     page.filled = {
         "vision": all(
             getattr(plan, name).strip()
             for name in ("customer_business", "customer_strategy", "shared_vision")
         ),
-        "swot": all(items for _, _, items in swot),
+        "swot": all(items for _, _, items in page.swot),
         "objectives": any(row.kpis for side_rows in rows.values() for row in side_rows),
         "actions": any(action_weight(action) is not None for action in all_actions),
-        "offers": bool(grid.offers),
+        "offers": bool(page.offers.offers),
     }
-    return page
+    page.work_read = True
+
+
+def work_revision(plan: Plan) -> str:
+    """A digest of every row the plan's objectives and actions show, worked out by the database
+    in one query without sending the rows: its objectives, their KPIs, their actions with their
+    owners' names, and the ledger figures the KPIs read (``ledger_metric``). Any change to one of
+    those rows, a row added or deleted, gives another digest."""
+    tables = {
+        "objective": Objective._meta.db_table,
+        "kpi": Kpi._meta.db_table,
+        "action": Action._meta.db_table,
+        "user": User._meta.db_table,
+        "metric": ClientYearMetric._meta.db_table,
+    }
+    query = """
+        SELECT md5(concat_ws('|',
+            coalesce((SELECT md5(string_agg(o::text, E'\\n' ORDER BY o.id))
+                        FROM {objective} o WHERE o.plan_id = %(plan)s), ''),
+            coalesce((SELECT md5(string_agg(k::text, E'\\n' ORDER BY k.id))
+                        FROM {kpi} k JOIN {objective} o ON o.id = k.objective_id
+                       WHERE o.plan_id = %(plan)s), ''),
+            coalesce((SELECT md5(string_agg(ROW(a, u.username, u.first_name, u.last_name)::text,
+                                            E'\\n' ORDER BY a.id))
+                        FROM {action} a JOIN {objective} o ON o.id = a.objective_id
+                        LEFT JOIN {user} u ON u.id = a.owner_id
+                       WHERE o.plan_id = %(plan)s), ''),
+            coalesce((SELECT m::text FROM {metric} m
+                       WHERE m.client_id = %(client)s AND m.year <= %(year)s
+                       ORDER BY m.year DESC LIMIT 1), '')
+        ))
+    """.format(**{name: connection.ops.quote_name(table) for name, table in tables.items()})
+    with connection.cursor() as cursor:
+        cursor.execute(query, {"plan": plan.pk, "client": plan.client_id, "year": plan_year(plan)})
+        (digest,) = cursor.fetchone()
+    return str(digest)
 
 
 def _mark_ends(items: Sequence[Any]) -> None:

@@ -11,12 +11,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from django.core.cache import cache
+from django.db import connection
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import formats, timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from accounts.models import User
-from planning.models import CounterpartPair, Level, Meeting, Plan, Stakeholder
+from accounts.models import Contact, User
+from planning.models import Cadence, CounterpartPair, Level, Meeting, Plan, Stakeholder
 
 HIGH_INFLUENCE = 4
 """From this influence (1 to 5) on, one of their people needs someone of ours in front."""
@@ -215,8 +218,80 @@ def coverage_gaps(
     return gaps
 
 
+GAPS_CACHE_SECONDS = 24 * 60 * 60
+"""How long a plan's coverage gaps stay cached; their key changes with every row they read."""
+
+
 def coverage_gaps_by_plan(plans: Iterable[Plan], today: date) -> dict[int, list[Gap]]:
-    """``coverage_gaps()`` of several plans (a home page's), by plan id, in two queries."""
+    """``coverage_gaps()`` of several plans (the plan page's header, a home page's plans), by
+    plan id: from the cache for the plans whose people, pairs, cadences and meetings have not
+    changed since (``people_revisions``, one query), else worked out (two more queries) and
+    kept for the day and language."""
+    plans = list(plans)
+    if not plans:
+        return {}
+    language = get_language() or ""
+    revisions = people_revisions([plan.pk for plan in plans])
+    keys = {
+        plan.pk: f"plan-gaps:{plan.pk}:{today}:{language}:{revisions.get(plan.pk, '')}"
+        for plan in plans
+    }
+    found = cache.get_many(list(keys.values()))
+    gaps = {pk: found[key] for pk, key in keys.items() if key in found}
+    missing = [plan for plan in plans if plan.pk not in gaps]
+    if missing:
+        worked_out = _coverage_gaps_by_plan(missing, today)
+        cache.set_many({keys[pk]: rows for pk, rows in worked_out.items()}, GAPS_CACHE_SECONDS)
+        gaps.update(worked_out)
+    return gaps
+
+
+def people_revisions(plan_ids: Sequence[int]) -> dict[int, str]:
+    """For each plan, a digest of every row its coverage gaps read, worked out by the database in
+    one query without sending the rows: its stakeholders and their contacts, its counterpart
+    pairs and our people's names, its cadences, its meetings and who took part in them."""
+    tables = {
+        "plan": Plan._meta.db_table,
+        "stakeholder": Stakeholder._meta.db_table,
+        "contact": Contact._meta.db_table,
+        "pair": CounterpartPair._meta.db_table,
+        "user": User._meta.db_table,
+        "cadence": Cadence._meta.db_table,
+        "meeting": Meeting._meta.db_table,
+        "ours": Meeting.our_participants.through._meta.db_table,
+        "theirs": Meeting.their_participants.through._meta.db_table,
+    }
+    query = """
+        SELECT p.id, md5(concat_ws('|',
+            coalesce((SELECT md5(string_agg(ROW(s, c)::text, E'\\n' ORDER BY s.id))
+                        FROM {stakeholder} s JOIN {contact} c ON c.id = s.contact_id
+                       WHERE s.plan_id = p.id), ''),
+            coalesce((SELECT md5(string_agg(ROW(cp, u.username, u.first_name, u.last_name)::text,
+                                            E'\\n' ORDER BY cp.id))
+                        FROM {pair} cp JOIN {user} u ON u.id = cp.user_id
+                       WHERE cp.plan_id = p.id), ''),
+            coalesce((SELECT md5(string_agg(k::text, E'\\n' ORDER BY k.id))
+                        FROM {cadence} k WHERE k.plan_id = p.id), ''),
+            coalesce((SELECT md5(string_agg(ROW(m.id, m.date)::text, E'\\n' ORDER BY m.id))
+                        FROM {meeting} m WHERE m.plan_id = p.id), ''),
+            coalesce((SELECT md5(string_agg(ROW(o.meeting_id, o.user_id)::text, E'\\n'
+                                            ORDER BY o.meeting_id, o.user_id))
+                        FROM {ours} o JOIN {meeting} m ON m.id = o.meeting_id
+                       WHERE m.plan_id = p.id), ''),
+            coalesce((SELECT md5(string_agg(ROW(t.meeting_id, t.stakeholder_id)::text, E'\\n'
+                                            ORDER BY t.meeting_id, t.stakeholder_id))
+                        FROM {theirs} t JOIN {meeting} m ON m.id = t.meeting_id
+                       WHERE m.plan_id = p.id), '')
+        ))
+        FROM {plan} p WHERE p.id = ANY(%(ids)s)
+    """.format(**{name: connection.ops.quote_name(table) for name, table in tables.items()})
+    with connection.cursor() as cursor:
+        cursor.execute(query, {"ids": list(plan_ids)})
+        return {pk: str(digest) for pk, digest in cursor.fetchall()}
+
+
+def _coverage_gaps_by_plan(plans: Sequence[Plan], today: date) -> dict[int, list[Gap]]:
+    """``coverage_gaps()`` of several plans, by plan id, in two queries."""
     ids = [plan.pk for plan in plans]
     people: dict[int, list[Stakeholder]] = {pk: [] for pk in ids}
     for person in _stakeholders(Stakeholder.objects.filter(plan_id__in=ids)):

@@ -76,10 +76,11 @@ def plan_detail(request: AuthedRequest, plan_id: int) -> TemplateResponse:
     """The plan's five sections; with htmx and ``?section=`` (vision, swot, work, offers), that
     section alone (a form's "cancel")."""
     plan = selectors.plan_get(user=request.user, plan_id=plan_id)
-    context = sections.page_context(request, plan)
     section = request.GET.get("section", "")
     if request.htmx and section in sections.SECTIONS:
+        context = sections.page_context(request, plan)
         return TemplateResponse(request, f"planning/plan_detail.html#section-{section}", context)
+    context = sections.page_context(request, plan, work=False)  # 500 actions: from the cache
     context["health"] = health.plan_health(plan, today=timezone.localdate())
-    context["work_html"] = sections.work_html(request, context)  # 500 actions: cached
+    context["work_html"] = sections.work_html(request, context)
     return TemplateResponse(request, "planning/plan_detail.html", context)

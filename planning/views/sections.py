@@ -56,12 +56,14 @@ SECTIONS = {
 """The parts of the page a write swaps back, by name: their element ids."""
 
 
-def page_context(request: AuthedRequest, plan: Plan) -> dict[str, Any]:
-    """What the plan page's sections show to ``request.user``."""
+def page_context(request: AuthedRequest, plan: Plan, *, work: bool = True) -> dict[str, Any]:
+    """What the plan page's sections show to ``request.user``; with ``work=False``, without the
+    objectives and actions (``work_html`` reads them when they are not cached)."""
     today = timezone.localdate()
-    page = selectors.plan_page(plan=plan, today=today)
+    page = selectors.plan_page(plan=plan, today=today, work=work)
     can_edit = permissions.may_edit_plan(request.user, plan)
-    _prepare_actions(request, page)
+    if work:
+        _prepare_actions(request, page)
     return {
         "plan": plan,
         "page": page,
@@ -144,11 +146,17 @@ CSRF_MARK = "csrf0token0mark0987654321"
 def work_html(request: AuthedRequest, context: dict[str, Any]) -> str:
     """The objectives and actions sections (``#section-work``) as ``context`` shows them:
     from the cache when the same rows were rendered before for the same rights, language and
-    day, else rendered and kept. The key is a digest of the rows ``plan_page`` read anyway, so
-    this costs no query; each request writes its own CSRF token in the forms."""
-    key = "plan-work:" + _work_digest(context)
+    day, else read (when ``page_context(work=False)`` left them out), rendered and kept. The
+    key is a digest of those rows worked out by the database (``work_revision``: one query, no
+    row read), so that a cached block costs neither the rows nor their rendering; each request
+    writes its own CSRF token in the forms."""
+    page: selectors.PlanPage = context["page"]
+    key = "plan-work:" + _work_key(request, context)
     html = cache.get(key)
     if html is None:
+        if not page.work_read:
+            selectors.read_work(page)
+            _prepare_actions(request, page)
         html = render_to_string(
             f"{TEMPLATE}#section-work", {**context, "csrf_token": CSRF_MARK}, request=request
         )
@@ -156,43 +164,23 @@ def work_html(request: AuthedRequest, context: dict[str, Any]) -> str:
     return mark_safe(html.replace(CSRF_MARK, get_token(request)))  # the template escaped it
 
 
-def _work_digest(context: dict[str, Any]) -> str:
-    """A digest of all that ``#section-work`` writes: every field of the objectives, KPIs
-    (with their current values) and actions read, the actions' owners, the user's rights,
-    the language, the day (overdue flags) and the template itself."""
-    page: selectors.PlanPage = context["page"]
-    digest = hashlib.sha256()
-    for part in (
+def _work_key(request: AuthedRequest, context: dict[str, Any]) -> str:
+    """A digest of all that ``#section-work`` writes: the rows of ``work_revision`` (objectives,
+    KPIs, actions, their owners' names, the ledger figures), the user's rights (whether they
+    edit the plan; if not, which actions are theirs to update: their own), the language, the
+    day (overdue flags) and the template itself."""
+    plan: Plan = context["plan"]
+    can_edit = bool(context["can_edit"])
+    parts = (
         _template_version(),
         get_language(),
         str(context["today"]),
-        str(page.plan.pk),
-        str(context["can_edit"]),
-        str((page.progress, page.overdue, page.has_margin_kpi, page.action_count)),
-    ):
-        digest.update(part.encode())
-        digest.update(b"\0")
-    for side, _label, rows in page.sides:
-        digest.update(f"side {side} {len(rows)}\0".encode())
-        for row in rows:
-            digest.update(
-                repr(
-                    (_fields(row.objective), row.progress, row.overdue, row.first, row.last)
-                ).encode()
-            )
-            for kpi_row in row.kpis:
-                digest.update(repr((_fields(kpi_row.kpi), tuple(kpi_row.reading))).encode())
-            for action in row.actions:
-                extra: Any = action
-                owner = (action.owner_id, str(action.owner)) if action.owner_id else None
-                digest.update(
-                    repr((_fields(action), owner, extra.can_update, extra.overdue)).encode()
-                )
-    return digest.hexdigest()
-
-
-def _fields(row: Model) -> tuple[Any, ...]:
-    return tuple(getattr(row, f.attname) for f in row._meta.concrete_fields)
+        str(plan.pk),
+        str(can_edit),
+        "" if can_edit else f"updates the actions of {request.user.pk}",
+        selectors.work_revision(plan),
+    )
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
 @functools.cache
@@ -206,7 +194,7 @@ def section_response(request: AuthedRequest, plan: Plan, section: str) -> HttpRe
     """After a write: the section again (htmx), or the plan page at that section. The
     objectives and actions go through the cache, so that the next page load finds them there."""
     if request.htmx and section == "work":
-        return HttpResponse(work_html(request, page_context(request, plan)))
+        return HttpResponse(work_html(request, page_context(request, plan, work=False)))
     if request.htmx:
         return TemplateResponse(
             request, f"{TEMPLATE}#section-{section}", page_context(request, plan)

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.core.cache import cache
 
 from accounts.models import User
 from planning.models import Stakeholder
@@ -147,15 +148,97 @@ def test_coverage_gaps_and_grid_read_two_queries_whatever_the_size(size, django_
     assert len(grid.rows) == size[1]
 
 
-def test_coverage_gaps_of_several_plans_read_two_queries(django_assert_num_queries):
+def test_coverage_gaps_of_several_plans_read_three_queries_then_come_from_the_cache(
+    django_assert_num_queries,
+):
+    cache.clear()
     plans = [covered_plan(), PlanFactory(), big_plan(20, 30, 10)]
     StakeholderFactory(plan=plans[0], attitude=Attitude.HOSTILE, influence=5)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):  # the plans' digests, their people, their pairs
         gaps = selectors.coverage_gaps_by_plan(plans, TODAY)
     assert {pk: [gap.code for gap in found] for pk, found in gaps.items()} == {
         plan.pk: codes(plan) for plan in plans
     }
     assert [gap.code for gap in gaps[plans[0].pk]] == ["hostile_uncovered"]
+    with django_assert_num_queries(1):  # the digests: the gaps themselves from the cache
+        assert selectors.coverage_gaps_by_plan(plans, TODAY) == gaps
+    with django_assert_num_queries(1):
+        assert selectors.coverage_gaps_by_plan(plans[1:], TODAY) == {
+            plan.pk: gaps[plan.pk] for plan in plans[1:]
+        }
+
+
+def _pair_met_late():
+    """A covered plan whose one pair last met on 2 May under a cadence of 3 months: overdue on
+    TODAY (1 September). Returns the plan, the pair and the meeting."""
+    plan = covered_plan()
+    ours, theirs = UserFactory(role=User.Role.CONTRIBUTOR), StakeholderFactory(plan=plan)
+    cadence = CadenceFactory(plan=plan, every=3, starts_on=dt.date(2026, 1, 15))
+    pair = CounterpartPairFactory(plan=plan, user=ours, stakeholder=theirs, cadence=cadence)
+    meeting = MeetingFactory(plan=plan, date=dt.date(2026, 5, 2))
+    meeting.our_participants.add(ours)
+    meeting.their_participants.add(theirs)
+    return plan, pair, meeting
+
+
+def _cached_codes(plan, today=TODAY):
+    return [gap.code for gap in selectors.coverage_gaps_by_plan([plan], today)[plan.pk]]
+
+
+WRITES = {
+    "a meeting where the pair met": lambda plan, pair, meeting: _meet(plan, pair),
+    "the meeting moved": lambda plan, pair, meeting: (
+        type(meeting).objects.filter(pk=meeting.pk).update(date=dt.date(2026, 8, 20))
+    ),
+    "the cadence stretched": lambda plan, pair, meeting: (
+        type(pair.cadence).objects.filter(pk=pair.cadence_id).update(every=6)
+    ),
+    "the pair deleted": lambda plan, pair, meeting: type(pair).objects.filter(pk=pair.pk).delete(),
+    "the pair's cadence removed": lambda plan, pair, meeting: (
+        type(pair).objects.filter(pk=pair.pk).update(cadence=None)
+    ),
+}
+
+
+def _meet(plan, pair):
+    later = MeetingFactory(plan=plan, date=dt.date(2026, 8, 20))
+    later.our_participants.add(pair.user)
+    later.their_participants.add(pair.stakeholder)
+
+
+@pytest.mark.parametrize("write", list(WRITES))
+def test_cached_coverage_gaps_follow_every_write_to_what_they_read(write):
+    cache.clear()
+    plan, pair, meeting = _pair_met_late()
+    assert _cached_codes(plan) == ["pair_overdue"]
+    assert _cached_codes(plan) == ["pair_overdue"]  # from the cache
+    WRITES[write](plan, pair, meeting)
+    assert _cached_codes(plan) == []
+
+
+def test_cached_coverage_gaps_follow_participants_stakeholders_and_names():
+    cache.clear()
+    plan, pair, meeting = _pair_met_late()
+    meeting.their_participants.remove(pair.stakeholder)  # so they never met
+    (gap,) = selectors.coverage_gaps_by_plan([plan], TODAY)[plan.pk]
+    assert "never met" in gap.message
+    meeting.their_participants.add(pair.stakeholder)
+    (gap,) = selectors.coverage_gaps_by_plan([plan], TODAY)[plan.pk]
+    assert "last met" in gap.message
+    pair.user.first_name, pair.user.last_name = "Renamed", "Person"
+    pair.user.save()
+    (gap,) = selectors.coverage_gaps_by_plan([plan], TODAY)[plan.pk]
+    assert "Renamed Person" in gap.message
+    contact = pair.stakeholder.contact
+    contact.first_name = "Zoé"
+    contact.save()
+    (gap,) = selectors.coverage_gaps_by_plan([plan], TODAY)[plan.pk]
+    assert "Zoé" in gap.message
+    hostile = StakeholderFactory(plan=plan, attitude=Attitude.SUPPORTIVE, influence=5)
+    assert _cached_codes(plan) == ["influential_uncovered", "pair_overdue"]
+    Stakeholder.objects.filter(pk=hostile.pk).update(attitude=Attitude.HOSTILE)
+    assert _cached_codes(plan) == ["hostile_uncovered", "pair_overdue"]
+    assert _cached_codes(plan, dt.date(2026, 8, 1)) == ["hostile_uncovered"]  # another day
 
 
 def test_the_grid_wants_pairs_with_their_last_contact():

@@ -335,3 +335,86 @@ def test_a_write_answers_with_the_objectives_and_actions_the_next_page_finds_cac
     assert CSRF_MARK not in response.content.decode()
     with mock.patch.object(sections, "render_to_string", side_effect=AssertionError("rendered")):
         assert "Visit the plant" in page(client, plan).content.decode()
+
+
+def _rename_owner(action, kpi, metric):
+    User.objects.filter(pk=action.owner_id).update(first_name="Renamed", last_name="Owner")
+    return "Renamed Owner"
+
+
+def _new_ledger_year(action, kpi, metric):
+    ClientYearMetricFactory(client=kpi.objective.plan.client, year=2026, gross_margin=99000)
+    return "from the ledger, 2026"
+
+
+def _ledger_figure(action, kpi, metric):
+    type(metric).objects.filter(pk=metric.pk).update(gross_margin=Decimal("77000"))
+    return "77,000"
+
+
+def _kpi_target(action, kpi, metric):
+    Kpi.objects.filter(pk=kpi.pk).update(target=Decimal("123456"))
+    return "123,456"
+
+
+def _objective_title(action, kpi, metric):
+    Objective.objects.filter(pk=action.objective_id).update(title="Win the tender")
+    return "Win the tender"
+
+
+def _action_added(action, kpi, metric):
+    ActionFactory(objective=action.objective, title="Audit the warehouse")
+    return "Audit the warehouse"
+
+
+def _action_deleted(action, kpi, metric):
+    Action.objects.filter(pk=action.pk).delete()
+    return "1 action deleted"
+
+
+CACHED_WORK_WRITES = {
+    "the action's owner renamed": _rename_owner,
+    "a ledger year added": _new_ledger_year,
+    "a ledger figure changed": _ledger_figure,
+    "a KPI's target changed": _kpi_target,
+    "an objective renamed": _objective_title,
+    "an action added": _action_added,
+    "an action deleted": _action_deleted,
+}
+
+
+@pytest.mark.parametrize("write", list(CACHED_WORK_WRITES))
+def test_the_cached_objectives_and_actions_show_a_write_on_the_next_page_load(
+    client, alice, plan, write
+):
+    """A cached block is served without reading the objectives' and actions' rows, until any
+    row it shows changes, however it changed (here behind the services' back)."""
+    cache.clear()
+    metric = ClientYearMetricFactory(client=plan.client, year=2025, gross_margin=Decimal("42000"))
+    objective = ObjectiveFactory(plan=plan, title="Grow")
+    kpi = KpiFactory(objective=objective, measure=Kpi.Measure.GROSS_MARGIN)
+    KpiFactory(objective=objective, name="Sites")
+    action = ActionFactory(objective=objective, title="Visit the plant", owner__first_name="Ann")
+    client.force_login(alice)
+    first = page(client, plan).content.decode()
+    assert "Visit the plant" in first
+    unread = mock.patch.object(sections.selectors, "read_work", side_effect=AssertionError("read"))
+    with unread, mock.patch.object(sections, "render_to_string", side_effect=AssertionError):
+        assert "Visit the plant" in page(client, plan).content.decode()
+    shown = CACHED_WORK_WRITES[write](action=action, kpi=kpi, metric=metric)
+    html = page(client, plan).content.decode()
+    if shown == "1 action deleted":
+        assert "Visit the plant" not in html
+    else:
+        assert shown not in first
+        assert shown in html
+
+
+def test_the_cached_objectives_and_actions_follow_the_day(client, alice, plan, monkeypatch):
+    cache.clear()
+    ActionFactory(objective=ObjectiveFactory(plan=plan), due_date=dt.date(2026, 6, 30))
+    client.force_login(alice)
+    monkeypatch.setattr(sections.timezone, "localdate", lambda: dt.date(2026, 6, 30))
+    assert 'data-testid="action-overdue"' not in page(client, plan).content.decode()
+    monkeypatch.setattr(sections.timezone, "localdate", lambda: dt.date(2026, 7, 1))
+    assert 'data-testid="action-overdue"' in page(client, plan).content.decode()
