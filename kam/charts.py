@@ -8,13 +8,19 @@ by ``kam.formats`` in the locale given.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.template.loader import render_to_string
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 from kam import formats
 
@@ -638,6 +644,30 @@ def relationship_map(
         ),
     }
     return render_to_string("kam/charts/relationship_map.svg", context)
+
+
+MAP_CACHE_SECONDS = 24 * 60 * 60
+"""How long a drawn relationship map stays cached; its key is a digest of all it shows."""
+
+
+def relationship_map_cached(nodes: Sequence[MapNode], **words: Any) -> SafeString:
+    """``relationship_map(nodes, **words)`` from the cache when the same people were drawn with
+    the same words before: the key is a digest of everything the map is drawn from, and of this
+    module and the map's template (a new version draws anew)."""
+    digest = hashlib.sha256(_map_version().encode())
+    digest.update(repr((list(nodes), sorted(words.items()))).encode())
+    key = f"relationship-map:{digest.hexdigest()}"
+    markup = cache.get(key)
+    if markup is None:
+        markup = relationship_map(nodes, **words)
+        cache.set(key, str(markup), MAP_CACHE_SECONDS)
+    return mark_safe(markup)  # drawn by the template above, which escaped every text
+
+
+@functools.cache
+def _map_version() -> str:
+    template = Path(settings.BASE_DIR, "templates", "kam", "charts", "relationship_map.svg")
+    return hashlib.sha256(Path(__file__).read_bytes() + template.read_bytes()).hexdigest()
 
 
 def _influence_radius(influence: int) -> float:

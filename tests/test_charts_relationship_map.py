@@ -3,6 +3,9 @@ resource, coloured by attitude, sized by influence, escaped, and readable with 1
 
 import itertools
 import xml.etree.ElementTree as ET
+from unittest import mock
+
+from django.core.cache import cache
 
 from kam import charts
 
@@ -113,3 +116,23 @@ def test_no_one_is_lost_to_a_loop_and_an_empty_map_says_so():
     assert len(boxes(root)) == 2
     empty = charts.relationship_map([], empty_label="Nobody yet")
     assert "Nobody yet" in empty
+
+
+def test_the_cached_map_is_drawn_once_for_the_same_people_and_anew_when_one_changes():
+    cache.clear()
+    people = [node(1), node(2, 1), node(3, 1, attitude="sceptical")]
+    drawn = charts.relationship_map_cached(people, legend=LEGEND, title="Map")
+    assert drawn == charts.relationship_map(people, legend=LEGEND, title="Map")
+    with mock.patch.object(charts, "relationship_map", side_effect=AssertionError("drawn")):
+        assert charts.relationship_map_cached(people, legend=LEGEND, title="Map") == drawn
+    changes = [
+        [node(1), node(2, 1), node(3, 1, attitude="hostile")],
+        [node(1), node(2, 1), node(3, 2, attitude="sceptical")],
+        [node(1), node(2, 1), node(3, 1, attitude="sceptical", name="Zoé")],
+        [node(1), node(2, 1)],
+    ]
+    for changed in changes:
+        assert charts.relationship_map_cached(changed, legend=LEGEND, title="Map") == (
+            charts.relationship_map(changed, legend=LEGEND, title="Map")
+        )
+    assert charts.relationship_map_cached(people, legend=LEGEND, title="Karte") != drawn

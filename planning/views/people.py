@@ -78,7 +78,7 @@ def _map(stakeholders: list[Stakeholder], labels: _Labels) -> str:
         )
         for person in stakeholders
     ]
-    return charts.relationship_map(
+    return charts.relationship_map_cached(  # drawn once for the same people
         nodes,
         title=_("Relationship map"),
         legend=list(labels.attitudes.items()),
