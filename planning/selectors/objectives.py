@@ -288,6 +288,8 @@ class ObjectiveRow:
     first: bool = False
     last: bool = False
     urls: dict[str, str] = field(default_factory=dict)
+    action_rows: list[dict[str, Any]] = field(default_factory=list)
+    """What each action's row writes, made ready by the page's view."""
 
 
 @dataclass
