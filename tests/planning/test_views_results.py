@@ -8,6 +8,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import translation
 
@@ -149,6 +150,7 @@ def test_results_page_query_count_does_not_grow_with_clients_and_plans(
 ):
     url = reverse("planning:programme_results") + f"?year={YEAR}"
     _get(client, dana, url)
+    cache.clear()  # the plans' coverage gaps worked out, not from the cache, both times
     with django_assert_max_num_queries(40) as before:
         _get(client, dana, url)
     for index in range(6):
@@ -157,6 +159,7 @@ def test_results_page_query_count_does_not_grow_with_clients_and_plans(
         make_key_account(company, year=YEAR)
         PlanFactory(client=company, programme=ledger)
     account_services.client_metrics_recompute()
+    cache.clear()
     with django_assert_max_num_queries(len(before.captured_queries)):
         _get(client, dana, url)
 
