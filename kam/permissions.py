@@ -144,6 +144,37 @@ def may_update_action(user: User, action: HasOwner) -> bool:
     )
 
 
+# --- capabilities of sponsorship and good practices --------------------------------------------
+# The asks of the sponsor are a plan section the plan's editors write (``may_edit_plan``) and the
+# client's sponsor answers; year-end negotiations are written by whoever edits the client.
+
+
+def may_answer_ask(user: User, plan: HasClient) -> bool:
+    """Answer what the KAM asks of the sponsor: the account's executive sponsor only."""
+    return (
+        user.is_authenticated
+        and user.role == user.Role.SPONSOR
+        and getattr(plan.client, "sponsor_id", None) == user.pk
+    )
+
+
+def may_run_sponsorship(user: User) -> bool:
+    """Keep the advisory committee of key accounts and the programme's recognitions: sponsors,
+    directors and administrators."""
+    return _directs(user) or (user.is_authenticated and user.role == user.Role.SPONSOR)
+
+
+def may_see_advisory_committee(user: User) -> bool:
+    """Read the advisory committee (the customers' executives who sit on it, its meetings and
+    topics): everyone but contributors."""
+    return user.is_authenticated and user.role != user.Role.CONTRIBUTOR
+
+
+def may_edit_practice(user: User, practice: Any) -> bool:
+    """Change or withdraw a good practice: whoever wrote it, directors and administrators."""
+    return _directs(user) or (user.is_authenticated and practice.author_id == user.pk)
+
+
 REFUSALS: dict[Callable[..., bool], Promise] = {
     may_manage_programme: _(
         "Only directors and administrators can manage the programme: criteria, weights, "
@@ -160,6 +191,15 @@ REFUSALS: dict[Callable[..., bool], Promise] = {
     may_open_plan: _("Only directors and administrators can open plans and keep the catalogue."),
     may_edit_plan: _("Only the account's key account manager or a director can change its plan."),
     may_update_action: _("You can only update the actions you own."),
+    may_answer_ask: _("Only the account's executive sponsor can answer what is asked of them."),
+    may_run_sponsorship: _(
+        "Only sponsors, directors and administrators can keep the advisory committee and the "
+        "recognitions."
+    ),
+    may_see_advisory_committee: _(
+        "The advisory committee is for key account managers, sponsors and directors."
+    ),
+    may_edit_practice: _("Only the author of a practice or a director can change it."),
 }
 """What a user refused by each capability reads (translated when it is read)."""
 
@@ -212,5 +252,7 @@ def role_capabilities(request: HttpRequest) -> dict[str, dict[str, bool]]:
             "import_ledgers": may_import_ledgers(user),
             "open_plan": may_open_plan(user),
             "see_programme_results": may_see_programme_results(user),
+            "run_sponsorship": may_run_sponsorship(user),
+            "see_advisory_committee": may_see_advisory_committee(user),
         }
     }

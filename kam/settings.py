@@ -224,6 +224,9 @@ SPECTACULAR_SETTINGS = {
         "MoveDirectionEnum": [("up", "up"), ("down", "down")],
         "CadenceKindEnum": "planning.models.Cadence.Kind",
         "DepartmentEnum": "accounts.models.Department",
+        "SponsorAskStatusEnum": "planning.models.SponsorAsk.Status",
+        "NegotiationStatusEnum": "planning.models.YearEndNegotiation.Status",
+        "AdvisoryTopicStatusEnum": "planning.models.AdvisoryTopic.Status",
     },
 }
 

@@ -1,6 +1,17 @@
 from django.urls import path
 
-from planning.api import history, meetings, objectives, offers, people, plans, results, sections
+from planning.api import (
+    history,
+    meetings,
+    objectives,
+    offers,
+    people,
+    plans,
+    practices,
+    results,
+    sections,
+    sponsorship,
+)
 
 app_name = "api-planning"
 
@@ -82,4 +93,68 @@ urlpatterns = [
     ),
     #
     #
+    # --- executive sponsorship ---
+    path("plans/<int:plan_id>/asks/", sponsorship.AskCollectionApi.as_view(), name="asks"),
+    path("asks/<int:ask_id>/", sponsorship.AskApi.as_view(), name="ask"),
+    path("asks/<int:ask_id>/answer/", sponsorship.AskAnswerApi.as_view(), name="ask_answer"),
+    path(
+        "clients/<int:client_id>/negotiations/",
+        sponsorship.NegotiationCollectionApi.as_view(),
+        name="negotiations",
+    ),
+    path(
+        "negotiations/<int:negotiation_id>/",
+        sponsorship.NegotiationApi.as_view(),
+        name="negotiation",
+    ),
+    path(
+        "committee/members/",
+        sponsorship.MemberCollectionApi.as_view(),
+        name="advisory_members",
+    ),
+    path(
+        "committee/members/<int:member_id>/",
+        sponsorship.MemberRemoveApi.as_view(),
+        name="advisory_member",
+    ),
+    path(
+        "committee/meetings/",
+        sponsorship.MeetingCollectionApi.as_view(),
+        name="advisory_meetings",
+    ),
+    path(
+        "committee/meetings/<int:advisory_meeting_id>/",
+        sponsorship.MeetingApi.as_view(),
+        name="advisory_meeting",
+    ),
+    path(
+        "committee/meetings/<int:advisory_meeting_id>/topics/",
+        sponsorship.TopicCreateApi.as_view(),
+        name="advisory_topics",
+    ),
+    path(
+        "committee/topics/<int:topic_id>/",
+        sponsorship.TopicApi.as_view(),
+        name="advisory_topic",
+    ),
+    path("recognitions/", sponsorship.RecognitionCollectionApi.as_view(), name="recognitions"),
+    path(
+        "recognitions/<int:recognition_id>/",
+        sponsorship.RecognitionApi.as_view(),
+        name="recognition",
+    ),
+    #
+    # --- good practices ---
+    path("practices/", practices.PracticeCollectionApi.as_view(), name="practices"),
+    path("practices/<int:practice_id>/", practices.PracticeApi.as_view(), name="practice"),
+    path(
+        "plans/<int:plan_id>/practices/",
+        practices.ReuseCollectionApi.as_view(),
+        name="practice_reuses",
+    ),
+    path(
+        "practice-reuses/<int:reuse_id>/",
+        practices.ReuseRemoveApi.as_view(),
+        name="practice_reuse",
+    ),
 ]

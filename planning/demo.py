@@ -221,7 +221,8 @@ def seed_demo(*, accounts: accounts_demo.Seeded, today: dt.date | None = None) -
         opened.append(plan)
     names = ", ".join(plan.client.name for plan in opened) or "none (already there)"
     pilot = _seed_pilot_year(director, list(key_accounts.order_by("name")))
-    return f"Planning: {len(catalogue)} offerings, plans opened: {names}; {pilot}"
+    sponsorship = seed_sponsorship(accounts=accounts, today=today)
+    return f"Planning: {len(catalogue)} offerings, plans opened: {names}; {pilot}\n{sponsorship}"
 
 
 PILOT_YEAR = scoring_demo.PROGRAMME_YEAR - 1
@@ -634,3 +635,437 @@ def _fill_meetings(
     decisions = [d for meeting in logged[-6:] for d in meeting.decisions.all()]
     if decisions:
         meetings.decision_to_action(user=author, decision=decisions[-1])
+
+
+# --- executive sponsorship and good practices ----------------------------------------------------
+
+ASKS = (
+    (
+        "Call their CEO before the packaging tender opens",
+        -12,
+        "Done on the phone with their CEO: the tender will weigh recyclability at 30 %, not only "
+        "price. I will open their next steering committee.",
+    ),
+    ("Co-sign the three-year co-innovation letter with their R&D director", -5, ""),
+    ("Join the quarterly business review at their headquarters", 18, ""),
+)
+"""What a KAM asks of the account's sponsor: the text, the due day (days from the day of
+seeding) and, when answered, the sponsor's answer."""
+
+NEGOTIATION_TERMS = (
+    "Three-year framework from January; prices indexed on resin costs every quarter; "
+    "a 1.5 % rebate above their volume target; payment at 45 days instead of 60.",
+    "Two-year agreement; value-based pricing on the recyclable range (shared savings 50/50); "
+    "vendor-managed inventory at two plants billed as a service.",
+    "One-year renewal at flat prices; they dropped the 2 % rebate in exchange for a "
+    "joint launch calendar and first refusal on new references.",
+    "Prices down 3 % on films to keep the volume; logistics service now charged separately.",
+)
+NEGOTIATION_IMPACT = (Decimal("184000"), Decimal("96500"), Decimal("42000"), Decimal("-38000"))
+
+COMMITTEE_MEETINGS = (
+    (
+        -210,
+        "Spring advisory council",
+        "Four key accounts around the table on sustainability and supply security.",
+        (
+            (
+                "Recycled content must be certified plant by plant, not by batch",
+                "Certification of the Lyon and Rouen plants with an external auditor",
+                "rnd",
+                "done",
+            ),
+            (
+                "Lead times on rigid containers are too long in the South",
+                "Second moulding line planned; weekly stock report for their buyers",
+                "supply",
+                "in_progress",
+            ),
+        ),
+    ),
+    (
+        -45,
+        "Autumn advisory council",
+        "Price volatility and the joint innovation roadmap.",
+        (
+            (
+                "They want price indexation on resin rather than yearly hikes",
+                "Index formula drafted with finance, to propose at the year-end negotiations",
+                "finance",
+                "in_progress",
+            ),
+            (
+                "A shared innovation day each year with their R&D teams",
+                "",
+                "",
+                "open",
+            ),
+            (
+                "Invoices disputed for missing delivery notes",
+                "Delivery notes attached to every invoice since September",
+                "finance",
+                "done",
+            ),
+        ),
+    ),
+)
+"""The advisory committee's meetings: days from the day of seeding, title, summary, and the
+topics raised with what we do about them (action, owner's username, status)."""
+
+RECOGNITIONS = (
+    (
+        "kam",
+        "",
+        "Key account manager of the year",
+        "Grew the margin of his two key accounts by "
+        "four points while holding revenue, and brought both into the advisory council.",
+        -320,
+    ),
+    (
+        "",
+        "Lyon logistics team",
+        "Supply chain excellence award",
+        "Vendor-managed inventory live at three customer plants with no stock-out in six months.",
+        -250,
+    ),
+    (
+        "rnd",
+        "",
+        "Co-innovation prize",
+        "Led the recyclable film co-developed with a key account, now in their best-selling range.",
+        -160,
+    ),
+    (
+        "kam2",
+        "",
+        "Trophée de la relation client",
+        "A relancé un compte en recul grâce à une "
+        "revue trimestrielle avec leur direction et un plan d'action partagé.",
+        -90,
+    ),
+    (
+        "finance",
+        "",
+        "Cash and trust award",
+        "Halved the disputed invoices of the key accounts "
+        "with a monthly review held with their accounts payable teams.",
+        -30,
+    ),
+)
+"""Recognitions: recipient username (or ''), team (or ''), award, reason, days from seeding."""
+
+PRACTICES = (
+    (
+        "Préparer la négociation annuelle avec le sponsor",
+        "Le client annonçait chaque année une baisse de prix de 3 % dès l'ouverture de la "
+        "négociation.",
+        "Une réunion de préparation d'une heure avec notre sponsor exécutif deux semaines avant : "
+        "chiffres de valeur créée, concessions possibles, et le sponsor ouvre la négociation.",
+        "Marge brute du compte +2,1 points ; négociation close en deux rendez-vous au lieu "
+        "de cinq.",
+        "négociation, sponsor, prix",
+        "plan",
+    ),
+    (
+        "Value-based pricing on the recyclable range",
+        "The customer compared our films with the cheapest supplier, line by line.",
+        "We priced the recyclable range on the savings it brings them (lighter film, fewer line "
+        "stops), with the savings split 50/50 and measured every quarter.",
+        "Margin % on the range 31 % against 22 % on the standard range; no lost reference.",
+        "pricing, value-based, margin",
+        "plan",
+    ),
+    (
+        "Stock partagé en usine (VMI)",
+        "Ruptures fréquentes sur deux usines du client, commandes urgentes coûteuses.",
+        "Stock géré par nous sur leur site, réapprovisionné sur leurs prévisions hebdomadaires, "
+        "facturé comme un service.",
+        "Zéro rupture en six mois ; commandes urgentes -80 % ; service facturé 48 k€ par an.",
+        "logistique, vmi, service",
+        "meeting",
+    ),
+    (
+        "Quarterly business review with their finance director",
+        "Disputed invoices and late payments soured the relationship.",
+        "A 45-minute review each quarter with their CFO and accounts payable: disputes, payment "
+        "delays, and one improvement we commit to.",
+        "Disputes halved; days late from 19 to 6 in a year.",
+        "finance, qbr, payment",
+        "meeting",
+    ),
+    (
+        "Cartographier les décideurs avant l'appel d'offres",
+        "Nous découvrions les décideurs au moment de l'appel d'offres.",
+        "Carte des parties prenantes tenue à jour avec le client : qui décide, qui influence, qui "
+        "nous est hostile, et un binôme de notre côté pour chacun.",
+        "Appel d'offres gagné avec un contact au comité de direction identifié six mois avant.",
+        "parties prenantes, appel d'offres",
+        "plan",
+    ),
+    (
+        "Joint launch calendar",
+        "New references reached us too late to qualify our packaging.",
+        "A shared twelve-month launch calendar reviewed every two months by both marketing teams.",
+        "Four launches packed by us out of five in the year, against one the year before.",
+        "marketing, launch, co-innovation",
+        "",
+    ),
+    (
+        "Audit de ligne gratuit contre engagement de volume",
+        "Le client hésitait à nous confier une deuxième usine.",
+        "Un audit de leurs lignes de conditionnement par nos techniciens, restitué à leur "
+        "direction industrielle, avec les gains chiffrés.",
+        "Deuxième usine gagnée ; 6 % de gaspillage en moins sur leurs lignes.",
+        "audit, service, industrie",
+        "",
+    ),
+    (
+        "Executive sponsor at their steering committee",
+        "Our relationship stayed at the buyer's level.",
+        "Our sponsor joins their yearly steering committee with the KAM and presents one shared "
+        "project, never a price list.",
+        "A co-innovation programme funded over three years; a board-level contact on their side.",
+        "sponsor, executive, co-innovation",
+        "",
+    ),
+    (
+        "Indexation des prix sur la résine",
+        "Chaque hausse de prix annuelle déclenchait une crise.",
+        "Une formule d'indexation trimestrielle sur le cours de la résine, publiée et vérifiable.",
+        "Plus de renégociation en cours d'année ; marge stabilisée à ±0,5 point.",
+        "prix, indexation, négociation",
+        "",
+    ),
+    (
+        "Advisory council topics answered within a quarter",
+        "Customers' executives raised the same issues year after year.",
+        "Every topic raised at the advisory council gets an owner and an answer within three "
+        "months, reported at the next council.",
+        "Nine topics out of ten closed within a quarter; two customers asked to join.",
+        "advisory committee, executive",
+        "",
+    ),
+    (
+        "Échantillons co-développés avec leur R&D",
+        "Leur R&D travaillait avec trois fournisseurs en parallèle.",
+        "Un ingénieur de notre laboratoire détaché une journée par semaine dans leur centre R&D.",
+        "Deux références co-développées, exclusives trois ans.",
+        "r&d, co-innovation",
+        "",
+    ),
+    (
+        "Counterpart pairs at every level",
+        "Only the KAM knew anyone at the customer.",
+        "Each of their key people has one of ours in front, from the plant manager to the CEO, "
+        "and each pair meets at an agreed cadence.",
+        "No uncovered decision maker; relationship survived their buyer's departure.",
+        "stakeholders, coverage, cadence",
+        "",
+    ),
+    (
+        "Revue des litiges mensuelle",
+        "Factures contestées pour bons de livraison manquants.",
+        "Bons de livraison joints à chaque facture et revue mensuelle des litiges avec leur "
+        "comptabilité fournisseurs.",
+        "Litiges divisés par deux en six mois.",
+        "finance, litiges",
+        "",
+    ),
+    (
+        "Lighter films proposed before they ask",
+        "Their sustainability targets were public but no supplier came with a plan.",
+        "We proposed a 15 % lighter film for their top three references with a trial plan.",
+        "Trial approved in a month; 120 tonnes of plastic saved a year.",
+        "sustainability, r&d, proposal",
+        "",
+    ),
+    (
+        "Plan de compte partagé avec le client",
+        "Le plan de compte restait un document interne.",
+        "Nous présentons au client la vision partagée et les objectifs communs une fois par an, "
+        "et nous les signons ensemble.",
+        "Objectifs communs tenus à 80 % ; le client cite le plan dans ses propres revues.",
+        "plan de compte, vision",
+        "plan",
+    ),
+)
+"""Good practices: title, context, what worked, evidence, tags, and where they come from ("plan":
+a key account's plan, "meeting": one of its meetings, "": nowhere in particular)."""
+
+
+def seed_sponsorship(*, accounts: accounts_demo.Seeded, today: dt.date | None = None) -> str:
+    """The asks of the sponsor, year-end negotiations, the advisory committee, recognitions and
+    good practices, through the services. Running it again changes nothing."""
+    today = today or timezone.localdate()
+    users = accounts.users
+    director = users["director"]
+    programme = Programme.objects.filter(year=scoring_demo.PROGRAMME_YEAR).first()
+    if programme is None:
+        return "Sponsorship: no programme year"
+    plans_ = list(
+        Plan.objects.filter(programme=programme)
+        .select_related("client__kam", "client__sponsor")
+        .order_by("client__name")
+    )
+    asks = sum(_seed_asks(plan, today) for plan in plans_)
+    negotiations = sum(
+        _seed_negotiations(index, plan, director, today) for index, plan in enumerate(plans_)
+    )
+    topics = _seed_committee(plans_, users, director, today)
+    recognitions = _seed_recognitions(users, today)
+    practices = _seed_practices(plans_, users, director)
+    return (
+        f"Sponsorship: {asks} asks of the sponsor, {negotiations} year-end negotiations, "
+        f"{topics} advisory committee topics, {recognitions} recognitions, "
+        f"{practices} good practices"
+    )
+
+
+def _within(plan: Plan, day: dt.date) -> dt.date:
+    return min(max(day, plan.period_start), plan.period_end)
+
+
+def _seed_asks(plan: Plan, today: dt.date) -> int:
+    from planning.services import sponsorship as sponsorship_services
+
+    sponsor, kam = plan.client.sponsor, plan.client.kam
+    if sponsor is None or kam is None or plan.sponsor_asks.exists():
+        return 0
+    for text, days, answer in ASKS:
+        due = _within(plan, today + dt.timedelta(days=days))
+        ask = sponsorship_services.ask_add(user=kam, plan=plan, request=text, due_on=due)
+        if answer:
+            sponsorship_services.ask_answer(user=sponsor, ask=ask, answer=answer)
+    return len(ASKS)
+
+
+def _seed_negotiations(index: int, plan: Plan, director: User, today: dt.date) -> int:
+    from planning.models import YearEndNegotiation
+    from planning.services import sponsorship as sponsorship_services
+
+    client = plan.client
+    if YearEndNegotiation.objects.filter(client=client).exists():
+        return 0
+    kam = client.kam or director
+    leader = client.sponsor or director
+    year = plan.period_start.year
+    held_on = min(dt.date(year - 1, 12, 9) + dt.timedelta(days=index * 3), today)
+    sponsorship_services.negotiation_create(
+        user=director,
+        client=client,
+        year=year - 1,
+        status=YearEndNegotiation.Status.HELD,
+        held_on=held_on,
+        executives=[leader, kam],
+        terms_agreed=NEGOTIATION_TERMS[index % len(NEGOTIATION_TERMS)],
+        margin_impact=NEGOTIATION_IMPACT[index % len(NEGOTIATION_IMPACT)],
+    )
+    planned = max(today + dt.timedelta(days=10 + index * 4), dt.date(year, 12, 8))
+    sponsorship_services.negotiation_create(
+        user=director,
+        client=client,
+        year=year,
+        status=YearEndNegotiation.Status.PLANNED,
+        held_on=planned if planned.year <= year + 1 else None,
+        executives=[leader, kam] if leader == director else [leader, director, kam],
+    )
+    return 2
+
+
+def _seed_committee(
+    plans_: list[Plan], users: dict[str, User], director: User, today: dt.date
+) -> int:
+    from planning.models import AdvisoryMeeting, AdvisoryMember
+    from planning.services import sponsorship as sponsorship_services
+
+    if AdvisoryMeeting.objects.exists():
+        return 0
+    members = []
+    for index, plan in enumerate(plans_):
+        contacts = plan.client.contacts.order_by("last_name", "first_name", "pk")
+        senior = [c for c in contacts if any(w in c.title for w in ("Chief", "Director", "Head"))]
+        candidates = senior or list(contacts)
+        if not candidates or AdvisoryMember.objects.filter(contact=candidates[0]).exists():
+            continue
+        contact = candidates[0]
+        members.append(
+            sponsorship_services.advisory_member_add(
+                user=director,
+                contact=contact,
+                since=today - dt.timedelta(days=400 - index * 30),
+            )
+        )
+    topics = 0
+    for days, title, summary, raised in COMMITTEE_MEETINGS:
+        meeting = sponsorship_services.advisory_meeting_create(
+            user=users["sponsor"],
+            held_on=today + dt.timedelta(days=days),
+            title=title,
+            summary=summary,
+            attendees=members,
+        )
+        for index, (topic, action, owner, status) in enumerate(raised):
+            sponsorship_services.advisory_topic_add(
+                user=users["sponsor"],
+                meeting=meeting,
+                topic=topic,
+                raised_by=members[index % len(members)] if members else None,
+                action=action,
+                owner=users[owner] if owner else None,
+                status=status,
+            )
+            topics += 1
+    return topics
+
+
+def _seed_recognitions(users: dict[str, User], today: dt.date) -> int:
+    from planning.models import Recognition
+    from planning.services import sponsorship as sponsorship_services
+
+    if Recognition.objects.exists():
+        return 0
+    for recipient, team, award, reason, days in RECOGNITIONS:
+        sponsorship_services.recognition_create(
+            user=users["sponsor"],
+            recipient=users[recipient] if recipient else None,
+            team=team,
+            award=award,
+            reason=reason,
+            awarded_on=today + dt.timedelta(days=days),
+        )
+    return len(RECOGNITIONS)
+
+
+def _seed_practices(plans_: list[Plan], users: dict[str, User], director: User) -> int:
+    from planning.models import Practice
+    from planning.services import practices as practice_services
+
+    if Practice.objects.exists() or not plans_:
+        return 0
+    made = []
+    for index, (title, context, worked, evidence, tags, source) in enumerate(PRACTICES):
+        plan = plans_[index % len(plans_)]
+        author = plan.client.kam or director
+        meeting = plan.meetings.order_by("-date", "-pk").first() if source == "meeting" else None
+        made.append(
+            practice_services.practice_create(
+                user=author,
+                title=title,
+                context=context,
+                what_worked=worked,
+                evidence=evidence,
+                tags=tags,
+                source_plan=plan if source else None,
+                source_meeting=meeting,
+            )
+        )
+    for index, plan in enumerate(plans_):  # each plan reuses two practices of other plans
+        others = [p for p in made if p.source_plan_id not in (None, plan.pk)]
+        for practice in others[index : index + 2]:
+            practice_services.practice_reuse_add(
+                user=plan.client.kam or director,
+                plan=plan,
+                practice=practice,
+                note="Adapted to this account's year-end negotiation and its plants.",
+            )
+    return len(made)

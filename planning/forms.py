@@ -15,15 +15,22 @@ from accounts.models import Client, Contact, Department, User
 from kam.forms import add_service_error
 from planning.models import (
     Action,
+    AdvisoryMember,
+    AdvisoryTopic,
     Cadence,
     CounterpartPair,
     Kpi,
     Level,
+    Meeting,
     Objective,
     Offer,
     Offering,
+    Plan,
+    Practice,
+    SponsorAsk,
     Stakeholder,
     SwotItem,
+    YearEndNegotiation,
 )
 from scoring.models import Programme
 
@@ -461,3 +468,178 @@ class ResultsYearForm(forms.Form):
         field.error_messages["invalid_choice"] = _(
             "There is no programme year %(value)s: choose one of the list."
         )
+
+
+# --- executive sponsorship: asks of the sponsor, negotiations, advisory committee, recognitions ---
+
+
+class AskForm(FocusFirst, ServiceErrorsMixin, forms.Form):
+    request = forms.CharField(label=_("What you ask of the sponsor"), max_length=300)
+    due_on = forms.DateField(label=_("By when"), widget=DateInput())
+
+
+class AskEditForm(AskForm):
+    status = forms.ChoiceField(label=_("Status"), choices=SponsorAsk.Status.choices)
+
+
+class AskAnswerForm(FocusFirst, ServiceErrorsMixin, forms.Form):
+    answer = forms.CharField(label=_("Your answer"), widget=Textarea(3))
+    done = forms.BooleanField(
+        label=_("Done: close this ask"),
+        required=False,
+        initial=True,
+        help_text=_("Leave it open if more is to come."),
+    )
+
+
+class NegotiationForm(ServiceErrorsMixin, forms.Form):
+    year = forms.IntegerField(label=_("Year negotiated"), min_value=2000, max_value=2100)
+    status = forms.ChoiceField(label=_("Status"), choices=YearEndNegotiation.Status.choices)
+    held_on = forms.DateField(label=_("Date"), required=False, widget=DateInput())
+    executives = forms.ModelMultipleChoiceField(
+        label=_("Our executives taking part"),
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    terms_agreed = forms.CharField(label=_("Terms agreed"), required=False, widget=Textarea(3))
+    margin_impact = forms.DecimalField(
+        label=_("Margin impact"),
+        required=False,
+        max_digits=14,
+        decimal_places=2,
+        help_text=_("What the terms add to our yearly gross margin; negative if they cost."),
+    )
+
+    def __init__(self, *args: Any, executives: QuerySet[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["executives"].queryset = executives  # type: ignore[attr-defined]
+
+
+class AdvisoryMemberForm(ServiceErrorsMixin, forms.Form):
+    contact = forms.ModelChoiceField(label=_("Executive"), queryset=Contact.objects.none())
+    since = forms.DateField(label=_("Member since"), widget=DateInput())
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+    def __init__(self, *args: Any, contacts: QuerySet[Contact], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["contact"]
+        field.queryset = contacts
+        field.label_from_instance = lambda contact: (
+            f"{contact} · {contact.title} · {contact.client}"
+            if contact.title
+            else f"{contact} · {contact.client}"
+        )
+
+
+class AdvisoryMeetingForm(ServiceErrorsMixin, forms.Form):
+    held_on = forms.DateField(label=_("Date"), widget=DateInput())
+    title = forms.CharField(label=_("Title"), max_length=200)
+    attendees = forms.ModelMultipleChoiceField(
+        label=_("Members present"),
+        queryset=AdvisoryMember.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    summary = forms.CharField(label=_("Summary"), required=False, widget=Textarea(3))
+
+    def __init__(self, *args: Any, members: QuerySet[AdvisoryMember], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["attendees"]
+        field.queryset = members
+        field.label_from_instance = lambda member: f"{member.contact} · {member.contact.client}"
+
+
+class AdvisoryTopicForm(ServiceErrorsMixin, forms.Form):
+    topic = forms.CharField(label=_("Topic raised"), max_length=300)
+    raised_by = forms.ModelChoiceField(
+        label=_("Raised by"), queryset=AdvisoryMember.objects.none(), required=False
+    )
+    action = forms.CharField(label=_("What we do about it"), required=False, widget=Textarea(2))
+    owner = forms.ModelChoiceField(label=_("Owner"), queryset=User.objects.none(), required=False)
+    status = forms.ChoiceField(label=_("Status"), choices=AdvisoryTopic.Status.choices)
+
+    def __init__(
+        self,
+        *args: Any,
+        members: QuerySet[AdvisoryMember],
+        owners: QuerySet[User],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["raised_by"]
+        field.queryset = members
+        field.label_from_instance = lambda member: f"{member.contact} · {member.contact.client}"
+        self.fields["owner"].queryset = owners  # type: ignore[attr-defined]
+
+
+class RecognitionForm(ServiceErrorsMixin, forms.Form):
+    recipient = forms.ModelChoiceField(
+        label=_("Person"),
+        queryset=User.objects.none(),
+        required=False,
+        help_text=_("A person of the programme, or a team below."),
+    )
+    team = forms.CharField(label=_("Team"), max_length=150, required=False)
+    award = forms.CharField(label=_("Award"), max_length=200)
+    reason = forms.CharField(label=_("For what"), widget=Textarea(3))
+    awarded_on = forms.DateField(label=_("Date"), widget=DateInput())
+
+    def __init__(self, *args: Any, people: QuerySet[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["recipient"].queryset = people  # type: ignore[attr-defined]
+
+
+# --- good practices -------------------------------------------------------------------------------
+
+
+class PracticeSearchForm(forms.Form):
+    q = forms.CharField(label=_("Search the practices"), required=False, max_length=200)
+    tag = forms.CharField(label=_("Tag"), required=False, max_length=40)
+
+
+class PracticeForm(ServiceErrorsMixin, forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    context = forms.CharField(
+        label=_("Context"),
+        widget=Textarea(3),
+        help_text=_("The account's situation, the problem."),
+    )
+    what_worked = forms.CharField(label=_("What worked"), widget=Textarea(4))
+    evidence = forms.CharField(
+        label=_("Evidence"),
+        required=False,
+        widget=Textarea(2),
+        help_text=_("Figures or facts that show it worked."),
+    )
+    tags = forms.CharField(
+        label=_("Tags"), required=False, max_length=400, help_text=_("Separated by commas.")
+    )
+    source_plan = forms.ModelChoiceField(
+        label=_("From the plan"), queryset=Plan.objects.none(), required=False
+    )
+    source_meeting = forms.ModelChoiceField(
+        label=_("From the meeting"), queryset=Meeting.objects.none(), required=False
+    )
+
+    def __init__(
+        self, *args: Any, plans: QuerySet[Plan], meetings: QuerySet[Meeting], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        plan_field: Any = self.fields["source_plan"]
+        plan_field.queryset = plans
+        plan_field.label_from_instance = lambda plan: f"{plan.client.name} · {plan.period_start:%Y}"
+        meeting_field: Any = self.fields["source_meeting"]
+        meeting_field.queryset = meetings
+        meeting_field.label_from_instance = lambda meeting: (
+            f"{meeting.plan.client.name} · {meeting.date:%Y-%m-%d} {meeting.title}".strip()
+        )
+
+
+class PracticeReuseForm(FocusFirst, ServiceErrorsMixin, forms.Form):
+    practice = forms.ModelChoiceField(label=_("Practice"), queryset=Practice.objects.none())
+    note = forms.CharField(label=_("How we reuse it"), max_length=300, required=False)
+
+    def __init__(self, *args: Any, practices: QuerySet[Practice], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["practice"].queryset = practices  # type: ignore[attr-defined]

@@ -1,6 +1,15 @@
 from django.urls import path
 
-from planning.views import history, meetings, people, plans, results, sections
+from planning.views import (
+    history,
+    meetings,
+    people,
+    plans,
+    practices,
+    results,
+    sections,
+    sponsorship,
+)
 
 app_name = "planning"
 
@@ -84,4 +93,87 @@ urlpatterns = [
     path("calendar/revoke/", meetings.calendar_feed_revoke, name="calendar_feed_revoke"),
     path("calendar/<str:token>.ics", meetings.calendar_feed_ics, name="calendar_feed_ics"),
     #
+    # --- executive sponsorship: asks of the sponsor, negotiations, committee, recognitions ---
+    path("<int:plan_id>/asks/add/", sponsorship.ask_add, name="ask_add"),
+    path("asks/<int:ask_id>/edit/", sponsorship.ask_edit, name="ask_edit"),
+    path("asks/<int:ask_id>/delete/", sponsorship.ask_delete, name="ask_delete"),
+    path("asks/<int:ask_id>/answer/", sponsorship.ask_answer, name="ask_answer"),
+    path(
+        "accounts/<int:client_id>/negotiations/",
+        sponsorship.negotiation_list,
+        name="negotiation_list",
+    ),
+    path(
+        "accounts/<int:client_id>/negotiations/add/",
+        sponsorship.negotiation_add,
+        name="negotiation_add",
+    ),
+    path(
+        "negotiations/<int:negotiation_id>/edit/",
+        sponsorship.negotiation_edit,
+        name="negotiation_edit",
+    ),
+    path(
+        "negotiations/<int:negotiation_id>/delete/",
+        sponsorship.negotiation_delete,
+        name="negotiation_delete",
+    ),
+    path("committee/", sponsorship.advisory_committee, name="advisory_committee"),
+    path("committee/members/add/", sponsorship.advisory_member_add, name="advisory_member_add"),
+    path(
+        "committee/members/<int:member_id>/remove/",
+        sponsorship.advisory_member_remove,
+        name="advisory_member_remove",
+    ),
+    path("committee/meetings/add/", sponsorship.advisory_meeting_add, name="advisory_meeting_add"),
+    path(
+        "committee/meetings/<int:advisory_meeting_id>/edit/",
+        sponsorship.advisory_meeting_edit,
+        name="advisory_meeting_edit",
+    ),
+    path(
+        "committee/meetings/<int:advisory_meeting_id>/delete/",
+        sponsorship.advisory_meeting_delete,
+        name="advisory_meeting_delete",
+    ),
+    path(
+        "committee/meetings/<int:advisory_meeting_id>/topics/add/",
+        sponsorship.advisory_topic_add,
+        name="advisory_topic_add",
+    ),
+    path(
+        "committee/topics/<int:topic_id>/edit/",
+        sponsorship.advisory_topic_edit,
+        name="advisory_topic_edit",
+    ),
+    path(
+        "committee/topics/<int:topic_id>/delete/",
+        sponsorship.advisory_topic_delete,
+        name="advisory_topic_delete",
+    ),
+    path("recognitions/", sponsorship.recognition_list, name="recognition_list"),
+    path("recognitions/add/", sponsorship.recognition_add, name="recognition_add"),
+    path(
+        "recognitions/<int:recognition_id>/edit/",
+        sponsorship.recognition_edit,
+        name="recognition_edit",
+    ),
+    path(
+        "recognitions/<int:recognition_id>/delete/",
+        sponsorship.recognition_delete,
+        name="recognition_delete",
+    ),
+    #
+    # --- good practices ---
+    path("practices/", practices.practice_list, name="practice_list"),
+    path("practices/add/", practices.practice_add, name="practice_add"),
+    path("practices/<int:practice_id>/", practices.practice_detail, name="practice_detail"),
+    path("practices/<int:practice_id>/edit/", practices.practice_edit, name="practice_edit"),
+    path("practices/<int:practice_id>/delete/", practices.practice_delete, name="practice_delete"),
+    path("<int:plan_id>/practices/add/", practices.practice_reuse_add, name="practice_reuse_add"),
+    path(
+        "practice-reuses/<int:reuse_id>/remove/",
+        practices.practice_reuse_remove,
+        name="practice_reuse_remove",
+    ),
 ]

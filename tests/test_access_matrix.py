@@ -45,6 +45,9 @@ from planning.models import Action, CalendarFeed
 from tests.factories import ClientFactory, ClientYearMetricFactory, ContactFactory, UserFactory
 from tests.planning.factories import (
     ActionFactory,
+    AdvisoryMeetingFactory,
+    AdvisoryMemberFactory,
+    AdvisoryTopicFactory,
     CadenceFactory,
     CounterpartPairFactory,
     KpiFactory,
@@ -54,8 +57,13 @@ from tests.planning.factories import (
     OfferFactory,
     OfferingFactory,
     PlanFactory,
+    PracticeFactory,
+    PracticeReuseFactory,
+    RecognitionFactory,
+    SponsorAskFactory,
     StakeholderFactory,
     SwotItemFactory,
+    YearEndNegotiationFactory,
     make_key_account,
 )
 from tests.scoring.conftest import recompute
@@ -140,6 +148,37 @@ def action_updated(anon: object, ok: object) -> Outcomes:
     """An action's status, progress and comment: whoever edits the plan, and the action's owner
     (the contributor owns the action of the KAM's own client's plan)."""
     return {**plan_seen(anon, ok), SPONSOR_OWN: 403}
+
+
+def answered_by_its_sponsor(anon: object, ok: object) -> Outcomes:
+    """An ask of the sponsor, answered: the account's own sponsor only; the plan's KAM, directors
+    and the contributor who take part see it but may not answer (403)."""
+    return {**plan_seen(anon, 403), SPONSOR_OWN: ok}
+
+
+def for_sponsorship_runners(anon: object, ok: object) -> Outcomes:
+    """The advisory committee's and the recognitions' writes: sponsors and directors."""
+    return by_role(anon=anon, kam=403, director=ok, sponsor=ok, contributor=403)
+
+
+def committee_read(anon: object, ok: object = 200) -> Outcomes:
+    """The advisory committee, read: everyone but contributors."""
+    return by_role(anon=anon, kam=ok, director=ok, sponsor=ok, contributor=403)
+
+
+def practice_edited(anon: object, ok: object) -> Outcomes:
+    """A practice, changed: its author (the KAM of the plan it comes from) and directors; the
+    practices are everyone's to read, so anyone else is refused (403), never a 404."""
+    return {
+        ANON: anon,
+        KAM_OWN: ok,
+        KAM_OTHER: 403,
+        DIRECTOR: ok,
+        SPONSOR_OWN: 403,
+        SPONSOR_OTHER: 403,
+        CONTRIBUTOR: 403,
+        CONTRIBUTOR_OTHER: 403,
+    }
 
 
 ADMIN = by_role(
@@ -297,6 +336,52 @@ ACCESS: dict[tuple[str, str], Outcomes] = {
     ),
     ("planning:plan_calendar", "GET"): plan_seen(LOGIN),
     ("planning:calendar_feed", "GET"): page_for_all(),  # each one's own feed
+    # --- executive sponsorship: asks of the sponsor (a plan section), negotiations ---
+    ("planning:ask_add", "GET"): plan_edited(LOGIN, 200),
+    ("planning:ask_add", "POST"): plan_edited(LOGIN, 200),  # the form, with its errors
+    ("planning:ask_edit", "GET"): plan_edited(LOGIN, 200),
+    ("planning:ask_edit", "POST"): plan_edited(LOGIN, 200),
+    ("planning:ask_delete", "POST"): plan_edited(LOGIN, 302),
+    ("planning:ask_answer", "GET"): answered_by_its_sponsor(LOGIN, 200),
+    ("planning:ask_answer", "POST"): answered_by_its_sponsor(LOGIN, 200),
+    ("planning:negotiation_list", "GET"): seen_by_whoever_sees_it(LOGIN),
+    ("planning:negotiation_add", "GET"): edited_by_its_kam(LOGIN, 200),
+    ("planning:negotiation_add", "POST"): edited_by_its_kam(LOGIN, 200),
+    ("planning:negotiation_edit", "GET"): edited_by_its_kam(LOGIN, 200),
+    ("planning:negotiation_edit", "POST"): edited_by_its_kam(LOGIN, 200),
+    ("planning:negotiation_delete", "POST"): edited_by_its_kam(LOGIN, 302),
+    # --- the advisory committee and the recognitions (programme-wide) ---
+    ("planning:advisory_committee", "GET"): committee_read(LOGIN),
+    ("planning:advisory_member_add", "GET"): for_sponsorship_runners(LOGIN, 200),
+    ("planning:advisory_member_add", "POST"): for_sponsorship_runners(LOGIN, 200),
+    ("planning:advisory_member_remove", "POST"): for_sponsorship_runners(LOGIN, 302),
+    ("planning:advisory_meeting_add", "GET"): for_sponsorship_runners(LOGIN, 200),
+    ("planning:advisory_meeting_add", "POST"): for_sponsorship_runners(LOGIN, 200),
+    ("planning:advisory_meeting_edit", "GET"): for_sponsorship_runners(LOGIN, 200),
+    ("planning:advisory_meeting_edit", "POST"): for_sponsorship_runners(LOGIN, 200),
+    ("planning:advisory_meeting_delete", "POST"): for_sponsorship_runners(LOGIN, 302),
+    ("planning:advisory_topic_add", "GET"): for_sponsorship_runners(LOGIN, 200),
+    ("planning:advisory_topic_add", "POST"): for_sponsorship_runners(LOGIN, 200),
+    ("planning:advisory_topic_edit", "GET"): for_sponsorship_runners(LOGIN, 200),
+    ("planning:advisory_topic_edit", "POST"): for_sponsorship_runners(LOGIN, 200),
+    ("planning:advisory_topic_delete", "POST"): for_sponsorship_runners(LOGIN, 302),
+    ("planning:recognition_list", "GET"): page_for_all(),
+    ("planning:recognition_add", "GET"): for_sponsorship_runners(LOGIN, 200),
+    ("planning:recognition_add", "POST"): for_sponsorship_runners(LOGIN, 200),
+    ("planning:recognition_edit", "GET"): for_sponsorship_runners(LOGIN, 200),
+    ("planning:recognition_edit", "POST"): for_sponsorship_runners(LOGIN, 200),
+    ("planning:recognition_delete", "POST"): for_sponsorship_runners(LOGIN, 302),
+    # --- good practices: everyone's to read and share; a plan's editors record a reuse ---
+    ("planning:practice_list", "GET"): page_for_all(),
+    ("planning:practice_add", "GET"): page_for_all(),
+    ("planning:practice_add", "POST"): page_for_all(200),  # the form, with its errors
+    ("planning:practice_detail", "GET"): page_for_all(),
+    ("planning:practice_edit", "GET"): practice_edited(LOGIN, 200),
+    ("planning:practice_edit", "POST"): practice_edited(LOGIN, 200),
+    ("planning:practice_delete", "POST"): practice_edited(LOGIN, 302),
+    ("planning:practice_reuse_add", "GET"): plan_edited(LOGIN, 200),
+    ("planning:practice_reuse_add", "POST"): plan_edited(LOGIN, 200),
+    ("planning:practice_reuse_remove", "POST"): plan_edited(LOGIN, 302),
     ("planning:calendar_feed_renew", "POST"): page_for_all(302),
     ("planning:calendar_feed_revoke", "POST"): page_for_all(302),
     # the feed of alice (KAM, own client) by its secret token: the token is the key, whoever
@@ -392,6 +477,39 @@ ACCESS: dict[tuple[str, str], Outcomes] = {
     ("api-planning:programme_results", "GET"): by_role(
         anon=401, kam=200, director=200, sponsor=200, contributor=403
     ),
+    # --- API: executive sponsorship ---
+    ("api-planning:asks", "GET"): plan_seen(401),
+    ("api-planning:asks", "POST"): plan_edited(401, 400),
+    ("api-planning:ask", "PATCH"): plan_edited(401, 200),
+    ("api-planning:ask", "DELETE"): plan_edited(401, 204),
+    ("api-planning:ask_answer", "POST"): answered_by_its_sponsor(401, 400),
+    ("api-planning:negotiations", "GET"): seen_by_whoever_sees_it(401),
+    ("api-planning:negotiations", "POST"): edited_by_its_kam(401, 400),
+    ("api-planning:negotiation", "PATCH"): edited_by_its_kam(401, 200),
+    ("api-planning:negotiation", "DELETE"): edited_by_its_kam(401, 204),
+    ("api-planning:advisory_members", "GET"): committee_read(401),
+    ("api-planning:advisory_members", "POST"): for_sponsorship_runners(401, 400),
+    ("api-planning:advisory_member", "DELETE"): for_sponsorship_runners(401, 204),
+    ("api-planning:advisory_meetings", "GET"): committee_read(401),
+    ("api-planning:advisory_meetings", "POST"): for_sponsorship_runners(401, 400),
+    ("api-planning:advisory_meeting", "PATCH"): for_sponsorship_runners(401, 200),
+    ("api-planning:advisory_meeting", "DELETE"): for_sponsorship_runners(401, 204),
+    ("api-planning:advisory_topics", "POST"): for_sponsorship_runners(401, 400),
+    ("api-planning:advisory_topic", "PATCH"): for_sponsorship_runners(401, 200),
+    ("api-planning:advisory_topic", "DELETE"): for_sponsorship_runners(401, 204),
+    ("api-planning:recognitions", "GET"): api_for_all(),
+    ("api-planning:recognitions", "POST"): for_sponsorship_runners(401, 400),
+    ("api-planning:recognition", "PATCH"): for_sponsorship_runners(401, 200),
+    ("api-planning:recognition", "DELETE"): for_sponsorship_runners(401, 204),
+    # --- API: good practices ---
+    ("api-planning:practices", "GET"): api_for_all(),
+    ("api-planning:practices", "POST"): api_for_all(400),
+    ("api-planning:practice", "GET"): api_for_all(),
+    ("api-planning:practice", "PATCH"): practice_edited(401, 200),
+    ("api-planning:practice", "DELETE"): practice_edited(401, 204),
+    ("api-planning:practice_reuses", "GET"): plan_seen(401),
+    ("api-planning:practice_reuses", "POST"): plan_edited(401, 400),
+    ("api-planning:practice_reuse", "DELETE"): plan_edited(401, 204),
     ("api-scoring:criterion_list", "GET"): api_for_directors(200),
     ("api-scoring:criterion_list", "POST"): api_for_directors(400),
     ("api-scoring:criterion_update", "PATCH"): api_for_directors(200),
@@ -567,6 +685,7 @@ def _make_cast():
     plans = {company.pk: _plan(company, dana) for company in (mine, theirs)}
     # carl takes part in the plan of alice's client (he owns its action), not in bob's
     Action.objects.filter(objective__plan__client=mine).update(owner=carl)
+    programme_ids = _programme_rows(mine, carl, dana, sam)
     sessions = {user: _session(user) for user in (None, alice, dana, sam, carl)}
     feed = CalendarFeed.objects.create(user=alice)
     return {
@@ -580,6 +699,7 @@ def _make_cast():
                 "code": "fit",
                 "criterion_id": criteria["fit"].pk,
                 "token": feed.token,
+                **programme_ids,
                 **plans[company.pk],
             },
         }
@@ -608,6 +728,23 @@ def _plan(company, director) -> dict[str, int]:
         "cadence_id": cadence,
         "meeting_id": meeting,
         "decision_id": MeetingDecisionFactory(meeting=meeting),
+        "ask_id": SponsorAskFactory(plan=plan),
+        "negotiation_id": YearEndNegotiationFactory(client=company, created_by=director),
+        "practice_id": PracticeFactory(author=company.kam, source_plan=plan),
+        "reuse_id": PracticeReuseFactory(plan=plan),
+    }
+    return {name: row.pk for name, row in made.items()}
+
+
+def _programme_rows(company, contributor, director, sponsor) -> dict[str, int]:
+    """The advisory committee's rows and a recognition: programme-wide, one of each."""
+    member = AdvisoryMemberFactory(contact=ContactFactory(client=company, last_name="Conseil"))
+    meeting = AdvisoryMeetingFactory(created_by=director)
+    made: dict[str, Any] = {
+        "member_id": member,
+        "advisory_meeting_id": meeting,
+        "topic_id": AdvisoryTopicFactory(meeting=meeting, raised_by=member),
+        "recognition_id": RecognitionFactory(recipient=contributor, created_by=sponsor),
     }
     return {name: row.pk for name, row in made.items()}
 

@@ -25,6 +25,9 @@ from accounts import services as client_services
 from accounts.models import Client, Contact, LedgerImport
 from planning.models import (
     Action,
+    AdvisoryMeeting,
+    AdvisoryMember,
+    AdvisoryTopic,
     Cadence,
     CalendarFeed,
     Kpi,
@@ -33,13 +36,18 @@ from planning.models import (
     Offer,
     Offering,
     Plan,
+    Practice,
+    PracticeReuse,
+    Recognition,
+    SponsorAsk,
     SwotItem,
+    YearEndNegotiation,
 )
 from scoring.models import Criterion
 from scoring.services import overrides, ratings, selection
 from tests.scoring.conftest import recompute
 from tests.scoring.factories import CostToServeFactory, ProgrammeFactory, small_model
-from tests.test_access_matrix import ACCESS, GROUPS, _plan, url_for
+from tests.test_access_matrix import ACCESS, GROUPS, _plan, _programme_rows, url_for
 
 pytestmark = pytest.mark.django_db
 
@@ -79,6 +87,7 @@ EXTRA_QUERIES = {
     "scoring:ranking": ["page=1"],
     "scoring:grid": ["page=1", "sort=fit&dir=desc&page=1"],
     "scoring:grid_cell": ["about=1"],
+    "planning:practice_list": ["q=alert", "q=script+note&page=1", "tag=zephyr"],
     "scoring:shortlist_detail": ["page=1"],
 }
 """Parts of pages that htmx asks for with a query, beyond the page itself (rows loaded as the
@@ -124,8 +133,22 @@ def hostile(alice, sam, dana):
     Offering.objects.filter(pk=plan["offering_id"]).update(name=NOTE)
     Cadence.objects.filter(pk=plan["cadence_id"]).update(name=f"{HOSTILE} cadence")
     MeetingDecision.objects.filter(pk=plan["decision_id"]).update(text=NOTE)
+    SponsorAsk.objects.filter(pk=plan["ask_id"]).update(request=NOTE, answer=NOTE)
+    YearEndNegotiation.objects.filter(pk=plan["negotiation_id"]).update(terms_agreed=NOTE)
+    Practice.objects.filter(pk=plan["practice_id"]).update(
+        title=NOTE, context=NOTE, what_worked=NOTE, evidence=NOTE, tags=[NOTE[:40]]
+    )
+    PracticeReuse.objects.filter(pk=plan["reuse_id"]).update(note=NOTE)
+    programme_rows = _programme_rows(company, alice, dana, sam)
+    AdvisoryMember.objects.filter(pk=programme_rows["member_id"]).update(note=NOTE)
+    AdvisoryMeeting.objects.filter(pk=programme_rows["advisory_meeting_id"]).update(
+        title=NOTE, summary=NOTE
+    )
+    AdvisoryTopic.objects.filter(pk=programme_rows["topic_id"]).update(topic=NOTE, action=NOTE)
+    Recognition.objects.filter(pk=programme_rows["recognition_id"]).update(award=NOTE, reason=NOTE)
     return {
         **plan,
+        **programme_rows,
         "token": CalendarFeed.objects.create(user=alice).token,
         "client_id": company.pk,
         "contact_id": contact.pk,

@@ -1,6 +1,9 @@
 """Planning's models, one module per subject; Django finds them all here.
 
 - ``plans``: the plan, its sections, the customer's people and the meeting cadences.
+- ``sponsorship``: the asks of the sponsor, year-end negotiations, the advisory committee of key
+  accounts and the recognitions.
+- ``practices``: good practices, searchable, and the plans that reuse them.
 
 Code that uses a model imports it from here (``from planning.models import Plan``).
 """
@@ -25,9 +28,21 @@ from planning.models.plans import (
     SwotItem,
     new_calendar_token,
 )
+from planning.models.practices import Practice, PracticeReuse
+from planning.models.sponsorship import (
+    AdvisoryMeeting,
+    AdvisoryMember,
+    AdvisoryTopic,
+    Recognition,
+    SponsorAsk,
+    YearEndNegotiation,
+)
 
 __all__ = [
     "Action",
+    "AdvisoryMeeting",
+    "AdvisoryMember",
+    "AdvisoryTopic",
     "Cadence",
     "CalendarFeed",
     "CounterpartPair",
@@ -42,7 +57,12 @@ __all__ = [
     "Offering",
     "Plan",
     "PlanOwnership",
+    "Practice",
+    "PracticeReuse",
+    "Recognition",
+    "SponsorAsk",
     "Stakeholder",
     "SwotItem",
+    "YearEndNegotiation",
     "new_calendar_token",
 ]

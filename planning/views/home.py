@@ -7,6 +7,7 @@ from django.views.decorators.http import require_http_methods
 
 from kam.types import AuthedRequest
 from planning.selectors import home as selectors
+from planning.selectors import sponsorship as sponsorship_selectors
 
 
 @login_required
@@ -14,4 +15,5 @@ from planning.selectors import home as selectors
 def home(request: AuthedRequest) -> TemplateResponse:
     today = timezone.localdate()
     context = {"home": selectors.home_for(user=request.user, today=today), "today": today}
+    context["sponsorship"] = sponsorship_selectors.sponsorship_home(user=request.user, today=today)
     return TemplateResponse(request, "planning/home.html", context)

@@ -42,6 +42,8 @@ from kam.types import AuthedRequest
 from planning import forms
 from planning.models import Action, Kpi, Objective, Offer, Offering, Plan, SwotItem
 from planning.selectors import objectives as selectors
+from planning.selectors import practices as practice_selectors
+from planning.selectors import sponsorship as sponsorship_selectors
 from planning.selectors.plans import plan_for_edit, plan_get, plan_list
 from planning.services import objectives as objective_services
 from planning.services import offers as offer_services
@@ -53,6 +55,8 @@ SECTIONS = {
     "swot": "plan-swot",
     "work": "plan-work",
     "offers": "plan-offers",
+    "asks": "plan-asks",
+    "practices": "plan-practices",
 }
 """The parts of the page a write swaps back, by name: their element ids."""
 
@@ -69,6 +73,7 @@ def page_context(request: AuthedRequest, plan: Plan, *, work: bool = True) -> di
         "plan": plan,
         "page": page,
         "can_edit": can_edit,
+        **sponsorship_context(request, plan),
         "today": today,
         "tab": "plan",
         "labels": _labels(),
@@ -80,6 +85,15 @@ def _csrf_input(token: str) -> str:
     """The CSRF field of the forms of the rows, written once (``{% csrf_token %}`` in each of
     500 rows would build it 500 times)."""
     return format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', token)
+
+
+def sponsorship_context(request: AuthedRequest, plan: Plan) -> dict[str, Any]:
+    """The asks of the sponsor and the practices the plan reuses (sections 6 and 7)."""
+    return {
+        "asks": sponsorship_selectors.ask_list_for_plan(plan=plan),
+        "can_answer": permissions.may_answer_ask(request.user, plan),
+        "reuses": practice_selectors.reuse_list_for_plan(plan=plan),
+    }
 
 
 def _labels() -> dict[str, str]:

@@ -9,6 +9,9 @@ import factory
 from accounts.models import Client, Department, User
 from planning.models import (
     Action,
+    AdvisoryMeeting,
+    AdvisoryMember,
+    AdvisoryTopic,
     Cadence,
     CounterpartPair,
     Kpi,
@@ -18,8 +21,13 @@ from planning.models import (
     Offer,
     Offering,
     Plan,
+    Practice,
+    PracticeReuse,
+    Recognition,
+    SponsorAsk,
     Stakeholder,
     SwotItem,
+    YearEndNegotiation,
 )
 from scoring.models import Programme, ShortlistDecision
 from tests.factories import ClientFactory, ContactFactory, UserFactory
@@ -184,3 +192,82 @@ class MeetingDecisionFactory(factory.django.DjangoModelFactory):
 
     meeting = factory.SubFactory(MeetingFactory)
     text = factory.Sequence(lambda n: f"Decision {n}")
+
+
+# --- executive sponsorship and good practices ----------------------------------------------------
+
+
+class SponsorAskFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SponsorAsk
+
+    plan = factory.SubFactory(PlanFactory)
+    request = factory.Sequence(lambda n: f"Zephyr call {n} with their CFO")
+    due_on = dt.date(2026, 6, 30)
+    created_by = factory.LazyAttribute(lambda ask: ask.plan.owner or UserFactory())
+
+
+class YearEndNegotiationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = YearEndNegotiation
+
+    client = factory.SubFactory(ClientFactory)
+    year = 2026
+    created_by = factory.SubFactory(UserFactory, role=User.Role.DIRECTOR)
+
+
+class AdvisoryMemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AdvisoryMember
+
+    contact = factory.SubFactory(ContactFactory)
+    since = dt.date(2025, 9, 1)
+
+
+class AdvisoryMeetingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AdvisoryMeeting
+
+    held_on = dt.date(2026, 3, 12)
+    title = factory.Sequence(lambda n: f"Zephyr council {n}")
+    created_by = factory.SubFactory(UserFactory, role=User.Role.DIRECTOR)
+
+
+class AdvisoryTopicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AdvisoryTopic
+
+    meeting = factory.SubFactory(AdvisoryMeetingFactory)
+    topic = factory.Sequence(lambda n: f"Zephyr lead times {n}")
+
+
+class RecognitionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Recognition
+
+    recipient = factory.SubFactory(UserFactory)
+    award = factory.Sequence(lambda n: f"Zephyr trophy {n}")
+    reason = "Kept the Zephyr account growing."
+    awarded_on = dt.date(2026, 1, 20)
+    created_by = factory.SubFactory(UserFactory, role=User.Role.SPONSOR)
+
+
+class PracticeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Practice
+
+    title = factory.Sequence(lambda n: f"Zephyr practice {n}")
+    context = "The Zephyr buyer wanted lower prices."
+    what_worked = "Pricing on the savings we bring."
+    evidence = "Zephyr margin up two points."
+    tags = factory.LazyFunction(lambda: ["zephyr"])
+    author = factory.SubFactory(UserFactory)
+
+
+class PracticeReuseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PracticeReuse
+
+    plan = factory.SubFactory(PlanFactory)
+    practice = factory.SubFactory(PracticeFactory)
+    created_by = factory.LazyAttribute(lambda reuse: reuse.plan.owner or UserFactory())

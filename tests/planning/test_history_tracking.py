@@ -23,8 +23,11 @@ from planning.models import (
     Objective,
     Offer,
     Plan,
+    PracticeReuse,
+    SponsorAsk,
     Stakeholder,
     SwotItem,
+    YearEndNegotiation,
 )
 from planning.services import objectives as services
 from tests.factories import ClientFactory, UserFactory
@@ -32,7 +35,7 @@ from tests.planning.factories import ObjectiveFactory, PlanFactory
 
 PLAN_MODELS = [
     Plan, SwotItem, Objective, Kpi, Action, Offer, Stakeholder, Cadence, CounterpartPair,
-    Meeting, MeetingDecision,
+    Meeting, MeetingDecision, SponsorAsk, YearEndNegotiation, PracticeReuse,
 ]  # fmt: skip
 
 

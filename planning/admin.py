@@ -1,0 +1,79 @@
+"""Planning's rows in the admin, shown and never changed there: their writes are governed by the
+services (who may write them, and the rules a write keeps), through the pages and the API."""
+
+from django.contrib import admin
+
+from kam.admin import ReadOnlyAdmin, ReadOnlyInline
+from planning.models import (
+    AdvisoryMeeting,
+    AdvisoryMember,
+    AdvisoryTopic,
+    Practice,
+    PracticeReuse,
+    Recognition,
+    SponsorAsk,
+    YearEndNegotiation,
+)
+
+# --- executive sponsorship ------------------------------------------------------------------------
+
+
+@admin.register(SponsorAsk)
+class SponsorAskAdmin(ReadOnlyAdmin):
+    list_display = ("request", "plan", "due_on", "status", "answered_by", "answered_at")
+    list_filter = ("status",)
+    search_fields = ("request", "answer", "plan__client__name")
+
+
+@admin.register(YearEndNegotiation)
+class YearEndNegotiationAdmin(ReadOnlyAdmin):
+    list_display = ("client", "year", "status", "held_on", "margin_impact")
+    list_filter = ("status", "year")
+    search_fields = ("client__name", "terms_agreed")
+
+
+@admin.register(AdvisoryMember)
+class AdvisoryMemberAdmin(ReadOnlyAdmin):
+    list_display = ("contact", "since", "note")
+    search_fields = ("contact__last_name", "contact__first_name", "contact__client__name")
+
+
+class AdvisoryTopicInline(ReadOnlyInline):
+    model = AdvisoryTopic
+    fields = ("topic", "raised_by", "action", "owner", "status")
+
+
+@admin.register(AdvisoryMeeting)
+class AdvisoryMeetingAdmin(ReadOnlyAdmin):
+    list_display = ("held_on", "title")
+    search_fields = ("title", "summary")
+    inlines = [AdvisoryTopicInline]
+
+
+@admin.register(AdvisoryTopic)
+class AdvisoryTopicAdmin(ReadOnlyAdmin):
+    list_display = ("topic", "meeting", "owner", "status")
+    list_filter = ("status",)
+    search_fields = ("topic", "action")
+
+
+@admin.register(Recognition)
+class RecognitionAdmin(ReadOnlyAdmin):
+    list_display = ("award", "recipient", "team", "awarded_on")
+    search_fields = ("award", "team", "reason", "recipient__last_name", "recipient__username")
+
+
+# --- good practices -------------------------------------------------------------------------------
+
+
+@admin.register(Practice)
+class PracticeAdmin(ReadOnlyAdmin):
+    list_display = ("title", "author", "source_plan", "created_at")
+    search_fields = ("title", "context", "what_worked", "evidence")
+    exclude = ("search",)
+
+
+@admin.register(PracticeReuse)
+class PracticeReuseAdmin(ReadOnlyAdmin):
+    list_display = ("practice", "plan", "created_by", "created_at")
+    search_fields = ("practice__title", "plan__client__name", "note")
