@@ -648,6 +648,13 @@ ASKS = (
     ),
     ("Co-sign the three-year co-innovation letter with their R&D director", -5, ""),
     ("Join the quarterly business review at their headquarters", 18, ""),
+    (
+        "Approve a dedicated logistics coordinator for their plants",
+        -20,
+        "Approved for twelve months, funded from the programme budget; review at mid-year.",
+    ),
+    ("Host their purchasing director at our Lyon plant", 9, ""),
+    ("Open the year-end negotiation with their managing director", -2, ""),
 )
 """What a KAM asks of the account's sponsor: the text, the due day (days from the day of
 seeding) and, when answered, the sponsor's answer."""
@@ -931,12 +938,13 @@ def _seed_asks(plan: Plan, today: dt.date) -> int:
     sponsor, kam = plan.client.sponsor, plan.client.kam
     if sponsor is None or kam is None or plan.sponsor_asks.exists():
         return 0
-    for text, days, answer in ASKS:
+    start = plan.pk % len(ASKS)  # a different three for each account
+    for text, days, answer in (ASKS + ASKS)[start : start + 3]:
         due = _within(plan, today + dt.timedelta(days=days))
         ask = sponsorship_services.ask_add(user=kam, plan=plan, request=text, due_on=due)
         if answer:
             sponsorship_services.ask_answer(user=sponsor, ask=ask, answer=answer)
-    return len(ASKS)
+    return 3
 
 
 def _seed_negotiations(index: int, plan: Plan, director: User, today: dt.date) -> int:
