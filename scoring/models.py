@@ -219,7 +219,8 @@ class Rating(models.Model):
         verbose_name = _("rating")
         verbose_name_plural = _("ratings")
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["client", "criterion", "-created_at"])]
+        # the current rating of a client on a criterion: the first row, read in index order
+        indexes = [models.Index(fields=["client", "criterion", "-created_at", "-id"])]
         constraints = [
             FieldCheckConstraint(
                 field="level",

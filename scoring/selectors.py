@@ -8,18 +8,18 @@ import hashlib
 import json
 import math
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db.models import (
+    Case,
     Count,
     Exists,
     F,
     FloatField,
     IntegerField,
-    Max,
     OuterRef,
     Prefetch,
     Q,
@@ -28,6 +28,8 @@ from django.db.models import (
     Subquery,
     TextField,
     Value,
+    When,
+    Window,
 )
 from django.db.models.functions import MD5, Cast, Coalesce, Concat, Lower, TruncDate
 from django.utils import formats, timezone
@@ -253,41 +255,57 @@ def ranking_rows(scores: QuerySet[ClientScore]) -> list[RankingRow]:
 
 def ranking_version(*, user: User) -> str:
     """A key that changes whenever a ranking page ``user`` reads would change: the latest two
-    runs, the clients ``user`` may see (names, KAMs) and the active overrides. Three queries."""
-    runs = ScoringRun.objects.filter(status=ScoringRun.Status.DONE).values_list(
-        "pk", "finished_at"
-    )[:2]
-    run_part = ";".join(f"{pk}@{finished.timestamp() if finished else ''}" for pk, finished in runs)
-    overrides = Override.objects.filter(is_active=True).aggregate(
-        digest=MD5(
-            StringAgg(
-                Concat(
-                    Cast("pk", TextField()),
-                    Value("|"),
-                    Cast("client_id", TextField()),
-                    Value("|"),
-                    "author__first_name",
-                    Value("|"),
-                    "author__last_name",
-                    Value("|"),
-                    "author__username",
-                    output_field=TextField(),
+    runs, the clients ``user`` may see (names, KAMs) and the active overrides. One query."""
+    overrides = Override.objects.filter(is_active=True)
+    runs = (
+        ScoringRun.objects.filter(status=ScoringRun.Status.DONE)
+        .annotate(
+            clients=_clients_digest(user),
+            overrides=_whole(
+                overrides,
+                MD5(
+                    StringAgg(
+                        Concat(
+                            Cast("pk", TextField()),
+                            Value("|"),
+                            Cast("client_id", TextField()),
+                            Value("|"),
+                            "author__first_name",
+                            Value("|"),
+                            "author__last_name",
+                            Value("|"),
+                            "author__username",
+                            output_field=TextField(),
+                        ),
+                        Value(","),
+                        order_by="pk",
+                    )
                 ),
-                Value(","),
-                order_by="pk",
-            )
+            ),
         )
-    )["digest"]
-    return f"{run_part}:{_clients_digest(user)}:{overrides or '-'}"
+        .values_list("pk", "finished_at", "clients", "overrides")[:2]
+    )
+    parts = [
+        f"{pk}@{finished.timestamp() if finished else ''}:{clients or '-'}:{overrides or '-'}"
+        for pk, finished, clients, overrides in runs
+    ]
+    return f"{_rights(user)}:{';'.join(parts)}"
 
 
-def _clients_digest(user: User) -> str:
+def _whole(rows: QuerySet[Any], aggregate: Any) -> Subquery:
+    """``aggregate`` over every one of ``rows``, as a subquery of one value: the parts of a
+    version come in one query."""
+    every = rows.order_by().annotate(every=Value(1)).values("every")  # a constant: no GROUP BY
+    return Subquery(every.annotate(value=aggregate).values("value"))
+
+
+def _clients_digest(user: User) -> Subquery:
     """A digest of what a page shows of the clients ``user`` may see (which ones, their names,
-    currencies and KAMs), and what ``user`` may rate: every client for directors and
-    administrators, so that they share cached rows; their own clients for a KAM."""
+    currencies and KAMs), as a subquery."""
     visible = client_selectors.client_list(user=user).order_by().values("pk")
-    digest = Client.objects.filter(pk__in=visible).aggregate(
-        digest=MD5(
+    return _whole(
+        Client.objects.filter(pk__in=visible),
+        MD5(
             StringAgg(
                 Concat(
                     Cast("pk", TextField()),
@@ -308,12 +326,15 @@ def _clients_digest(user: User) -> str:
                 Value(","),
                 order_by="pk",
             )
-        )
-    )["digest"]
-    # what the user may rate: directors and admins everything (one director's rendering serves
-    # another), a KAM their own clients, others nothing
-    who = "all" if permissions.may_manage_programme(user) else f"{user.role}-{user.pk}"
-    return f"{who}:{digest or '-'}"
+        ),
+    )
+
+
+def _rights(user: User) -> str:
+    """What ``user`` may rate, in a version: every client for directors and administrators, so
+    that they share cached rows (one director's rendering serves another); their own clients for
+    a KAM; nothing for others."""
+    return "all" if permissions.may_manage_programme(user) else f"{user.role}-{user.pk}"
 
 
 def client_rank_history(*, user: User, client_id: int) -> QuerySet[ClientScore]:
@@ -764,6 +785,18 @@ def grid_sort(sort: str, direction: str, *, criteria: list[Criterion]) -> tuple[
     return sort, sort not in ("rank", "client")  # figures read largest first, names A to Z
 
 
+def grid_header(*, sort: str = "rank", direction: str = "") -> Grid:
+    """The grid's header without its rows: the latest successful run, the active criteria (by
+    family, then code) and the sort, made valid. Two queries."""
+    run = scoring_run_latest()
+    order = list(Criterion.Family.values)  # financial, strategic, maturity
+    criteria = sorted(
+        criterion_list(), key=lambda criterion: (order.index(criterion.family), criterion.code)
+    )
+    sort, descending = grid_sort(sort, direction, criteria=criteria)
+    return Grid(run, criteria, [], sort, descending, 0)
+
+
 def grid_latest(
     *,
     user: User,
@@ -773,91 +806,119 @@ def grid_latest(
     rows: slice = slice(None),
 ) -> Grid:
     """The grid of the latest successful run for the clients ``user`` may see, sorted by the
-    database, and of it the ``rows`` asked for (all by default; ``slice(0, 0)`` for none).
-
-    Five queries whatever the number of clients (and one to count them when ``rows`` is a
-    page): the run, the criteria, the scores (with clients and KAMs), their criterion scores and
-    the current ratings (with their authors), the last three for the rows read only, read as
-    tuples: model instances would cost more than the queries.
-    ``client_id`` keeps one client's row (none when that client is hidden or not ranked).
-    With no rows asked for, ``count`` is 0 (not counted).
+    database, and of it the ``rows`` asked for (all by default; ``slice(0, 0)`` for none): the
+    header (``grid_header``, two queries) and its rows (``grid_rows``, three queries), with who
+    gave each current rating and when. With no rows asked for, ``count`` is 0 (not counted).
     """
-    run = scoring_run_latest()
-    order = list(Criterion.Family.values)  # financial, strategic, maturity
-    criteria = sorted(
-        criterion_list(), key=lambda criterion: (order.index(criterion.family), criterion.code)
-    )
-    sort, descending = grid_sort(sort, direction, criteria=criteria)
+    header = grid_header(sort=sort, direction=direction)
+    if rows.stop is not None and rows.stop == rows.start:  # the header only
+        return header
+    return grid_rows(user=user, grid=header, client_id=client_id, rows=rows, rated_by=True)
+
+
+def grid_rows(
+    *,
+    user: User,
+    grid: Grid,
+    client_id: int | None = None,
+    rows: slice = slice(None),
+    rated_by: bool = False,
+) -> Grid:
+    """``grid`` (a header from ``grid_header``) with the ``rows`` asked for (all by default) of
+    the clients ``user`` may see, sorted by the database, and how many clients the whole grid
+    has. ``client_id`` keeps one client's row (none when that client is hidden or not ranked).
+
+    Three queries whatever the number of clients, read as tuples (model instances would cost
+    more than the queries): the scores with their clients and KAMs (and how many there are);
+    the rows' criterion scores; the rows' current ratings. Without ``rated_by`` (the page's
+    cells show levels only, who rated them opens on demand) the current levels come with the
+    criterion scores, and the third query is made only for a rated criterion the run did not
+    score (one added since); with it, each cell also says who rated it, when and why.
+    """
+    run, criteria = grid.run, grid.criteria
     if run is None:
-        return Grid(run, criteria, [], sort, descending, 0)
+        return grid
     visible = client_selectors.client_list(user=user).order_by().values("pk")
     scores = ClientScore.objects.filter(run=run, client__in=visible)
     if client_id is not None:
         scores = scores.filter(client_id=client_id)
     bounded = rows.stop is not None
-    if bounded and rows.stop == rows.start:  # the header only
-        return Grid(run, criteria, [], sort, descending, 0)
-    count = scores.count() if bounded else 0
-    score_list = list(
-        _grid_ordered(scores, run, sort, descending, criteria)[rows].values_list(
-            "client_id",
-            "rank",
-            "total",
-            "client__name",
-            "client__currency",
-            "client__kam_id",
-            "client__kam__first_name",
-            "client__kam__last_name",
-            "client__kam__username",
-        )  # tuples
-    )
+    ordered = _grid_ordered(scores, run, grid.sort, grid.descending, criteria)
+    columns = [
+        "client_id",
+        "rank",
+        "total",
+        "client__name",
+        "client__currency",
+        "client__kam_id",
+        "client__kam__first_name",
+        "client__kam__last_name",
+        "client__kam__username",
+    ]
+    if bounded:  # a page: how many rows all the pages have, in the same query
+        ordered = ordered.annotate(rows_count=Window(Count("pk")))
+        columns.append("rows_count")
+    score_list = list(ordered[rows].values_list(*columns))  # tuples
     if not bounded:
         count = len(score_list)
+    elif score_list:
+        count = score_list[0][-1]
+    else:  # no row on this page: beyond the last one, or none at all
+        count = scores.count() if rows.start else 0
     # a page: its few ids; everything: a subquery, cheaper than hundreds of ids
     shown = Q(
         client_id__in=[score[0] for score in score_list]
         if bounded
         else scores.order_by().values("client_id")
     )
-    details = {
-        (client, criterion): (raw, normalised, missing)
-        for client, criterion, raw, normalised, missing in CriterionScore.objects.filter(
-            shown, run=run
-        )
+    rated = [criterion.pk for criterion in criteria if criterion.is_rated]
+    criterion_scores = (
+        CriterionScore.objects.filter(shown, run=run)
         .order_by()  # the model's ordering joins the run and the client
         .values_list("client_id", "criterion_id", "raw", "normalised", "missing")
-    }
-    rated = [criterion.pk for criterion in criteria if criterion.is_rated]
-    ratings = {
-        (client, criterion): CurrentRating(
-            level, note, day, f"{first} {last}".strip() or username
-        )  # the author as User.__str__ writes it
-        for client, criterion, level, note, day, first, last, username in (
-            Rating.objects.filter(shown, criterion_id__in=rated)
-            .order_by("client_id", "criterion_id", "-created_at", "-pk")
-            .distinct("client_id", "criterion_id")
-            .annotate(day=TruncDate("created_at"))  # in the current time zone
-            .values_list(
-                "client_id",
-                "criterion_id",
-                "level",
-                "note",
-                "day",
-                "author__first_name",
-                "author__last_name",
-                "author__username",
+    )
+    ratings: dict[tuple[int, int], CurrentRating | int] = {}
+    details: dict[tuple[int, int], tuple[float | None, float, bool]] = {}
+    if rated_by:
+        for client, criterion_id, raw, normalised, missing in criterion_scores:
+            details[client, criterion_id] = (raw, normalised, missing)
+        unscored = rated
+    else:  # the current level of each rated cell, from the newest rating, in the same query
+        newest = (
+            Rating.objects.filter(
+                client_id=OuterRef("client_id"), criterion_id=OuterRef("criterion_id")
             )
+            .order_by("-created_at", "-pk")  # the index's order
+            .values("level")[:1]
         )
-    }
-    columns = [(criterion, criterion.pk) for criterion in criteria]
+        current: Any = (
+            Case(When(criterion_id__in=rated, then=Subquery(newest)), output_field=IntegerField())
+            if rated
+            else Value(None, output_field=IntegerField())
+        )
+        for client, criterion_id, raw, normalised, missing, level in criterion_scores.annotate(
+            level=current
+        ).values_list("client_id", "criterion_id", "raw", "normalised", "missing", "level"):
+            details[client, criterion_id] = (raw, normalised, missing)
+            if level is not None:
+                ratings[client, criterion_id] = level
+        scored = {criterion_id for _client, criterion_id in details}
+        unscored = [criterion_id for criterion_id in rated if criterion_id not in scored]
+    if unscored and score_list:
+        ratings.update(_grid_ratings(shown, unscored, rated_by=rated_by))
     grid_rows = []
-    for company, rank, total, name, currency, kam_id, first, last, username in score_list:
+    for company, rank, total, name, currency, kam_id, first, last, username, *_count in score_list:
         cells = []
-        for criterion, criterion_id in columns:
-            key = (company, criterion_id)
+        for criterion in criteria:
+            key = (company, criterion.pk)
             detail = details.get(key)
             rating = ratings.get(key)  # rated criteria only
-            level = rating.level if rating is not None else None
+            if rating is None:
+                level = None
+            elif isinstance(rating, int):  # a level only
+                level, rating = rating, None
+            else:
+                level = rating.level
             if detail is None:  # the run did not score the criterion
                 cells.append(GridCell(criterion, level, None, None, None, rating, False))
                 continue
@@ -869,7 +930,43 @@ def grid_latest(
         kam = (f"{first} {last}".strip() or username) if kam_id else ""  # as User.__str__
         editable = permissions.may_rate_client(user, permissions.KamOf(kam_id))
         grid_rows.append(GridRow(company, name, currency, kam, rank, total, cells, editable))
-    return Grid(run, criteria, grid_rows, sort, descending, count)
+    return replace(grid, rows=grid_rows, count=count)
+
+
+def _grid_ratings(
+    shown: Q, criteria: list[int], *, rated_by: bool
+) -> dict[tuple[int, int], CurrentRating | int]:
+    """The current ratings of the rows ``shown`` on ``criteria``: who gave them, when and why
+    with ``rated_by``, else their levels."""
+    current = (
+        Rating.objects.filter(shown, criterion_id__in=criteria)
+        .order_by("client_id", "criterion_id", "-created_at", "-pk")
+        .distinct("client_id", "criterion_id")
+    )
+    if not rated_by:
+        return {
+            (client, criterion): level
+            for client, criterion, level in current.values_list(
+                "client_id", "criterion_id", "level"
+            )
+        }
+    return {
+        (client, criterion): CurrentRating(
+            level, note, day, f"{first} {last}".strip() or username
+        )  # the author as User.__str__ writes it
+        for client, criterion, level, note, day, first, last, username in (
+            current.annotate(day=TruncDate("created_at")).values_list(  # in the current time zone
+                "client_id",
+                "criterion_id",
+                "level",
+                "note",
+                "day",
+                "author__first_name",
+                "author__last_name",
+                "author__username",
+            )
+        )
+    }
 
 
 def _grid_ordered(
@@ -909,9 +1006,13 @@ def _grid_ordered(
         key = Coalesce(Subquery(met, output_field=IntegerField()), 0)
     else:
         criterion = next(criterion for criterion in criteria if criterion.code == sort)
-        raw = CriterionScore.objects.filter(
-            run=run, client_id=OuterRef("client_id"), criterion=criterion
-        ).values("raw")[:1]
+        raw = (
+            CriterionScore.objects.filter(
+                run=run, client_id=OuterRef("client_id"), criterion=criterion
+            )
+            .order_by()  # one row; the model's ordering would join the run and the client
+            .values("raw")[:1]
+        )
         key = Subquery(raw, output_field=FloatField())
         if criterion.is_rated:
             level = (
@@ -927,10 +1028,11 @@ def _grid_ordered(
 
 def grid_version(*, user: User, grid: Grid) -> str:
     """A key that changes whenever a grid page ``user`` reads would change: the run, the
-    criteria, the latest rating, the clients ``user`` may see (names, KAMs) and what ``user``
-    may rate. Two queries."""
+    criteria, the latest rating (ratings are only ever added: the newest has the greatest id),
+    the clients ``user`` may see (names, KAMs) and what ``user`` may rate. One query."""
     run = grid.run
-    run_part = f"{run.pk}@{run.finished_at.timestamp() if run.finished_at else ''}" if run else "-"
+    if run is None:
+        return "-"
     criteria = hashlib.md5(
         repr(
             [
@@ -940,8 +1042,15 @@ def grid_version(*, user: User, grid: Grid) -> str:
         ).encode(),
         usedforsecurity=False,
     ).hexdigest()
-    ratings = Rating.objects.aggregate(last=Max("pk"), count=Count("pk"))
-    return f"{run_part}:{criteria}:{ratings['last']}-{ratings['count']}:{_clients_digest(user)}"
+    newest = Rating.objects.order_by("-pk").values("pk")[:1]
+    rating, clients = (
+        ScoringRun.objects.filter(pk=run.pk)
+        .annotate(rating=Subquery(newest), clients=_clients_digest(user))
+        .values_list("rating", "clients")
+        .first()
+    ) or (None, None)
+    finished = run.finished_at.timestamp() if run.finished_at else ""
+    return f"{run.pk}@{finished}:{criteria}:{rating}:{_rights(user)}:{clients or '-'}"
 
 
 def rating_list(*, user: User, client: Client) -> QuerySet[Rating]:

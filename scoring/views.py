@@ -1,12 +1,15 @@
 """HTML pages for the selection of key accounts: the ranking and one client's explanation.
 Who sees which client is the selectors' business: a hidden client is a 404."""
 
+import functools
 import hashlib
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 from typing import NamedTuple, TypedDict
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -17,8 +20,9 @@ from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -48,6 +52,9 @@ MATRIX_BEST = 100
 """The best-ranked clients the shortlist's portfolio matrix places, besides the shortlist: a
 thousand points would neither read nor render quickly."""
 
+CACHED_TEMPLATES = ("scoring/ranking.html", "scoring/grid.html")
+"""The templates of the blocks kept in the cache (``_rows_block``)."""
+
 ROWS_CACHE_SECONDS = 24 * 60 * 60
 """How long a rendered block of rows stays cached. Its key changes with anything the block
 shows, so this only bounds how long blocks nobody asks for again take up room."""
@@ -69,8 +76,16 @@ def _rows_block(
     *, name: str, version: str, page: int, render: Callable[[], RowsBlock]
 ) -> RowsBlock:
     """A page of rows from the cache when the same rows were rendered before for the same
-    version of what they show (``version``), language and time zone; else rendered and kept."""
-    parts = (name, version, get_language(), timezone.get_current_timezone_name(), str(page))
+    version of what they show (``version``), language, time zone and templates; else rendered
+    and kept."""
+    parts = (
+        name,
+        version,
+        get_language(),
+        timezone.get_current_timezone_name(),
+        str(page),
+        _templates_version(),
+    )
     key = "rows:" + hashlib.sha256("\n".join(parts).encode()).hexdigest()
     cached = cache.get(key)  # a plain tuple: what the cache keeps outlives this module's classes
     if cached is not None:
@@ -78,6 +93,15 @@ def _rows_block(
     block = render()
     cache.set(key, tuple(block), ROWS_CACHE_SECONDS)
     return block
+
+
+@functools.cache
+def _templates_version() -> str:
+    """A digest of the templates cached blocks come from: a new version of them renders anew."""
+    digest = hashlib.sha256()
+    for name in CACHED_TEMPLATES:
+        digest.update(Path(settings.BASE_DIR, "templates", name).read_bytes())
+    return digest.hexdigest()
 
 
 class RankingRowView(TypedDict):
@@ -496,25 +520,56 @@ class GridRowView(TypedDict):
     cells: list[GridCellView]
 
 
+class _GridColumn(NamedTuple):
+    """What every cell of a criterion's column repeats, escaped for an HTML attribute once a
+    page (see ``_GridWriter``)."""
+
+    criterion: Criterion
+    code: SafeString
+    label: SafeString  # the rating link's accessible name
+    rate: tuple[SafeString, SafeString]  # the rating form's URL around a client id
+    about: tuple[SafeString, SafeString]  # the rated cell's URL around a client id
+    unit: str
+
+
 class _GridWriter:
     """Turns grid rows into what their partials write, in the active language: the URLs are
-    reversed once a page and the figures formatted by ``kam.formats``."""
+    reversed once a page and the figures formatted by ``kam.formats``.
+
+    A page has 800 cells, and the template would escape the same URLs, codes and labels in each
+    of them: a cell's attributes (its id, CSS class, links, column's code and label) are put
+    together from parts escaped once a page (``escape``) and client ids (integers), so that the
+    template writes them as they are; its text (a client's figure) is escaped by the template.
+    """
 
     MARK = 987654321  # a client id, to reverse each URL once a page
+    CSS = {
+        (met, saved): SafeString(
+            "grid-cell"
+            + {True: " grid-met", False: " grid-unmet", None: ""}[met]
+            + (" grid-saved" if saved else "")
+        )
+        for met in (True, False, None)
+        for saved in (True, False)
+    }
 
     def __init__(self, criteria: list[Criterion], *, sort_query: str) -> None:
         self.labels = _grid_labels()
-        self.sort_query = sort_query
+        self.sort_query = escape(sort_query)
 
-        def split(name: str, *code: str) -> tuple[str, str]:
+        def split(name: str, *code: str) -> tuple[SafeString, SafeString]:
             before, after = reverse(name, args=[self.MARK, *code]).split(str(self.MARK))
-            return before, after
+            return escape(before), escape(after)
 
         self.explanation = split("scoring:client_explanation")
-        self.urls = {
-            criterion.pk: (
+        self.columns = {
+            criterion.pk: _GridColumn(
+                criterion,
+                escape(criterion.code),
+                escape(f"{self.labels['rate']} {criterion.name}"),
                 split("scoring:grid_rating", criterion.code),
                 split("scoring:grid_cell", criterion.code),
+                "level" if criterion.is_rated else selectors.GRID_UNITS.get(criterion.source, ""),
             )
             for criterion in criteria
         }
@@ -534,7 +589,7 @@ class _GridWriter:
             "client_id": str(row.client_id),
             "name": row.client_name,
             "kam": row.kam or formats.EMPTY,
-            "href": f"{before}{row.client_id}{after}",
+            "href": SafeString(f"{before}{row.client_id}{after}"),
             "rank": self.rank(row.rank),
             "total": self.total(row.total),
             "met": f"{row.met_count} {self.labels['of']} {len(row.cells)}",
@@ -549,24 +604,21 @@ class _GridWriter:
         saved: bool = False,
         form: tuple[int, int, str] | None = None,
     ) -> GridCellView:
-        criterion = cell.criterion
-        css = "grid-cell"
-        if cell.met is not None:
-            css += " grid-met" if cell.met else " grid-unmet"
-        if saved:
-            css += " grid-saved"
+        column = self.columns[cell.criterion.pk]
+        client_id = row.client_id  # an int: nothing to escape
         href = about = ""
-        if criterion.is_rated:
+        if column.unit == "level":
             kind, text = ("level", str(cell.level)) if cell.level else ("missing", "")
-            (rate_before, rate_after), (cell_before, cell_after) = self.urls[criterion.pk]
             if row.editable:
-                href = f"{rate_before}{row.client_id}{rate_after}{self.sort_query}"
-            elif cell.rating:
-                about = f"{cell_before}{row.client_id}{cell_after}?about=1"
+                before, after = column.rate
+                href = SafeString(f"{before}{client_id}{after}{self.sort_query}")
+            elif cell.level:  # who rated it, on demand
+                before, after = column.about
+                about = SafeString(f"{before}{client_id}{after}?about=1")
         elif cell.raw is None:
             kind, text = "missing", ""
         else:
-            kind, unit = "figure", cell.unit
+            kind, unit = "figure", column.unit
             if unit == "money":
                 writer = self.money.get(row.currency)
                 if writer is None:
@@ -578,16 +630,16 @@ class _GridWriter:
                 text = f"{self.figures['days'](cell.raw)} {self.labels['days']}"
             else:
                 text = self.figures.get(unit, self.figures["number"])(cell.raw)
-        opened = form is not None and form[0] == row.client_id and form[1] == criterion.pk
+        opened = form is not None and form[0] == client_id and form[1] == cell.criterion.pk
         return {
-            "id": f"cell-{row.client_id}-{criterion.code}",
-            "css": css,
-            "code": criterion.code,
+            "id": SafeString(f"cell-{client_id}-{column.code}"),
+            "css": self.CSS[cell.met, saved],
+            "code": column.code,
             "kind": kind,
             "text": text,
             "href": href,
             "about": about,
-            "label": f"{self.labels['rate']} {criterion.name}",
+            "label": column.label,
             "pending": cell.pending,
             "form": form[2] if opened and form is not None else "",
         }
@@ -613,17 +665,14 @@ def _grid_page(
     the rendered rating form) show that one client's row with the form open in its cell."""
     sort, direction = request.GET.get("sort", ""), request.GET.get("dir", "")
     page = _page_number(request)
-    grid = selectors.grid_latest(
-        user=request.user, sort=sort, direction=direction, rows=slice(0, 0)
-    )  # the header: the run, the criteria and the sort
+    grid = selectors.grid_header(sort=sort, direction=direction)  # the run, criteria and sort
     query = urlencode({"sort": grid.sort, "dir": "desc" if grid.descending else "asc"})
 
     def render() -> RowsBlock:
         start = (page - 1) * PAGE_ROWS
-        rows = selectors.grid_latest(
+        rows = selectors.grid_rows(
             user=request.user,
-            sort=sort,
-            direction=direction,
+            grid=grid,
             client_id=client_id,
             rows=slice(start, start + PAGE_ROWS),
         )

@@ -196,12 +196,12 @@ def test_ranking_query_count_is_flat(client, criteria, dana, count, django_asser
         OverrideFactory(client=company, author=dana)
     recompute()
     client.force_login(dana)
-    # session, user; the version: runs, overrides, visible clients; the rows: runs, count,
+    # session, user; the version (runs, overrides, visible clients); the rows: runs, count,
     # scores, overrides; the latest run for the header, the latest run of any status
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(9):
         response = client.get(reverse("scoring:ranking"))
     assert len(ranked_names(response)) == min(count, 50)
-    with django_assert_num_queries(7):  # the same rows again: from the cache
+    with django_assert_num_queries(5):  # the same rows again: from the cache
         again = client.get(reverse("scoring:ranking"))
     assert ranked_names(again) == ranked_names(response)
 
@@ -225,15 +225,15 @@ def test_ranking_shows_50_rows_then_the_rest_as_the_last_row_is_revealed(
     more_url = html_text.unescape(re.search(r'hx-get="([^"]*)"', last)[1])
     assert more_url == reverse("scoring:ranking") + "?page=2"
     assert html.count("hx-trigger=") == 1
-    # session, user; the version: runs, overrides, visible clients; the rows: runs, count,
+    # session, user; the version (runs, overrides, visible clients); the rows: runs, count,
     # scores, overrides
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(7):
         more = client.get(more_url, headers={"HX-Request": "true"})
     rest = more.content.decode()
     assert "<table" not in rest
     assert ranked_names(more) == [f"Client {index:03d}" for index in range(50, count)]
     assert "hx-trigger=" not in rest
-    with django_assert_num_queries(5):  # from the cache
+    with django_assert_num_queries(3):  # from the cache
         assert client.get(more_url, headers={"HX-Request": "true"}).content.decode() == rest
 
 

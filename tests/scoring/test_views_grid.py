@@ -160,6 +160,30 @@ def test_grid_shows_a_rating_newer_than_the_run(client, book, dana, criteria):
     assert 'data-testid="grid-pending"' in cell
 
 
+def test_grid_shows_the_ratings_of_a_criterion_added_since_the_run(
+    client, book, dana, criteria, django_assert_num_queries
+):
+    mine, also_mine, _ = book
+    ratings.rating_set(user=dana, client=mine, criterion=criteria["fit"], level=4)
+    recompute()
+    trust = CriterionFactory(code="trust", family="maturity")  # the run did not score it
+    ratings.rating_set(user=dana, client=mine, criterion=trust, level=2)
+    ratings.rating_set(user=dana, client=mine, criterion=trust, level=3)
+    client.force_login(dana)
+    with django_assert_num_queries(8):  # the page's seven, and the new criterion's ratings
+        html = client.get(reverse("scoring:grid")).content.decode()
+
+    cell = cell_html(html, mine, "trust")
+    assert 'data-testid="grid-level">3<' in cell  # the current rating
+    assert "grid-met" not in cell.split(">")[0]
+    assert "grid-unmet" not in cell.split(">")[0]
+    assert "grid-pending" not in cell
+    assert 'data-testid="grid-missing"' in cell_html(html, also_mine, "trust")
+    fit = cell_html(html, mine, "fit")  # scored by the run, its level read with the scores
+    assert 'data-testid="grid-level">4<' in fit
+    assert "grid-pending" not in fit
+
+
 @pytest.mark.parametrize(
     ("sort", "direction", "expected"),
     [
@@ -218,12 +242,12 @@ def test_grid_query_count_is_flat(client, criteria, dana, count, django_assert_n
         ratings.rating_set(user=dana, client=company, criterion=criteria["fit"], level=3)
     recompute()
     client.force_login(dana)
-    # session, user; the header's run and criteria; the version: latest rating, visible clients;
-    # the rows: run, criteria, count, scores with clients, criterion scores, ratings
-    with django_assert_num_queries(12):
+    # session, user; the header's run and criteria; the version (latest rating, visible
+    # clients); the rows: scores with clients and their count, criterion scores with the levels
+    with django_assert_num_queries(7):
         response = client.get(reverse("scoring:grid"))
     assert len(grid_names(response)) == min(count, 50)
-    with django_assert_num_queries(6):  # the same rows again: from the cache
+    with django_assert_num_queries(5):  # the same rows again: from the cache
         again = client.get(reverse("scoring:grid"))
     assert grid_names(again) == grid_names(response)
 
@@ -241,12 +265,12 @@ def test_grid_rows_cached_for_a_director_serve_another_director_not_a_kam(
     client.force_login(dana)
     first = client.get(reverse("scoring:grid"))
     client.force_login(UserFactory(username="dora", role=User.Role.DIRECTOR))
-    with django_assert_num_queries(6):  # the rows dana's request rendered: what both may rate
+    with django_assert_num_queries(5):  # the rows dana's request rendered: what both may rate
         again = client.get(reverse("scoring:grid"))
     assert grid_names(again) == grid_names(first)
     assert again.content.decode().count('data-testid="grid-edit"') == 3 * 2  # two rated criteria
     client.force_login(alice)
-    with django_assert_num_queries(12):  # her own rows: rendered for her
+    with django_assert_num_queries(7):  # her own rows: rendered for her
         mine = client.get(reverse("scoring:grid"))
     assert len(grid_names(mine)) == 2
 
@@ -271,15 +295,15 @@ def test_grid_shows_50_rows_then_the_rest_as_the_last_row_comes_into_view(
     assert 'hx-trigger="intersect once"' in last
     assert more_url == reverse("scoring:grid") + "?sort=client&dir=asc&page=2"
     assert html.count("hx-trigger=") == 1
-    # session, user; the header's run and criteria; the version: latest rating, visible clients;
-    # the rows: run, criteria, count, scores with clients, criterion scores, ratings
-    with django_assert_num_queries(12):
+    # session, user; the header's run and criteria; the version (latest rating, visible
+    # clients); the rows: scores with clients and their count, criterion scores with the levels
+    with django_assert_num_queries(7):
         more = client.get(more_url, headers={"HX-Request": "true"})
     rest = more.content.decode()
     assert "<table" not in rest
     assert grid_names(more) == [f"Client {index:03d}" for index in range(50, count)]
     assert "hx-trigger=" not in rest  # the last page asks for nothing more
-    with django_assert_num_queries(6):  # from the cache
+    with django_assert_num_queries(5):  # from the cache
         assert client.get(more_url, headers={"HX-Request": "true"}).content.decode() == rest
 
 
