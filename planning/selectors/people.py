@@ -247,9 +247,10 @@ def coverage_gaps_by_plan(plans: Iterable[Plan], today: date) -> dict[int, list[
 
 
 def people_revisions(plan_ids: Sequence[int]) -> dict[int, str]:
-    """For each plan, a digest of every row its coverage gaps read, worked out by the database in
-    one query without sending the rows: its stakeholders and their contacts, its counterpart
-    pairs and our people's names, its cadences, its meetings and who took part in them."""
+    """For each plan, a digest of every row its coverage gaps and its people page read, worked out
+    by the database in one query without sending the rows: its stakeholders and their contacts,
+    its counterpart pairs and our people's names and departments, its cadences, its meetings'
+    dates and who took part in them."""
     tables = {
         "plan": Plan._meta.db_table,
         "stakeholder": Stakeholder._meta.db_table,
@@ -266,7 +267,8 @@ def people_revisions(plan_ids: Sequence[int]) -> dict[int, str]:
             coalesce((SELECT md5(string_agg(ROW(s, c)::text, E'\\n' ORDER BY s.id))
                         FROM {stakeholder} s JOIN {contact} c ON c.id = s.contact_id
                        WHERE s.plan_id = p.id), ''),
-            coalesce((SELECT md5(string_agg(ROW(cp, u.username, u.first_name, u.last_name)::text,
+            coalesce((SELECT md5(string_agg(ROW(cp, u.username, u.first_name, u.last_name,
+                                                u.department)::text,
                                             E'\\n' ORDER BY cp.id))
                         FROM {pair} cp JOIN {user} u ON u.id = cp.user_id
                        WHERE cp.plan_id = p.id), ''),

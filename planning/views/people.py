@@ -6,22 +6,29 @@ the whole people part again (the gaps, the map and both tables change together),
 with its errors in the editor. Without htmx, a form is a page of its own and a write redirects
 to the people page."""
 
+import functools
+import hashlib
 from datetime import date
+from pathlib import Path
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import Contact, Department
@@ -32,6 +39,7 @@ from planning.models import CounterpartPair, Level, Plan, Stakeholder
 from planning.selectors import people as selectors
 from planning.selectors import plans as plan_selectors
 from planning.services import people as services
+from planning.views.sections import CSRF_MARK
 
 SHORT_ROLES: dict[str, object] = {
     Stakeholder.BuyingRole.DECISION_MAKER: gettext_lazy("Decision maker"),
@@ -178,9 +186,7 @@ def _people_context(request: AuthedRequest, plan: Plan, **extra: object) -> dict
             "never": _("never"),
             "overdue": _("overdue"),
         },
-        "csrf_input": format_html(
-            '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request)
-        ),
+        "csrf_input": _csrf_input(get_token(request)),
         **extra,
     }
 
@@ -212,11 +218,50 @@ def _form_answer(
     )
 
 
+PEOPLE_CACHE_SECONDS = 24 * 60 * 60
+"""How long a rendered people part stays cached; its key changes with every row it shows."""
+
+
 @login_required
 @require_http_methods(["GET"])
 def plan_people(request: AuthedRequest, plan_id: int) -> TemplateResponse:
+    """The people page. Its people part (gaps, map, both tables: 100 stakeholders and 300 pairs
+    make a big page) is rendered once and cached under a digest of every row it shows, worked
+    out by the database (``people_revisions``: one query, no row read), the user's rights, the
+    language, the day and the template; each request writes its own CSRF token in it."""
     plan = plan_selectors.plan_get(user=request.user, plan_id=plan_id)
-    return TemplateResponse(request, "planning/plan_people.html", _people_context(request, plan))
+    today = timezone.localdate()
+    can_edit = permissions.may_edit_plan(request.user, plan)
+    parts = (
+        _template_version(),
+        get_language() or "",
+        str(today),
+        str(plan.pk),
+        str(can_edit),
+        selectors.people_revisions([plan.pk])[plan.pk],
+    )
+    key = "plan-people:" + hashlib.sha256("\0".join(parts).encode()).hexdigest()
+    html = cache.get(key)
+    if html is None:
+        context = _people_context(request, plan, csrf_input=_csrf_input(CSRF_MARK))
+        html = render_to_string(f"{TEMPLATE}#people", context, request=request)
+        cache.set(key, html, PEOPLE_CACHE_SECONDS)
+    people_html = mark_safe(html.replace(CSRF_MARK, get_token(request)))  # escaped when rendered
+    context = {"plan": plan, "tab": "people", "can_edit": can_edit, "people_html": people_html}
+    return TemplateResponse(request, TEMPLATE, context)
+
+
+TEMPLATE = "planning/plan_people.html"
+
+
+@functools.cache
+def _template_version() -> str:
+    """A digest of the page's template: a new version of it renders anew."""
+    return hashlib.sha256(Path(settings.BASE_DIR, "templates", TEMPLATE).read_bytes()).hexdigest()
+
+
+def _csrf_input(token: str) -> SafeString:
+    return format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', token)
 
 
 # --- stakeholders ------------------------------------------------------------------------------

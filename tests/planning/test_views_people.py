@@ -3,16 +3,21 @@ and a query count that does not grow with the people, pairs and meetings."""
 
 import datetime as dt
 import html
+import re
+from unittest import mock
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
+from django.utils import formats, translation
 
 from kam import permissions
 from planning.models import CounterpartPair, Stakeholder
-from tests.factories import ClientFactory, ContactFactory
+from planning.views import people as people_views
+from planning.views.sections import CSRF_MARK
+from tests.factories import ClientFactory, ContactFactory, UserFactory
 from tests.planning.factories import (
     CadenceFactory,
     CounterpartPairFactory,
@@ -206,3 +211,81 @@ def test_the_people_page_query_count_does_not_grow(client, alice, django_assert_
     page = response.content.decode()
     assert page.count('class="map-node"') == 100
     assert page.count('data-testid="counterpart-row"') == 300
+
+
+def _people_page(client, plan):
+    return client.get(people_url(plan)).content.decode()
+
+
+def test_the_people_part_comes_from_the_cache_with_each_requests_csrf_token(client, alice, plan):
+    cache.clear()
+    StakeholderFactory(plan=plan, contact=ContactFactory(client=plan.client, first_name="Ines"))
+    client.force_login(alice)
+    first = _people_page(client, plan)
+    with mock.patch.object(people_views, "render_to_string", side_effect=AssertionError):
+        again = _people_page(client, plan)  # from the cache: not rendered
+    assert "Ines" in again
+    assert CSRF_MARK not in again
+    assert re.search(r'name="csrfmiddlewaretoken" value="[A-Za-z0-9]{64}"', again)
+    token = re.compile(r"[A-Za-z0-9]{64}")  # each request's own masked CSRF token
+    assert token.sub("", again) == token.sub("", first)
+
+
+def _rename_contact(plan, person, pair, meeting, user):
+    type(person.contact).objects.filter(pk=person.contact_id).update(first_name="Zoé")
+    return "Zoé"
+
+
+def _user_department(plan, person, pair, meeting, user):
+    type(user).objects.filter(pk=user.pk).update(department="finance")
+    return "Finance"
+
+
+def _meeting_held(plan, person, pair, meeting, user):
+    meeting.their_participants.add(person)
+    return formats.date_format(meeting.date, "SHORT_DATE_FORMAT")
+
+
+def _cadence_renamed(plan, person, pair, meeting, user):
+    type(pair.cadence).objects.filter(pk=pair.cadence_id).update(name="Quarterly review")
+    return "Quarterly review"
+
+
+def _attitude(plan, person, pair, meeting, user):
+    Stakeholder.objects.filter(pk=person.pk).update(attitude="hostile")
+    return "attitude-hostile"
+
+
+def _pair_removed(plan, person, pair, meeting, user):
+    CounterpartPair.objects.filter(pk=pair.pk).delete()
+    return 'data-gap="influential_uncovered"'
+
+
+PEOPLE_WRITES = {
+    "a contact renamed": _rename_contact,
+    "our person's department": _user_department,
+    "a meeting where the pair met": _meeting_held,
+    "a cadence renamed": _cadence_renamed,
+    "an attitude changed": _attitude,
+    "a pair removed": _pair_removed,
+}
+
+
+@pytest.mark.parametrize("write", list(PEOPLE_WRITES))
+def test_the_cached_people_part_shows_a_write_on_the_next_page_load(client, alice, plan, write):
+    """However the rows changed (here behind the services' back), the next page load shows it."""
+    cache.clear()
+    ines = ContactFactory(client=plan.client, first_name="Ines")
+    person = StakeholderFactory(plan=plan, attitude="supportive", influence=5, contact=ines)
+    user = UserFactory(role="contributor", department="logistics")
+    cadence = CadenceFactory(plan=plan, name="Plant visit", every=12, starts_on=dt.date(2026, 1, 1))
+    pair = CounterpartPairFactory(plan=plan, stakeholder=person, user=user, cadence=cadence)
+    meeting = MeetingFactory(plan=plan, date=dt.date(2026, 3, 2))
+    meeting.our_participants.add(user)
+    client.force_login(alice)
+    first = _people_page(client, plan)
+    with mock.patch.object(people_views, "render_to_string", side_effect=AssertionError):
+        assert "Ines" in _people_page(client, plan)  # cached
+    shown = PEOPLE_WRITES[write](plan, person, pair, meeting, user)
+    assert shown not in first
+    assert shown in _people_page(client, plan)
