@@ -28,20 +28,24 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import (
+    BigIntegerField,
+    Case,
     Count,
-    Exists,
     F,
     FloatField,
     Func,
-    OuterRef,
     Q,
     QuerySet,
     Subquery,
     Sum,
+    Value,
+    When,
 )
 from django.db.models.functions import Cast
+from django.db.models.lookups import In
 
 from accounts.models import ClientYearMetric, User
 from planning.models import Plan
@@ -146,19 +150,24 @@ class LedgerResults:
         return any(group.previous for group in self.groups)
 
 
-def key_account_filter(programme: Programme) -> Exists:
-    """True for a row whose ``client_id`` is on ``programme``'s confirmed shortlist (its latest
-    decision, as ``plans.key_account_ids`` reads it): a subquery, for any row with a client."""
+def key_account_ids_query(programme: Programme) -> QuerySet[Any, Any]:
+    """The ids of the clients on ``programme``'s confirmed shortlist (its latest decision, as
+    ``plans.key_account_ids`` reads it), as a subquery: ``client_id__in=`` it. The database
+    reads the decision once and hashes its ids, whatever the number of rows it filters."""
     latest = (
         ShortlistDecision.objects.filter(programme=programme)
         .order_by("-decided_at", "-pk")
         .values("pk")[:1]
     )
-    return Exists(
-        ShortlistDecision.objects.filter(
-            pk=Subquery(latest),
-            client_ids__contains=Func(OuterRef("client_id"), function="to_jsonb"),
+    return (
+        ShortlistDecision.objects.filter(pk=Subquery(latest))
+        .annotate(
+            client_id=Cast(
+                Func(F("client_ids"), function="jsonb_array_elements_text"), BigIntegerField()
+            )
         )
+        .order_by()
+        .values("client_id")
     )
 
 
@@ -170,7 +179,12 @@ def ledger_results(*, programme: Programme) -> LedgerResults:
     weighed = Q(avg_days_late__isnull=False, revenue__gt=0)
     rows = (
         ClientYearMetric.objects.filter(year__lte=programme.year)
-        .annotate(is_key=key_account_filter(programme))
+        .annotate(
+            is_key=Case(
+                When(In(F("client_id"), key_account_ids_query(programme)), then=Value(True)),
+                default=Value(False),
+            )
+        )
         .values("year", "is_key")
         .annotate(
             clients=Count("pk"),
