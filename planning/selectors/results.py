@@ -17,6 +17,9 @@ from the ledger at each import), added up by the database in one query:
 - *days late*: the clients' average days late weighted by their revenue (clients with a
   positive revenue and known payments), so that a small late payer weighs what it sells.
 
+The sums are cached (Redis) under the programme, its latest shortlist decision and the newest
+row of yearly figures, so that a new decision or a recompute of the figures is read at once.
+
 The rest of the page reads the programme year's plans (approved, and their health), the meetings
 of their cadences per level over the calendar year (up to today), and what the steering and the
 sponsorship parts of the programme record.
@@ -25,11 +28,13 @@ sponsorship parts of the programme record.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import (
     BigIntegerField,
     Case,
@@ -171,34 +176,36 @@ def key_account_ids_query(programme: Programme) -> QuerySet[Any, Any]:
     )
 
 
+FIGURES_CACHE_SECONDS = 6 * 3600
+"""How long the groups' sums stay cached; the key changes anyway with the figures (a recompute
+writes new rows) and with the shortlist (a new decision)."""
+
+
 def ledger_results(*, programme: Programme) -> LedgerResults:
     """The key accounts of ``programme`` against the other clients, every year of the ledger up
-    to the programme year: three queries, whatever the number of clients and lines."""
+    to the programme year. The groups' sums come from one aggregate query over the stored
+    yearly figures, cached under what they depend on: the programme, its latest shortlist
+    decision and the newest row of figures (a recompute deletes and writes them anew). Three
+    queries, two when cached, whatever the number of clients and lines."""
     decision = scoring_selectors.shortlist_decision_list(programme=programme).first()
-    revenue = Cast("revenue", FloatField())
-    weighed = Q(avg_days_late__isnull=False, revenue__gt=0)
-    rows = (
-        ClientYearMetric.objects.filter(year__lte=programme.year)
-        .annotate(
-            is_key=Case(
-                When(In(F("client_id"), key_account_ids_query(programme)), then=Value(True)),
-                default=Value(False),
-            )
-        )
-        .values("year", "is_key")
-        .annotate(
-            clients=Count("pk"),
-            total=Sum("revenue"),
-            margin=Sum("gross_margin"),
-            margin_clients=Count("gross_margin"),
-            margin_revenue=Sum("revenue", filter=Q(gross_margin__isnull=False)),
-            late_weighted=Sum(F("avg_days_late") * revenue, filter=weighed),
-            late_revenue=Sum(revenue, filter=weighed),
-        )
-        .order_by("year", "is_key")
+    newest = ClientYearMetric.objects.order_by("-pk").values_list("pk", "computed_at").first()
+    version = (
+        "programme-results:v1",
+        programme.pk,
+        programme.year,
+        (decision.pk, decision.decided_at.isoformat()) if decision else None,
+        (newest[0], newest[1].isoformat()) if newest else None,
     )
+    key = "programme-results:" + hashlib.sha256(repr(version).encode()).hexdigest()
+    rows: list[dict[str, Any]] | None = cache.get(key)
+    if rows is None:
+        rows = _group_sums(programme)
+        cache.set(key, rows, FIGURES_CACHE_SECONDS)
+    latest = max((row["year"] for row in rows), default=None)
     years: dict[str, list[GroupYear]] = {KEY: [], OTHERS: []}
     for row in rows:
+        if row["year"] > programme.year:
+            continue
         group = KEY if row["is_key"] else OTHERS
         years[group].append(
             GroupYear(
@@ -213,7 +220,6 @@ def ledger_results(*, programme: Programme) -> LedgerResults:
                 else None,
             )
         )
-    latest = ClientYearMetric.objects.order_by("-year").values_list("year", flat=True).first()
 
     def results(group: str) -> GroupResults:
         by_year = {figures.year: figures for figures in years[group]}
@@ -232,6 +238,33 @@ def ledger_results(*, programme: Programme) -> LedgerResults:
         others=results(OTHERS),
         latest_ledger_year=latest,
     )
+
+
+def _group_sums(programme: Programme) -> list[dict[str, Any]]:
+    """Per year and group (``is_key``) the sums of the stored yearly figures: plain values, as
+    the cache keeps them."""
+    revenue = Cast("revenue", FloatField())
+    weighed = Q(avg_days_late__isnull=False, revenue__gt=0)
+    rows = (
+        ClientYearMetric.objects.annotate(
+            is_key=Case(
+                When(In(F("client_id"), key_account_ids_query(programme)), then=Value(True)),
+                default=Value(False),
+            )
+        )
+        .values("year", "is_key")
+        .annotate(
+            clients=Count("pk"),
+            total=Sum("revenue"),
+            margin=Sum("gross_margin"),
+            margin_clients=Count("gross_margin"),
+            margin_revenue=Sum("revenue", filter=Q(gross_margin__isnull=False)),
+            late_weighted=Sum(F("avg_days_late") * revenue, filter=weighed),
+            late_revenue=Sum(revenue, filter=weighed),
+        )
+        .order_by("year", "is_key")
+    )
+    return [dict(row) for row in rows]
 
 
 # --- plans, meetings --------------------------------------------------------------------------

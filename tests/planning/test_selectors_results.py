@@ -137,6 +137,7 @@ def test_a_client_without_costs_leaves_the_margin_to_the_others_and_says_how_man
 
 def test_the_latest_decision_of_the_year_says_who_the_key_accounts_are(programme_with_ledger):
     programme, key, _ = programme_with_ledger
+    assert selectors.ledger_results(programme=programme).key_account_count == 3  # cached
     dropped = min(key)
     latest = ShortlistDecision.objects.filter(programme=programme).first()
     ShortlistDecision.objects.create(
@@ -204,12 +205,23 @@ def test_a_programme_year_without_any_ledger(dana):
     assert not results.has_previous
 
 
-def test_ledger_results_read_in_three_queries_whatever_the_clients(
+def test_ledger_results_read_in_three_queries_whatever_the_clients_two_when_cached(
     programme_with_ledger, django_assert_num_queries
 ):
     programme, _, _ = programme_with_ledger
     with django_assert_num_queries(3):
-        selectors.ledger_results(programme=programme)
+        first = selectors.ledger_results(programme=programme)
+    with django_assert_num_queries(2):
+        assert selectors.ledger_results(programme=programme) == first
+
+
+def test_a_recompute_of_the_figures_is_read_at_once(programme_with_ledger):
+    programme, key, _ = programme_with_ledger
+    before = selectors.ledger_results(programme=programme).key.current.revenue
+    LedgerLineFactory(client_id=min(key), date=D(YEAR, 6, 1), amount=Decimal("12.34"))
+    account_services.client_metrics_recompute(client_ids=[min(key)])
+    after = selectors.ledger_results(programme=programme).key.current.revenue
+    assert after == before + Decimal("12.34")
 
 
 def test_plan_results_count_the_programme_and_list_the_users_own(alice, bob, dana):

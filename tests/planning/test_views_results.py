@@ -150,7 +150,7 @@ def test_results_page_query_count_does_not_grow_with_clients_and_plans(
 ):
     url = reverse("planning:programme_results") + f"?year={YEAR}"
     _get(client, dana, url)
-    cache.clear()  # the plans' coverage gaps worked out, not from the cache, both times
+    cache.clear()  # both times: the groups' sums and the plans' coverage gaps not from the cache
     with django_assert_max_num_queries(40) as before:
         _get(client, dana, url)
     for index in range(6):
