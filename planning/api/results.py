@@ -1,7 +1,8 @@
 """The programme's results of one programme year, as the results page shows them: the key
-accounts against the other clients from the ledger, the plans and their health, and the meetings
-kept per level. Directors, administrators, sponsors and KAMs may read them (others: 403); an
-unknown programme year is a 404. The plans listed one by one are those the caller sees."""
+accounts against the other clients from the ledger, the plans and their health, the meetings
+kept per level and the recognitions of the year. Directors, administrators, sponsors and KAMs
+may read them (others: 403); an unknown programme year is a 404. The plans listed one by one
+are those the caller sees."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from kam import api, permissions
-from planning.models import Level, Plan
+from planning.models import Level, Plan, Recognition
 from planning.selectors import results as selectors
 
 
@@ -70,6 +71,18 @@ class PlanSerializer(serializers.Serializer):
     health_level = serializers.CharField(source="level")
 
 
+@extend_schema_serializer(component_name="ResultsRecognition")
+class RecognitionSerializer(serializers.Serializer):
+    award = serializers.CharField()
+    recipient = serializers.CharField(source="recipient_name", help_text="A person or a team.")
+    is_team = serializers.SerializerMethodField()
+    awarded_on = serializers.DateField()
+    reason = serializers.CharField()
+
+    def get_is_team(self, recognition: Recognition) -> bool:
+        return recognition.recipient_id is None
+
+
 class ProgrammeResultsApi(APIView):
     permission_classes = [api.allows(permissions.may_see_programme_results)]
 
@@ -100,6 +113,7 @@ class ProgrammeResultsApi(APIView):
             source="meetings.on_time_pct", allow_null=True
         )
         meetings = LevelSerializer(source="meetings.levels", many=True)
+        recognitions = RecognitionSerializer(many=True)
 
     @extend_schema(
         operation_id="planning_programme_results",

@@ -21,8 +21,8 @@ The sums are cached (Redis) under the programme, its latest shortlist decision a
 row of yearly figures, so that a new decision or a recompute of the figures is read at once.
 
 The rest of the page reads the programme year's plans (approved, and their health), the meetings
-of their cadences per level over the calendar year (up to today), and what the steering and the
-sponsorship parts of the programme record.
+of their cadences per level over the calendar year (up to today), and the recognitions given in
+the year (``sponsorship.recognitions_for_year``: public within the programme).
 """
 
 from __future__ import annotations
@@ -53,8 +53,8 @@ from django.db.models.functions import Cast
 from django.db.models.lookups import In
 
 from accounts.models import ClientYearMetric, User
-from planning.models import Plan
-from planning.selectors import cadences, health
+from planning.models import Plan, Recognition
+from planning.selectors import cadences, health, sponsorship
 from planning.selectors import plans as plan_selectors
 from scoring import selectors as scoring_selectors
 from scoring.models import Programme, ShortlistDecision
@@ -364,6 +364,7 @@ class ProgrammeResults:
     ledger: LedgerResults
     plans: PlanResults
     meetings: MeetingResults
+    recognitions: list[Recognition]  # given in the programme year, the latest first
 
 
 def programme_results(*, user: User, programme: Programme, today: dt.date) -> ProgrammeResults:
@@ -375,4 +376,5 @@ def programme_results(*, user: User, programme: Programme, today: dt.date) -> Pr
         ledger=ledger_results(programme=programme),
         plans=plan_results(user=user, programme=programme, today=today),
         meetings=meeting_results(programme=programme, today=today),
+        recognitions=list(sponsorship.recognitions_for_year(programme.year)),
     )

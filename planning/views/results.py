@@ -135,7 +135,7 @@ def _programme(request: AuthedRequest) -> tuple[Programme | None, forms.ResultsY
 @require_http_methods(["GET"])
 def programme_results(request: AuthedRequest) -> TemplateResponse:
     programme, form = _programme(request)
-    context: dict[str, Any] = {"form": form, "programme": programme}
+    context: dict[str, Any] = {"form": form, "programme": programme, "tab": "results"}
     if programme is not None:
         results = selectors.programme_results(
             user=request.user, programme=programme, today=timezone.localdate()

@@ -16,7 +16,7 @@ from accounts import services as account_services
 from kam import formats
 from planning.models import Plan
 from tests.factories import ClientFactory, LedgerLineFactory
-from tests.planning.factories import PlanFactory, make_key_account
+from tests.planning.factories import PlanFactory, RecognitionFactory, make_key_account
 from tests.scoring.factories import ProgrammeFactory
 
 pytestmark = pytest.mark.django_db
@@ -92,6 +92,22 @@ def test_results_page_shows_the_ledgers_sums_for_both_groups_and_years(client, d
     assert page.count("<svg") >= 3  # the charts
     assert "Acme" in page
     assert "Bolt" in page
+
+
+def test_the_recognitions_of_the_programme_year_are_listed(client, sam, ledger):
+    RecognitionFactory(award="Key account of the year", awarded_on=dt.date(YEAR, 3, 1))
+    RecognitionFactory(award="Best newcomer", awarded_on=dt.date(YEAR - 1, 11, 5))
+    RecognitionFactory(award="Team spirit", recipient=None, team="Logistics Lyon",
+                       awarded_on=dt.date(YEAR, 9, 9))  # fmt: skip
+    page = _get(client, sam, reverse("planning:programme_results")).content.decode()
+    listed = re.findall(r'data-testid="results-recognition">.*?<strong>(.*?)</strong>', page, re.S)
+    assert listed == ["Team spirit", "Key account of the year"]  # the latest first
+    assert "Logistics Lyon" in page
+    ProgrammeFactory(year=YEAR + 1)
+    page = _get(
+        client, sam, reverse("planning:programme_results") + f"?year={YEAR + 1}"
+    ).content.decode()
+    assert 'data-testid="results-no-recognitions"' in page
 
 
 def test_a_kam_reads_the_programme_totals_but_only_their_own_plans(client, alice, ledger):
@@ -205,10 +221,27 @@ def test_api_gives_the_same_figures(client, dana, ledger):
     assert data["has_shortlist"] is True
     assert data["plans"] == 2
     assert data["plans_approved"] == 1
+    assert data["recognitions"] == []
     assert [level["level"] for level in data["meetings"]] == [
         "executive",
         "management",
         "operational",
+    ]
+
+
+def test_api_gives_the_recognitions_of_the_year(client, sam, ledger):
+    RecognitionFactory(award="Team spirit", recipient=None, team="Logistics Lyon",
+                       awarded_on=dt.date(YEAR, 9, 9), reason="Two sites in a week.")  # fmt: skip
+    RecognitionFactory(awarded_on=dt.date(YEAR - 1, 9, 9))
+    data = _get(client, sam, reverse("api-planning:programme_results", args=[YEAR])).json()
+    assert data["recognitions"] == [
+        {
+            "award": "Team spirit",
+            "recipient": "Logistics Lyon",
+            "is_team": True,
+            "awarded_on": f"{YEAR}-09-09",
+            "reason": "Two sites in a week.",
+        }
     ]
 
 
