@@ -175,6 +175,23 @@ def may_edit_practice(user: User, practice: Any) -> bool:
     return _directs(user) or (user.is_authenticated and practice.author_id == user.pk)
 
 
+def may_submit_plan(user: User, plan: HasClient) -> bool:
+    """Submit a plan for review: its key account manager only. A director does not submit on
+    the KAM's behalf: the plan is the KAM's commitment, the director reviews it."""
+    return user.is_authenticated and plan.client.kam_id == user.pk
+
+
+def may_review_plan(user: User, plan: HasClient) -> bool:
+    """Approve a submitted plan or return it with comments: a director, never on a plan of a
+    client they manage themselves (administrators keep the application, they do not review)."""
+    return (
+        user.is_authenticated
+        and user.role == user.Role.DIRECTOR
+        and plan.client.kam_id != user.pk
+        and getattr(plan, "owner_id", None) != user.pk
+    )
+
+
 REFUSALS: dict[Callable[..., bool], Promise] = {
     may_manage_programme: _(
         "Only directors and administrators can manage the programme: criteria, weights, "
@@ -200,6 +217,10 @@ REFUSALS: dict[Callable[..., bool], Promise] = {
         "The advisory committee is for key account managers, sponsors and directors."
     ),
     may_edit_practice: _("Only the author of a practice or a director can change it."),
+    may_submit_plan: _("Only the account's key account manager can submit its plan for review."),
+    may_review_plan: _(
+        "Only a director can approve or return a plan, and never a plan of their own."
+    ),
 }
 """What a user refused by each capability reads (translated when it is read)."""
 

@@ -8,9 +8,12 @@ from planning.models import (
     AdvisoryMeeting,
     AdvisoryMember,
     AdvisoryTopic,
+    PlanSubmission,
+    PlanVersion,
     Practice,
     PracticeReuse,
     Recognition,
+    ReviewComment,
     SponsorAsk,
     YearEndNegotiation,
 )
@@ -77,3 +80,33 @@ class PracticeAdmin(ReadOnlyAdmin):
 class PracticeReuseAdmin(ReadOnlyAdmin):
     list_display = ("practice", "plan", "created_by", "created_at")
     search_fields = ("practice__title", "plan__client__name", "note")
+
+
+@admin.register(PlanVersion)
+class PlanVersionAdmin(ReadOnlyAdmin):
+    list_display = ["plan", "number", "approved_by", "approved_at", "submitted_by"]
+    list_select_related = ["plan__client", "approved_by", "submitted_by"]
+    search_fields = ["plan__client__name"]
+    list_filter = ["approved_at"]
+
+
+class ReviewCommentInline(ReadOnlyInline):
+    model = ReviewComment
+    fields = ["section", "item_kind", "item_label", "text", "author", "resolved_at"]
+
+
+@admin.register(PlanSubmission)
+class PlanSubmissionAdmin(ReadOnlyAdmin):
+    list_display = ["plan", "submitted_by", "submitted_at", "decision", "decided_by", "decided_at"]
+    list_select_related = ["plan__client", "submitted_by", "decided_by"]
+    search_fields = ["plan__client__name"]
+    list_filter = ["decision"]
+    inlines = [ReviewCommentInline]
+
+
+@admin.register(ReviewComment)
+class ReviewCommentAdmin(ReadOnlyAdmin):
+    list_display = ["submission", "section", "item_kind", "item_label", "author", "resolved_at"]
+    list_select_related = ["submission__plan__client", "author"]
+    search_fields = ["text", "item_label", "submission__plan__client__name"]
+    list_filter = ["section"]

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from planning.api import (
+    approval,
     history,
     meetings,
     objectives,
@@ -92,6 +93,29 @@ urlpatterns = [
         name="programme_results",
     ),
     #
+    # --- approval: submit, approve, return with comments; versions and their diff ---
+    path("plans/<int:plan_id>/submit/", approval.PlanSubmitApi.as_view(), name="plan_submit"),
+    path("plans/<int:plan_id>/approve/", approval.PlanApproveApi.as_view(), name="plan_approve"),
+    path("plans/<int:plan_id>/return/", approval.PlanReturnApi.as_view(), name="plan_return"),
+    path(
+        "plans/<int:plan_id>/submissions/",
+        approval.PlanSubmissionListApi.as_view(),
+        name="plan_submissions",
+    ),
+    path(
+        "review-comments/<int:comment_id>/resolve/",
+        approval.CommentResolveApi.as_view(),
+        name="review_comment_resolve",
+    ),
+    path(
+        "plans/<int:plan_id>/versions/", approval.PlanVersionListApi.as_view(), name="plan_versions"
+    ),
+    path(
+        "plans/<int:plan_id>/versions/<int:number>/",
+        approval.PlanVersionRoute.as_view(),
+        name="plan_version",
+    ),
+    path("plans/<int:plan_id>/diff/", approval.PlanDiffApi.as_view(), name="plan_diff"),
     #
     # --- executive sponsorship ---
     path("plans/<int:plan_id>/asks/", sponsorship.AskCollectionApi.as_view(), name="asks"),

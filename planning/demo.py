@@ -33,11 +33,12 @@ from planning.models import (
     Offer,
     Offering,
     Plan,
+    ReviewComment,
     Stakeholder,
     SwotItem,
 )
 from planning.selectors import plans as plan_selectors
-from planning.services import meetings, objectives, offers, plans, sections
+from planning.services import approval, meetings, objectives, offers, plans, sections
 from planning.services import people as people_services
 from scoring import demo as scoring_demo
 from scoring import selectors as scoring_selectors
@@ -219,6 +220,7 @@ def seed_demo(*, accounts: accounts_demo.Seeded, today: dt.date | None = None) -
             _fill_meetings(rng, plan, author, people_, today)
         _later_changes(plan, author, director)
         opened.append(plan)
+    _seed_approval(opened, director)
     names = ", ".join(plan.client.name for plan in opened) or "none (already there)"
     pilot = _seed_pilot_year(director, list(key_accounts.order_by("name")))
     sponsorship = seed_sponsorship(accounts=accounts, today=today)
@@ -294,6 +296,69 @@ def _later_changes(plan: Plan, author: User, director: User) -> None:
                 objective=objective,
                 description="Agreed with their purchasing director at the annual review.",
             )
+
+
+def _seed_approval(opened: list[Plan], director: User) -> None:
+    """A history of approvals to look at: the first plan approved twice (version 1, then a
+    sharper margin target and a new action approved as version 2) and changed again since; the
+    second returned with the director's comments, one of them resolved; the third submitted and
+    awaiting review; any other left a draft."""
+    held: list[tuple[Plan, User]] = []
+    for plan in opened:
+        if plan.client.kam is not None:
+            held.append((plan, plan.client.kam))
+    if held:
+        plan, kam = held[0]
+        approval.plan_submit(user=kam, plan=plan)
+        approval.plan_approve(user=director, plan=plan)
+        objective = plan.objectives.order_by("side", "position", "pk").last()
+        kpi = Kpi.objects.filter(objective__plan=plan, is_margin=True).order_by("pk").first()
+        if kpi is not None:
+            target = (kpi.target * Decimal("1.05")).quantize(Decimal("0.01"))
+            objectives.kpi_update(user=kam, kpi=kpi, target=target)
+        if objective is not None:
+            objectives.action_add(
+                user=kam,
+                objective=objective,
+                title="Pilot value-based pricing on the next tender",
+                owner=kam,
+                due_date=plan.period_end - dt.timedelta(days=60),
+            )
+        approval.plan_submit(user=kam, plan=plan)
+        approval.plan_approve(user=director, plan=plan)
+        sections.plan_vision_update(
+            user=kam,
+            plan=plan,
+            shared_vision=plan.shared_vision + " Two joint launches a year from next year.",
+        )
+    if len(held) > 1:
+        plan, kam = held[1]
+        approval.plan_submit(user=kam, plan=plan)
+        objective = plan.objectives.order_by("side", "position", "pk").first()
+        comments: list[dict[str, object]] = [
+            {
+                "section": ReviewComment.Section.VISION,
+                "text": "Say what they expect of us in three years, not only this year.",
+            },
+            {
+                "section": ReviewComment.Section.PEOPLE,
+                "text": "Who covers their procurement director? I see no counterpart.",
+            },
+        ]
+        if objective is not None:
+            comments.append(
+                {
+                    "item_kind": ReviewComment.ItemKind.OBJECTIVE,
+                    "item_id": objective.pk,
+                    "text": "Give this objective a margin target in points, not only revenue.",
+                }
+            )
+        submission = approval.plan_return(user=director, plan=plan, comments=comments)
+        first = submission.comments.order_by("pk").first()
+        if first is not None:
+            approval.review_comment_resolve(user=kam, comment=first, resolved=True)
+    if len(held) > 2:
+        approval.plan_submit(user=held[2][1], plan=held[2][0])
 
 
 def _seed_offerings(director: User) -> list[Offering]:

@@ -643,3 +643,48 @@ class PracticeReuseForm(FocusFirst, ServiceErrorsMixin, forms.Form):
     def __init__(self, *args: Any, practices: QuerySet[Practice], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["practice"].queryset = practices  # type: ignore[attr-defined]
+
+
+# --- approval -------------------------------------------------------------------------------------
+
+RETURN_COMMENT_ROWS = 3
+"""How many comments the return form offers at once (a plan is returned with one or more)."""
+
+
+class PlanReturnForm(ServiceErrorsMixin, forms.Form):
+    """A director's comments on a submitted plan: each about the whole plan, a section, or one
+    of its items; the rows left empty are ignored, at least one is written."""
+
+    def __init__(self, *args: Any, targets: list[tuple[str, Any]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.rows = []
+        for index in range(1, RETURN_COMMENT_ROWS + 1):
+            self.fields[f"about_{index}"] = forms.ChoiceField(
+                label=_("About"), choices=targets, required=False, initial="section:plan"
+            )
+            self.fields[f"text_{index}"] = forms.CharField(
+                label=_("Comment"),
+                required=False,
+                max_length=5000,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+            self.rows.append((self[f"about_{index}"], self[f"text_{index}"]))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        comments = []
+        for index in range(1, RETURN_COMMENT_ROWS + 1):
+            text = (data.get(f"text_{index}") or "").strip()
+            if not text:
+                continue
+            kind, __, value = (data.get(f"about_{index}") or "section:plan").partition(":")
+            if kind == "section":
+                comments.append({"text": text, "section": value})
+            else:
+                comments.append({"text": text, "item_kind": kind, "item_id": int(value)})
+        if not comments:
+            raise forms.ValidationError(
+                _("Say what to change: returning a plan needs at least one comment.")
+            )
+        data["comments"] = comments
+        return data

@@ -10,3 +10,11 @@ def meeting_reminders_send_task() -> int:
     from planning.services import reminders
 
     return reminders.meeting_reminders_send()
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def plan_review_notify_task(*, submission_id: int) -> int:
+    """After a plan is submitted, approved or returned: email who must hear of it, once."""
+    from planning.services import approval
+
+    return approval.review_notify(submission_id=submission_id)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from planning.views import (
+    approval,
     history,
     meetings,
     people,
@@ -176,4 +177,16 @@ urlpatterns = [
         practices.practice_reuse_remove,
         name="practice_reuse_remove",
     ),
+    # --- approval: submit, approve, return with comments; versions and their diff ---
+    path("<int:plan_id>/submit/", approval.plan_submit, name="plan_submit"),
+    path("<int:plan_id>/approve/", approval.plan_approve, name="plan_approve"),
+    path("<int:plan_id>/return/", approval.plan_return, name="plan_return"),
+    path(
+        "review-comments/<int:comment_id>/resolve/",
+        approval.review_comment_resolve,
+        name="review_comment_resolve",
+    ),
+    path("<int:plan_id>/versions/", approval.plan_versions, name="plan_versions"),
+    path("<int:plan_id>/versions/compare/", approval.plan_version_diff, name="plan_version_diff"),
+    #
 ]

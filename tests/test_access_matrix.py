@@ -36,12 +36,19 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.test import Client as HttpClient
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from drf_spectacular.generators import SchemaGenerator
 
 from accounts.models import LedgerImport, User
 from kam import permissions
-from planning.models import Action, CalendarFeed
+from planning.models import (
+    Action,
+    CalendarFeed,
+    PlanSubmission,
+    PlanVersion,
+    ReviewComment,
+)
+from planning.selectors.versions import plan_snapshot
 from tests.factories import ClientFactory, ClientYearMetricFactory, ContactFactory, UserFactory
 from tests.planning.factories import (
     ActionFactory,
@@ -142,6 +149,17 @@ def plan_edited(anon: object, ok: object) -> Outcomes:
     """A write in a plan: its KAM and directors; the sponsor and the contributor who take part
     see it but may not change it (403)."""
     return {**plan_seen(anon, ok), SPONSOR_OWN: 403, CONTRIBUTOR: 403}
+
+
+def plan_submitted(anon: object, ok: object) -> Outcomes:
+    """Submitting a plan for review: its KAM only (a director does not submit for them)."""
+    return {**plan_edited(anon, ok), DIRECTOR: 403}
+
+
+def plan_reviewed(anon: object, ok: object) -> Outcomes:
+    """Approving or returning a plan: a director who is not its KAM; its KAM, its sponsor and
+    the contributor who take part see it but may not (403)."""
+    return {**plan_seen(anon, ok), KAM_OWN: 403, SPONSOR_OWN: 403, CONTRIBUTOR: 403}
 
 
 def action_updated(anon: object, ok: object) -> Outcomes:
@@ -326,6 +344,15 @@ ACCESS: dict[tuple[str, str], Outcomes] = {
     ("planning:meeting_edit", "POST"): plan_edited(LOGIN, 200),
     ("planning:meeting_delete", "POST"): plan_edited(LOGIN, 302),
     ("planning:decision_action", "POST"): plan_edited(LOGIN, 302),
+    # the plans' approval: a draft without a margin KPI (submitting is refused, saying why), not
+    # submitted (approving is refused, saying why), with an approved version and a comment
+    ("planning:plan_submit", "POST"): plan_submitted(LOGIN, 302),
+    ("planning:plan_approve", "POST"): plan_reviewed(LOGIN, 302),
+    ("planning:plan_return", "GET"): plan_reviewed(LOGIN, 200),
+    ("planning:plan_return", "POST"): plan_reviewed(LOGIN, 200),  # the form, with its errors
+    ("planning:review_comment_resolve", "POST"): plan_edited(LOGIN, 302),
+    ("planning:plan_versions", "GET"): plan_seen(LOGIN),
+    ("planning:plan_version_diff", "GET"): plan_seen(LOGIN),
     ("planning:cadence_compliance", "GET"): page_for_all(),  # of the plans each one sees
     # the programme's results: its totals for directors, sponsors and KAMs, their own plans listed
     ("planning:programme_results", "GET"): by_role(
@@ -510,6 +537,16 @@ ACCESS: dict[tuple[str, str], Outcomes] = {
     ("api-planning:practice_reuses", "GET"): plan_seen(401),
     ("api-planning:practice_reuses", "POST"): plan_edited(401, 400),
     ("api-planning:practice_reuse", "DELETE"): plan_edited(401, 204),
+    ("api-planning:plan_submit", "POST"): plan_submitted(401, 400),  # no margin KPI
+    ("api-planning:plan_approve", "POST"): plan_reviewed(401, 400),  # not submitted
+    ("api-planning:plan_return", "POST"): plan_reviewed(401, 400),  # no comment
+    ("api-planning:plan_submissions", "GET"): plan_seen(401),
+    ("api-planning:review_comment_resolve", "POST"): plan_edited(401, 400),  # nothing sent
+    ("api-planning:plan_versions", "GET"): plan_seen(401),
+    ("api-planning:plan_version", "GET"): plan_seen(401),
+    ("api-planning:plan_version", "PATCH"): plan_seen(401, 400),  # frozen, saying so
+    ("api-planning:plan_version", "DELETE"): plan_seen(401, 400),
+    ("api-planning:plan_diff", "GET"): plan_seen(401),
     ("api-scoring:criterion_list", "GET"): api_for_directors(200),
     ("api-scoring:criterion_list", "POST"): api_for_directors(400),
     ("api-scoring:criterion_update", "PATCH"): api_for_directors(200),
@@ -710,11 +747,32 @@ def _make_cast():
 def _plan(company, director) -> dict[str, int]:
     """A plan of ``company`` with one of everything a plan holds; the ids the routes take."""
     make_key_account(company, year=2026, by=director)
-    plan = PlanFactory(client=company, created_by=director)
+    plan: Any = PlanFactory(client=company, created_by=director)
     objective = ObjectiveFactory(plan=plan)
     stakeholder = StakeholderFactory(plan=plan)  # not ``contact``, which a route deletes
     cadence = CadenceFactory(plan=plan)
     meeting = MeetingFactory(plan=plan, cadence=cadence)
+    snapshot = plan_snapshot(plan)
+    snapshot["objectives"][0]["title"] = "Q1 target"  # the draft changed it since
+    version = PlanVersion.objects.create(
+        plan=plan,
+        number=1,
+        approved_by=director,
+        approved_at=timezone.now(),
+        submitted_by=director,
+        snapshot=snapshot,
+    )
+    returned = PlanSubmission.objects.create(
+        plan=plan,
+        submitted_by=director,
+        submitted_at=timezone.now(),
+        decision=PlanSubmission.Decision.RETURNED,
+        decided_by=director,
+        decided_at=timezone.now(),
+    )
+    comment = ReviewComment.objects.create(
+        submission=returned, section=ReviewComment.Section.SWOT, text="Matrix", author=director
+    )
     made: dict[str, Any] = {
         "plan_id": plan,
         "swot_id": SwotItemFactory(plan=plan),
@@ -732,8 +790,9 @@ def _plan(company, director) -> dict[str, int]:
         "negotiation_id": YearEndNegotiationFactory(client=company, created_by=director),
         "practice_id": PracticeFactory(author=company.kam, source_plan=plan),
         "reuse_id": PracticeReuseFactory(plan=plan),
+        "comment_id": comment,
     }
-    return {name: row.pk for name, row in made.items()}
+    return {"number": version.number, **{name: row.pk for name, row in made.items()}}
 
 
 def _programme_rows(company, contributor, director, sponsor) -> dict[str, int]:

@@ -4,10 +4,12 @@
 - ``sponsorship``: the asks of the sponsor, year-end negotiations, the advisory committee of key
   accounts and the recognitions.
 - ``practices``: good practices, searchable, and the plans that reuse them.
+- ``approval``: the plan's submissions for review, the director's comments, approved versions.
 
 Code that uses a model imports it from here (``from planning.models import Plan``).
 """
 
+from planning.models.approval import PlanSubmission, PlanVersion, ReviewComment
 from planning.models.plans import (
     Action,
     Cadence,
@@ -57,9 +59,12 @@ __all__ = [
     "Offering",
     "Plan",
     "PlanOwnership",
+    "PlanSubmission",
+    "PlanVersion",
     "Practice",
     "PracticeReuse",
     "Recognition",
+    "ReviewComment",
     "SponsorAsk",
     "Stakeholder",
     "SwotItem",

@@ -11,8 +11,8 @@ from typing import Any
 from accounts import selectors as account_selectors
 from accounts.models import Client, User
 from kam import permissions
-from planning.models import Action
-from planning.selectors import cadences, health, objectives
+from planning.models import Action, Plan
+from planning.selectors import approval, cadences, health, objectives
 from planning.selectors import plans as plan_selectors
 from scoring import selectors as scoring_selectors
 
@@ -33,6 +33,7 @@ class Home:
     overdue_meetings: list[Any] = field(default_factory=list)
     upcoming: list[Any] = field(default_factory=list)
     my_actions: list[Action] = field(default_factory=list)
+    awaiting_review: list[Plan] = field(default_factory=list)
     year: int | None = None
 
     @property
@@ -75,4 +76,6 @@ def home_for(*, user: User, today: dt.date) -> Home:
     home.overdue_meetings = [meeting for meeting in due if meeting.overdue][:OVERDUE_LIMIT]
     home.upcoming = [meeting for meeting in due if not meeting.overdue]
     home.my_actions = list(objectives.action_list_for_owner(user, today))
+    if user.role == User.Role.DIRECTOR:
+        home.awaiting_review = approval.plan_list_awaiting_review(user=user)
     return home

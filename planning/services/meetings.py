@@ -31,6 +31,7 @@ from planning.models import (
     Plan,
     Stakeholder,
 )
+from planning.services import approval
 
 EARLIEST_MEETING = dt.date(2000, 1, 1)
 ACTION_DUE_AFTER_MEETING = dt.timedelta(days=30)
@@ -112,6 +113,7 @@ def cadence_create(
     """Add a cadence agreed with the customer to ``plan``; ``values`` are ``CADENCE_FIELDS``,
     ``pairs`` the counterpart pairs of the plan it covers."""
     permissions.require(permissions.may_edit_plan, user, plan)
+    approval.plan_writable(plan=plan)
     unknown = set(values) - set(CADENCE_FIELDS)
     if unknown:
         raise TypeError(f"cadence_create() got unexpected fields {sorted(unknown)}")
@@ -128,6 +130,7 @@ def cadence_update(
 ) -> Cadence:
     """Change a cadence; ``pairs``, when given, replace the pairs it covers."""
     permissions.require(permissions.may_edit_plan, user, cadence.plan)
+    approval.plan_writable(plan=cadence.plan)
     unknown = set(values) - set(CADENCE_FIELDS)
     if unknown:
         raise TypeError(f"cadence_update() got unexpected fields {sorted(unknown)}")
@@ -139,6 +142,7 @@ def cadence_update(
 def cadence_delete(*, user: User, cadence: Cadence) -> None:
     """Remove a cadence: its meetings stay in the log, without a cadence; its pairs stay too."""
     permissions.require(permissions.may_edit_plan, user, cadence.plan)
+    approval.plan_writable(plan=cadence.plan)
     cadence.delete()
 
 
@@ -280,6 +284,7 @@ def decision_to_action(
     decision already turned into an action."""
     plan = decision.meeting.plan
     permissions.require(permissions.may_edit_plan, user, plan)
+    approval.plan_writable(plan=plan)
     locked = MeetingDecision.objects.select_for_update().get(pk=decision.pk)
     if Action.objects.filter(decision=locked).exists():
         raise ValidationError(_("This decision is already an action of the plan."))

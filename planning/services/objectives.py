@@ -22,6 +22,7 @@ from accounts.models import Department, User
 from kam import permissions
 from planning.models import Action, Kpi, Objective, Plan
 from planning.selectors import objectives as selectors
+from planning.services import approval
 from planning.services.sections import Direction, move, renumber
 
 OBJECTIVE_FIELDS = ("side", "title", "description")
@@ -67,6 +68,7 @@ def objective_add(
 ) -> Objective:
     """Add an objective at the end of the customer's goals or of ours."""
     permissions.require(permissions.may_edit_plan, user, plan)
+    approval.plan_writable(plan=plan)
     objective = Objective(
         plan=plan, side=side, title=title.strip(), description=description.strip()
     )
@@ -80,6 +82,7 @@ def objective_add(
 def objective_update(*, user: User, objective: Objective, **values: Any) -> Objective:
     """Change an objective's side, title or description; a new side puts it at its end."""
     permissions.require(permissions.may_edit_plan, user, objective.plan)
+    approval.plan_writable(plan=objective.plan)
     _unknown(values, OBJECTIVE_FIELDS)
     old_side = objective.side
     for name, value in values.items():
@@ -97,6 +100,7 @@ def objective_update(*, user: User, objective: Objective, **values: Any) -> Obje
 def objective_delete(*, user: User, objective: Objective) -> None:
     """Delete an objective with its KPIs and actions."""
     permissions.require(permissions.may_edit_plan, user, objective.plan)
+    approval.plan_writable(plan=objective.plan)
     objective.delete()
     renumber(_side(objective.plan_id, objective.side))
 
@@ -104,6 +108,7 @@ def objective_delete(*, user: User, objective: Objective) -> None:
 @transaction.atomic
 def objective_move(*, user: User, objective: Objective, direction: Direction) -> Objective:
     permissions.require(permissions.may_edit_plan, user, objective.plan)
+    approval.plan_writable(plan=objective.plan)
     move(_side(objective.plan_id, objective.side), objective, direction)
     objective.refresh_from_db(fields=["position"])
     return objective
@@ -141,6 +146,7 @@ def kpi_add(*, user: User, objective: Objective, **values: Any) -> Kpi:
     ``target``, ``current``, ``due_date``). A ledger KPI's ``current`` is ignored: it is read
     from the ledger; a ledger margin measure counts as a margin KPI."""
     permissions.require(permissions.may_edit_plan, user, objective.plan)
+    approval.plan_writable(plan=objective.plan)
     _unknown(values, KPI_FIELDS)
     position = objective.kpis.count()
     return _kpi_save(Kpi(objective=objective, position=position, **values))
@@ -149,6 +155,7 @@ def kpi_add(*, user: User, objective: Objective, **values: Any) -> Kpi:
 @transaction.atomic
 def kpi_update(*, user: User, kpi: Kpi, **values: Any) -> Kpi:
     permissions.require(permissions.may_edit_plan, user, kpi.objective.plan)
+    approval.plan_writable(plan=kpi.objective.plan)
     _unknown(values, KPI_FIELDS)
     for name, value in values.items():
         setattr(kpi, name, value)
@@ -158,6 +165,7 @@ def kpi_update(*, user: User, kpi: Kpi, **values: Any) -> Kpi:
 @transaction.atomic
 def kpi_delete(*, user: User, kpi: Kpi) -> None:
     permissions.require(permissions.may_edit_plan, user, kpi.objective.plan)
+    approval.plan_writable(plan=kpi.objective.plan)
     objective = kpi.objective
     kpi.delete()
     renumber(list(objective.kpis.order_by("position", "pk")))
@@ -212,6 +220,7 @@ def action_add(*, user: User, objective: Objective, **values: Any) -> Action:
     ``status``, ``progress``, ``comment``); without a department, the owner's."""
     plan = objective.plan
     permissions.require(permissions.may_edit_plan, user, plan)
+    approval.plan_writable(plan=plan)
     _unknown(values, ACTION_FIELDS)
     values.setdefault("progress", 0)
     position = objective.actions.count()
@@ -224,6 +233,7 @@ def action_update(*, user: User, action: Action, **values: Any) -> Action:
     """Change anything of an action (whoever may edit the plan)."""
     plan = action.objective.plan
     permissions.require(permissions.may_edit_plan, user, plan)
+    approval.plan_writable(plan=plan)
     _unknown(values, ACTION_FIELDS)
     for name, value in values.items():
         setattr(action, name, value)
@@ -247,6 +257,7 @@ def action_progress_update(*, user: User, action: Action, **values: Any) -> Acti
 @transaction.atomic
 def action_delete(*, user: User, action: Action) -> None:
     permissions.require(permissions.may_edit_plan, user, action.objective.plan)
+    approval.plan_writable(plan=action.objective.plan)
     objective = action.objective
     action.delete()
     renumber(list(objective.actions.order_by("position", "pk")))

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from kam import permissions
 from planning.models import Offer, Offering, Plan
+from planning.services import approval
 
 OFFERING_FIELDS = ("name", "kind", "description", "active", "position")
 OFFER_FIELDS = (
@@ -67,6 +68,7 @@ def _offer_save(offer: Offer) -> Offer:
 def offer_add(*, user: User, plan: Plan, **values: Any) -> Offer:
     """Put an offering in the plan for one of the customer's business units or sites."""
     permissions.require(permissions.may_edit_plan, user, plan)
+    approval.plan_writable(plan=plan)
     _unknown(values, OFFER_FIELDS)
     values = _strip(values)
     offering = values.get("offering")
@@ -80,6 +82,7 @@ def offer_add(*, user: User, plan: Plan, **values: Any) -> Offer:
 @transaction.atomic
 def offer_update(*, user: User, offer: Offer, **values: Any) -> Offer:
     permissions.require(permissions.may_edit_plan, user, offer.plan)
+    approval.plan_writable(plan=offer.plan)
     _unknown(values, OFFER_FIELDS)
     for name, value in _strip(values).items():
         setattr(offer, name, value)
@@ -89,4 +92,5 @@ def offer_update(*, user: User, offer: Offer, **values: Any) -> Offer:
 @transaction.atomic
 def offer_delete(*, user: User, offer: Offer) -> None:
     permissions.require(permissions.may_edit_plan, user, offer.plan)
+    approval.plan_writable(plan=offer.plan)
     offer.delete()

@@ -12,6 +12,7 @@ from accounts import services as account_services
 from accounts.models import Contact, User
 from kam import permissions
 from planning.models import Cadence, CounterpartPair, Plan, Stakeholder
+from planning.services import approval
 
 # --- stakeholders ----------------------------------------------------------------------------
 
@@ -31,6 +32,7 @@ def stakeholder_add(
 ) -> Stakeholder:
     """Name one of the client's contacts among the plan's stakeholders."""
     permissions.require(permissions.may_edit_plan, user, plan)
+    approval.plan_writable(plan=plan)
     if contact.client_id != plan.client_id:
         raise ValidationError(
             {
@@ -70,6 +72,7 @@ def stakeholder_contact_add(
     """Add a new contact to the plan's client and name them a stakeholder, in one go: nothing is
     written if either is refused."""
     permissions.require(permissions.may_edit_plan, user, plan)
+    approval.plan_writable(plan=plan)
     contact = account_services.contact_save(
         user=user,
         client=plan.client,
@@ -106,6 +109,7 @@ def stakeholder_update(
 ) -> Stakeholder:
     """Change how the plan sees one of the customer's people (not the contact itself)."""
     permissions.require(permissions.may_edit_plan, user, stakeholder.plan)
+    approval.plan_writable(plan=stakeholder.plan)
     return _stakeholder_save(
         stakeholder,
         buying_role=buying_role,
@@ -123,6 +127,7 @@ def stakeholder_remove(*, user: User, stakeholder: Stakeholder) -> None:
     them report to no one. Refused for someone who took part in a logged meeting, which would
     lose the record of who attended."""
     permissions.require(permissions.may_edit_plan, user, stakeholder.plan)
+    approval.plan_writable(plan=stakeholder.plan)
     if stakeholder.meetings.exists():
         raise ValidationError(
             _(
@@ -203,6 +208,7 @@ def counterpart_add(
 ) -> CounterpartPair:
     """Pair one of our people (``person``) with one of the customer's (``stakeholder``)."""
     permissions.require(permissions.may_edit_plan, user, plan)
+    approval.plan_writable(plan=plan)
     pair = CounterpartPair(plan=plan)
     return _counterpart_save(pair, person=person, stakeholder=stakeholder, level=level,
                              cadence=cadence)  # fmt: skip
@@ -219,6 +225,7 @@ def counterpart_update(
     cadence: Cadence | None = None,
 ) -> CounterpartPair:
     permissions.require(permissions.may_edit_plan, user, pair.plan)
+    approval.plan_writable(plan=pair.plan)
     return _counterpart_save(pair, person=person, stakeholder=stakeholder, level=level,
                              cadence=cadence)  # fmt: skip
 
@@ -226,6 +233,7 @@ def counterpart_update(
 @transaction.atomic
 def counterpart_remove(*, user: User, pair: CounterpartPair) -> None:
     permissions.require(permissions.may_edit_plan, user, pair.plan)
+    approval.plan_writable(plan=pair.plan)
     pair.delete()
 
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from kam import permissions
 from planning.models import Plan, SwotItem
+from planning.services import approval
 
 Direction = Literal["up", "down"]
 
@@ -24,6 +25,7 @@ def plan_vision_update(*, user: User, plan: Plan, **texts: str) -> Plan:
     """Change any of the vision's three texts (``customer_business``, ``customer_strategy``,
     ``shared_vision``); the others stay as they are."""
     permissions.require(permissions.may_edit_plan, user, plan)
+    approval.plan_writable(plan=plan)
     unknown = set(texts) - set(VISION_FIELDS)
     if unknown:
         raise ValueError(f"Not a vision field: {sorted(unknown)}")
@@ -73,6 +75,7 @@ def _check_quadrant(quadrant: str) -> None:
 def swot_item_add(*, user: User, plan: Plan, quadrant: str, text: str) -> SwotItem:
     """Add a point at the end of a quadrant."""
     permissions.require(permissions.may_edit_plan, user, plan)
+    approval.plan_writable(plan=plan)
     _check_quadrant(quadrant)
     position = len(_quadrant(plan.pk, quadrant))
     item = SwotItem(plan=plan, quadrant=quadrant, text=text.strip(), position=position)
@@ -87,6 +90,7 @@ def swot_item_update(
 ) -> SwotItem:
     """Change a point's text; a new quadrant puts it at the end of that one."""
     permissions.require(permissions.may_edit_plan, user, item.plan)
+    approval.plan_writable(plan=item.plan)
     item.text = text.strip()
     if quadrant and quadrant != item.quadrant:
         _check_quadrant(quadrant)
@@ -105,6 +109,7 @@ def swot_item_update(
 @transaction.atomic
 def swot_item_delete(*, user: User, item: SwotItem) -> None:
     permissions.require(permissions.may_edit_plan, user, item.plan)
+    approval.plan_writable(plan=item.plan)
     item.delete()
     renumber(_quadrant(item.plan_id, item.quadrant))
 
@@ -113,6 +118,7 @@ def swot_item_delete(*, user: User, item: SwotItem) -> None:
 def swot_item_move(*, user: User, item: SwotItem, direction: Direction) -> SwotItem:
     """Move a point one place up or down in its quadrant."""
     permissions.require(permissions.may_edit_plan, user, item.plan)
+    approval.plan_writable(plan=item.plan)
     move(_quadrant(item.plan_id, item.quadrant), item, direction)
     item.refresh_from_db(fields=["position"])
     return item

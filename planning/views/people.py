@@ -171,7 +171,8 @@ def _people_context(request: AuthedRequest, plan: Plan, **extra: object) -> dict
     labels = _Labels()
     return {
         "plan": plan,
-        "can_edit": permissions.may_edit_plan(request.user, plan),
+        "can_edit": permissions.may_edit_plan(request.user, plan)
+        and plan.status != Plan.Status.SUBMITTED,  # frozen while a director reviews it
         "tab": "people",
         "today": today,
         "stakeholders": stakeholders,

@@ -16,6 +16,7 @@ from accounts import selectors as account_selectors
 from kam import permissions
 from kam.types import AuthedRequest
 from planning import forms
+from planning.selectors import approval as approval_selectors
 from planning.selectors import health
 from planning.selectors import plans as selectors
 from planning.services import plans as services
@@ -82,5 +83,10 @@ def plan_detail(request: AuthedRequest, plan_id: int) -> TemplateResponse:
         return TemplateResponse(request, f"planning/plan_detail.html#section-{section}", context)
     context = sections.page_context(request, plan, work=False)  # 500 actions: from the cache
     context["health"] = health.plan_health(plan, today=timezone.localdate())
+    context["review"] = review = approval_selectors.plan_review(user=request.user, plan=plan)
+    if review.can_review:
+        context["return_form"] = forms.PlanReturnForm(
+            targets=approval_selectors.comment_targets(plan)
+        )
     context["work_html"] = sections.work_html(request, context)
     return TemplateResponse(request, "planning/plan_detail.html", context)

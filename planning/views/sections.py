@@ -66,7 +66,10 @@ def page_context(request: AuthedRequest, plan: Plan, *, work: bool = True) -> di
     objectives and actions (``work_html`` reads them when they are not cached)."""
     today = timezone.localdate()
     page = selectors.plan_page(plan=plan, today=today, work=work)
-    can_edit = permissions.may_edit_plan(request.user, plan)
+    # while a director reviews it, the plan is frozen: no editing tools
+    can_edit = (
+        permissions.may_edit_plan(request.user, plan) and plan.status != Plan.Status.SUBMITTED
+    )
     if work:
         _prepare_actions(request, page)
     return {

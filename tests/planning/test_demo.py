@@ -6,8 +6,9 @@ import pytest
 
 from accounts import demo as accounts_demo
 from planning import demo
-from planning.models import Action, Kpi, Meeting, Plan
+from planning.models import Action, Kpi, Meeting, Plan, ReviewComment
 from planning.selectors import cadences, health
+from planning.selectors.versions import snapshot_diff
 from scoring import demo as scoring_demo
 
 TODAY = dt.date(2026, 12, 4)
@@ -84,3 +85,17 @@ def test_seeding_again_changes_nothing(seeded, db):
     before = (Plan.objects.count(), Meeting.objects.count(), Action.objects.count())
     assert "none (already there)" in demo.seed_demo(accounts=accounts, today=TODAY)
     assert (Plan.objects.count(), Meeting.objects.count(), Action.objects.count()) == before
+
+
+def test_the_plans_have_an_approval_history_to_show(seeded, db):
+    found = {plan.status: plan for plan in plans()}
+    assert set(found) == {"draft", "returned", "submitted"}
+    edited = next(plan for plan in plans() if plan.versions.exists())
+    assert edited.status == "draft"  # approved twice, changed since
+    assert list(edited.versions.values_list("number", flat=True)) == [2, 1]
+    first, second = edited.versions.order_by("number")
+    changes = {section.key for section in snapshot_diff(first.snapshot, second.snapshot)}
+    assert changes == {"kpis", "actions"}
+    comments = ReviewComment.objects.filter(submission__plan=found["returned"])
+    assert comments.count() == 3
+    assert comments.filter(resolved_at__isnull=False).count() == 1

@@ -1,0 +1,123 @@
+"""The approval's pages: the buttons and forms of the plan's header for each role, the plan
+frozen while reviewed, the director's comments on the plan, the versions and their diff, and
+the plans to review on a director's home page."""
+
+import pytest
+from django.urls import reverse
+
+from planning.models import Plan, PlanVersion, ReviewComment
+from planning.services import approval
+from tests.factories import ClientFactory
+from tests.planning.factories import KpiFactory, ObjectiveFactory, PlanFactory
+
+
+@pytest.fixture
+def plan(alice, dana):
+    plan = PlanFactory(client=ClientFactory(name="Acme", kam=alice), created_by=dana)
+    objective = ObjectiveFactory(plan=plan, title="Grow the margin")
+    KpiFactory(objective=objective, name="Gross margin", is_margin=True)
+    return plan
+
+
+def page(client, user, plan):
+    client.force_login(user)
+    client.cookies["django_language"] = "en"
+    return client.get(reverse("planning:plan_detail", args=[plan.pk])).content.decode()
+
+
+def test_the_kam_submits_from_the_plans_header(client, plan, alice):
+    html = page(client, alice, plan)
+    assert 'data-testid="plan-submit"' in html
+    assert 'data-testid="plan-approve"' not in html
+    response = client.post(reverse("planning:plan_submit", args=[plan.pk]), follow=True)
+    html = response.content.decode()
+    assert "The plan is submitted: a director will review it." in html
+    assert "awaiting a director" in html
+    assert 'data-testid="vision-edit"' not in html  # frozen: no editing tools
+    plan.refresh_from_db()
+    assert plan.status == Plan.Status.SUBMITTED
+
+
+def test_submitting_without_a_margin_kpi_says_why(client, plan, alice):
+    plan.objectives.get().kpis.update(is_margin=False)
+    page(client, alice, plan)
+    response = client.post(reverse("planning:plan_submit", args=[plan.pk]), follow=True)
+    assert "Add at least one margin or profit KPI" in response.content.decode()
+    plan.refresh_from_db()
+    assert plan.status == Plan.Status.DRAFT
+
+
+def test_the_director_returns_with_comments_the_kam_reads_them_on_the_plan(
+    client, plan, alice, dana
+):
+    approval.plan_submit(user=alice, plan=plan)
+    html = page(client, dana, plan)
+    assert 'data-testid="plan-approve"' in html
+    assert 'data-testid="plan-return-form"' in html
+    objective = plan.objectives.get()
+
+    empty = client.post(reverse("planning:plan_return", args=[plan.pk]), {})
+    assert "returning a plan needs at least one comment" in empty.content.decode()
+    response = client.post(
+        reverse("planning:plan_return", args=[plan.pk]),
+        {
+            "about_1": f"objective:{objective.pk}",
+            "text_1": "Which margin, in points?",
+            "about_2": "section:vision",
+            "text_2": "Say more about their strategy.",
+        },
+    )
+    assert response.status_code == 302
+    assert ReviewComment.objects.count() == 2
+
+    html = page(client, alice, plan)
+    assert "Objective: Grow the margin" in html
+    assert "Which margin, in points?" in html
+    assert "comments: 2 to address" in html
+    comment = ReviewComment.objects.get(item_kind="objective")
+    client.post(reverse("planning:review_comment_resolve", args=[comment.pk]), {"resolved": "1"})
+    html = page(client, alice, plan)
+    assert "comments: 1 to address" in html
+    assert 'data-testid="plan-submit"' in html  # "submit again"
+    assert "Submit again" in html
+
+
+def test_a_director_approving_their_own_plan_gets_a_403(client, dana):
+    plan = PlanFactory(client=ClientFactory(kam=dana), created_by=dana)
+    KpiFactory(objective=ObjectiveFactory(plan=plan), is_margin=True)
+    approval.plan_submit(user=dana, plan=plan)
+    assert 'data-testid="plan-approve"' not in page(client, dana, plan)
+    response = client.post(reverse("planning:plan_approve", args=[plan.pk]))
+    assert response.status_code == 403
+    assert "never a plan of their own" in response.content.decode()
+    assert not PlanVersion.objects.exists()
+
+
+def test_versions_and_their_diff(client, plan, alice, dana):
+    approval.plan_submit(user=alice, plan=plan)
+    approval.plan_approve(user=dana, plan=plan)
+    objective = plan.objectives.get()
+    objective.title = "Grow the margin by 2 points"
+    objective.save()
+
+    page(client, alice, plan)
+    html = client.get(reverse("planning:plan_versions", args=[plan.pk])).content.decode()
+    assert html.count('data-testid="plan-version-row"') == 1
+    assert 'data-testid="diff-pickers"' in html
+
+    url = reverse("planning:plan_version_diff", args=[plan.pk])
+    html = client.get(url, {"old": "1", "new": "draft"}).content.decode()
+    assert 'data-testid="diff-section-objectives"' in html
+    assert "<del>Grow the margin</del>" in html
+    assert "<ins>Grow the margin by 2 points</ins>" in html
+    assert client.get(url, {"old": "9"}).status_code == 404
+
+
+def test_the_directors_home_lists_the_plans_to_review(client, plan, alice, dana):
+    client.force_login(dana)
+    client.cookies["django_language"] = "en"
+    assert 'data-testid="home-review"' not in client.get(reverse("home")).content.decode()
+    approval.plan_submit(user=alice, plan=plan)
+    html = client.get(reverse("home")).content.decode()
+    assert "1 plan to review" in html
+    assert html.count('data-testid="home-review-row"') == 1
