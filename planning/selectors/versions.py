@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Model, QuerySet
+from django.db.models import DecimalField, Model, QuerySet
 from django.http import Http404
 from django.utils import formats
 from django.utils.translation import gettext as _
@@ -207,9 +207,12 @@ class _Entity:
         self.label = str(model._meta.verbose_name).capitalize()
         self.labels: dict[str, str] = {}
         self.choices: dict[str, dict[Any, str]] = {}
+        self.numbers: set[str] = set()
         for name in names:
             model_field = model._meta.get_field(name)
             self.labels[name] = str(getattr(model_field, "verbose_name", name)).capitalize()
+            if isinstance(model_field, DecimalField):
+                self.numbers.add(name)
             if getattr(model_field, "choices", None):
                 self.choices[name] = {
                     value: str(label)
@@ -223,6 +226,11 @@ class _Entity:
             return self.choices[name].get(value, str(value))
         if isinstance(value, bool):
             return yes if value else no
+        if name in self.numbers:
+            try:
+                return formats.number_format(Decimal(value), force_grouping=True)
+            except ArithmeticError:
+                return str(value)
         if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
             try:
                 return formats.date_format(dt.date.fromisoformat(value), "SHORT_DATE_FORMAT")

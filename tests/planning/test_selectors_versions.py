@@ -135,7 +135,7 @@ def test_each_section_lists_what_was_added_removed_and_changed():
         "Gross margin",
         "Grow the margin by 2 points",
     )
-    assert [(f.label, f.old, f.new) for f in kpi.fields] == [("Target", "150000", "180000")]
+    assert [(f.label, f.old, f.new) for f in kpi.fields] == [("Target", "150,000", "180,000")]
 
     actions = sections["actions"].changes
     assert [(c.kind, c.name) for c in actions] == [
