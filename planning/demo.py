@@ -220,10 +220,10 @@ def seed_demo(*, accounts: accounts_demo.Seeded, today: dt.date | None = None) -
             _fill_meetings(rng, plan, author, people_, today)
         _later_changes(plan, author, director)
         opened.append(plan)
-    _seed_approval(opened, director)
     names = ", ".join(plan.client.name for plan in opened) or "none (already there)"
     pilot = _seed_pilot_year(director, list(key_accounts.order_by("name")))
     sponsorship = seed_sponsorship(accounts=accounts, today=today)
+    _seed_approval(opened, director)  # last: a submitted plan takes no more changes
     return f"Planning: {len(catalogue)} offerings, plans opened: {names}; {pilot}\n{sponsorship}"
 
 

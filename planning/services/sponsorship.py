@@ -32,6 +32,7 @@ from planning.models import (
 )
 from planning.selectors import plans as plan_selectors
 from planning.selectors import sponsorship as selectors
+from planning.services import approval
 from scoring.models import Programme
 
 ASK_FIELDS = ("request", "due_on", "status")
@@ -77,6 +78,7 @@ def _ask_checked(ask: SponsorAsk) -> SponsorAsk:
 def ask_add(*, user: User, plan: Plan, **values: Any) -> SponsorAsk:
     """Ask something of the account's executive sponsor, by a date within the plan's period."""
     permissions.require(permissions.may_edit_plan, user, plan)
+    approval.plan_writable(plan=plan)  # a section of the plan
     values = _clean(values, ASK_FIELDS)
     values.pop("status", None)  # a new ask is open
     if plan.client.sponsor_id is None:
@@ -90,6 +92,7 @@ def ask_add(*, user: User, plan: Plan, **values: Any) -> SponsorAsk:
 def ask_update(*, user: User, ask: SponsorAsk, **values: Any) -> SponsorAsk:
     """Change what is asked, its date, or close or reopen it (the sponsor's answer stays)."""
     permissions.require(permissions.may_edit_plan, user, ask.plan)
+    approval.plan_writable(plan=ask.plan)  # a section of the plan
     for name, value in _clean(values, ASK_FIELDS).items():
         setattr(ask, name, value)
     return _ask_checked(ask)
@@ -98,6 +101,7 @@ def ask_update(*, user: User, ask: SponsorAsk, **values: Any) -> SponsorAsk:
 @transaction.atomic
 def ask_delete(*, user: User, ask: SponsorAsk) -> None:
     permissions.require(permissions.may_edit_plan, user, ask.plan)
+    approval.plan_writable(plan=ask.plan)  # a section of the plan
     ask.delete()
 
 

@@ -15,7 +15,15 @@ from kam import permissions
 from planning import tasks
 from planning.models import Kpi, Plan, PlanSubmission, PlanVersion, ReviewComment
 from planning.selectors import versions
-from planning.services import approval, meetings, objectives, offers, people, sections
+from planning.services import (
+    approval,
+    meetings,
+    objectives,
+    offers,
+    people,
+    sections,
+    sponsorship,
+)
 from tests.factories import ClientFactory, UserFactory
 from tests.planning.factories import (
     ActionFactory,
@@ -300,6 +308,9 @@ def _writes(plan, user):
         ),
         "counterpart remove": lambda: people.counterpart_remove(user=user, pair=pair),
         "cadence delete": lambda: meetings.cadence_delete(user=user, cadence=cadence),
+        "sponsor ask add": lambda: sponsorship.ask_add(
+            user=user, plan=plan, request="x", due_on=plan.period_end
+        ),
     }
 
 
@@ -307,7 +318,7 @@ def _writes(plan, user):
     "write",
     ["vision", "swot add", "swot delete", "objective add", "objective move", "kpi update",
      "action delete", "offer add", "offer delete", "stakeholder update", "counterpart remove",
-     "cadence delete"],
+     "cadence delete", "sponsor ask add"],
 )  # fmt: skip
 def test_a_submitted_plan_refuses_every_write_of_its_content(plan, alice, dana, write):
     by_kam, by_director = _writes(plan, alice)[write], _writes(plan, dana)[write]
