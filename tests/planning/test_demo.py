@@ -99,3 +99,39 @@ def test_the_plans_have_an_approval_history_to_show(seeded, db):
     comments = ReviewComment.objects.filter(submission__plan=found["returned"])
     assert comments.count() == 3
     assert comments.filter(resolved_at__isnull=False).count() == 1
+
+
+def test_the_demo_shows_sponsorship_and_good_practices(seeded, db):
+    from planning.models import (
+        AdvisoryMeeting,
+        AdvisoryMember,
+        Practice,
+        PracticeReuse,
+        Recognition,
+        SponsorAsk,
+        YearEndNegotiation,
+    )
+    from planning.selectors import practices, sponsorship
+
+    accounts, summary = seeded
+    sponsor = accounts.users["sponsor"]
+    sponsored = [plan for plan in plans() if plan.client.sponsor_id == sponsor.pk]
+    assert sponsored  # the sponsor sponsors some of the key accounts
+    asks = SponsorAsk.objects.filter(plan__in=sponsored)
+    assert asks.count() == 3 * len(sponsored)
+    assert asks.filter(status="done").exclude(answer="").exists()  # some answered
+    home = sponsorship.sponsorship_home(user=sponsor, today=TODAY)
+    assert home.asked_of_me  # and some still wait for them
+    assert {ask.plan.client.sponsor_id for ask in home.asked_of_me} == {sponsor.pk}
+    assert YearEndNegotiation.objects.filter(status="held").count() == 4
+    assert YearEndNegotiation.objects.filter(margin_impact__lt=0).exists()
+    assert AdvisoryMember.objects.count() == 4
+    assert AdvisoryMeeting.objects.count() == 2
+    assert Recognition.objects.filter(team="").count() == 4
+    assert Practice.objects.count() == 15
+    assert PracticeReuse.objects.count() >= 4
+    french = practices.practice_search(user=sponsor, text="negociation")
+    english = practices.practice_search(user=sponsor, text="pricing")
+    assert french.exists()
+    assert english.exists()
+    assert "good practices" in summary
