@@ -156,7 +156,7 @@ class AdvisoryMember(models.Model):
     contact = models.OneToOneField(
         Contact,
         verbose_name=_("executive"),
-        on_delete=models.PROTECT,
+        on_delete=models.CASCADE,  # a contact deleted leaves the committee; topics stay
         related_name="advisory_seat",
     )
     since = models.DateField(_("member since"))

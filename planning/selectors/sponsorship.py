@@ -18,7 +18,6 @@ from django.http import Http404
 
 from accounts import selectors as account_selectors
 from accounts.models import Client, Contact, User
-from kam import permissions
 from planning.models import (
     AdvisoryMeeting,
     AdvisoryMember,
@@ -150,10 +149,6 @@ def advisory_meeting_list() -> QuerySet[AdvisoryMeeting]:
 
 def advisory_topic_open_count() -> int:
     return AdvisoryTopic.objects.exclude(status=AdvisoryTopic.Status.DONE).count()
-
-
-def require_advisory_reader(user: User) -> None:
-    permissions.require(permissions.may_see_advisory_committee, user)
 
 
 # --- recognitions ---------------------------------------------------------------------------------
