@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from kam import permissions
 from planning.models import Plan, Practice, PracticeReuse
+from planning.services import approval
 
 PRACTICE_FIELDS = (
     "title", "context", "what_worked", "evidence", "tags", "source_plan", "source_meeting"
@@ -102,6 +103,7 @@ def practice_reuse_add(
 ) -> PracticeReuse:
     """Record that ``plan`` reuses ``practice`` ("we reuse practice X"), and how."""
     permissions.require(permissions.may_edit_plan, user, plan)
+    approval.plan_writable(plan=plan)  # a section of the plan
     if practice.source_plan_id == plan.pk:
         raise ValidationError({"practice": _("This practice comes from this very plan.")})
     reuse = PracticeReuse(plan=plan, practice=practice, note=(note or "").strip(), created_by=user)
@@ -113,4 +115,5 @@ def practice_reuse_add(
 @transaction.atomic
 def practice_reuse_remove(*, user: User, reuse: PracticeReuse) -> None:
     permissions.require(permissions.may_edit_plan, user, reuse.plan)
+    approval.plan_writable(plan=reuse.plan)  # a section of the plan
     reuse.delete()

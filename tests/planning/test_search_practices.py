@@ -198,3 +198,13 @@ def test_the_source_plan_is_named_only_to_who_sees_it(alice, bob, dana):
     PracticeFactory(author=alice, source_plan=plan)
     assert selectors.practice_list(user=alice).get().source_visible
     assert not selectors.practice_list(user=bob).get().source_visible
+
+
+def test_a_submitted_plan_takes_no_new_reuse(alice, bob, dana):
+    from planning.models import Plan
+
+    plan = PlanFactory(client=ClientFactory(kam=alice), created_by=dana)
+    Plan.objects.filter(pk=plan.pk).update(status=Plan.Status.SUBMITTED)
+    with pytest.raises(ValidationError, match="submitted for review"):
+        services.practice_reuse_add(user=alice, plan=plan, practice=PracticeFactory(author=bob))
+    assert not PracticeReuse.objects.exists()
