@@ -20,6 +20,7 @@ from django.db.models import (
     F,
     FloatField,
     IntegerField,
+    Max,
     OuterRef,
     Prefetch,
     Q,
@@ -256,32 +257,11 @@ def ranking_rows(scores: QuerySet[ClientScore]) -> list[RankingRow]:
 def ranking_version(*, user: User) -> str:
     """A key that changes whenever a ranking page ``user`` reads would change: the latest two
     runs, the clients ``user`` may see (names, KAMs) and the active overrides. One query."""
-    overrides = Override.objects.filter(is_active=True)
     runs = (
         ScoringRun.objects.filter(status=ScoringRun.Status.DONE)
         .annotate(
             clients=_clients_digest(user),
-            overrides=_whole(
-                overrides,
-                MD5(
-                    StringAgg(
-                        Concat(
-                            Cast("pk", TextField()),
-                            Value("|"),
-                            Cast("client_id", TextField()),
-                            Value("|"),
-                            "author__first_name",
-                            Value("|"),
-                            "author__last_name",
-                            Value("|"),
-                            "author__username",
-                            output_field=TextField(),
-                        ),
-                        Value(","),
-                        order_by="pk",
-                    )
-                ),
-            ),
+            overrides=_overrides_digest(),
         )
         .values_list("pk", "finished_at", "clients", "overrides")[:2]
     )
@@ -290,6 +270,32 @@ def ranking_version(*, user: User) -> str:
         for pk, finished, clients, overrides in runs
     ]
     return f"{_rights(user)}:{';'.join(parts)}"
+
+
+def _overrides_digest() -> Subquery:
+    """A digest of the active overrides (an override is never changed: a new one replaces it)
+    and of their authors' names, as a subquery."""
+    return _whole(
+        Override.objects.filter(is_active=True),
+        MD5(
+            StringAgg(
+                Concat(
+                    Cast("pk", TextField()),
+                    Value("|"),
+                    Cast("client_id", TextField()),
+                    Value("|"),
+                    "author__first_name",
+                    Value("|"),
+                    "author__last_name",
+                    Value("|"),
+                    "author__username",
+                    output_field=TextField(),
+                ),
+                Value(","),
+                order_by="pk",
+            )
+        ),
+    )
 
 
 def _whole(rows: QuerySet[Any], aggregate: Any) -> Subquery:
@@ -532,7 +538,8 @@ def shortlist_board(
     Eight queries whatever the number of clients: shortlist entries, runs, the chosen clients'
     scores, their overrides, the candidates' scores, their overrides, the latest run's weights
     and the latest decision (and one for the overrides of shortlisted clients missing from the
-    latest run, one to count the candidates when a slice is asked for).
+    latest run, one to count the candidates when a page past the last one is asked for); a page
+    of candidates comes with how many there are.
     """
     entries = list(
         programme.entries.filter(client__in=client_selectors.client_list(user=user).values("pk"))
@@ -545,7 +552,11 @@ def shortlist_board(
         row.client_id: row for row in ranking_rows(scores.filter(client_id__in=chosen_ids))
     }
     others = scores.exclude(client_id__in=chosen_ids).select_related("client__cost_to_serve")
-    rows = ranking_rows(others[candidates] if candidates.stop is not None else others)
+    paged = candidates.stop is not None
+    # a page: how many candidates all the pages have, in the same query
+    rows = ranking_rows(
+        others.annotate(candidates=Window(Count("pk")))[candidates] if paged else others
+    )
     run = scoring_run_latest() if rows or by_client else None
     families = dict(run.weight_set.family_weights) if run is not None else {}
     unranked = [client_id for client_id in chosen_ids if client_id not in by_client]
@@ -571,10 +582,68 @@ def shortlist_board(
     candidate_rows = [
         _shortlist_row(row.client, row, programme, families, row.active_override) for row in rows
     ]
-    count = others.count() if candidates.stop is not None else len(candidate_rows)
+    if not paged:
+        count = len(candidate_rows)
+    elif rows:
+        count = getattr(rows[0].score, "candidates", 0)  # the window's count
+    else:  # no candidate on this page: beyond the last one, or none at all
+        count = others.count() if candidates.start else 0
     decision = programme.decisions.select_related("decided_by").first()
     standing = shortlist_standing(programme=programme, costs=[row.cost for row in chosen])
     return ShortlistBoard(programme, chosen, candidate_rows, decision, families, standing, count)
+
+
+def shortlist_version(*, user: User, programme: Programme) -> str:
+    """A key that changes whenever the shortlist page of ``programme`` would change for
+    ``user``: the programme's own fields, its shortlist and decisions, the programme years, the
+    latest successful run, the active overrides, the costs to serve and the clients ``user`` may
+    see (names, KAMs). One query."""
+    done = ScoringRun.objects.filter(status=ScoringRun.Status.DONE)
+    costs = CostToServe.objects.all()
+    parts = (
+        Programme.objects.filter(pk=programme.pk)
+        .annotate(
+            shortlist=_whole(
+                programme.entries.all(),
+                MD5(
+                    StringAgg(
+                        Concat(
+                            Cast("pk", TextField()),
+                            Value("|"),
+                            Cast("client_id", TextField()),
+                            output_field=TextField(),
+                        ),
+                        Value(","),
+                        order_by="pk",
+                    )
+                ),
+            ),
+            decision=_whole(programme.decisions.all(), Max("pk")),  # confirmations are kept
+            years=_whole(
+                Programme.objects.all(),
+                StringAgg(Cast("year", TextField()), Value(","), order_by="year"),
+            ),
+            run=_whole(done, Max("pk")),  # a run's scores never change
+            overrides=_overrides_digest(),
+            costs=_whole(costs, Count("pk")),
+            costs_changed=_whole(costs, Max("updated_at")),
+            clients=_clients_digest(user),
+        )
+        .values_list(
+            "updated_at",
+            "shortlist",
+            "decision",
+            "years",
+            "run",
+            "overrides",
+            "costs",
+            "costs_changed",
+            "clients",
+        )
+        .first()
+    )
+    own = (programme.year, programme.budget, programme.currency, programme.kam_headcount)
+    return f"{programme.pk}:{own}:{programme.kam_cost}:{_rights(user)}:{parts}"
 
 
 class PortfolioPoint(NamedTuple):

@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import NamedTuple, TypedDict
+from typing import Any, NamedTuple, TypedDict
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
@@ -52,8 +53,11 @@ MATRIX_BEST = 100
 """The best-ranked clients the shortlist's portfolio matrix places, besides the shortlist: a
 thousand points would neither read nor render quickly."""
 
-CACHED_TEMPLATES = ("scoring/ranking.html", "scoring/grid.html")
+CACHED_TEMPLATES = ("scoring/ranking.html", "scoring/grid.html", "scoring/shortlist.html")
 """The templates of the blocks kept in the cache (``_rows_block``)."""
+
+CSRF_MARK = "csrf0token0mark0987654321"
+"""Written in place of the CSRF token in a cached block; each request puts its own back."""
 
 ROWS_CACHE_SECONDS = 24 * 60 * 60
 """How long a rendered block of rows stays cached. Its key changes with anything the block
@@ -301,8 +305,57 @@ def _shortlist_page(
     form: forms.ShortlistConfirmForm,
     error: ValidationError | None = None,
     status: int = 200,
-) -> TemplateResponse:
+) -> HttpResponse:
+    """The shortlist page, the next page of its candidates (htmx, ``?page=``) or its board
+    (htmx, after a change). The page and the candidates a director reads are kept rendered in
+    the cache under ``shortlist_version``, each request writing its own CSRF token in the
+    forms; a page with an error or a form sent back is rendered anew."""
     page = _page_number(request)
+    if request.htmx and "page" in request.GET:  # the next candidates
+
+        def rows() -> RowsBlock:
+            context = _shortlist_context(request, programme, page, candidates_only=True)
+            html = render_to_string(
+                "scoring/shortlist.html#candidate-rows", context, request=request
+            )
+            return RowsBlock(html, context["board"].candidate_count)
+
+        version = selectors.shortlist_version(user=request.user, programme=programme)
+        block = _rows_block(name="shortlist-candidates", version=version, page=page, render=rows)
+        return HttpResponse(block.html)
+    if request.htmx or error is not None or form.is_bound:  # after a change: never cached
+        context = _shortlist_context(request, programme, page, form=form, error=error)
+        partial = "#shortlist-board" if request.htmx else ""
+        return TemplateResponse(request, f"scoring/shortlist.html{partial}", context, status=status)
+
+    def content() -> RowsBlock:
+        context = _shortlist_context(request, programme, page, form=form)
+        context["csrf_token"] = CSRF_MARK  # each request writes its own
+        html = render_to_string(
+            "scoring/shortlist.html#shortlist-content", context, request=request
+        )
+        return RowsBlock(html, context["board"].candidate_count)
+
+    version = selectors.shortlist_version(user=request.user, programme=programme)
+    block = _rows_block(name="shortlist", version=version, page=page, render=content)
+    context = {
+        "programme": programme,  # the title
+        "content_html": mark_safe(block.html.replace(CSRF_MARK, get_token(request))),  # escaped
+    }
+    return TemplateResponse(request, "scoring/shortlist.html", context, status=status)
+
+
+def _shortlist_context(
+    request: AuthedRequest,
+    programme: Programme,
+    page: int,
+    *,
+    form: forms.ShortlistConfirmForm | None = None,
+    error: ValidationError | None = None,
+    candidates_only: bool = False,
+) -> dict[str, Any]:
+    """What the shortlist page shows, with the ``page`` of its candidates; with
+    ``candidates_only``, what the candidates' rows need."""
     start = (page - 1) * PAGE_ROWS
     board = selectors.shortlist_board(
         user=request.user, programme=programme, candidates=slice(start, start + PAGE_ROWS)
@@ -313,9 +366,8 @@ def _shortlist_page(
         if more
         else ""
     )
-    if request.htmx and "page" in request.GET:  # the next candidates
-        context = {"board": board, "programme": programme, "next_url": next_url}
-        return TemplateResponse(request, "scoring/shortlist.html#candidate-rows", context)
+    if candidates_only:
+        return {"board": board, "programme": programme, "next_url": next_url}
     chosen = {row.client.pk for row in board.chosen}
     explanation = links.row_link("scoring:client_explanation")
     points = [
@@ -333,7 +385,7 @@ def _shortlist_page(
         )
     ]
     ranked = board.candidate_count + sum(1 for row in board.chosen if row.score is not None)
-    context = {
+    return {
         "board": board,
         "next_url": next_url,
         "programme": programme,
@@ -348,8 +400,6 @@ def _shortlist_page(
         "recommended": SHORTLIST_RECOMMENDED,
         "confirm_above": SHORTLIST_CONFIRM_ABOVE,
     }
-    partial = "#shortlist-board" if request.htmx else ""
-    return TemplateResponse(request, f"scoring/shortlist.html{partial}", context, status=status)
 
 
 def portfolio_matrix_svg(points: list[charts.MatrixPoint]) -> str:

@@ -5,12 +5,15 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
+from django.test import Client as Browser
 from django.urls import reverse
 from django.utils import translation
 
 from accounts.models import Client
 from kam import permissions
 from scoring.models import CostToServe, Override, Programme, ShortlistDecision, ShortlistEntry
+from scoring.services import overrides, selection
 from tests.factories import ClientFactory, ClientYearMetricFactory
 from tests.refusals import assert_refused
 from tests.scoring.conftest import recompute
@@ -24,6 +27,12 @@ def english(client):
     client.cookies["django_language"] = "en"
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def no_cached_pages():
+    """Rendered pages are cached in Redis across requests; each test starts without them."""
+    cache.clear()
 
 
 def htmx(client, url, data):
@@ -363,3 +372,78 @@ def test_shortlist_matrix_places_the_best_ranked_and_the_shortlist_and_says_so(
     shown_fr = " ".join(re.search(r'data-testid="matrix-shown">([^<]*)<', french)[1].split())
     assert shown_fr.startswith("La matrice place les 10 clients les mieux classés")
     assert shown_fr != " ".join(shown.split())
+
+
+# --- the page kept in the cache ------------------------------------------------------------------
+
+
+def test_shortlist_page_from_the_cache_shows_each_write_on_the_next_load(
+    client, ranked, programme, dana, django_assert_num_queries
+):
+    mine, also_mine, theirs = ranked
+    client.force_login(dana)
+    url = reverse("scoring:shortlist_detail", args=[2026])
+    client.get(url)  # rendered and kept
+    with django_assert_num_queries(4):  # session, user, programme, the version: from the cache
+        page = client.get(url).content.decode()
+    assert 'data-testid="shortlist-row"' not in page
+
+    selection.shortlist_add(user=dana, programme=programme, client=mine)
+    page = client.get(url).content.decode()
+    assert f'data-testid="shortlist-row" data-client="{mine.pk}"' in page
+    assert "€60,000.00" in page.split('data-testid="shortlist-cost">')[1].split("<")[0]
+
+    selection.cost_to_serve_set(user=dana, client=mine, kam_share=Decimal("0.5"))
+    page = client.get(url).content.decode()
+    assert "€50,000.00" in page.split('data-testid="shortlist-cost">')[1].split("<")[0]
+
+    overrides.override_set(user=dana, client=also_mine, kind="adjust", points=5, rationale="Ally")
+    page = client.get(url).content.decode()
+    assert "+5.0 pts" in page.split(f'data-client="{also_mine.pk}"')[1].split("</tr>")[0]
+
+    selection.programme_save(
+        user=dana, year=2026, budget=Decimal(40000), kam_headcount=4, kam_cost=Decimal(100000)
+    )
+    page = client.get(url).content.decode()
+    assert 'data-testid="shortlist-over-budget"' in page
+
+    selection.programme_save(
+        user=dana, year=2026, budget=Decimal(400000), kam_headcount=4, kam_cost=Decimal(100000)
+    )
+    selection.shortlist_confirm(user=dana, programme=programme)
+    page = client.get(url).content.decode()
+    assert "Confirmed" in page.split('data-testid="shortlist-status">')[1].split("</span>")[0]
+
+    Client.objects.filter(pk=theirs.pk).update(name="Renamed & Co")  # whatever renames it
+    page = client.get(url).content.decode()
+    assert "Renamed &amp; Co" in page
+
+
+def test_shortlist_page_from_the_cache_carries_each_visitors_csrf_token(
+    ranked, programme, dana, alice
+):
+    url = reverse("scoring:shortlist_detail", args=[2026])
+    selection.shortlist_add(user=dana, programme=programme, client=ranked[0])
+    tokens = []
+    for _ in range(2):  # the second director's page comes from the cache
+        browser = Browser(enforce_csrf_checks=True)
+        browser.force_login(dana)
+        html = browser.get(url).content.decode()
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)[1]
+        assert "csrf0token0mark" not in html
+        tokens.append(token)
+        confirm = reverse("scoring:shortlist_confirm", args=[2026])
+        response = browser.post(confirm, {"csrfmiddlewaretoken": token})
+        assert response.status_code == 302  # the token was this visitor's
+    assert tokens[0] != tokens[1]
+
+
+def test_shortlist_cached_for_a_director_is_403_for_a_kam(client, ranked, programme, dana, alice):
+    url = reverse("scoring:shortlist_detail", args=[2026])
+    client.force_login(dana)
+    assert client.get(url).status_code == 200
+    assert client.get(url, {"page": 2}, headers={"HX-Request": "true"}).status_code == 200
+    client.force_login(alice)
+    assert_refused(client.get(url), permissions.may_manage_programme)
+    more = client.get(url, {"page": 2}, headers={"HX-Request": "true"})
+    assert_refused(more, permissions.may_manage_programme)
