@@ -27,13 +27,15 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import OpenApiResponse, extend_schema_serializer
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema_serializer
 from rest_framework import authentication, exceptions, permissions, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from kam import permissions as capabilities
+from kam import versions
 
 # DRF reads the settings' authentication classes (``SessionAuthentication`` below) while it
 # imports ``rest_framework.views``: this module imports that one only when a function runs.
@@ -155,9 +157,100 @@ NO_SUCH_CLIENT = OpenApiResponse(
 INVALID = OpenApiResponse(description="Invalid input; each error says what to change.")
 
 
+# --- optimistic concurrency: ETag and If-Match (``kam.versions``) ------------------------------
+
+
+class PreconditionRequired(exceptions.APIException):
+    status_code = 428
+    default_detail = gettext_lazy(
+        "Send the version you read in an If-Match header (the ETag of the item): without it, "
+        "your change could overwrite someone else's."
+    )
+    default_code = "precondition_required"
+
+
+def etag(version: str) -> str:
+    return f'"{version}"'
+
+
+def if_match(request: Request) -> str:
+    """The version an item write names in its ``If-Match`` header (the item's ``ETag`` as read);
+    a write without one is refused (428), as is ``*``, which names no version."""
+    header = request.headers.get("If-Match", "").strip()
+    tag = header.removeprefix("W/").strip().strip('"')
+    if not tag or tag == "*" or "," in header:
+        raise PreconditionRequired()
+    return tag
+
+
+def with_etag(response: Response, row: Any, fields: Any = None) -> Response:
+    """``response`` with ``row``'s version as its ``ETag``."""
+    response["ETag"] = etag(versions.version_of(row, fields))
+    return response
+
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    required=True,
+    description="The item's ETag as you read it: the write is refused (412) if the item "
+    "changed since, and without it (428).",
+)
+ETAG = OpenApiParameter(
+    "ETag",
+    str,
+    OpenApiParameter.HEADER,
+    response=True,
+    description="The item's version, to send back in If-Match when you change or delete it.",
+)
+
+
+@extend_schema_serializer(component_name="StaleEdit")
+class StaleEditSerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text="What happened, in the caller's language.")
+    etag = serializers.CharField(help_text="The item's version now: If-Match for a retry.")
+    current = serializers.DictField(help_text="The item's fields as they are now.")
+    changed = serializers.ListField(
+        child=serializers.CharField(), help_text="The fields changed since your version."
+    )
+    changed_by = serializers.ListField(
+        child=serializers.CharField(), help_text="Who changed them, when the history knows."
+    )
+    changed_at = serializers.DateTimeField(allow_null=True)
+
+
+PRECONDITION_FAILED = OpenApiResponse(
+    StaleEditSerializer,
+    description="The item changed since the version you sent: nothing was written; the body "
+    "says what it is now and what changed.",
+)
+PRECONDITION_REQUIRED = OpenApiResponse(
+    ErrorSerializer, description="No If-Match header: send the ETag you read."
+)
+PRECONDITIONS = {412: PRECONDITION_FAILED, 428: PRECONDITION_REQUIRED}
+"""The responses of an item write that takes ``If-Match``."""
+
+
+def _stale_edit_response(exc: versions.StaleEdit) -> Response:
+    since = exc.changes()
+    current = {name: versions.plain_value(exc.current, name) for name in exc.fields}
+    body = {
+        "detail": exc.message,
+        "etag": etag(exc.version),
+        "current": current,
+        "changed": since.fields,
+        "changed_by": [str(user) for user in since.users],
+        "changed_at": since.at.isoformat() if since.at else None,
+    }
+    return Response(body, status=412, headers={"ETag": etag(exc.version)})
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     from rest_framework import views
 
+    if isinstance(exc, versions.StaleEdit):
+        return _stale_edit_response(exc)
     if isinstance(exc, DjangoValidationError):
         detail: Any = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
         exc = exceptions.ValidationError(detail=detail)

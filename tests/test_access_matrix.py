@@ -455,6 +455,7 @@ ACCESS: dict[tuple[str, str], Outcomes] = {
     ("api-planning:plan", "PATCH"): plan_edited(401, 200),  # the vision; nothing sent, no change
     ("api-planning:swot_items", "GET"): plan_seen(401),
     ("api-planning:swot_items", "POST"): plan_edited(401, 400),
+    ("api-planning:swot_item", "GET"): plan_seen(401),
     ("api-planning:swot_item", "PATCH"): plan_edited(401, 200),
     ("api-planning:swot_item", "DELETE"): plan_edited(401, 204),
     ("api-planning:swot_item_move", "POST"): plan_edited(401, 400),
@@ -465,6 +466,7 @@ ACCESS: dict[tuple[str, str], Outcomes] = {
     ("api-planning:objective", "DELETE"): plan_edited(401, 204),
     ("api-planning:objective_move", "POST"): plan_edited(401, 400),
     ("api-planning:kpis", "POST"): plan_edited(401, 400),
+    ("api-planning:kpi", "GET"): plan_seen(401),
     ("api-planning:kpi", "PATCH"): plan_edited(401, 200),
     ("api-planning:kpi", "DELETE"): plan_edited(401, 204),
     ("api-planning:actions", "POST"): plan_edited(401, 400),
@@ -474,6 +476,7 @@ ACCESS: dict[tuple[str, str], Outcomes] = {
     ("api-planning:action_progress", "PATCH"): action_updated(401, 200),
     ("api-planning:offers", "GET"): plan_seen(401),
     ("api-planning:offers", "POST"): plan_edited(401, 400),
+    ("api-planning:offer", "GET"): plan_seen(401),
     ("api-planning:offer", "PATCH"): plan_edited(401, 200),
     ("api-planning:offer", "DELETE"): plan_edited(401, 204),
     ("api-planning:offerings", "GET"): api_for_all(),
@@ -482,10 +485,12 @@ ACCESS: dict[tuple[str, str], Outcomes] = {
     # --- API: plan people ---
     ("api-planning:stakeholders", "GET"): plan_seen(401),
     ("api-planning:stakeholders", "POST"): plan_edited(401, 400),
+    ("api-planning:stakeholder", "GET"): plan_seen(401),
     ("api-planning:stakeholder", "PATCH"): plan_edited(401, 200),
     ("api-planning:stakeholder", "DELETE"): plan_edited(401, 204),
     ("api-planning:counterparts", "GET"): plan_seen(401),
     ("api-planning:counterparts", "POST"): plan_edited(401, 400),
+    ("api-planning:counterpart", "GET"): plan_seen(401),
     ("api-planning:counterpart", "PATCH"): plan_edited(401, 200),
     ("api-planning:counterpart", "DELETE"): plan_edited(401, 204),
     # --- API: plan meetings ---
@@ -825,6 +830,10 @@ def url_for(name: str, ids: dict[str, Any]) -> str:
     return reverse(name, kwargs={key: ids[key] for key in pattern.pattern.converters})
 
 
+ETAG_FROM = {"api-planning:action_progress": "api-planning:action"}
+"""Item writes whose ETag is read at another route (an action's progress: the action's)."""
+
+
 def _request(name: str, method: str, persona: dict[str, Any]):
     http = HttpClient()
     if persona["session"] is not None:
@@ -834,7 +843,13 @@ def _request(name: str, method: str, persona: dict[str, Any]):
     if method == "GET":
         return http.get(url)
     if name.startswith("api-") and (name, method) not in MULTIPART:
-        return http.generic(method, url, json.dumps(body), content_type="application/json")
+        # an item's write names the version read (If-Match: its ETag), as a client does
+        read = url_for(ETAG_FROM.get(name, name), persona["ids"])
+        etag = http.get(read).get("ETag") if method in ("PUT", "PATCH", "DELETE") else None
+        headers = {"If-Match": etag} if etag else {}
+        return http.generic(
+            method, url, json.dumps(body), content_type="application/json", headers=headers
+        )
     if method == "POST":
         return http.post(url, body)
     return http.generic(method, url)

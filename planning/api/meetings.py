@@ -197,12 +197,14 @@ class CadenceGetApi(APIView):
     @extend_schema(
         operation_id="planning_cadence",
         summary="One cadence, with where it stands",
+        description="Its ETag is the cadence's version (its own fields), for If-Match.",
+        parameters=[api.ETAG],
         responses={200: CadenceSerializer},
     )
     def get(self, request: Request, cadence_id: int) -> Response:
         cadence = _cadence(request, cadence_id)
         (row,) = _cadence_rows(cadence.plan, cadence.pk)
-        return Response(CadenceSerializer(row).data)
+        return api.with_etag(Response(CadenceSerializer(row).data), cadence)
 
 
 class CadenceUpdateApi(APIView):
@@ -213,30 +215,38 @@ class CadenceUpdateApi(APIView):
     @extend_schema(
         operation_id="planning_cadence_update",
         summary="Change a cadence (all its fields; the pairs only when given)",
+        parameters=[api.IF_MATCH, api.ETAG],
         request=InputSerializer,
-        responses={200: CadenceSerializer},
+        responses={200: CadenceSerializer, **api.PRECONDITIONS},
     )
     def put(self, request: Request, cadence_id: int) -> Response:
         cadence = _cadence(request, cadence_id)
         permissions.require(permissions.may_edit_plan, _user(request), cadence.plan)
+        version = api.if_match(request)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.cadence_update(
-            user=_user(request), cadence=cadence, **_cadence_values(data.validated_data)
+        cadence = services.cadence_update(
+            user=_user(request),
+            cadence=cadence,
+            version=version,
+            **_cadence_values(data.validated_data),
         )
         (row,) = _cadence_rows(cadence.plan, cadence.pk)
-        return Response(CadenceSerializer(row).data)
+        return api.with_etag(Response(CadenceSerializer(row).data), cadence)
 
 
 class CadenceDeleteApi(APIView):
     @extend_schema(
         operation_id="planning_cadence_delete",
         summary="Remove a cadence (its meetings stay in the log, without a cadence)",
-        responses={204: None},
+        parameters=[api.IF_MATCH],
+        responses={204: None, **api.PRECONDITIONS},
     )
     def delete(self, request: Request, cadence_id: int) -> Response:
         cadence = _cadence(request, cadence_id)
-        services.cadence_delete(user=_user(request), cadence=cadence)
+        permissions.require(permissions.may_edit_plan, _user(request), cadence.plan)
+        version = api.if_match(request)
+        services.cadence_delete(user=_user(request), cadence=cadence, version=version)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -361,10 +371,13 @@ class MeetingGetApi(APIView):
     @extend_schema(
         operation_id="planning_meeting",
         summary="One meeting, with its participants and decisions",
+        description="Its ETag is the meeting's version (its own fields), for If-Match.",
+        parameters=[api.ETAG],
         responses={200: MeetingSerializer},
     )
     def get(self, request: Request, meeting_id: int) -> Response:
-        return Response(MeetingSerializer(_meeting(request, meeting_id)).data)
+        meeting = _meeting(request, meeting_id)
+        return api.with_etag(Response(MeetingSerializer(meeting).data), meeting)
 
 
 class MeetingUpdateApi(APIView):
@@ -377,28 +390,38 @@ class MeetingUpdateApi(APIView):
         summary="Change a logged meeting",
         description="The decisions sent replace the meeting's, but a decision already made an "
         "action stays.",
+        parameters=[api.IF_MATCH, api.ETAG],
         request=InputSerializer,
-        responses={200: MeetingSerializer},
+        responses={200: MeetingSerializer, **api.PRECONDITIONS},
     )
     def put(self, request: Request, meeting_id: int) -> Response:
         meeting = _meeting(request, meeting_id)
         permissions.require(permissions.may_edit_plan, _user(request), meeting.plan)
+        version = api.if_match(request)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.meeting_update(
-            user=_user(request), meeting=meeting, **_meeting_values(data.validated_data)
+            user=_user(request),
+            meeting=meeting,
+            version=version,
+            **_meeting_values(data.validated_data),
         )
-        return Response(MeetingSerializer(_meeting(request, meeting_id)).data)
+        meeting = _meeting(request, meeting_id)
+        return api.with_etag(Response(MeetingSerializer(meeting).data), meeting)
 
 
 class MeetingDeleteApi(APIView):
     @extend_schema(
         operation_id="planning_meeting_delete",
         summary="Remove a logged meeting and its decisions (actions made from them stay)",
-        responses={204: None},
+        parameters=[api.IF_MATCH],
+        responses={204: None, **api.PRECONDITIONS},
     )
     def delete(self, request: Request, meeting_id: int) -> Response:
-        services.meeting_delete(user=_user(request), meeting=_meeting(request, meeting_id))
+        meeting = _meeting(request, meeting_id)
+        permissions.require(permissions.may_edit_plan, _user(request), meeting.plan)
+        version = api.if_match(request)
+        services.meeting_delete(user=_user(request), meeting=meeting, version=version)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -161,12 +161,14 @@ class ObjectiveDetailApi(APIView):
     @extend_schema(
         operation_id="planning_objective",
         summary="One objective with its KPIs, actions and progress",
+        description="Its ETag is the objective's version (its own fields), for If-Match.",
+        parameters=[api.ETAG],
         responses={200: ObjectiveSerializer},
     )
     def get(self, request: Request, objective_id: int) -> Response:
         found = _objective(self, request, objective_id, edit=False)
         objective = _objectives([found.plan_id]).get(pk=found.pk)
-        return Response(ObjectiveSerializer(objective).data)
+        return api.with_etag(Response(ObjectiveSerializer(objective).data), objective)
 
 
 class ObjectiveUpdateApi(APIView):
@@ -181,17 +183,19 @@ class ObjectiveUpdateApi(APIView):
     @extend_schema(
         operation_id="planning_objective_update",
         summary="Change an objective (a new side puts it at that side's end)",
+        parameters=[api.IF_MATCH, api.ETAG],
         request=InputSerializer,
-        responses={200: ObjectiveSerializer},
+        responses={200: ObjectiveSerializer, **api.PRECONDITIONS},
     )
     def patch(self, request: Request, objective_id: int) -> Response:
         objective = _objective(self, request, objective_id, edit=True)
+        version = api.if_match(request)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         objective = services.objective_update(
-            user=user_of(request), objective=objective, **data.validated_data
+            user=user_of(request), objective=objective, version=version, **data.validated_data
         )
-        return Response(ObjectiveSerializer(objective).data)
+        return api.with_etag(Response(ObjectiveSerializer(objective).data), objective)
 
 
 class ObjectiveDeleteApi(APIView):
@@ -200,11 +204,13 @@ class ObjectiveDeleteApi(APIView):
     @extend_schema(
         operation_id="planning_objective_delete",
         summary="Delete an objective with its KPIs and actions",
-        responses={204: None},
+        parameters=[api.IF_MATCH],
+        responses={204: None, **api.PRECONDITIONS},
     )
     def delete(self, request: Request, objective_id: int) -> Response:
         objective = _objective(self, request, objective_id, edit=True)
-        services.objective_delete(user=user_of(request), objective=objective)
+        version = api.if_match(request)
+        services.objective_delete(user=user_of(request), objective=objective, version=version)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -277,37 +283,58 @@ def _kpi(view: APIView, request: Request, kpi_id: int) -> Kpi:
     return kpi
 
 
+class KpiGetApi(APIView):
+    @extend_schema(
+        operation_id="planning_kpi",
+        summary="One KPI, with its ETag (its version) for If-Match",
+        parameters=[api.ETAG],
+        responses={200: KpiSerializer},
+    )
+    def get(self, request: Request, kpi_id: int) -> Response:
+        kpi = seen(request, Kpi.objects.select_related("objective"), "objective__plan", kpi_id)
+        kpi.objective.plan = plan_of(request, kpi.objective.plan_id)
+        return api.with_etag(Response(KpiSerializer(kpi).data), kpi)
+
+
 class KpiUpdateApi(APIView):
     permission_classes = [api.allows(permissions.may_edit_plan)]
 
     @extend_schema(
         operation_id="planning_kpi_update",
         summary="Change a KPI",
+        parameters=[api.IF_MATCH, api.ETAG],
         request=extend_schema_serializer(component_name="KpiUpdateInput")(KpiInputSerializer),
-        responses={200: KpiSerializer},
+        responses={200: KpiSerializer, **api.PRECONDITIONS},
     )
     def patch(self, request: Request, kpi_id: int) -> Response:
         kpi = _kpi(self, request, kpi_id)
+        version = api.if_match(request)
         data = KpiInputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        kpi = services.kpi_update(user=user_of(request), kpi=kpi, **data.validated_data)
-        return Response(KpiSerializer(kpi).data)
+        kpi = services.kpi_update(
+            user=user_of(request), kpi=kpi, version=version, **data.validated_data
+        )
+        return api.with_etag(Response(KpiSerializer(kpi).data), kpi)
 
 
 class KpiDeleteApi(APIView):
     permission_classes = [api.allows(permissions.may_edit_plan)]
 
     @extend_schema(
-        operation_id="planning_kpi_delete", summary="Delete a KPI", responses={204: None}
+        operation_id="planning_kpi_delete",
+        summary="Delete a KPI",
+        parameters=[api.IF_MATCH],
+        responses={204: None, **api.PRECONDITIONS},
     )
     def delete(self, request: Request, kpi_id: int) -> Response:
         kpi = _kpi(self, request, kpi_id)
-        services.kpi_delete(user=user_of(request), kpi=kpi)
+        version = api.if_match(request)
+        services.kpi_delete(user=user_of(request), kpi=kpi, version=version)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class KpiApi(api.Route, KpiUpdateApi, KpiDeleteApi):
-    """PATCH changes a KPI, DELETE removes it."""
+class KpiApi(api.Route, KpiGetApi, KpiUpdateApi, KpiDeleteApi):
+    """GET reads a KPI, PATCH changes it, DELETE removes it."""
 
 
 # --- actions --------------------------------------------------------------------------------------
@@ -363,10 +390,14 @@ def _action(request: Request, action_id: int) -> Action:
 
 class ActionDetailApi(APIView):
     @extend_schema(
-        operation_id="planning_action", summary="One action", responses={200: ActionSerializer}
+        operation_id="planning_action",
+        summary="One action, with its ETag (its version) for If-Match",
+        parameters=[api.ETAG],
+        responses={200: ActionSerializer},
     )
     def get(self, request: Request, action_id: int) -> Response:
-        return Response(ActionSerializer(_action(request, action_id)).data)
+        action = _action(request, action_id)
+        return api.with_etag(Response(ActionSerializer(action).data), action)
 
 
 class ActionUpdateApi(APIView):
@@ -375,30 +406,39 @@ class ActionUpdateApi(APIView):
     @extend_schema(
         operation_id="planning_action_update",
         summary="Change an action (the plan's editors)",
+        parameters=[api.IF_MATCH, api.ETAG],
         request=extend_schema_serializer(component_name="ActionUpdateInput")(ActionInputSerializer),
-        responses={200: ActionSerializer},
+        responses={200: ActionSerializer, **api.PRECONDITIONS},
     )
     def patch(self, request: Request, action_id: int) -> Response:
         action = _action(request, action_id)
         self.check_object_permissions(request, action.objective.plan)
+        version = api.if_match(request)
         data = ActionInputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         action = services.action_update(
-            user=user_of(request), action=action, **_with_owner(data.validated_data)
+            user=user_of(request),
+            action=action,
+            version=version,
+            **_with_owner(data.validated_data),
         )
-        return Response(ActionSerializer(action).data)
+        return api.with_etag(Response(ActionSerializer(action).data), action)
 
 
 class ActionDeleteApi(APIView):
     permission_classes = [api.allows(permissions.may_edit_plan)]
 
     @extend_schema(
-        operation_id="planning_action_delete", summary="Delete an action", responses={204: None}
+        operation_id="planning_action_delete",
+        summary="Delete an action",
+        parameters=[api.IF_MATCH],
+        responses={204: None, **api.PRECONDITIONS},
     )
     def delete(self, request: Request, action_id: int) -> Response:
         action = _action(request, action_id)
         self.check_object_permissions(request, action.objective.plan)
-        services.action_delete(user=user_of(request), action=action)
+        version = api.if_match(request)
+        services.action_delete(user=user_of(request), action=action, version=version)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -419,15 +459,17 @@ class ActionProgressApi(APIView):
         operation_id="planning_action_progress_update",
         summary="Update an action's status, progress or comment (its owner, or the editors)",
         description="A done action is at 100 %.",
+        parameters=[api.IF_MATCH, api.ETAG],
         request=InputSerializer,
-        responses={200: ActionSerializer},
+        responses={200: ActionSerializer, **api.PRECONDITIONS},
     )
     def patch(self, request: Request, action_id: int) -> Response:
         action = _action(request, action_id)
         self.check_object_permissions(request, action)
+        version = api.if_match(request)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         action = services.action_progress_update(
-            user=user_of(request), action=action, **data.validated_data
+            user=user_of(request), action=action, version=version, **data.validated_data
         )
-        return Response(ActionSerializer(action).data)
+        return api.with_etag(Response(ActionSerializer(action).data), action)

@@ -112,39 +112,60 @@ def _offer(view: APIView, request: Request, offer_id: int) -> Offer:
     return offer
 
 
+class OfferGetApi(APIView):
+    @extend_schema(
+        operation_id="planning_offer",
+        summary="One offer, with its ETag (its version) for If-Match",
+        parameters=[api.ETAG],
+        responses={200: OfferSerializer},
+    )
+    def get(self, request: Request, offer_id: int) -> Response:
+        offer = seen(request, Offer.objects.select_related("offering"), "plan", offer_id)
+        return api.with_etag(Response(OfferSerializer(offer).data), offer)
+
+
 class OfferUpdateApi(APIView):
     permission_classes = [api.allows(permissions.may_edit_plan)]
 
     @extend_schema(
         operation_id="planning_offer_update",
         summary="Change an offer",
+        parameters=[api.IF_MATCH, api.ETAG],
         request=extend_schema_serializer(component_name="OfferUpdateInput")(OfferInputSerializer),
-        responses={200: OfferSerializer},
+        responses={200: OfferSerializer, **api.PRECONDITIONS},
     )
     def patch(self, request: Request, offer_id: int) -> Response:
         offer = _offer(self, request, offer_id)
+        version = api.if_match(request)
         data = OfferInputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         offer = services.offer_update(
-            user=user_of(request), offer=offer, **_with_offering(data.validated_data)
+            user=user_of(request),
+            offer=offer,
+            version=version,
+            **_with_offering(data.validated_data),
         )
-        return Response(OfferSerializer(offer).data)
+        return api.with_etag(Response(OfferSerializer(offer).data), offer)
 
 
 class OfferDeleteApi(APIView):
     permission_classes = [api.allows(permissions.may_edit_plan)]
 
     @extend_schema(
-        operation_id="planning_offer_delete", summary="Delete an offer", responses={204: None}
+        operation_id="planning_offer_delete",
+        summary="Delete an offer",
+        parameters=[api.IF_MATCH],
+        responses={204: None, **api.PRECONDITIONS},
     )
     def delete(self, request: Request, offer_id: int) -> Response:
         offer = _offer(self, request, offer_id)
-        services.offer_delete(user=user_of(request), offer=offer)
+        version = api.if_match(request)
+        services.offer_delete(user=user_of(request), offer=offer, version=version)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class OfferApi(api.Route, OfferUpdateApi, OfferDeleteApi):
-    """PATCH changes an offer, DELETE removes it."""
+class OfferApi(api.Route, OfferGetApi, OfferUpdateApi, OfferDeleteApi):
+    """GET reads an offer, PATCH changes it, DELETE removes it."""
 
 
 # --- offerings ------------------------------------------------------------------------------------

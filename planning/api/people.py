@@ -131,6 +131,22 @@ def _stakeholder(request: Request, stakeholder_id: int) -> Stakeholder:
     return person
 
 
+class StakeholderGetApi(APIView):
+    @extend_schema(
+        operation_id="planning_stakeholder",
+        summary="One of the customer's people in a plan, with the ETag (its version) for If-Match",
+        parameters=[api.ETAG],
+        responses={200: StakeholderSerializer},
+    )
+    def get(self, request: Request, stakeholder_id: int) -> Response:
+        visible = plan_selectors.plan_list(user=_user(request))
+        found = get_object_or_404(
+            Stakeholder.objects.filter(plan__in=visible).select_related("plan"), pk=stakeholder_id
+        )
+        person = selectors.stakeholder_list(plan=found.plan).get(pk=found.pk)
+        return api.with_etag(Response(StakeholderSerializer(person).data), person)
+
+
 class StakeholderUpdateApi(APIView):
     @extend_schema_serializer(component_name="StakeholderUpdateInput")
     class InputSerializer(StakeholderInput):
@@ -141,11 +157,13 @@ class StakeholderUpdateApi(APIView):
         operation_id="planning_stakeholder_update",
         summary="Change how the plan sees one of the customer's people",
         description="Send only what changes.",
+        parameters=[api.IF_MATCH, api.ETAG],
         request=InputSerializer,
-        responses={200: StakeholderSerializer},
+        responses={200: StakeholderSerializer, **api.PRECONDITIONS},
     )
     def patch(self, request: Request, stakeholder_id: int) -> Response:
         person = _stakeholder(request, stakeholder_id)
+        version = api.if_match(request)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = {
@@ -160,9 +178,9 @@ class StakeholderUpdateApi(APIView):
         if "reports_to" in changes:
             changes["reports_to"] = _reports_to(changes["reports_to"])
         person = services.stakeholder_update(
-            user=_user(request), stakeholder=person, **{**values, **changes}
+            user=_user(request), stakeholder=person, version=version, **{**values, **changes}
         )
-        return Response(StakeholderSerializer(person).data)
+        return api.with_etag(Response(StakeholderSerializer(person).data), person)
 
 
 class StakeholderDeleteApi(APIView):
@@ -170,17 +188,20 @@ class StakeholderDeleteApi(APIView):
         operation_id="planning_stakeholder_delete",
         summary="Take a person out of the plan, with their counterpart pairs",
         description="Refused for someone who took part in a logged meeting.",
-        responses={204: None},
+        parameters=[api.IF_MATCH],
+        responses={204: None, **api.PRECONDITIONS},
     )
     def delete(self, request: Request, stakeholder_id: int) -> Response:
-        services.stakeholder_remove(
-            user=_user(request), stakeholder=_stakeholder(request, stakeholder_id)
-        )
+        person = _stakeholder(request, stakeholder_id)
+        version = api.if_match(request)
+        services.stakeholder_remove(user=_user(request), stakeholder=person, version=version)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class StakeholderDetailApi(api.Route, StakeholderUpdateApi, StakeholderDeleteApi):
-    """PATCH changes a stakeholder, DELETE takes them out of the plan."""
+class StakeholderDetailApi(
+    api.Route, StakeholderGetApi, StakeholderUpdateApi, StakeholderDeleteApi
+):
+    """GET reads a stakeholder, PATCH changes them, DELETE takes them out of the plan."""
 
 
 # --- counterpart pairs ---------------------------------------------------------------------------
@@ -287,6 +308,22 @@ def _pair(request: Request, pair_id: int) -> CounterpartPair:
     return pair
 
 
+class PairGetApi(APIView):
+    @extend_schema(
+        operation_id="planning_counterpart",
+        summary="One counterpart pair, with its ETag (its version) for If-Match",
+        parameters=[api.ETAG],
+        responses={200: PairSerializer},
+    )
+    def get(self, request: Request, pair_id: int) -> Response:
+        visible = plan_selectors.plan_list(user=_user(request))
+        pair = get_object_or_404(
+            CounterpartPair.objects.filter(plan__in=visible).select_related("plan"), pk=pair_id
+        )
+        (row,) = _pair_rows(pair.plan, pk=pair.pk)
+        return api.with_etag(Response(PairSerializer(row).data), pair)
+
+
 class PairUpdateApi(APIView):
     @extend_schema_serializer(component_name="CounterpartPairUpdateInput")
     class InputSerializer(PairInput):
@@ -297,11 +334,13 @@ class PairUpdateApi(APIView):
         operation_id="planning_counterpart_update",
         summary="Change a counterpart pair",
         description="Send only what changes.",
+        parameters=[api.IF_MATCH, api.ETAG],
         request=InputSerializer,
-        responses={200: PairSerializer},
+        responses={200: PairSerializer, **api.PRECONDITIONS},
     )
     def patch(self, request: Request, pair_id: int) -> Response:
         pair = _pair(request, pair_id)
+        version = api.if_match(request)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         current = {
@@ -311,21 +350,26 @@ class PairUpdateApi(APIView):
             "cadence": pair.cadence,
         }
         changes = _pair_values(data.validated_data)
-        services.counterpart_update(user=_user(request), pair=pair, **{**current, **changes})
+        pair = services.counterpart_update(
+            user=_user(request), pair=pair, version=version, **{**current, **changes}
+        )
         (row,) = _pair_rows(pair.plan, pk=pair.pk)
-        return Response(PairSerializer(row).data)
+        return api.with_etag(Response(PairSerializer(row).data), pair)
 
 
 class PairDeleteApi(APIView):
     @extend_schema(
         operation_id="planning_counterpart_delete",
         summary="Remove a counterpart pair",
-        responses={204: None},
+        parameters=[api.IF_MATCH],
+        responses={204: None, **api.PRECONDITIONS},
     )
     def delete(self, request: Request, pair_id: int) -> Response:
-        services.counterpart_remove(user=_user(request), pair=_pair(request, pair_id))
+        pair = _pair(request, pair_id)
+        version = api.if_match(request)
+        services.counterpart_remove(user=_user(request), pair=pair, version=version)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class PairDetailApi(api.Route, PairUpdateApi, PairDeleteApi):
-    """PATCH changes a pair, DELETE removes it."""
+class PairDetailApi(api.Route, PairGetApi, PairUpdateApi, PairDeleteApi):
+    """GET reads a pair, PATCH changes it, DELETE removes it."""

@@ -12,6 +12,7 @@ from kam import api, permissions
 from planning.models import Plan
 from planning.selectors import plans as selectors
 from planning.services import plans as services
+from planning.services.sections import VISION_FIELDS
 from scoring import selectors as scoring_selectors
 
 NO_SUCH_PLAN = OpenApiResponse(
@@ -95,8 +96,11 @@ class PlanDetailApi(APIView):
     @extend_schema(
         operation_id="planning_plan",
         summary="One plan",
+        description="Its ETag is the version of its vision texts, for If-Match when you "
+        "change them.",
+        parameters=[api.ETAG],
         responses={200: PlanSerializer, 404: NO_SUCH_PLAN},
     )
     def get(self, request: Request, plan_id: int) -> Response:
         plan = selectors.plan_get(user=request.user, plan_id=plan_id)  # type: ignore[arg-type]
-        return Response(PlanSerializer(plan).data)
+        return api.with_etag(Response(PlanSerializer(plan).data), plan, VISION_FIELDS)

@@ -55,17 +55,22 @@ class PlanVisionUpdateApi(APIView):
     @extend_schema(
         operation_id="planning_plan_vision_update",
         summary="Change the plan's shared vision and the customer's strategy",
-        description="Any of the three texts; the others stay as they are.",
+        description="Any of the three texts; the others stay as they are. If-Match: the "
+        "plan's ETag as read, the version of its three texts.",
+        parameters=[api.IF_MATCH, api.ETAG],
         request=InputSerializer,
-        responses={200: PlanSerializer, 404: NO_SUCH_PLAN},
+        responses={200: PlanSerializer, 404: NO_SUCH_PLAN, **api.PRECONDITIONS},
     )
     def patch(self, request: Request, plan_id: int) -> Response:
         plan = plan_of(request, plan_id)
         self.check_object_permissions(request, plan)
+        version = api.if_match(request)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        plan = services.plan_vision_update(user=user_of(request), plan=plan, **data.validated_data)
-        return Response(PlanSerializer(plan).data)
+        plan = services.plan_vision_update(
+            user=user_of(request), plan=plan, version=version, **data.validated_data
+        )
+        return api.with_etag(Response(PlanSerializer(plan).data), plan, services.VISION_FIELDS)
 
 
 class PlanRoute(api.Route, PlanDetailApi, PlanVisionUpdateApi):
@@ -130,6 +135,18 @@ def _swot_item(view: APIView, request: Request, swot_id: int) -> SwotItem:
     return item
 
 
+class SwotItemGetApi(APIView):
+    @extend_schema(
+        operation_id="planning_swot_item",
+        summary="One SWOT point, with its ETag (its version) for If-Match",
+        parameters=[api.ETAG],
+        responses={200: SwotItemSerializer},
+    )
+    def get(self, request: Request, swot_id: int) -> Response:
+        item = seen(request, SwotItem.objects.all(), "plan", swot_id)
+        return api.with_etag(Response(SwotItemSerializer(item).data), item)
+
+
 class SwotItemUpdateApi(APIView):
     permission_classes = [api.allows(permissions.may_edit_plan)]
 
@@ -141,11 +158,13 @@ class SwotItemUpdateApi(APIView):
     @extend_schema(
         operation_id="planning_swot_item_update",
         summary="Change a SWOT point (a new quadrant puts it at that one's end)",
+        parameters=[api.IF_MATCH, api.ETAG],
         request=InputSerializer,
-        responses={200: SwotItemSerializer},
+        responses={200: SwotItemSerializer, **api.PRECONDITIONS},
     )
     def patch(self, request: Request, swot_id: int) -> Response:
         item = _swot_item(self, request, swot_id)
+        version = api.if_match(request)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values: dict[str, Any] = data.validated_data
@@ -154,8 +173,9 @@ class SwotItemUpdateApi(APIView):
             item=item,
             text=values.get("text", item.text),
             quadrant=values.get("quadrant"),
+            version=version,
         )
-        return Response(SwotItemSerializer(item).data)
+        return api.with_etag(Response(SwotItemSerializer(item).data), item)
 
 
 class SwotItemDeleteApi(APIView):
@@ -164,16 +184,18 @@ class SwotItemDeleteApi(APIView):
     @extend_schema(
         operation_id="planning_swot_item_delete",
         summary="Delete a SWOT point",
-        responses={204: None},
+        parameters=[api.IF_MATCH],
+        responses={204: None, **api.PRECONDITIONS},
     )
     def delete(self, request: Request, swot_id: int) -> Response:
         item = _swot_item(self, request, swot_id)
-        services.swot_item_delete(user=user_of(request), item=item)
+        version = api.if_match(request)
+        services.swot_item_delete(user=user_of(request), item=item, version=version)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class SwotItemApi(api.Route, SwotItemUpdateApi, SwotItemDeleteApi):
-    """PATCH changes a SWOT point, DELETE removes it."""
+class SwotItemApi(api.Route, SwotItemGetApi, SwotItemUpdateApi, SwotItemDeleteApi):
+    """GET reads a SWOT point, PATCH changes it, DELETE removes it."""
 
 
 class SwotItemMoveApi(APIView):

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Department, User
-from kam import permissions
+from kam import permissions, versions
 from planning.models import (
     Action,
     Cadence,
@@ -126,11 +126,13 @@ def cadence_update(
     user: User,
     cadence: Cadence,
     pairs: Sequence[CounterpartPair] | None = None,
+    version: str | None = None,
     **values: object,
 ) -> Cadence:
     """Change a cadence; ``pairs``, when given, replace the pairs it covers."""
     permissions.require(permissions.may_edit_plan, user, cadence.plan)
     approval.plan_writable(plan=cadence.plan)
+    versions.check(cadence, version)
     unknown = set(values) - set(CADENCE_FIELDS)
     if unknown:
         raise TypeError(f"cadence_update() got unexpected fields {sorted(unknown)}")
@@ -139,10 +141,11 @@ def cadence_update(
 
 
 @transaction.atomic
-def cadence_delete(*, user: User, cadence: Cadence) -> None:
+def cadence_delete(*, user: User, cadence: Cadence, version: str | None = None) -> None:
     """Remove a cadence: its meetings stay in the log, without a cadence; its pairs stay too."""
     permissions.require(permissions.may_edit_plan, user, cadence.plan)
     approval.plan_writable(plan=cadence.plan)
+    versions.check(cadence, version)
     cadence.delete()
 
 
@@ -226,11 +229,13 @@ def meeting_update(
     our_participants: Sequence[User] = (),
     their_participants: Sequence[Stakeholder] = (),
     decisions: Sequence[str] | None = None,
+    version: str | None = None,
 ) -> Meeting:
     """Change a logged meeting. ``decisions``, when given, are its decisions after the change:
     a decision already turned into an action is kept whatever the list says."""
     plan = meeting.plan
     permissions.require(permissions.may_edit_plan, user, plan)
+    versions.check(meeting, version)
     _check_meeting(
         plan=plan, day=date, cadence=cadence, ours=our_participants, theirs=their_participants
     )
@@ -257,9 +262,10 @@ def meeting_update(
 
 
 @transaction.atomic
-def meeting_delete(*, user: User, meeting: Meeting) -> None:
+def meeting_delete(*, user: User, meeting: Meeting, version: str | None = None) -> None:
     """Remove a logged meeting and its decisions (actions made from them stay in the plan)."""
     permissions.require(permissions.may_edit_plan, user, meeting.plan)
+    versions.check(meeting, version)
     meeting.delete()
 
 

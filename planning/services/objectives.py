@@ -19,7 +19,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from accounts.models import Department, User
-from kam import permissions
+from kam import permissions, versions
 from planning.models import Action, Kpi, Objective, Plan
 from planning.selectors import objectives as selectors
 from planning.services import approval
@@ -79,10 +79,15 @@ def objective_add(
 
 
 @transaction.atomic
-def objective_update(*, user: User, objective: Objective, **values: Any) -> Objective:
-    """Change an objective's side, title or description; a new side puts it at its end."""
+def objective_update(
+    *, user: User, objective: Objective, version: str | None = None, **values: Any
+) -> Objective:
+    """Change an objective's side, title or description; a new side puts it at its end.
+    ``version``: the objective's as the editor read it (``kam.versions``); every update and
+    delete below takes one the same way."""
     permissions.require(permissions.may_edit_plan, user, objective.plan)
     approval.plan_writable(plan=objective.plan)
+    versions.check(objective, version)
     _unknown(values, OBJECTIVE_FIELDS)
     old_side = objective.side
     for name, value in values.items():
@@ -97,10 +102,11 @@ def objective_update(*, user: User, objective: Objective, **values: Any) -> Obje
 
 
 @transaction.atomic
-def objective_delete(*, user: User, objective: Objective) -> None:
+def objective_delete(*, user: User, objective: Objective, version: str | None = None) -> None:
     """Delete an objective with its KPIs and actions."""
     permissions.require(permissions.may_edit_plan, user, objective.plan)
     approval.plan_writable(plan=objective.plan)
+    versions.check(objective, version)
     objective.delete()
     renumber(_side(objective.plan_id, objective.side))
 
@@ -153,9 +159,10 @@ def kpi_add(*, user: User, objective: Objective, **values: Any) -> Kpi:
 
 
 @transaction.atomic
-def kpi_update(*, user: User, kpi: Kpi, **values: Any) -> Kpi:
+def kpi_update(*, user: User, kpi: Kpi, version: str | None = None, **values: Any) -> Kpi:
     permissions.require(permissions.may_edit_plan, user, kpi.objective.plan)
     approval.plan_writable(plan=kpi.objective.plan)
+    versions.check(kpi, version)
     _unknown(values, KPI_FIELDS)
     for name, value in values.items():
         setattr(kpi, name, value)
@@ -163,9 +170,10 @@ def kpi_update(*, user: User, kpi: Kpi, **values: Any) -> Kpi:
 
 
 @transaction.atomic
-def kpi_delete(*, user: User, kpi: Kpi) -> None:
+def kpi_delete(*, user: User, kpi: Kpi, version: str | None = None) -> None:
     permissions.require(permissions.may_edit_plan, user, kpi.objective.plan)
     approval.plan_writable(plan=kpi.objective.plan)
+    versions.check(kpi, version)
     objective = kpi.objective
     kpi.delete()
     renumber(list(objective.kpis.order_by("position", "pk")))
@@ -229,11 +237,14 @@ def action_add(*, user: User, objective: Objective, **values: Any) -> Action:
 
 
 @transaction.atomic
-def action_update(*, user: User, action: Action, **values: Any) -> Action:
+def action_update(
+    *, user: User, action: Action, version: str | None = None, **values: Any
+) -> Action:
     """Change anything of an action (whoever may edit the plan)."""
     plan = action.objective.plan
     permissions.require(permissions.may_edit_plan, user, plan)
     approval.plan_writable(plan=plan)
+    versions.check(action, version)
     _unknown(values, ACTION_FIELDS)
     for name, value in values.items():
         setattr(action, name, value)
@@ -241,10 +252,13 @@ def action_update(*, user: User, action: Action, **values: Any) -> Action:
 
 
 @transaction.atomic
-def action_progress_update(*, user: User, action: Action, **values: Any) -> Action:
+def action_progress_update(
+    *, user: User, action: Action, version: str | None = None, **values: Any
+) -> Action:
     """Update an action's status, progress or comment: its owner (a contributor) may, as may
     whoever edits the plan; nothing else of the action changes here."""
     permissions.require(permissions.may_update_action, user, action)
+    versions.check(action, version)
     _unknown(values, PROGRESS_FIELDS)
     for name, value in values.items():
         setattr(action, name, value.strip() if name == "comment" else value)
@@ -255,9 +269,10 @@ def action_progress_update(*, user: User, action: Action, **values: Any) -> Acti
 
 
 @transaction.atomic
-def action_delete(*, user: User, action: Action) -> None:
+def action_delete(*, user: User, action: Action, version: str | None = None) -> None:
     permissions.require(permissions.may_edit_plan, user, action.objective.plan)
     approval.plan_writable(plan=action.objective.plan)
+    versions.check(action, version)
     objective = action.objective
     action.delete()
     renumber(list(objective.actions.order_by("position", "pk")))

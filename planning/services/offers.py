@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from kam import permissions
+from kam import permissions, versions
 from planning.models import Offer, Offering, Plan
 from planning.services import approval
 
@@ -80,9 +80,10 @@ def offer_add(*, user: User, plan: Plan, **values: Any) -> Offer:
 
 
 @transaction.atomic
-def offer_update(*, user: User, offer: Offer, **values: Any) -> Offer:
+def offer_update(*, user: User, offer: Offer, version: str | None = None, **values: Any) -> Offer:
     permissions.require(permissions.may_edit_plan, user, offer.plan)
     approval.plan_writable(plan=offer.plan)
+    versions.check(offer, version)
     _unknown(values, OFFER_FIELDS)
     for name, value in _strip(values).items():
         setattr(offer, name, value)
@@ -90,7 +91,8 @@ def offer_update(*, user: User, offer: Offer, **values: Any) -> Offer:
 
 
 @transaction.atomic
-def offer_delete(*, user: User, offer: Offer) -> None:
+def offer_delete(*, user: User, offer: Offer, version: str | None = None) -> None:
     permissions.require(permissions.may_edit_plan, user, offer.plan)
     approval.plan_writable(plan=offer.plan)
+    versions.check(offer, version)
     offer.delete()

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from accounts import services as account_services
 from accounts.models import Contact, User
-from kam import permissions
+from kam import permissions, versions
 from planning.models import Cadence, CounterpartPair, Plan, Stakeholder
 from planning.services import approval
 
@@ -106,10 +106,12 @@ def stakeholder_update(
     level: str,
     reports_to: Stakeholder | None,
     note: str = "",
+    version: str | None = None,
 ) -> Stakeholder:
     """Change how the plan sees one of the customer's people (not the contact itself)."""
     permissions.require(permissions.may_edit_plan, user, stakeholder.plan)
     approval.plan_writable(plan=stakeholder.plan)
+    versions.check(stakeholder, version)
     return _stakeholder_save(
         stakeholder,
         buying_role=buying_role,
@@ -122,12 +124,13 @@ def stakeholder_update(
 
 
 @transaction.atomic
-def stakeholder_remove(*, user: User, stakeholder: Stakeholder) -> None:
+def stakeholder_remove(*, user: User, stakeholder: Stakeholder, version: str | None = None) -> None:
     """Take a person out of the plan, with their counterpart pairs; the people who reported to
     them report to no one. Refused for someone who took part in a logged meeting, which would
     lose the record of who attended."""
     permissions.require(permissions.may_edit_plan, user, stakeholder.plan)
     approval.plan_writable(plan=stakeholder.plan)
+    versions.check(stakeholder, version)
     if stakeholder.meetings.exists():
         raise ValidationError(
             _(
@@ -223,17 +226,20 @@ def counterpart_update(
     stakeholder: Stakeholder,
     level: str,
     cadence: Cadence | None = None,
+    version: str | None = None,
 ) -> CounterpartPair:
     permissions.require(permissions.may_edit_plan, user, pair.plan)
     approval.plan_writable(plan=pair.plan)
+    versions.check(pair, version)
     return _counterpart_save(pair, person=person, stakeholder=stakeholder, level=level,
                              cadence=cadence)  # fmt: skip
 
 
 @transaction.atomic
-def counterpart_remove(*, user: User, pair: CounterpartPair) -> None:
+def counterpart_remove(*, user: User, pair: CounterpartPair, version: str | None = None) -> None:
     permissions.require(permissions.may_edit_plan, user, pair.plan)
     approval.plan_writable(plan=pair.plan)
+    versions.check(pair, version)
     pair.delete()
 
 

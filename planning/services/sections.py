@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from kam import permissions
+from kam import permissions, versions
 from planning.models import Plan, SwotItem
 from planning.services import approval
 
@@ -21,11 +21,13 @@ VISION_FIELDS = ("customer_business", "customer_strategy", "shared_vision")
 
 
 @transaction.atomic
-def plan_vision_update(*, user: User, plan: Plan, **texts: str) -> Plan:
+def plan_vision_update(*, user: User, plan: Plan, version: str | None = None, **texts: str) -> Plan:
     """Change any of the vision's three texts (``customer_business``, ``customer_strategy``,
-    ``shared_vision``); the others stay as they are."""
+    ``shared_vision``); the others stay as they are. ``version``: of the three texts, as the
+    editor read them (``kam.versions``)."""
     permissions.require(permissions.may_edit_plan, user, plan)
     approval.plan_writable(plan=plan)
+    versions.check(plan, version, fields=VISION_FIELDS)
     unknown = set(texts) - set(VISION_FIELDS)
     if unknown:
         raise ValueError(f"Not a vision field: {sorted(unknown)}")
@@ -86,11 +88,17 @@ def swot_item_add(*, user: User, plan: Plan, quadrant: str, text: str) -> SwotIt
 
 @transaction.atomic
 def swot_item_update(
-    *, user: User, item: SwotItem, text: str, quadrant: str | None = None
+    *,
+    user: User,
+    item: SwotItem,
+    text: str,
+    quadrant: str | None = None,
+    version: str | None = None,
 ) -> SwotItem:
     """Change a point's text; a new quadrant puts it at the end of that one."""
     permissions.require(permissions.may_edit_plan, user, item.plan)
     approval.plan_writable(plan=item.plan)
+    versions.check(item, version)
     item.text = text.strip()
     if quadrant and quadrant != item.quadrant:
         _check_quadrant(quadrant)
@@ -107,9 +115,10 @@ def swot_item_update(
 
 
 @transaction.atomic
-def swot_item_delete(*, user: User, item: SwotItem) -> None:
+def swot_item_delete(*, user: User, item: SwotItem, version: str | None = None) -> None:
     permissions.require(permissions.may_edit_plan, user, item.plan)
     approval.plan_writable(plan=item.plan)
+    versions.check(item, version)
     item.delete()
     renumber(_quadrant(item.plan_id, item.quadrant))
 

@@ -25,7 +25,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from kam import links, permissions
+from kam import links, permissions, versions
 from kam.types import AuthedRequest
 from planning import forms, ics
 from planning.models import Cadence, Level, Meeting, Objective, Plan
@@ -34,6 +34,7 @@ from planning.selectors import meetings as selectors
 from planning.selectors import plans as plan_selectors
 from planning.services import calendar as calendar_services
 from planning.services import meetings as services
+from planning.views import conflicts
 
 TEMPLATE = "planning/plan_meetings.html"
 CALENDAR_DAYS = 183
@@ -206,11 +207,14 @@ def cadence_edit(request: AuthedRequest, cadence_id: int) -> HttpResponse:
     initial = {name: getattr(cadence, name) for name in services.CADENCE_FIELDS}
     initial["pairs"] = list(cadence.pairs.all())
     form = _cadence_form(request, plan, initial=initial)
+    conflicts.versioned(form, cadence)
     if form.is_valid():
         try:
             services.cadence_update(user=request.user, cadence=cadence, **form.cleaned_data)
         except ValidationError as error:
             form.add_service_error(error)
+        except versions.StaleEdit as stale:
+            conflicts.show(form, stale)
         else:
             return _body(request, plan)
     return _form(request, plan, "cadence-form", cadence_form=form, cadence=cadence)
@@ -278,11 +282,14 @@ def meeting_edit(request: AuthedRequest, meeting_id: int) -> HttpResponse:
         "decisions": [decision.text for decision in meeting.decisions.all()],
     }
     form = _meeting_form(request, plan, initial=initial)
+    conflicts.versioned(form, meeting)
     if form.is_valid():
         try:
             services.meeting_update(user=request.user, meeting=meeting, **form.cleaned_data)
         except ValidationError as error:
             form.add_service_error(error)
+        except versions.StaleEdit as stale:
+            conflicts.show(form, stale)
         else:
             return _body(request, plan)
     return _form(request, plan, "meeting-form", meeting_form=form, meeting=meeting)

@@ -32,13 +32,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import Contact, Department
-from kam import charts, formats, links, permissions
+from kam import charts, formats, links, permissions, versions
 from kam.types import AuthedRequest
 from planning import forms
 from planning.models import CounterpartPair, Level, Plan, Stakeholder
 from planning.selectors import people as selectors
 from planning.selectors import plans as plan_selectors
 from planning.services import people as services
+from planning.views import conflicts
 from planning.views.sections import CSRF_MARK
 
 SHORT_ROLES: dict[str, object] = {
@@ -342,6 +343,7 @@ def stakeholder_edit(request: AuthedRequest, stakeholder_id: int) -> HttpRespons
     form = forms.StakeholderForm(
         request.POST or None, initial=initial, managers=_managers(plan, stakeholder)
     )
+    conflicts.versioned(form, stakeholder)
     if request.method == "POST" and form.is_valid():
         try:
             services.stakeholder_update(
@@ -349,6 +351,8 @@ def stakeholder_edit(request: AuthedRequest, stakeholder_id: int) -> HttpRespons
             )
         except ValidationError as error:
             form.add_service_error(error)
+        except versions.StaleEdit as stale:
+            conflicts.show(form, stale)
         else:
             return _people_part(request, plan)
     url = reverse("planning:stakeholder_edit", args=[stakeholder.pk])
@@ -429,6 +433,7 @@ def counterpart_edit(request: AuthedRequest, pair_id: int) -> HttpResponse:
         "cadence": pair.cadence_id,
     }
     form = _counterpart_form(plan, request.POST or None, initial=initial)
+    conflicts.versioned(form, pair)
     if request.method == "POST" and form.is_valid():
         values = form.cleaned_data
         try:
@@ -439,9 +444,12 @@ def counterpart_edit(request: AuthedRequest, pair_id: int) -> HttpResponse:
                 stakeholder=values["stakeholder"],
                 level=values["level"],
                 cadence=values["cadence"],
+                version=values["version"],
             )
         except ValidationError as error:
             form.add_service_error(error)
+        except versions.StaleEdit as stale:
+            conflicts.show(form, stale)
         else:
             return _people_part(request, plan)
     url = reverse("planning:counterpart_edit", args=[pair.pk])

@@ -37,7 +37,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import Department
-from kam import links, permissions
+from kam import links, permissions, versions
 from kam.types import AuthedRequest
 from planning import forms
 from planning.models import Action, Kpi, Objective, Offer, Offering, Plan, SwotItem
@@ -48,6 +48,7 @@ from planning.selectors.plans import plan_for_edit, plan_get, plan_list
 from planning.services import objectives as objective_services
 from planning.services import offers as offer_services
 from planning.services import sections as section_services
+from planning.views import conflicts
 
 TEMPLATE = "planning/plan_detail.html"
 SECTIONS = {
@@ -292,6 +293,8 @@ def _edit(
             save(form.cleaned_data)
         except ValidationError as error:
             form.add_service_error(error)
+        except versions.StaleEdit as stale:  # someone saved it meanwhile: nothing written
+            conflicts.show(form, stale)
         else:
             return section_response(request, plan, section)
     return _form_response(request, plan, form, section=section, form_id=form_id, title=title)
@@ -321,6 +324,7 @@ def plan_vision_edit(request: AuthedRequest, plan_id: int) -> HttpResponse:
     plan = plan_for_edit(user=request.user, plan_id=plan_id)
     initial = {name: getattr(plan, name) for name in section_services.VISION_FIELDS}
     form = forms.VisionForm(_post(request), initial=initial)
+    conflicts.versioned(form, plan, section_services.VISION_FIELDS)
 
     def save(data: dict[str, Any]) -> object:
         return section_services.plan_vision_update(user=request.user, plan=plan, **data)
@@ -364,6 +368,7 @@ def swot_item_edit(request: AuthedRequest, swot_id: int) -> HttpResponse:
     form = forms.SwotItemForm(
         _post(request), initial={"quadrant": item.quadrant, "text": item.text}
     )
+    conflicts.versioned(form, item)
 
     def save(data: dict[str, Any]) -> object:
         return section_services.swot_item_update(user=request.user, item=item, **data)
@@ -433,6 +438,7 @@ def objective_edit(request: AuthedRequest, objective_id: int) -> HttpResponse:
     objective = _objective(request, objective_id)
     initial = {name: getattr(objective, name) for name in objective_services.OBJECTIVE_FIELDS}
     form = forms.ObjectiveForm(_post(request), initial=initial)
+    conflicts.versioned(form, objective)
 
     def save(data: dict[str, Any]) -> object:
         return objective_services.objective_update(user=request.user, objective=objective, **data)
@@ -495,6 +501,7 @@ def kpi_edit(request: AuthedRequest, kpi_id: int) -> HttpResponse:
     kpi = _kpi(request, kpi_id)
     initial = {name: getattr(kpi, name) for name in objective_services.KPI_FIELDS}
     form = forms.KpiForm(_post(request), initial=initial)
+    conflicts.versioned(form, kpi)
 
     def save(data: dict[str, Any]) -> object:
         return objective_services.kpi_update(user=request.user, kpi=kpi, **data)
@@ -551,6 +558,7 @@ def action_edit(request: AuthedRequest, action_id: int) -> HttpResponse:
     initial = {name: getattr(action, name) for name in objective_services.ACTION_FIELDS}
     owners = selectors.action_owner_choices(plan=plan)
     form = forms.ActionForm(_post(request), owners=owners, initial=initial)
+    conflicts.versioned(form, action)
 
     def save(data: dict[str, Any]) -> object:
         return objective_services.action_update(user=request.user, action=action, **data)
@@ -569,6 +577,7 @@ def action_progress(request: AuthedRequest, action_id: int) -> HttpResponse:
     permissions.require(permissions.may_update_action, request.user, action)
     initial = {name: getattr(action, name) for name in objective_services.PROGRESS_FIELDS}
     form = forms.ActionProgressForm(_post(request), initial=initial)
+    conflicts.versioned(form, action)
 
     def save(data: dict[str, Any]) -> object:
         return objective_services.action_progress_update(user=request.user, action=action, **data)
@@ -632,6 +641,7 @@ def offer_edit(request: AuthedRequest, offer_id: int) -> HttpResponse:
         pk=offer.offering_id
     )
     form = forms.OfferForm(_post(request), offerings=offerings, initial=initial)
+    conflicts.versioned(form, offer)
 
     def save(data: dict[str, Any]) -> object:
         return offer_services.offer_update(user=request.user, offer=offer, **data)

@@ -271,3 +271,9 @@ class PracticeReuseFactory(factory.django.DjangoModelFactory):
     plan = factory.SubFactory(PlanFactory)
     practice = factory.SubFactory(PracticeFactory)
     created_by = factory.LazyAttribute(lambda reuse: reuse.plan.owner or UserFactory())
+
+
+def if_match(http, url: str) -> dict[str, str]:
+    """The ``If-Match`` header an API client sends to change the item at ``url``: the ETag it
+    reads there first (a write without one is refused, 428)."""
+    return {"If-Match": http.get(url)["ETag"]}

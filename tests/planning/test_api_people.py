@@ -15,6 +15,7 @@ from tests.planning.factories import (
     MeetingFactory,
     PlanFactory,
     StakeholderFactory,
+    if_match,
 )
 
 pytestmark = pytest.mark.django_db
@@ -51,10 +52,13 @@ def test_kam_adds_lists_changes_and_removes_a_stakeholder(client, alice, plan):
     listed = client.get(stakeholders_url(plan)).json()["results"]
     assert [row["id"] for row in listed] == [boss.pk, body["id"]]
     url = reverse("api-planning:stakeholder", args=[body["id"]])
-    changed = client.patch(url, {"attitude": "advocate"}, content_type="application/json")
+    changed = client.patch(
+        url, {"attitude": "advocate"}, content_type="application/json",
+        headers=if_match(client, url),
+    )  # fmt: skip
     assert changed.json()["attitude"] == "advocate"
     assert changed.json()["reports_to"] == boss.pk  # untouched
-    assert client.delete(url).status_code == 204
+    assert client.delete(url, headers=if_match(client, url)).status_code == 204
     assert Stakeholder.objects.count() == 1
 
 
@@ -91,7 +95,7 @@ def test_a_reports_to_loop_is_400(client, alice, plan):
     client.force_login(alice)
     url = reverse("api-planning:stakeholder", args=[top.pk])
     response = client.patch(url, {"reports_to": bottom.pk}, content_type="application/json",
-                            headers={"Accept-Language": "en"})  # fmt: skip
+                            headers={"Accept-Language": "en", **if_match(client, url)})  # fmt: skip
     assert response.status_code == 400
     assert "loop" in response.json()["reports_to"][0]
     top.refresh_from_db()
@@ -132,10 +136,13 @@ def test_kam_pairs_people_and_reads_the_last_contact(client, alice, carl, plan):
         carl.pk, person.pk, "2026-04-01", "2026-07-01"
     )  # fmt: skip
     url = reverse("api-planning:counterpart", args=[row["id"]])
-    changed = client.patch(url, {"level": "executive"}, content_type="application/json")
+    changed = client.patch(
+        url, {"level": "executive"}, content_type="application/json",
+        headers=if_match(client, url),
+    )  # fmt: skip
     assert changed.status_code == 200
     assert changed.json()["level"] == "executive"
-    assert client.delete(url).status_code == 204
+    assert client.delete(url, headers=if_match(client, url)).status_code == 204
     assert not CounterpartPair.objects.exists()
 
 

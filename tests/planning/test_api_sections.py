@@ -15,6 +15,7 @@ from tests.planning.factories import (
     ObjectiveFactory,
     OfferingFactory,
     PlanFactory,
+    if_match,
 )
 
 
@@ -36,8 +37,9 @@ def url(name, **kwargs):
 def test_kam_patches_the_vision_and_the_sponsor_may_not(api, alice, sam, plan):
     api.force_login(alice)
     response = api.patch(
-        url("plan", plan_id=plan.pk), {"shared_vision": "Film"}, "application/json"
-    )
+        url("plan", plan_id=plan.pk), {"shared_vision": "Film"}, "application/json",
+        headers=if_match(api, url("plan", plan_id=plan.pk)),
+    )  # fmt: skip
     assert response.status_code == 200
     assert response.json()["shared_vision"] == "Film"
     api.force_login(sam)
@@ -132,7 +134,10 @@ def test_contributor_updates_their_action_only_through_progress(api, carl, plan)
     mine, other = ActionFactory(objective=objective, owner=carl), ActionFactory(objective=objective)
     api.force_login(carl)
     body = {"status": "in_progress", "progress": 60, "comment": "Going"}
-    response = api.patch(url("action_progress", action_id=mine.pk), body, "application/json")
+    response = api.patch(
+        url("action_progress", action_id=mine.pk), body, "application/json",
+        headers=if_match(api, url("action", action_id=mine.pk)),
+    )  # fmt: skip
     assert response.status_code == 200
     assert response.json()["progress"] == 60
     assert (
