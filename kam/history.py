@@ -26,8 +26,8 @@ Who acted (the context of each event, ``pgh_context.metadata["user"]``):
 - a request: ``pghistory.middleware.HistoryMiddleware`` records the logged-in user; an API call
   authenticated by DRF (Basic) is recorded too, as DRF sets ``request.user``;
 - a Celery task: each task runs in a context naming it; a task acting for someone takes
-  ``user_id=`` and the context names that user (``task_context`` below, connected in
-  ``kam.celery``);
+  ``user_id=`` and the context names that user (``task_context_enter`` and
+  ``task_context_exit`` below, connected to Celery's signals in ``kam.celery``);
 - a command or the shell: ``with history.acting(user): services.objective_update(...)``.
 """
 

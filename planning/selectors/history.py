@@ -236,6 +236,7 @@ class _Reader:
             for model, ids in wanted.items()
         }
         self.users: dict[Any, User] = self.rows[User]  # type: ignore[assignment]
+        self.choices: dict[Any, dict[Any, str]] = {}
 
     def entry(self, kind: str, event: Any, previous: Any) -> Entry:
         tracked = history.tracked(kind)
@@ -291,7 +292,9 @@ class _Reader:
             row = self.rows.get(model_field.related_model, {}).get(value)
             return str(row) if row is not None else f"#{value}"
         if model_field.choices:
-            return str(dict(model_field.flatchoices).get(value, value))
+            if model_field not in self.choices:  # translated once a page
+                self.choices[model_field] = {k: str(v) for k, v in model_field.flatchoices}
+            return self.choices[model_field].get(value, str(value))
         if isinstance(value, bool):
             return _("yes") if value else _("no")
         if isinstance(value, dt.datetime):
@@ -300,7 +303,8 @@ class _Reader:
             return date_format(value, "SHORT_DATE_FORMAT")
         if isinstance(value, Decimal):
             return formats.number(value, _decimals(value))
-        return Truncator(str(value)).chars(160)
+        text = str(value)
+        return Truncator(text).chars(160) if len(text) > 160 else text
 
 
 def _with_names(rows: QuerySet[Any]) -> QuerySet[Any]:
