@@ -29,6 +29,11 @@ def url(name, **kwargs):
     return reverse(f"api-planning:{name}", kwargs=kwargs)
 
 
+def etag(http, objective):
+    """The objective's version, which a change sends back in If-Match."""
+    return http.get(url("objective", objective_id=objective.pk))["ETag"]
+
+
 def test_the_whole_round_by_api(plan, alice, dana):
     kam, director = api(alice), api(dana)
     objective = plan.objectives.get()
@@ -37,7 +42,10 @@ def test_the_whole_round_by_api(plan, alice, dana):
     assert response.status_code == 201, response.content
     assert response.json()["decision"] == "pending"
 
-    frozen = kam.patch(url("objective", objective_id=objective.pk), {"title": "x"}, format="json")
+    frozen = kam.patch(
+        url("objective", objective_id=objective.pk), {"title": "x"}, format="json",
+        HTTP_IF_MATCH=etag(kam, objective),
+    )  # fmt: skip
     assert frozen.status_code == 400
     assert "submitted for review and cannot change" in str(frozen.json())
 
@@ -66,7 +74,10 @@ def test_the_whole_round_by_api(plan, alice, dana):
     assert response.status_code == 200
     assert response.json()["resolved_at"] is not None
 
-    kam.patch(url("objective", objective_id=objective.pk), {"title": "Margin +2"}, format="json")
+    kam.patch(
+        url("objective", objective_id=objective.pk), {"title": "Margin +2"}, format="json",
+        HTTP_IF_MATCH=etag(kam, objective),
+    )  # fmt: skip
     assert kam.post(url("plan_submit", plan_id=plan.pk)).status_code == 201
     response = director.post(url("plan_approve", plan_id=plan.pk))
     assert response.status_code == 201, response.content
@@ -77,7 +88,10 @@ def test_the_whole_round_by_api(plan, alice, dana):
     detail = kam.get(url("plan_version", plan_id=plan.pk, number=1)).json()
     assert detail["snapshot"]["objectives"][0]["title"] == "Margin +2"
 
-    kam.patch(url("objective", objective_id=objective.pk), {"title": "Margin +3"}, format="json")
+    kam.patch(
+        url("objective", objective_id=objective.pk), {"title": "Margin +3"}, format="json",
+        HTTP_IF_MATCH=etag(kam, objective),
+    )  # fmt: skip
     plan.refresh_from_db()
     assert plan.status == Plan.Status.DRAFT
     diff = kam.get(url("plan_diff", plan_id=plan.pk), {"old": "1", "new": "draft"}).json()
