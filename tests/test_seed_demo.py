@@ -9,6 +9,7 @@ from django.core.management.base import CommandError
 
 from accounts.demo import DEMO_USERS
 from accounts.models import Client, ClientYearMetric, Contact, LedgerImport, LedgerLine, User
+from planning import demo as planning_demo
 from planning.models import Action, Cadence, CounterpartPair, Meeting, Objective, Plan, Stakeholder
 from scoring import demo as scoring_demo
 from scoring.models import (
@@ -46,11 +47,13 @@ def test_seed_demo_seeds_every_app_and_is_idempotent(settings, tmp_path):
     assert "Selection: 0 ratings, 0 costs to serve" in output.getvalue()
     assert "plans opened: none (already there)" in output.getvalue()
     assert (first["User"], first["Client"], first["LedgerImport"]) == (len(DEMO_USERS), 60, 1)
-    assert (first["ShortlistDecision"], first["Plan"], first["Cadence"]) == (1, 4, 12)
+    # the shortlists of the programme year and of its pilot year, the year before
+    assert (first["ShortlistDecision"], first["Plan"], first["Cadence"]) == (2, 4, 12)
     assert first["ScoringRun"] == 1
     ranked = ClientScore.objects.filter(run__status="done").values("client").distinct().count()
     assert ranked == ClientYearMetric.objects.values("client").distinct().count()
     assert Programme.objects.filter(year=scoring_demo.PROGRAMME_YEAR).exists()
+    assert Programme.objects.filter(year=planning_demo.PILOT_YEAR).exists()
     assert CostToServe.objects.count() == ranked
     rated = Rating.objects.filter(criterion__is_active=True).values("client").distinct()
     assert rated.count() == ranked
