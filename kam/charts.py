@@ -699,3 +699,91 @@ def _map_box(node: MapNode, x: float, y: float) -> dict[str, object]:
             _text(text_x, y + 53, _clip(facts, 23), size=11, colour=stroke),
         ],
     }
+
+
+# --- budget gauge ---------------------------------------------------------------------------------
+
+SHORTLIST_COLOUR = "#9aa9c2"
+OVER_COLOUR = "#c0392b"
+TRACK_COLOUR = "#eef1f6"
+
+
+def budget_gauge(
+    *,
+    budget: Decimal | float,
+    parts: Sequence[tuple[str, Decimal | float]],
+    currency: str,
+    locale: str = "en",
+    title: str = "Budget",
+    caption: str = "",
+    budget_label: str = "Budget",
+    width: int = 420,
+    height: int = 96,
+) -> SafeString:
+    """A horizontal gauge of a budget: the ``parts`` committed against it (label, amount), one
+    after the other (the first in grey, the next in blue), the budget as a marker, and whatever
+    goes past the budget in red."""
+    left, right, bar_y, bar_h = 12, 12, 40, 22
+    plot_w = width - left - right
+    amounts = [max(float(amount), 0.0) for _, amount in parts]
+    total = sum(amounts)
+    budget_f = max(float(budget), 0.0)
+    scale = max(budget_f, total) or 1.0
+
+    def x_of(value: float) -> float:
+        return left + plot_w * value / scale
+
+    segments = []
+    start = 0.0
+    for index, ((label, _), amount) in enumerate(zip(parts, amounts, strict=True)):
+        if amount <= 0:
+            continue
+        end = start + amount
+        within_end = min(end, budget_f) if budget_f else start
+        colour = SHORTLIST_COLOUR if index == 0 else BAR_COLOUR
+        if within_end > start:
+            segments.append(
+                {
+                    "x": f"{x_of(start):.1f}",
+                    "width": f"{x_of(within_end) - x_of(start):.1f}",
+                    "colour": colour,
+                    "label": f"{label}: {formats.compact_money(amount, currency, locale=locale)}",
+                }
+            )
+        over_start = max(start, budget_f)
+        if end > over_start:
+            segments.append(
+                {
+                    "x": f"{x_of(over_start):.1f}",
+                    "width": f"{x_of(end) - x_of(over_start):.1f}",
+                    "colour": OVER_COLOUR,
+                    "label": f"{label}: {formats.compact_money(amount, currency, locale=locale)}",
+                }
+            )
+        start = end
+    marker_x = x_of(budget_f)
+    context = {
+        **COLOURS,
+        "width": width,
+        "height": height,
+        "title": title,
+        "track": {"x": left, "y": bar_y, "width": plot_w, "height": bar_h},
+        "track_colour": TRACK_COLOUR,
+        "over_colour": OVER_COLOUR,
+        "segments": segments,
+        "over": total > budget_f,
+        "marker": {"x": f"{marker_x:.1f}", "y1": bar_y - 6, "y2": bar_y + bar_h + 6},
+        "heading": _text(left, 18, title, size=13),
+        "caption": _text(
+            left, 32, caption, colour=OVER_COLOUR if total > budget_f else MUTED, size=11
+        ),
+        "budget_text": _text(
+            min(max(marker_x, left + 60), width - right),
+            bar_y + bar_h + 20,
+            f"{budget_label} {formats.compact_money(budget_f, currency, locale=locale)}",
+            anchor="end" if marker_x > width / 2 else "start",
+            colour=INK,
+            size=11,
+        ),
+    }
+    return render_to_string("kam/charts/budget_gauge.svg", context)

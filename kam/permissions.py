@@ -192,6 +192,23 @@ def may_review_plan(user: User, plan: HasClient) -> bool:
     )
 
 
+# --- capabilities over investment projects and the steering committee -----------------------------
+# Which projects a user sees is ``planning.selectors.projects.project_list(user=)``: those of the
+# plans they see.
+
+
+def may_propose_project(user: User, plan: HasClient) -> bool:
+    """Propose an investment project for a key account, change it while the committee has not
+    decided, and record what was spent on it: the account's KAM, directors and admins (not its
+    sponsor, nor another KAM)."""
+    return may_edit_client(user, plan.client)
+
+
+def may_run_steering(user: User) -> bool:
+    """Plan the steering committee's sessions and record its decisions on investment projects."""
+    return _directs(user)
+
+
 REFUSALS: dict[Callable[..., bool], Promise] = {
     may_manage_programme: _(
         "Only directors and administrators can manage the programme: criteria, weights, "
@@ -220,6 +237,13 @@ REFUSALS: dict[Callable[..., bool], Promise] = {
     may_submit_plan: _("Only the account's key account manager can submit its plan for review."),
     may_review_plan: _(
         "Only a director can approve or return a plan, and never a plan of their own."
+    ),
+    may_propose_project: _(
+        "Only the account's key account manager or a director can propose or change its "
+        "investment projects."
+    ),
+    may_run_steering: _(
+        "Only directors and administrators run the steering committee: its sessions and decisions."
     ),
 }
 """What a user refused by each capability reads (translated when it is read)."""
@@ -275,5 +299,6 @@ def role_capabilities(request: HttpRequest) -> dict[str, dict[str, bool]]:
             "see_programme_results": may_see_programme_results(user),
             "run_sponsorship": may_run_sponsorship(user),
             "see_advisory_committee": may_see_advisory_committee(user),
+            "run_steering": may_run_steering(user),
         }
     }

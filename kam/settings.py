@@ -227,6 +227,9 @@ SPECTACULAR_SETTINGS = {
         "SponsorAskStatusEnum": "planning.models.SponsorAsk.Status",
         "NegotiationStatusEnum": "planning.models.YearEndNegotiation.Status",
         "AdvisoryTopicStatusEnum": "planning.models.AdvisoryTopic.Status",
+        "ProjectKindEnum": "planning.models.InvestmentProject.Kind",
+        "ProjectStatusEnum": "planning.models.InvestmentProject.Status",
+        "SteeringOutcomeEnum": "planning.models.SteeringDecision.Outcome",
     },
 }
 

@@ -3,18 +3,22 @@ services (who may write them, and the rules a write keeps), through the pages an
 
 from django.contrib import admin
 
-from kam.admin import ReadOnlyAdmin, ReadOnlyInline
+from kam.admin import HistoryEventAdmin, ReadOnlyAdmin, ReadOnlyInline
 from planning.models import (
     AdvisoryMeeting,
     AdvisoryMember,
     AdvisoryTopic,
+    InvestmentProject,
     PlanSubmission,
     PlanVersion,
     Practice,
     PracticeReuse,
+    ProjectYear,
     Recognition,
     ReviewComment,
     SponsorAsk,
+    SteeringDecision,
+    SteeringSession,
     YearEndNegotiation,
 )
 
@@ -110,3 +114,37 @@ class ReviewCommentAdmin(ReadOnlyAdmin):
     list_select_related = ["submission__plan__client", "author"]
     search_fields = ["text", "item_label", "submission__plan__client__name"]
     list_filter = ["section"]
+
+
+# --- investment projects and the steering committee ------------------------------------------
+
+
+class ProjectYearInline(ReadOnlyInline):
+    model = ProjectYear
+
+
+@admin.register(InvestmentProject)
+class InvestmentProjectAdmin(ReadOnlyAdmin):
+    list_display = ["title", "plan", "kind", "status", "owner", "created_at"]
+    list_filter = ["kind", "status"]
+    search_fields = ["title", "description", "plan__client__name"]
+    list_select_related = ["plan__client", "owner"]
+    inlines = [ProjectYearInline]
+
+
+@admin.register(SteeringSession)
+class SteeringSessionAdmin(ReadOnlyAdmin):
+    list_display = ["date", "status", "created_by", "created_at"]
+    list_filter = ["status"]
+    search_fields = ["agenda"]
+
+
+@admin.register(SteeringDecision)
+class SteeringDecisionAdmin(ReadOnlyAdmin):
+    list_display = ["session", "project", "outcome", "decided_by", "decided_at", "notified_at"]
+    list_filter = ["outcome"]
+    search_fields = ["project__title", "reason", "budget_exception"]
+    list_select_related = ["session", "project", "decided_by"]
+
+
+admin.site.register(SteeringSession.pgh_event_model, HistoryEventAdmin)  # type: ignore[attr-defined]

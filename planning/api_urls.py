@@ -9,6 +9,7 @@ from planning.api import (
     people,
     plans,
     practices,
+    projects,
     results,
     sections,
     sponsorship,
@@ -92,6 +93,35 @@ urlpatterns = [
         results.ProgrammeResultsApi.as_view(),
         name="programme_results",
     ),
+    # --- investment projects and the steering committee ---
+    path(
+        "plans/<int:plan_id>/projects/",
+        projects.ProjectCollectionApi.as_view(),
+        name="projects",
+    ),
+    path("projects/<int:project_id>/", projects.ProjectApi.as_view(), name="project"),
+    path(
+        "projects/<int:project_id>/spent/",
+        projects.ProjectSpentApi.as_view(),
+        name="project_spent",
+    ),
+    path("steering/", projects.SessionCollectionApi.as_view(), name="steering_sessions"),
+    path(
+        "steering/<int:session_id>/",
+        projects.SessionBoardApi.as_view(),
+        name="steering_session",
+    ),
+    path(
+        "steering/<int:session_id>/hold/",
+        projects.SessionHoldApi.as_view(),
+        name="steering_hold",
+    ),
+    path(
+        "steering/<int:session_id>/decisions/",
+        projects.DecisionCollectionApi.as_view(),
+        name="steering_decisions",
+    ),
+    path("investments/", projects.InvestmentViewApi.as_view(), name="investments"),
     #
     # --- approval: submit, approve, return with comments; versions and their diff ---
     path("plans/<int:plan_id>/submit/", approval.PlanSubmitApi.as_view(), name="plan_submit"),

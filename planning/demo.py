@@ -26,6 +26,7 @@ from planning.models import (
     Action,
     Cadence,
     CounterpartPair,
+    InvestmentProject,
     Kpi,
     Level,
     Meeting,
@@ -38,7 +39,7 @@ from planning.models import (
     SwotItem,
 )
 from planning.selectors import plans as plan_selectors
-from planning.services import approval, meetings, objectives, offers, plans, sections
+from planning.services import approval, meetings, objectives, offers, plans, projects, sections
 from planning.services import people as people_services
 from scoring import demo as scoring_demo
 from scoring import selectors as scoring_selectors
@@ -223,8 +224,12 @@ def seed_demo(*, accounts: accounts_demo.Seeded, today: dt.date | None = None) -
     names = ", ".join(plan.client.name for plan in opened) or "none (already there)"
     pilot = _seed_pilot_year(director, list(key_accounts.order_by("name")))
     sponsorship = seed_sponsorship(accounts=accounts, today=today)
+    steering = _seed_steering(programme, accounts.users, today)
     _seed_approval(opened, director)  # last: a submitted plan takes no more changes
-    return f"Planning: {len(catalogue)} offerings, plans opened: {names}; {pilot}\n{sponsorship}"
+    return (
+        f"Planning: {len(catalogue)} offerings, plans opened: {names}; {pilot}; {steering}\n"
+        f"{sponsorship}"
+    )
 
 
 PILOT_YEAR = scoring_demo.PROGRAMME_YEAR - 1
@@ -1142,3 +1147,106 @@ def _seed_practices(plans_: list[Plan], users: dict[str, User], director: User) 
                 note="Adapted to this account's year-end negotiation and its plants.",
             )
     return len(made)
+
+
+# --- investment projects and the steering committee -----------------------------------------------
+
+PROJECTS = (
+    # (account's rank among the plans by name, kind, title, description, owner, years as
+    #  (year offset, budget, expected margin impact), what the held session decided, spent)
+    (1, InvestmentProject.Kind.CO_INNOVATION, "Recyclable film co-development",
+     "Develop with their R&D a mono-material film their lines can run, for their private "
+     "labels first.", "rnd",
+     ((0, 18_000, 5_000), (1, 40_000, 35_000), (2, 20_000, 60_000)),
+     ("approve", "Their recyclable range is the strategy they share with us; payback in year "
+      "three, the first year fits the budget left."), (12_400,)),
+    (0, InvestmentProject.Kind.SUPPLY_CHAIN, "Dedicated logistics cell in Basel",
+     "Two planners and a buffer warehouse next to their plant.", "supply",
+     ((0, 60_000, 10_000), (1, 60_000, 30_000)),
+     ("reject", "The margin expected does not cover the cost within the horizon; vendor-managed "
+      "inventory from our own site comes first."), ()),
+    (2, InvestmentProject.Kind.EXPANSION, "Benelux roll-out with their new stores",
+     "Follow their opening of 40 stores in Belgium and the Netherlands with local stock.",
+     "kam2",
+     ((1, 80_000, 20_000), (2, 50_000, 90_000)),
+     ("defer", "Sound case; it starts in the next year: decide it with next year's budget."), ()),
+    (3, InvestmentProject.Kind.PRODUCT_LAUNCH, "Private-label design lab",
+     "Our packaging design lab at their disposal for the launch of their private label.",
+     "marketing",
+     ((0, 9_500, 0), (1, 45_000, 30_000), (2, 25_000, 70_000)),
+     None, ()),
+    (1, InvestmentProject.Kind.DEDICATED_TEAM, "Dedicated on-site team",
+     "A technician and a quality engineer on their main site, full time.", "kam",
+     ((0, 22_000, 8_000), (1, 90_000, 60_000), (2, 90_000, 110_000)),
+     None, ()),
+)  # fmt: skip
+
+
+def _seed_steering(programme: Programme, users: dict[str, User], today: dt.date) -> str:
+    """Projects proposed on the key accounts, a session held two months ago that approved one,
+    rejected one and deferred one, and a session planned in three weeks for the rest."""
+    if InvestmentProject.objects.exists():
+        return "steering committee: already there"
+    with history.acting(users["director"]):
+        return _seed_steering_as_director(programme, users, today)
+
+
+def _seed_steering_as_director(programme: Programme, users: dict[str, User], today: dt.date) -> str:
+    director = users["director"]
+    by_name = list(Plan.objects.filter(programme=programme).select_related("client", "client__kam"))
+    by_name.sort(key=lambda plan: plan.client.name)
+    if not by_name:
+        return "steering committee: no plan"
+    held = projects.session_plan(
+        user=director,
+        date=today - dt.timedelta(days=60),
+        agenda="Investment proposals of the key accounts for the programme's three years.",
+        members=[director, users["sponsor"]],
+    )
+    decided = 0
+    for index, kind, title, description, owner, years, decision, spent in PROJECTS:
+        plan = by_name[index % len(by_name)]
+        author = plan.client.kam or director
+        project = projects.project_propose(
+            user=author,
+            plan=plan,
+            kind=kind,
+            title=title,
+            description=description,
+            owner=users[owner],
+            objectives=list(plan.objectives.order_by("position")[:1]),
+            years=[
+                {
+                    "year": programme.year + offset,
+                    "budget": Decimal(budget),
+                    "margin_impact": Decimal(impact),
+                }
+                for offset, budget, impact in years
+            ],
+        )
+        if decision is not None:
+            outcome, reason = decision
+            projects.project_decide(
+                user=director,
+                session=held,
+                project=project,
+                outcome=outcome,
+                reason=reason,
+                notify=False,  # history: nobody is told again
+            )
+            decided += 1
+        if spent:
+            projects.project_spent_set(
+                user=author,
+                project=project,
+                spent={programme.year + i: Decimal(amount) for i, amount in enumerate(spent)},
+            )
+    projects.session_hold(user=director, session=held)
+    projects.session_plan(
+        user=director,
+        date=today + dt.timedelta(days=21),
+        agenda="The private-label lab, the on-site team, and the Benelux roll-out deferred "
+        "last time.",
+        members=[director, users["sponsor"]],
+    )
+    return f"steering committee: {len(PROJECTS)} projects, {decided} decisions, 2 sessions"

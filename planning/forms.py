@@ -19,6 +19,7 @@ from planning.models import (
     AdvisoryTopic,
     Cadence,
     CounterpartPair,
+    InvestmentProject,
     Kpi,
     Level,
     Meeting,
@@ -29,6 +30,7 @@ from planning.models import (
     Practice,
     SponsorAsk,
     Stakeholder,
+    SteeringDecision,
     SwotItem,
     YearEndNegotiation,
 )
@@ -688,3 +690,147 @@ class PlanReturnForm(ServiceErrorsMixin, forms.Form):
             )
         data["comments"] = comments
         return data
+
+
+# --- investment projects and the steering committee ----------------------------------------------
+
+
+class MoneyInput(forms.TextInput):
+    """An amount typed as the user writes it (``12 500,50`` or ``12500.50``)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(attrs={"inputmode": "decimal", "class": "input-money"}, **kwargs)
+
+
+class MoneyField(forms.DecimalField):
+    """An amount as people type it: spaces between thousands (plain or non-breaking) are
+    ignored, the language's separators are understood."""
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str):
+            value = "".join(value.split()).replace("\u202f", "").replace("\xa0", "")
+        return super().to_python(value)
+
+
+def money_field(label: str, *, required: bool = False) -> forms.DecimalField:
+    return MoneyField(
+        label=label,
+        required=required,
+        max_digits=14,
+        decimal_places=2,
+        localize=True,
+        widget=MoneyInput(),
+    )
+
+
+class ProjectForm(FocusFirst, ServiceErrorsMixin, forms.Form):
+    """A project's fields, and its budget and expected margin impact for each year of the
+    programme's horizon (a year left empty is not part of the project)."""
+
+    kind = forms.ChoiceField(label=_("Type"), choices=InvestmentProject.Kind.choices)
+    title = forms.CharField(label=_("Project name"), max_length=200)
+    description = forms.CharField(label=_("Description"), required=False, widget=Textarea(3))
+    owner = forms.ModelChoiceField(label=_("Owner"), queryset=User.objects.none())
+    objectives = forms.ModelMultipleChoiceField(
+        label=_("Objectives it serves"),
+        queryset=Objective.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(
+        self, *args: Any, plan: Plan, years: range, owners: QuerySet[User], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = owners  # type: ignore[attr-defined]
+        self.fields["objectives"].queryset = plan.objectives.order_by("position", "pk")  # type: ignore[attr-defined]
+        self.horizon = list(years)
+        for year in self.horizon:
+            self.fields[f"budget_{year}"] = money_field(
+                _("Budget %(year)s") % {"year": year}  # type: ignore[arg-type]
+            )
+            self.fields[f"margin_{year}"] = money_field(
+                _("Expected margin impact %(year)s") % {"year": year}  # type: ignore[arg-type]
+            )
+
+    def year_rows(self) -> list[tuple[int, forms.BoundField, forms.BoundField]]:
+        return [(year, self[f"budget_{year}"], self[f"margin_{year}"]) for year in self.horizon]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for year in self.horizon:
+            budget, margin = data.get(f"budget_{year}"), data.get(f"margin_{year}")
+            if budget is None and margin is not None and f"budget_{year}" not in self.errors:
+                self.add_error(
+                    f"budget_{year}", _("Give the budget of %(year)s too.") % {"year": year}
+                )
+        return data
+
+    def years(self) -> list[dict[str, Any]]:
+        data = self.cleaned_data
+        return [
+            {
+                "year": year,
+                "budget": data[f"budget_{year}"],
+                "margin_impact": data.get(f"margin_{year}") or 0,
+            }
+            for year in self.horizon
+            if data.get(f"budget_{year}") is not None
+        ]
+
+    def values(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "kind": data["kind"],
+            "title": data["title"],
+            "description": data["description"],
+            "owner": data["owner"],
+            "objectives": list(data["objectives"]),
+            "years": self.years(),
+        }
+
+
+class ProjectSpentForm(ServiceErrorsMixin, forms.Form):
+    """What an approved project has spent to date, for each of its years."""
+
+    def __init__(self, *args: Any, years: list[int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.line_years = years
+        for year in years:
+            self.fields[f"spent_{year}"] = money_field(
+                _("Spent in %(year)s") % {"year": year},  # type: ignore[arg-type]
+                required=True,
+            )
+
+    def spent(self) -> dict[int, Any]:
+        return {year: self.cleaned_data[f"spent_{year}"] for year in self.line_years}
+
+
+class SessionForm(ServiceErrorsMixin, forms.Form):
+    date = forms.DateField(label=_("Date"), widget=DateInput())
+    agenda = forms.CharField(label=_("Agenda"), required=False, widget=Textarea(3))
+    members = forms.ModelMultipleChoiceField(
+        label=_("Members"),
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, members: QuerySet[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["members"].queryset = members  # type: ignore[attr-defined]
+
+
+class DecisionForm(ServiceErrorsMixin, forms.Form):
+    outcome = forms.ChoiceField(label=_("Decision"), choices=SteeringDecision.Outcome.choices)
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=Textarea(2),
+        error_messages={"required": _("Record the reason for this decision.")},
+    )
+    budget_exception = forms.CharField(
+        label=_("Budget exception"),
+        required=False,
+        widget=Textarea(2),
+        help_text=_("Required when the approval takes a programme year over its budget."),
+    )

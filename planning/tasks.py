@@ -18,3 +18,11 @@ def plan_review_notify_task(*, submission_id: int) -> int:
     from planning.services import approval
 
     return approval.review_notify(submission_id=submission_id)
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def steering_decision_notify_task(*, decision_id: int) -> int:
+    """After a steering committee decision commits: email it to the project's KAM, once."""
+    from planning.services import projects
+
+    return projects.steering_decision_notify(decision_id=decision_id)

@@ -7,6 +7,7 @@ from planning.views import (
     people,
     plans,
     practices,
+    projects,
     results,
     sections,
     sponsorship,
@@ -188,5 +189,21 @@ urlpatterns = [
     ),
     path("<int:plan_id>/versions/", approval.plan_versions, name="plan_versions"),
     path("<int:plan_id>/versions/compare/", approval.plan_version_diff, name="plan_version_diff"),
+    # --- investment projects and the steering committee ---
+    path("<int:plan_id>/projects/", projects.plan_projects, name="plan_projects"),
+    path("<int:plan_id>/projects/add/", projects.project_add, name="project_add"),
+    path("projects/<int:project_id>/", projects.project_detail, name="project_detail"),
+    path("projects/<int:project_id>/edit/", projects.project_edit, name="project_edit"),
+    path("projects/<int:project_id>/spent/", projects.project_spent, name="project_spent"),
+    path("investments/", projects.investment_years, name="investment_years"),
+    path("steering/", projects.steering_list, name="steering_list"),
+    path("steering/add/", projects.steering_add, name="steering_add"),
+    path("steering/<int:session_id>/", projects.steering_detail, name="steering_detail"),
+    path(
+        "steering/<int:session_id>/projects/<int:project_id>/decide/",
+        projects.steering_decide,
+        name="steering_decide",
+    ),
+    path("steering/<int:session_id>/hold/", projects.steering_hold, name="steering_hold"),
     #
 ]

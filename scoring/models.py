@@ -581,6 +581,13 @@ class Programme(models.Model):
         decimal_places=2,
         help_text=_("Full-time, loaded: it prices the share of a KAM's time an account needs."),
     )
+    horizon_years = models.PositiveSmallIntegerField(
+        _("investment horizon in years"),
+        default=3,
+        help_text=_(
+            "How many years, from this one, the investment projects of its key accounts may span."
+        ),
+    )
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("updated by"),
@@ -609,10 +616,21 @@ class Programme(models.Model):
                 name="programme_kam_cost_not_negative",
                 violation_error_message=_("The cost of a KAM cannot be negative."),
             ),
+            models.CheckConstraint(
+                condition=Q(horizon_years__range=(1, 10)),
+                name="programme_horizon_1_10",
+                violation_error_message=_("The investment horizon is 1 to 10 years."),
+            ),
         ]
 
     def __str__(self) -> str:
         return str(self.year)
+
+    @property
+    def investment_years(self) -> range:
+        """The years its key accounts' investment projects may span: this one and the next
+        ``horizon_years - 1``."""
+        return range(self.year, self.year + self.horizon_years)
 
 
 class CostToServe(models.Model):

@@ -69,9 +69,11 @@ from tests.planning.factories import (
     RecognitionFactory,
     SponsorAskFactory,
     StakeholderFactory,
+    SteeringSessionFactory,
     SwotItemFactory,
     YearEndNegotiationFactory,
     make_key_account,
+    make_project,
 )
 from tests.scoring.conftest import recompute
 from tests.scoring.factories import CostToServeFactory, ProgrammeFactory, small_model
@@ -197,6 +199,12 @@ def practice_edited(anon: object, ok: object) -> Outcomes:
         CONTRIBUTOR: 403,
         CONTRIBUTOR_OTHER: 403,
     }
+
+
+def proposed_by_its_kam(anon: object, ok: object) -> Outcomes:
+    """An investment project of a key account, proposed or changed: its KAM and directors; the
+    sponsor and the contributor who see the plan may not (403), another KAM does not see it."""
+    return plan_edited(anon, ok)
 
 
 ADMIN = by_role(
@@ -552,6 +560,30 @@ ACCESS: dict[tuple[str, str], Outcomes] = {
     ("api-planning:plan_version", "PATCH"): plan_seen(401, 400),  # frozen, saying so
     ("api-planning:plan_version", "DELETE"): plan_seen(401, 400),
     ("api-planning:plan_diff", "GET"): plan_seen(401),
+    # --- investment projects and the steering committee ---
+    ("planning:plan_projects", "GET"): plan_seen(LOGIN),
+    ("planning:project_add", "POST"): proposed_by_its_kam(LOGIN, 400),  # empty: the form says
+    ("planning:project_detail", "GET"): plan_seen(LOGIN),
+    ("planning:project_edit", "POST"): proposed_by_its_kam(LOGIN, 400),
+    ("planning:project_spent", "POST"): proposed_by_its_kam(LOGIN, 400),
+    ("planning:investment_years", "GET"): page_for_all(),  # the projects each one sees
+    ("planning:steering_list", "GET"): page_for_all(),
+    ("planning:steering_add", "POST"): page_for_directors(400),
+    ("planning:steering_detail", "GET"): page_for_all(),  # the projects each one sees
+    ("planning:steering_decide", "POST"): page_for_directors(400),
+    ("planning:steering_hold", "POST"): page_for_directors(302),
+    ("api-planning:projects", "GET"): plan_seen(401),
+    ("api-planning:projects", "POST"): proposed_by_its_kam(401, 400),
+    ("api-planning:project", "GET"): plan_seen(401),
+    ("api-planning:project", "PATCH"): proposed_by_its_kam(401, 200),  # nothing sent, no change
+    ("api-planning:project_spent", "PUT"): proposed_by_its_kam(401, 400),
+    ("api-planning:investments", "GET"): api_for_all(),
+    ("api-planning:steering_sessions", "GET"): api_for_all(),
+    ("api-planning:steering_sessions", "POST"): api_for_directors(400),
+    ("api-planning:steering_session", "GET"): api_for_all(),
+    ("api-planning:steering_hold", "POST"): api_for_directors(200),
+    ("api-planning:steering_decisions", "GET"): api_for_all(),
+    ("api-planning:steering_decisions", "POST"): api_for_directors(400),
     ("api-scoring:criterion_list", "GET"): api_for_directors(200),
     ("api-scoring:criterion_list", "POST"): api_for_directors(400),
     ("api-scoring:criterion_update", "PATCH"): api_for_directors(200),
@@ -796,6 +828,8 @@ def _plan(company, director) -> dict[str, int]:
         "practice_id": PracticeFactory(author=company.kam, source_plan=plan),
         "reuse_id": PracticeReuseFactory(plan=plan),
         "comment_id": comment,
+        "project_id": make_project(plan),
+        "session_id": SteeringSessionFactory(created_by=director),
     }
     return {"number": version.number, **{name: row.pk for name, row in made.items()}}
 

@@ -10,7 +10,19 @@ from django.core.management.base import CommandError
 from accounts.demo import DEMO_USERS
 from accounts.models import Client, ClientYearMetric, Contact, LedgerImport, LedgerLine, User
 from planning import demo as planning_demo
-from planning.models import Action, Cadence, CounterpartPair, Meeting, Objective, Plan, Stakeholder
+from planning.models import (
+    Action,
+    Cadence,
+    CounterpartPair,
+    InvestmentProject,
+    Meeting,
+    Objective,
+    Plan,
+    ProjectYear,
+    Stakeholder,
+    SteeringDecision,
+    SteeringSession,
+)
 from scoring import demo as scoring_demo
 from scoring.models import (
     ClientScore,
@@ -26,7 +38,8 @@ pytestmark = pytest.mark.django_db
 MODELS = (
     User, Client, Contact, LedgerLine, LedgerImport, ClientYearMetric, Rating, CostToServe,
     Programme, ScoringRun, ClientScore, ShortlistDecision, Plan, Objective, Action, Stakeholder,
-    CounterpartPair, Cadence, Meeting,
+    CounterpartPair, Cadence, Meeting, InvestmentProject, ProjectYear, SteeringSession,
+    SteeringDecision,
 )  # fmt: skip
 
 
@@ -49,6 +62,12 @@ def test_seed_demo_seeds_every_app_and_is_idempotent(settings, tmp_path):
     assert (first["User"], first["Client"], first["LedgerImport"]) == (len(DEMO_USERS), 60, 1)
     # the shortlists of the programme year and of its pilot year, the year before
     assert (first["ShortlistDecision"], first["Plan"], first["Cadence"]) == (2, 4, 12)
+    assert (first["InvestmentProject"], first["SteeringSession"], first["SteeringDecision"]) == (
+        5,
+        2,
+        3,
+    )
+    assert "steering committee: already there" in output.getvalue()
     assert first["ScoringRun"] == 1
     ranked = ClientScore.objects.filter(run__status="done").values("client").distinct().count()
     assert ranked == ClientYearMetric.objects.values("client").distinct().count()

@@ -5,6 +5,8 @@
   accounts and the recognitions.
 - ``practices``: good practices, searchable, and the plans that reuse them.
 - ``approval``: the plan's submissions for review, the director's comments, approved versions.
+- ``projects``: investment projects of key accounts and the steering committee's sessions and
+  decisions.
 
 Code that uses a model imports it from here (``from planning.models import Plan``).
 """
@@ -31,6 +33,12 @@ from planning.models.plans import (
     new_calendar_token,
 )
 from planning.models.practices import Practice, PracticeReuse
+from planning.models.projects import (
+    InvestmentProject,
+    ProjectYear,
+    SteeringDecision,
+    SteeringSession,
+)
 from planning.models.sponsorship import (
     AdvisoryMeeting,
     AdvisoryMember,
@@ -49,6 +57,7 @@ __all__ = [
     "CalendarFeed",
     "CounterpartPair",
     "DateRange",
+    "InvestmentProject",
     "Kpi",
     "Level",
     "Meeting",
@@ -63,10 +72,13 @@ __all__ = [
     "PlanVersion",
     "Practice",
     "PracticeReuse",
+    "ProjectYear",
     "Recognition",
     "ReviewComment",
     "SponsorAsk",
     "Stakeholder",
+    "SteeringDecision",
+    "SteeringSession",
     "SwotItem",
     "YearEndNegotiation",
     "new_calendar_token",

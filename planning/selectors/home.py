@@ -14,6 +14,7 @@ from kam import permissions
 from planning.models import Action, Plan
 from planning.selectors import approval, cadences, health, objectives
 from planning.selectors import plans as plan_selectors
+from planning.selectors import projects as project_selectors
 from scoring import selectors as scoring_selectors
 
 OVERDUE_LIMIT = 8
@@ -35,6 +36,7 @@ class Home:
     my_actions: list[Action] = field(default_factory=list)
     awaiting_review: list[Plan] = field(default_factory=list)
     year: int | None = None
+    steering: project_selectors.NextDecisions | None = None
 
     @property
     def directs(self) -> bool:
@@ -78,4 +80,6 @@ def home_for(*, user: User, today: dt.date) -> Home:
     home.my_actions = list(objectives.action_list_for_owner(user, today))
     if user.role == User.Role.DIRECTOR:
         home.awaiting_review = approval.plan_list_awaiting_review(user=user)
+    if user.role == User.Role.SPONSOR:  # the next steering decisions on the accounts they sponsor
+        home.steering = project_selectors.steering_next_decisions(user=user, today=today)
     return home

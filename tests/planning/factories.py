@@ -3,6 +3,7 @@ account, no overlap) are the services' to enforce and their tests' to prove."""
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import factory
 
@@ -14,6 +15,7 @@ from planning.models import (
     AdvisoryTopic,
     Cadence,
     CounterpartPair,
+    InvestmentProject,
     Kpi,
     Meeting,
     MeetingDecision,
@@ -23,9 +25,11 @@ from planning.models import (
     Plan,
     Practice,
     PracticeReuse,
+    ProjectYear,
     Recognition,
     SponsorAsk,
     Stakeholder,
+    SteeringSession,
     SwotItem,
     YearEndNegotiation,
 )
@@ -277,3 +281,38 @@ def if_match(http, url: str) -> dict[str, str]:
     """The ``If-Match`` header an API client sends to change the item at ``url``: the ETag it
     reads there first (a write without one is refused, 428)."""
     return {"If-Match": http.get(url)["ETag"]}
+
+
+def make_project(
+    plan: Any,  # a Plan, or what PlanFactory() gives
+    *,
+    years: tuple[tuple[int, str, str], ...] = ((2026, "10000", "4000"), (2027, "20000", "30000")),
+    status: str = InvestmentProject.Status.PROPOSED,
+    title: str = "Recyclable film",
+    owner: User | None = None,
+) -> InvestmentProject:
+    """A project of ``plan`` with its yearly lines (year, budget, margin impact), written
+    directly: the rules are the services' to prove."""
+    author: Any = owner or plan.client.kam or UserFactory(role=User.Role.KAM)
+    project = InvestmentProject.objects.create(
+        plan=plan,
+        kind=InvestmentProject.Kind.CO_INNOVATION,
+        title=title,
+        owner=author,
+        proposed_by=author,
+        status=status,
+    )
+    for year, budget, impact in years:
+        ProjectYear.objects.create(
+            project=project, year=year, budget=Decimal(budget), margin_impact=Decimal(impact)
+        )
+    return project
+
+
+class SteeringSessionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SteeringSession
+
+    date = dt.date(2026, 6, 15)
+    agenda = "Investment proposals."
+    created_by = factory.SubFactory(UserFactory, role=User.Role.DIRECTOR)
