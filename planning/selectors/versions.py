@@ -22,7 +22,6 @@ from django.http import Http404
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from accounts.models import User
 from planning.models import (
     Action,
     Cadence,
@@ -85,8 +84,14 @@ def _value(value: Any) -> Any:
     return value
 
 
-def _person(user: User | None) -> str:
-    return "" if user is None else (user.get_full_name() or user.username)
+OWNER = ("owner__first_name", "owner__last_name", "owner__username")
+
+
+def _name(row: Mapping[str, Any], prefix: str) -> str:
+    """A person's name from a row of ``values()``: "First Last", else their username (as
+    ``User.get_full_name() or username``, and a contact's ``str()``)."""
+    name = f"{row[prefix + 'first_name']} {row[prefix + 'last_name']}".strip()
+    return name or row.get(prefix + "username", "")
 
 
 def _row(obj: Model, names: Iterable[str]) -> dict[str, Any]:
@@ -102,14 +107,20 @@ def plan_snapshot(plan: Plan) -> dict[str, Any]:
     for kpi in Kpi.objects.filter(objective__plan=plan).order_by("objective", "position", "pk"):
         kpis.setdefault(kpi.objective_id, []).append(_row(kpi, KPI_FIELDS))
     actions: dict[int, list[dict[str, Any]]] = {}
-    for action in (
+    for row in (
         Action.objects.filter(objective__plan=plan)
-        .select_related("owner")
         .order_by("objective", "position", "pk")
-    ):
-        row = _row(action, (name for name in ACTION_FIELDS if name != "owner"))
-        row["owner"] = _person(action.owner)
-        actions.setdefault(action.objective_id, []).append(row)
+        .values("id", "objective_id", "title", "department", "due_date", *OWNER)
+    ):  # 500 actions: rows, not model instances
+        actions.setdefault(row["objective_id"], []).append(
+            {
+                "id": row["id"],
+                "title": row["title"],
+                "owner": _name(row, "owner__"),
+                "department": row["department"],
+                "due_date": _value(row["due_date"]),
+            }
+        )
     stakeholders = list(
         Stakeholder.objects.filter(plan=plan).select_related("contact", "reports_to__contact")
     )
@@ -149,14 +160,23 @@ def plan_snapshot(plan: Plan) -> dict[str, Any]:
         ],
         "counterparts": [
             {
-                "id": pair.pk,
-                "user": _person(pair.user),
-                "stakeholder": str(pair.stakeholder.contact),
-                "level": pair.level,
-                "cadence": cadence_names.get(pair.cadence_id or 0, ""),
+                "id": pair["id"],
+                "user": _name(pair, "user__"),
+                "stakeholder": _name(pair, "stakeholder__contact__"),
+                "level": pair["level"],
+                "cadence": cadence_names.get(pair["cadence_id"] or 0, ""),
             }
-            for pair in CounterpartPair.objects.filter(plan=plan).select_related(
-                "user", "stakeholder__contact"
+            for pair in CounterpartPair.objects.filter(plan=plan)
+            .order_by("level", "pk")
+            .values(
+                "id",
+                "level",
+                "cadence_id",
+                "user__first_name",
+                "user__last_name",
+                "user__username",
+                "stakeholder__contact__first_name",
+                "stakeholder__contact__last_name",
             )
         ],
         "cadences": [_row(cadence, CADENCE_FIELDS) for cadence in cadences],

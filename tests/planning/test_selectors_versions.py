@@ -8,7 +8,15 @@ import pytest
 from django.utils import translation
 
 from planning.selectors.versions import plan_snapshot, snapshot_diff
-from tests.planning.factories import ActionFactory, KpiFactory, ObjectiveFactory, PlanFactory
+from tests.factories import ContactFactory
+from tests.planning.factories import (
+    ActionFactory,
+    CounterpartPairFactory,
+    KpiFactory,
+    ObjectiveFactory,
+    PlanFactory,
+    StakeholderFactory,
+)
 
 V1 = {
     "schema": 1,
@@ -180,10 +188,17 @@ def test_a_plans_snapshot_holds_its_objectives_kpis_and_actions(alice):
     objective = ObjectiveFactory(plan=plan, title="Grow the margin")
     KpiFactory(objective=objective, name="Gross margin", is_margin=True)
     ActionFactory(objective=objective, title="Renegotiate freight", owner=alice)
+    person = StakeholderFactory(
+        plan=plan,
+        contact=ContactFactory(client=plan.client, first_name="Marie", last_name="Dubois"),
+    )
+    CounterpartPairFactory(plan=plan, user=alice, stakeholder=person)
     snapshot = plan_snapshot(plan)
     (row,) = snapshot["objectives"]
     assert row["title"] == "Grow the margin"
     assert row["kpis"][0]["target"] == "150000"
-    assert row["actions"][0]["owner"] == alice.get_full_name() or alice.username
+    assert row["actions"][0]["owner"] == alice.get_full_name()
+    (pair,) = snapshot["counterparts"]
+    assert (pair["user"], pair["stakeholder"]) == (alice.get_full_name(), "Marie Dubois")
     assert snapshot["vision"]["shared_vision"] == "Co-develop a recyclable film."
     assert snapshot_diff(snapshot, plan_snapshot(plan)) == []
