@@ -52,7 +52,8 @@ def rewrite_vision(page: Page, text: str) -> None:
     page.get_by_test_id("vision-edit").click()
     page.locator("textarea[name=shared_vision]").fill(text)
     page.get_by_test_id("plan-form-save").click()
-    expect(page.get_by_test_id("vision-shared")).to_have_text(text)
+    expect(page.get_by_test_id("plan-form")).to_have_count(0, timeout=15_000)  # a busy machine
+    expect(page.get_by_test_id("vision-shared")).to_have_text(text, timeout=15_000)
 
 
 def submit(page: Page, url: str) -> None:
