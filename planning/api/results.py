@@ -83,6 +83,21 @@ class RecognitionSerializer(serializers.Serializer):
         return recognition.recipient_id is None
 
 
+@extend_schema_serializer(component_name="ResultsInvestment")
+class InvestmentSerializer(serializers.Serializer):
+    budget = serializers.DecimalField(max_digits=14, decimal_places=2)
+    shortlist_cost = serializers.DecimalField(
+        max_digits=14, decimal_places=2, help_text="The confirmed key accounts' cost to serve."
+    )
+    approved = serializers.DecimalField(
+        max_digits=14, decimal_places=2, help_text="Investment approved by the steering committee."
+    )
+    spent = serializers.DecimalField(max_digits=14, decimal_places=2)
+    committed = serializers.DecimalField(max_digits=14, decimal_places=2)
+    remaining = serializers.DecimalField(max_digits=14, decimal_places=2)
+    over_budget = serializers.BooleanField()
+
+
 class ProgrammeResultsApi(APIView):
     permission_classes = [api.allows(permissions.may_see_programme_results)]
 
@@ -114,6 +129,7 @@ class ProgrammeResultsApi(APIView):
         )
         meetings = LevelSerializer(source="meetings.levels", many=True)
         recognitions = RecognitionSerializer(many=True)
+        investment = InvestmentSerializer()
 
     @extend_schema(
         operation_id="planning_programme_results",

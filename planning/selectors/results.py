@@ -22,7 +22,8 @@ row of yearly figures, so that a new decision or a recompute of the figures is r
 
 The rest of the page reads the programme year's plans (approved, and their health), the meetings
 of their cadences per level over the calendar year (up to today), and the recognitions given in
-the year (``sponsorship.recognitions_for_year``: public within the programme).
+the year (``sponsorship.recognitions_for_year``: public within the programme), and the
+investment committed against the programme's budget (``projects.investment_by_year``).
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ from django.db.models.lookups import In
 
 from accounts.models import ClientYearMetric, User
 from planning.models import Plan, Recognition
-from planning.selectors import cadences, health, sponsorship
+from planning.selectors import cadences, health, projects, sponsorship
 from planning.selectors import plans as plan_selectors
 from scoring import selectors as scoring_selectors
 from scoring.models import Programme, ShortlistDecision
@@ -365,6 +366,7 @@ class ProgrammeResults:
     plans: PlanResults
     meetings: MeetingResults
     recognitions: list[Recognition]  # given in the programme year, the latest first
+    investment: projects.InvestmentYear  # the budget against the shortlist and approved projects
 
 
 def programme_results(*, user: User, programme: Programme, today: dt.date) -> ProgrammeResults:
@@ -377,4 +379,5 @@ def programme_results(*, user: User, programme: Programme, today: dt.date) -> Pr
         plans=plan_results(user=user, programme=programme, today=today),
         meetings=meeting_results(programme=programme, today=today),
         recognitions=list(sponsorship.recognitions_for_year(programme.year)),
+        investment=projects.investment_by_year(programme),
     )

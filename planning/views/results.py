@@ -22,6 +22,7 @@ from kam import charts, formats, permissions
 from kam.types import AuthedRequest
 from planning import forms
 from planning.selectors import results as selectors
+from planning.views import projects
 from scoring.export import spreadsheet_text
 from scoring.models import Programme
 
@@ -151,6 +152,7 @@ def programme_results(request: AuthedRequest) -> TemplateResponse:
             ledger=results.ledger,
             rows=_rows(results.ledger, programme.currency),
             charts=_charts(results.ledger, programme.currency),
+            investment_gauge=projects.gauges({programme.year: results.investment})[0],
         )
     partial = "#results-body" if request.htmx else ""
     return TemplateResponse(request, f"planning/programme_results.html{partial}", context)

@@ -14,9 +14,15 @@ from django.utils import translation
 
 from accounts import services as account_services
 from kam import formats
-from planning.models import Plan
+from planning.models import InvestmentProject, Plan
+from scoring.models import ShortlistDecision
 from tests.factories import ClientFactory, LedgerLineFactory
-from tests.planning.factories import PlanFactory, RecognitionFactory, make_key_account
+from tests.planning.factories import (
+    PlanFactory,
+    RecognitionFactory,
+    make_key_account,
+    make_project,
+)
 from tests.scoring.factories import ProgrammeFactory
 
 pytestmark = pytest.mark.django_db
@@ -262,3 +268,36 @@ def test_api_refuses_a_contributor_and_does_not_know_an_unknown_year(client, car
 def test_api_asks_an_anonymous_caller_to_authenticate(client, ledger):
     response = client.get(reverse("api-planning:programme_results", args=[YEAR]))
     assert response.status_code == 401
+
+
+def _investment(programme):
+    """An approved project of 25,000 in the year (and 5,000 the next), and a proposal of 9,000
+    that the committee has not approved: only the approved budget of the year counts."""
+    plan = Plan.objects.get(client__name="Acme")
+    make_project(plan, years=((YEAR, "25000", "8000"), (YEAR + 1, "5000", "30000")),
+                 status=InvestmentProject.Status.APPROVED)  # fmt: skip
+    make_project(plan, years=((YEAR, "9000", "1000"),), title="Proposal")
+    decision = ShortlistDecision.objects.filter(programme=programme).latest("decided_at")
+    return programme.budget - decision.cost - Decimal("25000")
+
+
+def test_the_investment_committed_against_the_budget_is_shown(client, sam, ledger):
+    remaining = _investment(ledger)
+    page = _get(client, sam, reverse("planning:programme_results")).content.decode()
+    currency = ledger.currency
+    approved = re.search(r'data-testid="results-investment-approved">(.*?)</td>', page, re.S)
+    left = re.search(r'data-testid="results-investment-remaining">(.*?)</', page, re.S)
+    assert approved
+    assert left
+    with translation.override("en"):
+        assert approved.group(1).strip() == formats.money(Decimal("25000"), currency)
+        assert left.group(1).strip() == formats.money(remaining, currency)
+    assert 'data-testid="results-investment-gauge"><svg' in page
+
+
+def test_api_gives_the_investment_committed(client, sam, ledger):
+    remaining = _investment(ledger)
+    data = _get(client, sam, reverse("api-planning:programme_results", args=[YEAR])).json()
+    assert Decimal(data["investment"]["approved"]) == Decimal("25000")
+    assert Decimal(data["investment"]["remaining"]) == remaining
+    assert data["investment"]["over_budget"] is (remaining < 0)
