@@ -26,20 +26,14 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import importlib
-import os
-import secrets
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
-from psycopg import sql
+import benchdb
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_P95_MS = 100.0
@@ -51,30 +45,8 @@ def main() -> int:
     parser.add_argument("--check", action="store_true", help="fail when the target is missed")
     args = parser.parse_args()
 
-    os.environ["DJANGO_DEBUG"] = "false"
-    os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
-    os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver")
-    static_root = tempfile.mkdtemp(prefix="kam-bench-static-")
-    os.environ["KAM_STATIC_ROOT"] = static_root
-    os.environ.setdefault("KAM_LOG_LEVEL", "WARNING")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "kam.settings"
-    server = urlsplit(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kam"))
-    name = f"kam_bench_diff_{os.getpid()}"
-    admin_url = urlunsplit(server._replace(path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    os.environ["DATABASE_URL"] = urlunsplit(server._replace(path=f"/{name}"))
-    try:
+    with benchdb.throwaway_database("diff"):
         return run(args)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
-        shutil.rmtree(static_root, ignore_errors=True)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -34,18 +34,13 @@ import datetime as dt
 import importlib
 import os
 import platform
-import secrets
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
-from psycopg import sql
+import benchdb
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_P95_MS = 150.0
@@ -64,30 +59,8 @@ def main() -> int:
     )
     args = parser.parse_args()
 
-    os.environ["DJANGO_DEBUG"] = "false"  # as in production: no SQL logging, no debug cursor
-    os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
-    os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver")
-    static_root = tempfile.mkdtemp(prefix="kam-bench-static-")  # hashed static files, as served
-    os.environ["KAM_STATIC_ROOT"] = static_root
-    os.environ.setdefault("KAM_LOG_LEVEL", "WARNING")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "kam.settings"
-    server = urlsplit(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kam"))
-    name = f"kam_bench_plan_{os.getpid()}"
-    admin_url = urlunsplit(server._replace(path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    os.environ["DATABASE_URL"] = urlunsplit(server._replace(path=f"/{name}"))
-    try:
+    with benchdb.throwaway_database("plan"):
         return run(args)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
-        shutil.rmtree(static_root, ignore_errors=True)
 
 
 def run(args: argparse.Namespace) -> int:
