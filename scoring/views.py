@@ -315,6 +315,7 @@ def _shortlist_page(
 
         def rows() -> RowsBlock:
             context = _shortlist_context(request, programme, page, candidates_only=True)
+            context["csrf_token"] = CSRF_MARK  # each request writes its own
             html = render_to_string(
                 "scoring/shortlist.html#candidate-rows", context, request=request
             )
@@ -322,7 +323,7 @@ def _shortlist_page(
 
         version = selectors.shortlist_version(user=request.user, programme=programme)
         block = _rows_block(name="shortlist-candidates", version=version, page=page, render=rows)
-        return HttpResponse(block.html)
+        return HttpResponse(block.html.replace(CSRF_MARK, get_token(request)))
     if request.htmx or error is not None or form.is_bound:  # after a change: never cached
         context = _shortlist_context(request, programme, page, form=form, error=error)
         partial = "#shortlist-board" if request.htmx else ""

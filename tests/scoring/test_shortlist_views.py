@@ -447,3 +447,66 @@ def test_shortlist_cached_for_a_director_is_403_for_a_kam(client, ranked, progra
     assert_refused(client.get(url), permissions.may_manage_programme)
     more = client.get(url, {"page": 2}, headers={"HX-Request": "true"})
     assert_refused(more, permissions.may_manage_programme)
+
+
+def _add_form_token(page: str) -> str:
+    form = re.search(r'data-testid="candidate-row".*?<form[^>]*>(.*?)</form>', page, re.S)
+    assert form, "no add form"
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.group(1))
+    assert token, "the add form carries no CSRF token"
+    return token.group(1)
+
+
+def test_shortlist_add_and_remove_work_without_javascript(ranked, programme, dana):
+    """The forms carry their CSRF token (cached page and next candidates alike), so a browser
+    without htmx posts them and Django's CSRF check lets them through."""
+    mine, *_ = ranked
+    browser = Browser(enforce_csrf_checks=True)
+    browser.force_login(dana)
+    browser.cookies["django_language"] = "en"
+    url = reverse("scoring:shortlist_detail", args=[2026])
+    browser.get(url)  # caches the page
+    page = browser.get(url).content.decode()  # served from the cache
+    token = _add_form_token(page)
+    added = browser.post(
+        reverse("scoring:shortlist_add", args=[2026]),
+        {"client": mine.pk, "csrfmiddlewaretoken": token},
+    )
+    assert added.status_code == 302
+    assert list(programme.entries.values_list("client_id", flat=True)) == [mine.pk]
+
+    page = browser.get(url).content.decode()
+    remove = re.search(r'<form[^>]*action="[^"]*/remove/"[^>]*>', page)
+    assert remove
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page[remove.end() :])
+    assert token
+    removed = browser.post(
+        reverse("scoring:shortlist_remove", args=[2026]),
+        {"client": mine.pk, "csrfmiddlewaretoken": token.group(1)},
+    )
+    assert removed.status_code == 302
+    assert not programme.entries.exists()
+
+
+def test_next_candidates_carry_the_requests_own_csrf_token(criteria, programme, dana):
+    for index in range(55):
+        company = ClientFactory(name=f"Firm {index:03d}")
+        ClientYearMetricFactory(client=company, year=2025, revenue=Decimal(1000 - index))
+    recompute()
+    more_url = reverse("scoring:shortlist_detail", args=[2026]) + "?page=2"
+    browsers, tokens = [], []
+    for _ in range(2):  # the second is served from the cache, with its own browser's token
+        browser = Browser(enforce_csrf_checks=True)
+        browser.force_login(dana)
+        more = browser.get(more_url, headers={"HX-Request": "true"}).content.decode()
+        assert "csrf0token0mark" not in more
+        browsers.append(browser)
+        tokens.append(_add_form_token(more))
+    assert tokens[0] != tokens[1]
+    company = Client.objects.get(name="Firm 054")
+    response = browsers[1].post(
+        reverse("scoring:shortlist_add", args=[2026]),
+        {"client": company.pk, "csrfmiddlewaretoken": tokens[1]},
+    )
+    assert response.status_code == 302
+    assert list(programme.entries.values_list("client_id", flat=True)) == [company.pk]
