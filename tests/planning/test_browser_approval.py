@@ -50,6 +50,9 @@ def shot(page: Page, name: str) -> None:
 
 def rewrite_vision(page: Page, text: str) -> None:
     page.get_by_test_id("vision-edit").click()
+    # htmx focuses the form's first field once it has settled: a fill before that would type
+    # into whichever field takes the focus
+    expect(page.locator("textarea[name=customer_business]")).to_be_focused()
     page.locator("textarea[name=shared_vision]").fill(text)
     page.get_by_test_id("plan-form-save").click()
     expect(page.get_by_test_id("plan-form")).to_have_count(0, timeout=15_000)  # a busy machine
