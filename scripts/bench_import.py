@@ -2,7 +2,7 @@
 
     uv run python scripts/bench_import.py [--lines 100000] [--sample 2000] [--check]
 
-Creates a throwaway database (kam_bench_<pid>) on the server of DATABASE_URL, migrates it,
+Creates a throwaway database (kam_bench_import_<pid>) on the server of DATABASE_URL, migrates it,
 generates a demo ledger, then times:
 
 1. the real import through ``accounts.services.ledger_import_from_path``: the import job as the
@@ -29,10 +29,8 @@ import time
 import uuid
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
-from psycopg import sql
+import benchdb
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_SECONDS = 3.0
@@ -47,26 +45,12 @@ def main() -> int:
     args = parser.parse_args()
 
     os.environ.setdefault("DJANGO_DEBUG", "true")
-    os.environ.setdefault("KAM_LOG_LEVEL", "WARNING")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "kam.settings"
-    server = urlsplit(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kam"))
-    name = f"kam_bench_{os.getpid()}"
-    admin_url = urlunsplit(server._replace(path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    os.environ["DATABASE_URL"] = urlunsplit(server._replace(path=f"/{name}"))
-    try:
-        with tempfile.TemporaryDirectory(prefix="kam-bench-") as folder:
-            os.environ["KAM_MEDIA_ROOT"] = str(Path(folder) / "media")
-            return run(args, Path(folder), database=name)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
+    with (
+        benchdb.throwaway_database("import", production=False) as name,
+        tempfile.TemporaryDirectory(prefix="kam-bench-") as folder,
+    ):
+        os.environ["KAM_MEDIA_ROOT"] = str(Path(folder) / "media")
+        return run(args, Path(folder), database=name)
 
 
 def run(args: argparse.Namespace, folder: Path, *, database: str) -> int:
