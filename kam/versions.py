@@ -87,7 +87,7 @@ class Since:
     at: dt.datetime | None
 
 
-class StaleEdit(Exception):  # noqa: N818 (the name says what happened, as Django's do)
+class StaleEdit(Exception):
     """The row changed since the version the editor started from: nothing was written.
     ``current`` is the row as it is now, and ``version`` its version."""
 
