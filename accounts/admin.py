@@ -6,7 +6,15 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Client, ClientYearMetric, Contact, LedgerImport, LedgerLine, User
+from accounts.models import (
+    Client,
+    ClientYearMetric,
+    Contact,
+    ExchangeRate,
+    LedgerImport,
+    LedgerLine,
+    User,
+)
 from kam.admin import ReadOnlyAdmin, ReadOnlyInline
 
 
@@ -106,11 +114,30 @@ class LedgerImportAdmin(ReadOnlyAdmin):
 
 @admin.register(LedgerLine)
 class LedgerLineAdmin(ReadOnlyAdmin):
-    list_display = ["date", "client", "order_ref", "amount", "quantity", "profit", "is_return"]
-    list_filter = ["is_return", "disputed", "country"]
+    list_display = [
+        "date",
+        "client",
+        "order_ref",
+        "amount",
+        "original_amount",
+        "currency",
+        "quantity",
+        "profit",
+        "is_return",
+    ]
+    list_filter = ["is_return", "disputed", "currency", "country"]
     search_fields = ["order_ref", "line_key", "client__name", "client__external_id"]
     list_select_related = ["client"]
     raw_id_fields = ["client", "ledger_import"]
+    date_hierarchy = "date"
+
+
+@admin.register(ExchangeRate)
+class ExchangeRateAdmin(ReadOnlyAdmin):
+    list_display = ["date", "period", "currency", "rate", "source", "updated_by", "updated_at"]
+    list_filter = ["period", "source", "currency"]
+    search_fields = ["currency"]
+    list_select_related = ["updated_by"]
     date_hierarchy = "date"
 
 

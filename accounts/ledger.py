@@ -50,6 +50,7 @@ FIELDS: tuple[Field, ...] = (
     Field("country", gettext_lazy("Country"), "text"),
     Field("segment", gettext_lazy("Segment"), "text"),
     Field("order_ref", gettext_lazy("Order"), "text"),
+    Field("currency", gettext_lazy("Currency"), "text"),
 )
 FIELD_CODES = tuple(field.code for field in FIELDS)
 FIELD_BY_CODE = {field.code: field for field in FIELDS}
@@ -198,6 +199,22 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "numerofacture",
         "facture",
     ),
+    "currency": (
+        "currency",
+        "currencycode",
+        "currencyiso",
+        "isocurrency",
+        "curr",
+        "ccy",
+        "devise",
+        "idevise",
+        "codedevise",
+        "monnaie",
+        "waehrung",
+        "wahrung",
+        "moneda",
+        "valuta",
+    ),
 }
 
 TRUTHY = {"1", "true", "yes", "y", "oui", "o", "vrai", "x", "disputed", "litige", "contested"}
@@ -219,6 +236,49 @@ COUNTRY_ALIASES = {
     "belgie": "BE",
     "belgique": "BE",
     "nederland": "NL",
+}
+
+# Currency signs and words seen in ledgers, beside ISO 4217 codes and the names babel knows.
+CURRENCY_ALIASES = {
+    "€": "EUR",
+    "$": "USD",
+    "us$": "USD",
+    "usd$": "USD",
+    "$us": "USD",
+    "£": "GBP",
+    "¥": "JPY",
+    "yen": "JPY",
+    "ca$": "CAD",
+    "c$": "CAD",
+    "cad$": "CAD",
+    "a$": "AUD",
+    "au$": "AUD",
+    "nz$": "NZD",
+    "hk$": "HKD",
+    "s$": "SGD",
+    "fr.": "CHF",
+    "sfr": "CHF",
+    "chf.": "CHF",
+    "₹": "INR",
+    "₩": "KRW",
+    "zł": "PLN",
+    "euro": "EUR",
+    "euros": "EUR",
+    "dollar": "USD",
+    "dollars": "USD",
+    "usdollar": "USD",
+    "usdollars": "USD",
+    "pound": "GBP",
+    "pounds": "GBP",
+    "sterling": "GBP",
+    "poundsterling": "GBP",
+    "livre": "GBP",
+    "livres": "GBP",
+    "livresterling": "GBP",
+    "swissfranc": "CHF",
+    "swissfrancs": "CHF",
+    "francsuisse": "CHF",
+    "francssuisses": "CHF",
 }
 
 CSV_DELIMITERS = (",", ";", "\t", "|")
@@ -668,8 +728,44 @@ def country_code(name: str) -> str:
     return _COUNTRIES.get(_normalise_header(name), "")
 
 
-def parse(table: Table, *, mapping: Mapping[str, str], decimal: str, dayfirst: bool) -> Parsed:
-    """Turn the table into canonical lines; every row that cannot be read is rejected with why."""
+def _currency_lookup() -> dict[str, str]:
+    lookup: dict[str, str] = {}
+    for language in ("en", "fr", "de"):
+        for code, name in Locale.parse(language).currencies.items():
+            if len(code) == 3 and code.isalpha():
+                lookup.setdefault(code.lower(), code)
+                lookup.setdefault(_normalise_header(name), code)
+    lookup.update(CURRENCY_ALIASES)
+    return lookup
+
+
+_CURRENCIES: dict[str, str] = {}
+
+
+def currency_code(text: str) -> str:
+    """ISO 4217 code of a currency code, sign or name (``€``, ``eur``, ``US$``, ``livre
+    sterling``); '' if unknown."""
+    if not _CURRENCIES:
+        _CURRENCIES.update(_currency_lookup())
+    value = text.strip().lower()
+    code = _CURRENCIES.get(value.replace(" ", ""))
+    if code is None and value:
+        code = _CURRENCIES.get(_normalise_header(value))
+    return code or ""
+
+
+def parse(
+    table: Table,
+    *,
+    mapping: Mapping[str, str],
+    decimal: str,
+    dayfirst: bool,
+    currency: str = "",
+) -> Parsed:
+    """Turn the table into canonical lines; every row that cannot be read is rejected with why.
+
+    ``currency`` is the currency of lines that name none (no currency column, or an empty
+    cell); ``amount`` and ``profit`` stay in each line's own ``currency``."""
     frame = table.frame
     problems = mapping_problems(mapping, table.columns)
     if problems:
@@ -756,6 +852,21 @@ def parse(table: Table, *, mapping: Mapping[str, str], decimal: str, dayfirst: b
     out["segment"] = segment.str.slice(0, 100) if segment is not None else ""
     order_ref = column("order_ref")
     out["order_ref"] = order_ref.str.slice(0, 100) if order_ref is not None else ""
+    currencies = column("currency")
+    if currencies is None:
+        out["currency"] = currency
+    else:
+        codes = per_unique(currencies, lambda uniques: uniques.map(currency_code))
+        unknown = (codes == "") & (currencies != "") & (reasons == "")
+        if unknown.any():
+            template = _(
+                "%(currency)s is not a currency KAM knows: use an ISO code such as EUR or USD."
+            )
+            reasons[unknown] = per_unique(
+                currencies[unknown],
+                lambda uniques: uniques.map(lambda text: template % {"currency": repr(text[:20])}),
+            )
+        out["currency"] = codes.where(codes != "", currency)
     quantity_negative = out["quantity"].fillna(0) < 0
     out["is_return"] = quantity_negative | (out["amount"].fillna(0) < 0)
 
@@ -768,6 +879,20 @@ def parse(table: Table, *, mapping: Mapping[str, str], decimal: str, dayfirst: b
     if size and not len(lines):
         problems.append(_("No line of the file could be read."))
     return Parsed(lines=lines, rejects=rejects, problems=problems)
+
+
+def missing_rates(lines: pd.DataFrame) -> list[dict[str, object]]:
+    """Lines without an exchange rate (``exchange_rate`` NaN), counted per currency and month:
+    ``[{"currency": "USD", "month": "2024-03", "lines": 12}]``, by currency then month."""
+    missing = lines[lines["exchange_rate"].isna()]
+    if missing.empty:
+        return []
+    months = missing["date"].dt.strftime("%Y-%m")
+    counts = missing.groupby([missing["currency"], months]).size().sort_index()
+    return [
+        {"currency": str(key[0]), "month": str(key[1]), "lines": int(count)}  # type: ignore[index]
+        for key, count in counts.items()
+    ]
 
 
 def shown_values(lines: pd.DataFrame, *, limit: int) -> list[dict[str, str]]:

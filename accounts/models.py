@@ -155,6 +155,17 @@ class LedgerImport(models.Model):
     rows_imported = models.PositiveIntegerField(_("lines imported"), default=0)
     rows_duplicate = models.PositiveIntegerField(_("lines already known"), default=0)
     rows_rejected = models.PositiveIntegerField(_("lines rejected"), default=0)
+    rows_unconverted = models.PositiveIntegerField(
+        _("lines without an exchange rate"),
+        default=0,
+        help_text=_("Imported, but not counted in the figures until their rate is entered"),
+    )
+    missing_rates = models.JSONField(
+        _("missing exchange rates"),
+        default=list,
+        blank=True,
+        help_text=_("[{currency, month (YYYY-MM), lines}] of the lines without a rate"),
+    )
     clients_created = models.PositiveIntegerField(_("clients created"), default=0)
     clients_updated = models.PositiveIntegerField(_("clients updated"), default=0)
     rejects = models.FileField(_("rejected lines"), upload_to="ledgers/rejects/", blank=True)
@@ -224,9 +235,29 @@ class LedgerLine(models.Model):
     line_key = models.UUIDField(_("line key"), unique=True)
     order_ref = models.CharField(_("order"), max_length=100, blank=True)
     date = models.DateField(_("date"))
-    amount = models.DecimalField(_("amount"), max_digits=18, decimal_places=4)
+    # The figures count ``amount`` and ``profit``, in the company's currency
+    # (``KAM_DEFAULT_CURRENCY``): the line's own amounts times ``exchange_rate``. Without a rate
+    # for the line's currency and date they are NULL, and the line is not counted until a
+    # director enters the rate (the lines are then converted again).
+    amount = models.DecimalField(_("amount"), max_digits=18, decimal_places=4, null=True)
     quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3, null=True)
     profit = models.DecimalField(_("profit"), max_digits=18, decimal_places=4, null=True)
+    currency = models.CharField(
+        _("currency"), max_length=3, help_text=_("ISO code of the currency the ledger gave")
+    )
+    original_amount = models.DecimalField(
+        _("amount in the line's currency"), max_digits=18, decimal_places=4
+    )
+    original_profit = models.DecimalField(
+        _("profit in the line's currency"), max_digits=18, decimal_places=4, null=True
+    )
+    exchange_rate = models.DecimalField(
+        _("exchange rate"),
+        max_digits=24,
+        decimal_places=12,
+        null=True,
+        help_text=_("Company currency per unit of the line's currency; empty: no rate yet"),
+    )
     due_date = models.DateField(_("due date"), null=True)
     paid_date = models.DateField(_("paid date"), null=True)
     days_late = models.IntegerField(_("days late"), null=True)
@@ -239,7 +270,74 @@ class LedgerLine(models.Model):
         verbose_name_plural = _("ledger lines")
 
     def __str__(self) -> str:
-        return f"{self.client_id} {self.date} {self.amount}"
+        return f"{self.client_id} {self.date} {self.original_amount} {self.currency}"
+
+    @property
+    def is_converted(self) -> bool:
+        return self.exchange_rate is not None
+
+
+class ExchangeRate(models.Model):
+    """One reference rate: 1 euro is worth ``rate`` units of ``currency`` on a day, or for a
+    month (``date`` is then its first day), as the European Central Bank publishes them. Other
+    conversions go through the euro (cross rates)."""
+
+    class Period(models.TextChoices):
+        DAY = "day", _("Daily")
+        MONTH = "month", _("Monthly")
+
+    class Source(models.TextChoices):
+        MANUAL = "manual", _("Entered by hand")
+        ECB = "ecb", _("ECB reference rates file")
+
+    currency = models.CharField(_("currency"), max_length=3, help_text=_("ISO code"))
+    period = models.CharField(_("period"), max_length=5, choices=Period.choices)
+    date = models.DateField(_("date"), help_text=_("The day, or the first day of the month"))
+    rate = models.DecimalField(
+        _("rate"), max_digits=20, decimal_places=8, help_text=_("Units of the currency for 1 EUR")
+    )
+    source = models.CharField(
+        _("source"), max_length=10, choices=Source.choices, default=Source.MANUAL
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("exchange rate")
+        verbose_name_plural = _("exchange rates")
+        ordering = ["-date", "currency", "period"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["currency", "period", "date"],
+                name="one_rate_per_currency_period_date",
+                violation_error_message=_("There is already a rate for this currency and date."),
+            ),
+            models.CheckConstraint(
+                condition=Q(rate__gt=0),
+                name="rate_positive",
+                violation_error_message=_("A rate must be above zero."),
+            ),
+            models.CheckConstraint(
+                condition=Q(period="day") | Q(date__day=1),
+                name="monthly_rate_on_first_day",
+                violation_error_message=_("A monthly rate is dated on the first day of its month."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(currency="EUR"),
+                name="rate_not_for_the_euro",
+                violation_error_message=_("Rates are for 1 EUR: the euro has no rate of its own."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"1 EUR = {self.rate} {self.currency} ({self.date:%Y-%m-%d})"
 
 
 class ClientYearMetric(models.Model):

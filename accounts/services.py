@@ -214,7 +214,11 @@ def ledger_import_preview(
     parsed: list[dict[str, str]] = []
     if not problems:
         sample = ledger.parse(
-            head, mapping=chosen, decimal=ledger_import.decimal, dayfirst=ledger_import.dayfirst
+            head,
+            mapping=chosen,
+            decimal=ledger_import.decimal,
+            dayfirst=ledger_import.dayfirst,
+            currency=ledger_import.currency,
         )
         problems = _sample_problems(sample, size=len(head.frame))
         parsed = ledger.shown_values(sample.lines, limit=limit)
@@ -341,12 +345,14 @@ def _run(ledger_import: LedgerImport) -> None:
             mapping=ledger_import.mapping,
             decimal=ledger_import.decimal,
             dayfirst=ledger_import.dayfirst,
+            currency=ledger_import.currency,
         )
     except ledger.LedgerError as error:
         raise ValidationError(str(error)) from None
     _progress(ledger_import.pk, 45, _("Loading lines"))
     with transaction.atomic():
-        counts, client_ids = _load(ledger_import, parsed.lines)
+        lines, missing = _convert(parsed.lines)
+        counts, client_ids = _load(ledger_import, lines)
         rejects = _rejects_csv(parsed.rejects) if len(parsed.rejects) else b""
         _progress(ledger_import.pk, 75, _("Computing figures"))
         client_metrics_recompute()
@@ -363,6 +369,8 @@ def _run(ledger_import: LedgerImport) -> None:
             ledger_import.rejects.save(name, ContentFile(rejects), save=False)
         ledger_import.rows_read = len(table.frame)
         ledger_import.rows_rejected = len(parsed.rejects)
+        ledger_import.rows_unconverted = sum(row["lines"] for row in missing)
+        ledger_import.missing_rates = missing
         ledger_import.rows_imported = counts["imported"]
         ledger_import.rows_duplicate = len(parsed.lines) - counts["imported"]
         ledger_import.clients_created = counts["created"]
@@ -374,9 +382,26 @@ def _run(ledger_import: LedgerImport) -> None:
         ledger_import.save()
 
 
+def _convert(lines: pd.DataFrame) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """The lines with their amounts in the company's currency, each line's own amounts kept
+    beside them; and, per currency and month, how many lines have no exchange rate (their
+    converted amounts stay empty: they are not counted, never converted at 1)."""
+    company = settings.KAM_DEFAULT_CURRENCY
+    converted = lines.copy()
+    factors = pd.Series(float("nan"), index=lines.index)
+    factors[lines["currency"] == company] = 1.0
+    converted["original_amount"] = lines["amount"]
+    converted["original_profit"] = lines["profit"]
+    converted["exchange_rate"] = factors
+    converted["amount"] = (lines["amount"] * factors).round(4)
+    converted["profit"] = (lines["profit"] * factors).round(4)
+    return converted, ledger.missing_rates(converted)
+
+
 LINE_COLUMNS = (
     "ordinal", "external_id", "order_ref", "date", "amount", "quantity", "profit", "due_date",
-    "paid_date", "days_late", "disputed", "is_return", "country",
+    "paid_date", "days_late", "disputed", "is_return", "country", "currency", "original_amount",
+    "original_profit", "exchange_rate",
 )  # fmt: skip
 CLIENT_COLUMNS = ("external_id", "name", "country", "segment")
 
@@ -385,11 +410,13 @@ CLIENT_COLUMNS = ("external_id", "name", "country", "segment")
 # repeats of the same values in one file, a hash of that and of the repeat's number. The same
 # line in a re-import or an overlapping file gets the same key; identical lines in one file
 # stay apart. Text forms are fixed: ISO dates (DateStyle is set for the load) and the staging
-# table's fixed number of decimals.
-CANONICAL_LINE = """concat_ws(E'\\x1f', external_id, date, COALESCE(amount::text, ''),
-    COALESCE(quantity::text, ''), COALESCE(profit::text, ''), order_ref,
+# table's fixed number of decimals. Amounts are the line's own (not converted, so a new rate
+# changes no key); a currency other than the company's is part of the line, the company's is
+# left out (a NULL), as it was before lines kept their currency.
+CANONICAL_LINE = """concat_ws(E'\\x1f', external_id, date, COALESCE(original_amount::text, ''),
+    COALESCE(quantity::text, ''), COALESCE(original_profit::text, ''), order_ref,
     COALESCE(due_date::text, ''), COALESCE(paid_date::text, ''), COALESCE(days_late::text, ''),
-    COALESCE(disputed::text, ''))"""
+    COALESCE(disputed::text, ''), NULLIF(currency, %(company)s))"""
 LOAD_LOCK = 4_610_001  # advisory lock: one ledger load at a time, so keys never race
 
 
@@ -428,12 +455,15 @@ def _load(ledger_import: LedgerImport, lines: pd.DataFrame) -> tuple[dict[str, i
                 ordinal integer, external_id text, order_ref text, date date,
                 amount numeric(18, 4), quantity numeric(14, 3), profit numeric(18, 4),
                 due_date date, paid_date date, days_late integer, disputed boolean,
-                is_return boolean, country text
+                is_return boolean, country text, currency text, original_amount numeric(18, 4),
+                original_profit numeric(18, 4), exchange_rate numeric(24, 12)
             ) ON COMMIT DROP
             """
         )
         _copy(cursor, "client_staging", clients, text=CLIENT_COLUMNS)
-        _copy(cursor, "line_staging", staged, text=("external_id", "order_ref", "country"))
+        _copy(
+            cursor, "line_staging", staged, text=("external_id", "order_ref", "country", "currency")
+        )
         cursor.execute(
             f"""
             INSERT INTO {client_table} AS client
@@ -468,17 +498,19 @@ def _load(ledger_import: LedgerImport, lines: pd.DataFrame) -> tuple[dict[str, i
             )
             INSERT INTO {line_table} (
                 client_id, ledger_import_id, line_key, order_ref, date, amount, quantity, profit,
-                due_date, paid_date, days_late, disputed, is_return, country
+                due_date, paid_date, days_late, disputed, is_return, country, currency,
+                original_amount, original_profit, exchange_rate
             )
-            SELECT client.id, %s, keyed.line_key, keyed.order_ref, keyed.date, keyed.amount,
-                keyed.quantity, keyed.profit, keyed.due_date, keyed.paid_date,
-                keyed.days_late, keyed.disputed, keyed.is_return, keyed.country
+            SELECT client.id, %(import_id)s, keyed.line_key, keyed.order_ref, keyed.date,
+                keyed.amount, keyed.quantity, keyed.profit, keyed.due_date, keyed.paid_date,
+                keyed.days_late, keyed.disputed, keyed.is_return, keyed.country, keyed.currency,
+                keyed.original_amount, keyed.original_profit, keyed.exchange_rate
             FROM keyed JOIN {client_table} AS client ON client.external_id = keyed.external_id
             WHERE NOT EXISTS (
                 SELECT 1 FROM {line_table} AS known WHERE known.line_key = keyed.line_key
             )
             """,
-            [ledger_import.pk],
+            {"import_id": ledger_import.pk, "company": settings.KAM_DEFAULT_CURRENCY},
         )
         imported = cursor.rowcount
         cursor.execute(
@@ -546,7 +578,10 @@ METRIC_SQL = """
 def client_metrics_recompute(*, client_ids: Iterable[int] | None = None) -> int:
     """Recompute per client and year figures from the ledger; returns rows written."""
     ids = None if client_ids is None else sorted(set(client_ids))
-    where = "" if ids is None else f"WHERE client_id IN ({','.join(str(int(i)) for i in ids)})"
+    # A line without an exchange rate has no amount in the company's currency: not counted.
+    where = "WHERE amount IS NOT NULL"
+    if ids is not None:
+        where += f" AND client_id IN ({','.join(str(int(i)) for i in ids)})"
     if ids == []:
         return 0
     with transaction.atomic(), connection.cursor() as cursor:

@@ -179,11 +179,15 @@ def populate(clients: int, lines: int) -> tuple[Any, Any, Any, dict[str, float]]
         cursor.execute(
             """
             INSERT INTO accounts_ledgerline (client_id, line_key, order_ref, date, amount,
-                quantity, profit, due_date, paid_date, days_late, disputed, is_return, country)
-            SELECT %(first)s + i, gen_random_uuid(), 'O-' || g, day, amount, 1,
+                quantity, profit, due_date, paid_date, days_late, disputed, is_return, country,
+                currency, original_amount, original_profit, exchange_rate)
+            SELECT client_id, line_key, order_ref, day, amount, 1, profit, day + 30,
+                   day + 30 + late, late, false, false, 'FR', 'EUR', amount, profit, 1
+            FROM (
+            SELECT %(first)s + i AS client_id, gen_random_uuid() AS line_key,
+                   'O-' || g AS order_ref, day, amount, late,
                    CASE WHEN g %% 997 = 0 THEN NULL
-                        ELSE round(amount * (0.12 + (g %% 23) / 100.0), 2) END,
-                   day + 30, day + 30 + late, late, false, false, 'FR'
+                        ELSE round(amount * (0.12 + (g %% 23) / 100.0), 2) END AS profit
             FROM (
                 SELECT g, i, make_date(2024 + y, 1 + (g / 3) %% 12, 1 + (g / 36) %% 28) AS day,
                        round(((g::bigint * 2654435761) %% 100000) / 100.0
@@ -193,6 +197,7 @@ def populate(clients: int, lines: int) -> tuple[Any, Any, Any, dict[str, float]]
                 FROM (SELECT g, g %% %(clients)s AS i, g %% 3 AS y
                       FROM generate_series(1, %(lines)s) AS g) AS spread
             ) AS line
+            ) AS priced
             """,
             {"first": first, "key": KEY_ACCOUNTS, "clients": clients, "lines": lines},
         )

@@ -58,6 +58,11 @@ class LedgerLineFactory(factory.django.DjangoModelFactory):
     date = dt.date(2024, 3, 1)
     amount = Decimal("100.00")
     quantity = Decimal("1")
+    profit = None
+    currency = "EUR"
+    original_amount = factory.LazyAttribute(lambda line: line.amount)
+    original_profit = factory.LazyAttribute(lambda line: line.profit)
+    exchange_rate = Decimal("1")
 
 
 class ClientYearMetricFactory(factory.django.DjangoModelFactory):

@@ -2,6 +2,7 @@
 What the rules govern (ratings, weights, criteria, overrides, the programme, costs, the shortlist
 and its decisions, runs and scores, clients, contacts, imports) changes through the services."""
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -10,7 +11,7 @@ from django.contrib import admin
 from django.test import RequestFactory
 from django.urls import reverse
 
-from accounts.models import LedgerImport, User
+from accounts.models import ExchangeRate, LedgerImport, User
 from scoring.models import ShortlistDecision, ShortlistEntry
 from tests.factories import (
     ClientFactory,
@@ -54,6 +55,13 @@ def rows(root, alice, dana):
     programme = ProgrammeFactory(updated_by=dana)
     recompute()
     LedgerLineFactory(client=company)
+    ExchangeRate.objects.create(
+        currency="USD",
+        period="day",
+        date=dt.date(2024, 3, 1),
+        rate=Decimal("1.08"),
+        updated_by=dana,
+    )
     LedgerImport.objects.create(
         original_name="searchable.csv", sha256="0" * 64, size=1, file_format="csv", created_by=dana
     )

@@ -248,3 +248,79 @@ def test_check_xlsx_archive_refuses_bombs_and_member_floods():
 )  # fmt: skip
 def test_country_code(name, code):
     assert ledger.country_code(name) == code
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("EUR", "EUR"),
+        ("eur", "EUR"),
+        (" usd ", "USD"),
+        ("€", "EUR"),
+        ("$", "USD"),
+        ("US$", "USD"),
+        ("£", "GBP"),
+        ("CHF", "CHF"),
+        ("Fr.", "CHF"),
+        ("¥", "JPY"),
+        ("Euros", "EUR"),
+        ("US Dollar", "USD"),
+        ("dollar des États-Unis", "USD"),
+        ("Livre sterling", "GBP"),
+        ("franc suisse", "CHF"),
+        ("XYZ", ""),
+        ("Monopoly money", ""),
+        ("", ""),
+    ],
+)
+def test_currency_code(text, code):
+    assert ledger.currency_code(text) == code
+
+
+def test_detect_mapping_finds_currency_columns():
+    for header in ("Currency", "Devise", "Idevise", "CurrencyCode", "Code devise"):
+        assert ledger.detect_mapping(["Client", "Date", "Amount", header])["currency"] == header
+
+
+def test_parse_reads_the_currency_of_each_line_and_rejects_unknown_ones():
+    raw = (
+        "Customer,Date,Amount,Currency\n"
+        "A,2024-03-01,100,€\n"
+        "A,2024-03-02,200,usd\n"
+        "B,2024-03-03,300,US$\n"
+        "B,2024-03-04,400,\n"
+        "C,2024-03-05,500,Doubloons\n"
+        "C,2024-03-06,600,£\n"
+    ).encode()
+    table = read(raw)
+    mapping = ledger.detect_mapping(table.columns)
+    parsed = ledger.parse(table, mapping=mapping, decimal=".", dayfirst=False, currency="CHF")
+    assert parsed.lines["currency"].tolist() == ["EUR", "USD", "USD", "CHF", "GBP"]
+    assert parsed.lines["amount"].tolist() == [100, 200, 300, 400, 600]  # as read, not converted
+    assert parsed.rejects["line"].tolist() == [6]
+    assert "'Doubloons' is not a currency KAM knows" in parsed.rejects["reason"].iloc[0]
+
+
+def test_parse_without_a_currency_column_gives_every_line_the_imports_currency():
+    raw = b"Customer,Date,Amount\nA,2024-03-01,100\nB,2024-03-02,200\n"
+    table = read(raw)
+    mapping = ledger.detect_mapping(table.columns)
+    parsed = ledger.parse(table, mapping=mapping, decimal=".", dayfirst=False, currency="USD")
+    assert parsed.lines["currency"].tolist() == ["USD", "USD"]
+
+
+def test_missing_rates_counts_lines_without_a_rate_per_currency_and_month():
+    lines = pd.DataFrame(
+        {
+            "currency": ["USD", "USD", "USD", "GBP", "EUR"],
+            "date": pd.to_datetime(
+                ["2024-03-01", "2024-03-31", "2024-04-01", "2024-03-05", "2024-03-05"]
+            ),
+            "exchange_rate": [float("nan"), float("nan"), float("nan"), float("nan"), 1.0],
+        }
+    )
+    assert ledger.missing_rates(lines) == [
+        {"currency": "GBP", "month": "2024-03", "lines": 1},
+        {"currency": "USD", "month": "2024-03", "lines": 2},
+        {"currency": "USD", "month": "2024-04", "lines": 1},
+    ]

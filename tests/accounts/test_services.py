@@ -429,3 +429,51 @@ def test_contact_delete_refuses_a_plan_stakeholder_and_keeps_them(alice):
     with pytest.raises(ValidationError, match="Take them out of the plan first"):
         services.contact_delete(user=alice, contact=stakeholder.contact)
     assert Contact.objects.filter(pk=stakeholder.contact_id).exists()
+
+
+def test_ledger_import_keeps_each_lines_currency_and_counts_only_converted_lines(dana, settings):
+    settings.KAM_DEFAULT_CURRENCY = "EUR"
+    text = (
+        "Customer,Date,Amount,Profit,Currency\n"
+        "A,2024-03-01,100.50,10,EUR\n"
+        "A,2024-03-02,200,20,USD\n"
+        "A,2024-03-03,300,30,€\n"
+        "B,2024-04-04,400,40,usd\n"
+        "B,2024-04-05,500,50,Zorkmids\n"
+    )
+    ledger_import = run_import(dana, text)
+    assert ledger_import.status == LedgerImport.Status.DONE
+    assert (ledger_import.rows_imported, ledger_import.rows_rejected) == (4, 1)
+    lines = {
+        (line.client.external_id, line.original_amount): line
+        for line in LedgerLine.objects.select_related("client")
+    }
+    eur = lines["A", Decimal("100.5")]
+    assert (eur.currency, eur.amount, eur.exchange_rate) == ("EUR", Decimal("100.5"), 1)
+    usd = lines["A", Decimal("200")]
+    assert (usd.currency, usd.amount, usd.profit, usd.original_profit, usd.exchange_rate) == (
+        "USD",
+        None,
+        None,
+        Decimal("20"),
+        None,
+    )
+    assert ledger_import.rows_unconverted == 2
+    assert ledger_import.missing_rates == [
+        {"currency": "USD", "month": "2024-03", "lines": 1},
+        {"currency": "USD", "month": "2024-04", "lines": 1},
+    ]
+    # The figures count the euro lines only; the dollar lines wait for their rate.
+    revenue = {
+        (metric.client.external_id, metric.year): (metric.revenue, metric.line_count)
+        for metric in ClientYearMetric.objects.select_related("client")
+    }
+    assert revenue == {("A", 2024): (Decimal("400.50"), 2)}
+
+
+def test_a_foreign_currency_line_is_not_the_same_line_as_in_the_company_currency(dana):
+    run_import(dana, "Customer,Date,Amount,Currency\nA,2024-03-01,100,EUR\n")
+    again = run_import(dana, "Customer,Date,Amount,Currency\nA,2024-03-01,100,USD\n")
+    assert again.rows_imported == 1
+    same = run_import(dana, "Customer,Date,Amount\nA,2024-03-01,100\n", name="other.csv")
+    assert (same.rows_imported, same.rows_duplicate) == (0, 1)
