@@ -455,10 +455,15 @@ class ShortlistBoard:
     programme: Programme
     chosen: list[ShortlistRow]
     candidates: list[ShortlistRow]  # those asked for: all, or a page of them
-    decision: ShortlistDecision | None
+    decisions: list[ShortlistDecision]  # the latest confirmations, latest first
     family_weights: dict[str, float]
     standing: ShortlistStanding  # of ``chosen``
     candidate_count: int  # ranked clients not on the shortlist, whichever were read
+
+    @property
+    def decision(self) -> ShortlistDecision | None:
+        """The latest confirmation, if any."""
+        return self.decisions[0] if self.decisions else None
 
     @property
     def count(self) -> int:
@@ -514,6 +519,8 @@ class ShortlistRow:
     override: Override | None
     attractiveness: float | None
     maturity: float | None
+    href: str = ""  # the client's explanation, and its cost estimate: links the page writes
+    cost_href: str = ""
 
     @property
     def forced_out(self) -> bool:
@@ -529,6 +536,10 @@ def programme_list() -> QuerySet[Programme]:
     return Programme.objects.select_related("updated_by").order_by("-year")
 
 
+DECISIONS_SHOWN = 10
+"""How many of a shortlist's latest confirmations its board holds."""
+
+
 def shortlist_board(
     *, user: User, programme: Programme, candidates: slice = slice(None)
 ) -> ShortlistBoard:
@@ -537,7 +548,7 @@ def shortlist_board(
 
     Eight queries whatever the number of clients: shortlist entries, runs, the chosen clients'
     scores, their overrides, the candidates' scores, their overrides, the latest run's weights
-    and the latest decision (and one for the overrides of shortlisted clients missing from the
+    and the latest confirmations (and one for the overrides of shortlisted clients missing from the
     latest run, one to count the candidates when a page past the last one is asked for); a page
     of candidates comes with how many there are.
     """
@@ -588,9 +599,9 @@ def shortlist_board(
         count = getattr(rows[0].score, "candidates", 0)  # the window's count
     else:  # no candidate on this page: beyond the last one, or none at all
         count = others.count() if candidates.start else 0
-    decision = programme.decisions.select_related("decided_by").first()
+    decisions = list(shortlist_decision_list(programme=programme)[:DECISIONS_SHOWN])
     standing = shortlist_standing(programme=programme, costs=[row.cost for row in chosen])
-    return ShortlistBoard(programme, chosen, candidate_rows, decision, families, standing, count)
+    return ShortlistBoard(programme, chosen, candidate_rows, decisions, families, standing, count)
 
 
 def shortlist_version(*, user: User, programme: Programme) -> str:

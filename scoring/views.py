@@ -367,10 +367,14 @@ def _shortlist_context(
         if more
         else ""
     )
+    explanation = links.row_link("scoring:client_explanation")
+    cost_edit = links.row_link("scoring:cost_to_serve_edit")
+    for row in (*board.chosen, *board.candidates):  # reversed once a page, not once a row
+        row.href = explanation(row.client.pk)
+        row.cost_href = cost_edit(row.client.pk)
     if candidates_only:
         return {"board": board, "programme": programme, "next_url": next_url}
     chosen = {row.client.pk for row in board.chosen}
-    explanation = links.row_link("scoring:client_explanation")
     points = [
         charts.MatrixPoint(
             label=point.name,
@@ -397,7 +401,7 @@ def _shortlist_context(
         "matrix_best": MATRIX_BEST,
         "ranked": ranked,
         "years": selectors.programme_list().values_list("year", flat=True),
-        "decisions": selectors.shortlist_decision_list(programme=programme)[:10],
+        "decisions": board.decisions,
         "recommended": SHORTLIST_RECOMMENDED,
         "confirm_above": SHORTLIST_CONFIRM_ABOVE,
     }
