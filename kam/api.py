@@ -234,7 +234,7 @@ PRECONDITIONS = {412: PRECONDITION_FAILED, 428: PRECONDITION_REQUIRED}
 
 def _stale_edit_response(exc: versions.StaleEdit) -> Response:
     since = exc.changes()
-    current = {name: versions.plain_value(exc.current, name) for name in exc.fields}
+    current = exc.current_values()
     body = {
         "detail": exc.message,
         "etag": etag(exc.version),

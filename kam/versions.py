@@ -98,6 +98,10 @@ class StaleEdit(Exception):
         self.since_version = since
         super().__init__(self.message)
 
+    def current_values(self) -> dict[str, Any]:
+        """The item as it is now, as JSON writes it (what the API's 412 answers)."""
+        return {name: plain_value(self.current, name) for name in self.fields}
+
     @property
     def message(self) -> str:
         return _(

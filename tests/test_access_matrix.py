@@ -864,8 +864,12 @@ def url_for(name: str, ids: dict[str, Any]) -> str:
     return reverse(name, kwargs={key: ids[key] for key in pattern.pattern.converters})
 
 
-ETAG_FROM = {"api-planning:action_progress": "api-planning:action"}
-"""Item writes whose ETag is read at another route (an action's progress: the action's)."""
+ETAG_FROM = {
+    "api-planning:action_progress": "api-planning:action",
+    "api-planning:project_spent": "api-planning:project",
+}
+"""Item writes whose ETag is read at another route (an action's progress: the action's, a
+project's spending: the project's)."""
 
 
 def _request(name: str, method: str, persona: dict[str, Any]):

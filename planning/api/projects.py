@@ -93,9 +93,12 @@ def _figures(projects: Iterable[InvestmentProject]) -> list[selectors.ProjectFig
     return [selectors.project_figures(project) for project in projects]
 
 
-def _project_out(user: User, project_id: int) -> dict[str, Any]:
+def _project_out(user: User, project_id: int, **kwargs: Any) -> Response:
+    """The project as it is now, with its version as ``ETag``."""
     project = selectors.project_get(user=user, project_id=project_id)
-    return ProjectSerializer(selectors.project_figures(project)).data  # type: ignore[return-value]
+    response = Response(ProjectSerializer(selectors.project_figures(project)).data, **kwargs)
+    response["ETag"] = api.etag(services.project_version(project))
+    return response
 
 
 class YearInputSerializer(serializers.Serializer):
@@ -191,7 +194,7 @@ class ProjectProposeApi(APIView):
         project = services.project_propose(
             user=user, plan=plan, **_resolve(user, data.validated_data)
         )
-        return Response(_project_out(user, project.pk), status=status.HTTP_201_CREATED)
+        return _project_out(user, project.pk, status=status.HTTP_201_CREATED)
 
 
 class ProjectCollectionApi(api.Route, ProjectListApi, ProjectProposeApi):
@@ -202,10 +205,13 @@ class ProjectDetailApi(APIView):
     @extend_schema(
         operation_id="planning_project",
         summary="One investment project",
+        description="Its ETag is the project's version (its fields, years, spending and "
+        "objectives), for If-Match.",
+        parameters=[api.ETAG],
         responses={200: ProjectSerializer, 404: NO_SUCH_PROJECT},
     )
     def get(self, request: Request, project_id: int) -> Response:
-        return Response(_project_out(user_of(request), project_id))
+        return _project_out(user_of(request), project_id)
 
 
 class ProjectUpdateApi(APIView):
@@ -215,17 +221,21 @@ class ProjectUpdateApi(APIView):
         operation_id="planning_project_update",
         summary="Change a project while it waits for the committee",
         description="Any of the fields; ``years``, when given, replaces all of them.",
+        parameters=[api.IF_MATCH, api.ETAG],
         request=ProjectUpdateInputSerializer,
-        responses={200: ProjectSerializer, 404: NO_SUCH_PROJECT},
+        responses={200: ProjectSerializer, 404: NO_SUCH_PROJECT, **api.PRECONDITIONS},
     )
     def patch(self, request: Request, project_id: int) -> Response:
         user = user_of(request)
         project = selectors.project_get(user=user, project_id=project_id)
         self.check_object_permissions(request, project.plan)
+        version = api.if_match(request)
         data = ProjectUpdateInputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        services.project_update(user=user, project=project, **_resolve(user, data.validated_data))
-        return Response(_project_out(user, project.pk))
+        services.project_update(
+            user=user, project=project, version=version, **_resolve(user, data.validated_data)
+        )
+        return _project_out(user, project.pk)
 
 
 class ProjectApi(api.Route, ProjectDetailApi, ProjectUpdateApi):
@@ -248,18 +258,21 @@ class ProjectSpentApi(APIView):
     @extend_schema(
         operation_id="planning_project_spent",
         summary="Record what an approved project has spent to date, by year",
+        description="If-Match: the project's ETag, as for a change.",
+        parameters=[api.IF_MATCH, api.ETAG],
         request=InputSerializer,
-        responses={200: ProjectSerializer, 404: NO_SUCH_PROJECT},
+        responses={200: ProjectSerializer, 404: NO_SUCH_PROJECT, **api.PRECONDITIONS},
     )
     def put(self, request: Request, project_id: int) -> Response:
         user = user_of(request)
         project = selectors.project_get(user=user, project_id=project_id)
         self.check_object_permissions(request, project.plan)
+        version = api.if_match(request)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         spent = {line["year"]: line["spent"] for line in data.validated_data["spent"]}
-        services.project_spent_set(user=user, project=project, spent=spent)
-        return Response(_project_out(user, project.pk))
+        services.project_spent_set(user=user, project=project, spent=spent, version=version)
+        return _project_out(user, project.pk)
 
 
 # --- the steering committee -----------------------------------------------------------------------

@@ -15,7 +15,9 @@ version) or returns it with comments; and the guard every write of a plan's cont
 
 What is the plan's content: the vision, SWOT, objectives, KPIs, actions (but not an action's
 progress, which its owner reports as the work goes), offers, stakeholders, counterpart pairs and
-cadences. Meetings are logged as they are held, whatever the plan's status.
+cadences. Meetings are logged as they are held, whatever the plan's status. The plan's investment
+projects are not part of its approved content (the steering committee decides on them), but
+they do not change while the plan awaits review either (``plan_not_in_review``).
 
 Each decision is emailed after the commit (``plan_review_notify_task``): the directors hear of
 a submission, the KAM of the decision, each once even if the task runs twice.
@@ -74,6 +76,17 @@ def plan_writable(*, plan: Plan) -> None:
     Refuses (``ValidationError``) while the plan awaits review. The first write of an approved
     plan starts its next draft: the status goes back to draft. The plan's row is locked, so a
     submission or an approval waits for the write, and the write for them."""
+    status = plan_not_in_review(plan=plan)
+    if status == Plan.Status.APPROVED:
+        Plan.objects.filter(pk=plan.pk).update(status=Plan.Status.DRAFT, updated_at=timezone.now())
+    plan.status = Plan.Status.DRAFT if status == Plan.Status.APPROVED else status or plan.status
+
+
+def plan_not_in_review(*, plan: Plan) -> str | None:
+    """Call before a write that belongs to ``plan`` but not to its approved content (its
+    investment projects, which the steering committee decides on), inside the write's
+    transaction: refuses (``ValidationError``) while the plan awaits review, and leaves an
+    approved plan approved. Returns the plan's status, its row locked."""
     status = (
         Plan.objects.select_for_update().filter(pk=plan.pk).values_list("status", flat=True).first()
     )
@@ -84,9 +97,7 @@ def plan_writable(*, plan: Plan) -> None:
                 "or returns it."
             )
         )
-    if status == Plan.Status.APPROVED:
-        Plan.objects.filter(pk=plan.pk).update(status=Plan.Status.DRAFT, updated_at=timezone.now())
-    plan.status = Plan.Status.DRAFT if status == Plan.Status.APPROVED else status or plan.status
+    return status
 
 
 def _lock(plan: Plan) -> Plan:

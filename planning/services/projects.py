@@ -12,6 +12,8 @@ decision, after the commit, once.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
@@ -27,7 +29,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from kam import formats, permissions
+from kam import formats, history, permissions, versions
 from planning.models import (
     InvestmentProject,
     Objective,
@@ -37,6 +39,7 @@ from planning.models import (
     SteeringSession,
 )
 from planning.selectors import projects as selectors
+from planning.services import approval
 from planning.tasks import steering_decision_notify_task
 from scoring.models import Programme
 
@@ -174,6 +177,7 @@ def project_propose(
     """Propose an investment project in ``plan`` (its KAM or a director), waiting for the
     steering committee. ``years``: ``{"year", "budget", "margin_impact"}`` by year."""
     permissions.require(permissions.may_propose_project, user, plan)
+    approval.plan_not_in_review(plan=plan)
     lines = _year_lines(plan.programme, years)
     linked = _check_objectives(plan, objectives)
     _check_owner(owner)
@@ -199,12 +203,15 @@ def project_update(
     project: InvestmentProject,
     years: Sequence[Mapping[str, Any]] | None = None,
     objectives: Iterable[Objective] | None = None,
+    version: str | None = None,
     **values: Any,
 ) -> InvestmentProject:
     """Change a project while it waits for the committee (proposed or deferred): any of its
-    fields, its objectives, its years (all of them, replacing the old)."""
+    fields, its objectives, its years (all of them, replacing the old). ``version``: the
+    project's as the editor read it (``project_version``); a stale one writes nothing."""
     permissions.require(permissions.may_propose_project, user, project.plan)
     _unknown(values, PROJECT_FIELDS)
+    approval.plan_not_in_review(plan=project.plan)
     project = InvestmentProject.objects.select_for_update().get(pk=project.pk)
     if not project.is_open:
         raise ValidationError(
@@ -214,6 +221,7 @@ def project_update(
             )
             % {"status": project.get_status_display().lower()}
         )
+    _check_version(project, version)
     lines = _year_lines(project.plan.programme, years) if years is not None else None
     linked = _check_objectives(project.plan, objectives) if objectives is not None else None
     if "owner" in values:
@@ -231,16 +239,29 @@ def project_update(
 
 @transaction.atomic
 def project_spent_set(
-    *, user: User, project: InvestmentProject, spent: Mapping[int, Any]
+    *,
+    user: User,
+    project: InvestmentProject,
+    spent: Mapping[int, Any],
+    version: str | None = None,
 ) -> InvestmentProject:
-    """Record what an approved project has spent to date, by year (only its own years)."""
+    """Record what an approved project has spent to date, by year (only its own years).
+    ``version``: the project's as the editor read it; a stale one writes nothing."""
     permissions.require(permissions.may_propose_project, user, project.plan)
     project = InvestmentProject.objects.select_for_update().get(pk=project.pk)
+    if project.status == InvestmentProject.Status.STOPPED:
+        raise ValidationError(
+            _(
+                "The steering committee stopped this project: no more spending is recorded on "
+                "it; what it spent before stays."
+            )
+        )
     if project.status != InvestmentProject.Status.APPROVED:
         raise ValidationError(
             _("Spending is recorded on approved projects only; this one is %(status)s.")
             % {"status": project.get_status_display().lower()}
         )
+    _check_version(project, version)
     lines = {line.year: line for line in project.years.all()}
     errors: list[str] = []
     amounts: dict[int, Decimal] = {}
@@ -260,6 +281,86 @@ def project_spent_set(
         lines[year].full_clean()
         lines[year].save(update_fields=["spent"])
     return project
+
+
+# --- versions: optimistic concurrency (``kam.versions``) ------------------------------------------
+
+
+def _digest(values: Any) -> str:
+    return hashlib.sha256(json.dumps(values, default=str).encode()).hexdigest()[:8]
+
+
+def _parts(project: InvestmentProject) -> tuple[str, str, str]:
+    lines = [
+        [line.year, str(line.budget), str(line.margin_impact), str(line.spent)]
+        for line in ProjectYear.objects.filter(project_id=project.pk).order_by("year")
+    ]
+    objectives = sorted(project.objectives.values_list("pk", flat=True))
+    return versions.version_of(project), _digest(lines), _digest(objectives)
+
+
+def project_version(project: InvestmentProject) -> str:
+    """A project's version: its own fields, its years (budget, margin impact, spent) and the
+    objectives it serves, so that a change to any of them makes an older version stale. It is
+    the project's ``ETag`` and its edit forms' hidden version."""
+    return "-".join(_parts(project))
+
+
+class ProjectStaleEdit(versions.StaleEdit):
+    """A project changed since the version its editor read: its fields as for any item, plus
+    ``years`` and ``objectives`` when those changed."""
+
+    def __init__(self, *, current: InvestmentProject, since: str) -> None:
+        row_since = since.partition("-")[0]
+        super().__init__(
+            current=current, since=row_since, fields=versions.content_fields(InvestmentProject)
+        )
+        self.project_since = since
+        self.version = project_version(current)
+
+    def changes(self) -> versions.Since:
+        since = super().changes()
+        _row, years, objectives = _parts(self.current)  # type: ignore[arg-type]
+        old = self.project_since.split("-")
+        if len(old) != 3:
+            return versions.Since([*since.fields, "years", "objectives"], since.users, since.at)
+        parts = (("years", years, old[1]), ("objectives", objectives, old[2]))
+        extra = [name for name, now, then in parts if now != then]
+        if extra and not since.users:
+            since.users, since.at = _last_changed_by(self.current)  # type: ignore[arg-type]
+        return versions.Since([*since.fields, *extra], since.users, since.at)
+
+    def current_values(self) -> dict[str, Any]:
+        values = super().current_values()
+        values["years"] = [
+            {
+                "year": line.year,
+                "budget": str(line.budget),
+                "margin_impact": str(line.margin_impact),
+                "spent": str(line.spent),
+            }
+            for line in self.current.years.order_by("year")  # type: ignore[attr-defined]
+        ]
+        values["objectives"] = sorted(self.current.objectives.values_list("pk", flat=True))  # type: ignore[attr-defined]
+        return values
+
+
+def _last_changed_by(project: InvestmentProject) -> tuple[list[User], Any]:
+    """Who last changed one of the project's years, and when (from the history)."""
+    events = history.TRACKED[ProjectYear].event_model.objects.filter(project_id=project.pk)
+    event = events.select_related("pgh_context").order_by("-pgh_id").first()
+    if event is None:
+        return [], None
+    metadata = (event.pgh_context.metadata if event.pgh_context else None) or {}
+    user_id = metadata.get("user")
+    user = User.objects.filter(pk=user_id).first() if isinstance(user_id, int) else None
+    return ([user] if user else []), event.pgh_created_at
+
+
+def _check_version(project: InvestmentProject, version: str | None) -> None:
+    """Inside the write's transaction, the project locked: refuse a stale ``version``."""
+    if version is not None and project_version(project) != version:
+        raise ProjectStaleEdit(current=project, since=version)
 
 
 # --- the steering committee -----------------------------------------------------------------------

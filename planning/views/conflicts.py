@@ -25,11 +25,18 @@ from django.utils.translation import gettext as _
 from kam import formats, versions
 
 
-def versioned(form: forms.Form, row: models.Model, fields: Iterable[str] | None = None) -> None:
+def versioned(
+    form: forms.Form,
+    row: models.Model,
+    fields: Iterable[str] | None = None,
+    *,
+    version: str | None = None,
+) -> None:
     """Give ``form`` (an edit form of ``row``) the hidden field with the version it starts
-    from. A form posted without it is not checked, as before versions existed."""
+    from (``version`` when the item's version covers more than the row, as a project's does).
+    A form posted without it is not checked, as before versions existed."""
     field = forms.CharField(widget=forms.HiddenInput, required=False, empty_value=None)
-    field.initial = versions.version_of(row, fields)
+    field.initial = version if version is not None else versions.version_of(row, fields)
     form.fields["version"] = field
 
 
@@ -88,16 +95,18 @@ def dt_local(moment: dt.datetime) -> dt.datetime:
 def _model_value(row: models.Model, name: str) -> str:
     field = row._meta.get_field(name)
     value = getattr(row, name)
+    if field.many_to_many:
+        return ", ".join(str(item) for item in value.all()) or formats.EMPTY
     if getattr(field, "choices", None):
         return str(dict(field.flatchoices).get(value, value)) if value else formats.EMPTY  # type: ignore[union-attr]
-    return _text(value)
+    return text(value)
 
 
 def _form_value(field: forms.Field, value: Any) -> str:
     choices = getattr(field, "choices", None)
     if choices is not None and not isinstance(field, forms.ModelChoiceField):
         return str(dict(_flat(choices)).get(value, value)) if value else formats.EMPTY
-    return _text(value)
+    return text(value)
 
 
 def _flat(choices: Any) -> list[tuple[Any, Any]]:
@@ -110,7 +119,7 @@ def _flat(choices: Any) -> list[tuple[Any, Any]]:
     return flat
 
 
-def _text(value: Any) -> str:
+def text(value: Any) -> str:
     if value is None or value == "":
         return formats.EMPTY
     if isinstance(value, bool):

@@ -24,13 +24,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import User
-from kam import charts, formats, permissions
+from kam import charts, formats, permissions, versions
 from kam.types import AuthedRequest
 from planning import forms
 from planning.models import InvestmentProject, Plan, SteeringDecision, SteeringSession
 from planning.selectors import plans as plan_selectors
 from planning.selectors import projects as selectors
 from planning.services import projects as services
+from planning.views import conflicts
 
 
 def _owners() -> Any:
@@ -141,6 +142,15 @@ def _project_context(
         initial[f"budget_{line.year}"] = line.budget
         initial[f"margin_{line.year}"] = line.margin_impact
     years = [line.year for line in figures.lines]
+    edit_form = spent_form = None
+    if can_change and project.is_open:
+        edit_form = _project_form(plan, initial=initial)
+        conflicts.versioned(edit_form, project, version=services.project_version(project))
+    if can_change and project.status == InvestmentProject.Status.APPROVED:
+        spent_form = forms.ProjectSpentForm(
+            years=years, initial={f"spent_{line.year}": line.spent for line in figures.lines}
+        )
+        conflicts.versioned(spent_form, project, version=services.project_version(project))
     return {
         "plan": plan,
         "project": project,
@@ -150,16 +160,36 @@ def _project_context(
         "decisions": list(
             project.decisions.select_related("session", "decided_by").order_by("decided_at")
         ),
-        "edit_form": _project_form(plan, initial=initial)
-        if can_change and project.is_open
-        else None,
-        "spent_form": forms.ProjectSpentForm(
-            years=years, initial={f"spent_{line.year}": line.spent for line in figures.lines}
-        )
-        if can_change and project.status == InvestmentProject.Status.APPROVED
-        else None,
+        "edit_form": edit_form,
+        "spent_form": spent_form,
         **extra,
     }
+
+
+def _show_conflict(form: Any, stale: versions.StaleEdit) -> None:
+    """The conflict above a project's form: its fields as for any item, and each year whose
+    figures differ from what the user typed (their values against the user's)."""
+    conflicts.show(form, stale)
+    lines = {line.year: line for line in stale.current.years.all()}  # type: ignore[attr-defined]
+    figures = (("budget", "budget"), ("margin", "margin_impact"), ("spent", "spent"))
+    for prefix, attribute in figures:
+        for year in sorted(lines.keys() | set(getattr(form, "horizon", []))):
+            name = f"{prefix}_{year}"
+            if name not in form.fields:
+                continue
+            line = lines.get(year)
+            theirs = getattr(line, attribute) if line else None
+            yours = form.cleaned_data.get(name)
+            if (theirs is None) != (yours is None) or (
+                theirs is not None and yours is not None and theirs != yours
+            ):
+                form.conflict.differences.append(
+                    conflicts.Difference(
+                        str(form.fields[name].label),
+                        conflicts.text(theirs),
+                        conflicts.text(yours),
+                    )
+                )
 
 
 @login_required
@@ -175,11 +205,19 @@ def project_detail(request: AuthedRequest, project_id: int) -> TemplateResponse:
 def project_edit(request: AuthedRequest, project_id: int) -> HttpResponse:
     project = selectors.project_for_edit(user=request.user, project_id=project_id)
     form = _project_form(project.plan, request.POST)
+    conflicts.versioned(form, project, version=services.project_version(project))
     if form.is_valid():
         try:
-            services.project_update(user=request.user, project=project, **form.values())
+            services.project_update(
+                user=request.user,
+                project=project,
+                version=form.cleaned_data.get("version"),
+                **form.values(),
+            )
         except ValidationError as error:
             form.add_service_error(error)
+        except versions.StaleEdit as stale:  # someone saved it meanwhile: nothing written
+            _show_conflict(form, stale)
         else:
             messages.success(request, _("The project is saved."))
             return redirect(project)
@@ -193,11 +231,19 @@ def project_spent(request: AuthedRequest, project_id: int) -> HttpResponse:
     project = selectors.project_for_edit(user=request.user, project_id=project_id)
     years = [line.year for line in project.years.all()]
     form = forms.ProjectSpentForm(request.POST, years=years)
+    conflicts.versioned(form, project, version=services.project_version(project))
     if form.is_valid():
         try:
-            services.project_spent_set(user=request.user, project=project, spent=form.spent())
+            services.project_spent_set(
+                user=request.user,
+                project=project,
+                spent=form.spent(),
+                version=form.cleaned_data.get("version"),
+            )
         except ValidationError as error:
             form.add_service_error(error)
+        except versions.StaleEdit as stale:
+            _show_conflict(form, stale)
         else:
             messages.success(request, _("What the project spent is recorded."))
             return redirect(project)

@@ -207,3 +207,78 @@ def test_a_stale_progress_update_by_the_actions_owner_is_refused(client, carl, o
     assert fresh.status_code == 200
     action.refresh_from_db()
     assert (action.progress, action.comment) == (50, "Theirs")
+
+
+# --- investment projects: the version covers the project, its years and its objectives ----------
+
+
+@pytest.fixture
+def project(plan):
+    from tests.planning.factories import make_project
+
+    return make_project(plan)  # the plan's programme is 2026's
+
+
+def test_two_clients_edit_the_same_project(two, alice, dana, project):
+    kam, director = two
+    url = reverse("api-planning:project", args=[project.pk])
+    kam_read, director_read = kam.get(url)["ETag"], director.get(url)["ETag"]
+    assert kam_read == director_read
+
+    lines = [{"year": 2026, "budget": "15000", "margin_impact": "4000"}]
+    first = director.patch(
+        url, {"years": lines}, "application/json", headers={"If-Match": director_read}
+    )
+    assert first.status_code == 200, first.json()
+    assert first["ETag"] not in (director_read, "")
+    assert first["ETag"] == director.get(url)["ETag"]
+
+    stale = kam.patch(url, {"title": "Mine"}, "application/json", headers={"If-Match": kam_read})
+    assert stale.status_code == 412
+    body = stale.json()
+    assert "Someone else changed this" in body["detail"]
+    assert body["changed"] == ["years"]  # only the years changed, not the project's fields
+    assert body["changed_by"] == [str(dana)]
+    assert body["current"]["title"] == "Recyclable film"
+    assert [line["budget"] for line in body["current"]["years"]] == ["15000.00"]
+    assert body["etag"] == stale["ETag"] == first["ETag"]
+    project.refresh_from_db()
+    assert project.title == "Recyclable film"
+
+    retried = kam.patch(
+        url, {"title": "Mine"}, "application/json", headers={"If-Match": body["etag"]}
+    )
+    assert retried.status_code == 200
+    project.refresh_from_db()
+    assert project.title == "Mine"
+    assert list(project.years.values_list("budget", flat=True)) == [Decimal("15000")]
+
+
+def test_a_project_write_without_if_match_is_428(two, project):
+    kam, _director = two
+    url = reverse("api-planning:project", args=[project.pk])
+    for headers in ({}, {"If-Match": "*"}):
+        response = kam.patch(url, {"title": "X"}, "application/json", headers=headers)
+        assert response.status_code == 428
+    project.refresh_from_db()
+    assert project.title == "Recyclable film"
+
+
+def test_spending_names_the_version_it_read(two, project):
+    from planning.models import InvestmentProject
+
+    kam, director = two
+    InvestmentProject.objects.filter(pk=project.pk).update(status="approved")
+    url = reverse("api-planning:project_spent", args=[project.pk])
+    read = kam.get(reverse("api-planning:project", args=[project.pk]))["ETag"]
+    body = {"spent": [{"year": 2026, "spent": "2500"}]}
+    assert kam.put(url, body, "application/json").status_code == 428
+    theirs = director.put(
+        url, {"spent": [{"year": 2026, "spent": "1000"}]}, "application/json",
+        headers={"If-Match": read},
+    )  # fmt: skip
+    assert theirs.status_code == 200
+    stale = kam.put(url, body, "application/json", headers={"If-Match": read})
+    assert stale.status_code == 412
+    assert stale.json()["current"]["years"][0]["spent"] == "1000.00"
+    assert project.years.get(year=2026).spent == Decimal("1000")

@@ -187,10 +187,12 @@ def test_a_missing_reason_is_a_400(api, dana, plan):
 def test_spending_and_the_multi_year_view(api, alice, dana, plan):
     project = make_project(plan, status=InvestmentProject.Status.APPROVED)
     api.force_login(alice)
+    etag = api.get(url("project", project_id=project.pk))["ETag"]
     response = api.put(
         url("project_spent", project_id=project.pk),
         {"spent": [{"year": 2026, "spent": "2500"}]},
         "application/json",
+        headers={"If-Match": etag},
     )
     assert response.status_code == 200, response.json()
     view = api.get(url("investments")).json()

@@ -398,3 +398,65 @@ def test_projects_their_years_and_decisions_are_in_the_plans_history(alice, dana
         ("insert", "planned"),
         ("update", "held"),
     ]
+
+
+# --- while the plan awaits review; a stopped project ----------------------------------------------
+
+
+def test_projects_are_frozen_while_their_plan_is_submitted(alice, plan):
+    from planning.models import Plan
+
+    project = propose(alice, plan)
+    Plan.objects.filter(pk=plan.pk).update(status=Plan.Status.SUBMITTED)
+    with pytest.raises(ValidationError, match="submitted for review"):
+        propose(alice, plan, title="Second")
+    with pytest.raises(ValidationError, match="submitted for review"):
+        services.project_update(user=alice, project=project, title="Changed")
+    assert list(plan.projects.values_list("title", flat=True)) == ["Recyclable film"]
+    with translation.override("fr"), pytest.raises(ValidationError) as error:
+        services.project_update(user=alice, project=project, title="Changed")
+    assert "soumis" in error.value.messages[0]
+
+
+def test_a_project_on_an_approved_plan_leaves_the_plan_approved(alice, plan):
+    from planning.models import Plan
+
+    Plan.objects.filter(pk=plan.pk).update(status=Plan.Status.APPROVED)
+    project = propose(alice, plan)
+    services.project_update(user=alice, project=project, title="Changed")
+    plan.refresh_from_db()
+    assert plan.status == Plan.Status.APPROVED  # projects are not the approved content
+
+
+def test_no_spending_is_recorded_on_a_stopped_project(alice, dana, plan, session):
+    project = propose(alice, plan)
+    services.project_decide(
+        user=dana, session=session, project=project, outcome="approve", reason="Go"
+    )
+    services.project_spent_set(user=alice, project=project, spent={2026: "4000"})
+    services.project_decide(
+        user=dana, session=session, project=project, outcome="stop", reason="Halt"
+    )
+    with pytest.raises(ValidationError, match="stopped this project"):
+        services.project_spent_set(user=alice, project=project, spent={2026: "9000"})
+    assert project.years.get(year=2026).spent == Decimal("4000")
+    with translation.override("fr"), pytest.raises(ValidationError) as error:
+        services.project_spent_set(user=alice, project=project, spent={2026: "9000"})
+    assert "arrêté" in error.value.messages[0]
+
+
+def test_a_stale_project_version_writes_nothing(alice, dana, plan):
+    from kam import versions
+
+    project = propose(alice, plan)
+    read = services.project_version(project)
+    services.project_update(user=dana, project=project, objectives=[ObjectiveFactory(plan=plan)])
+    assert services.project_version(project) != read  # its objectives are part of its version
+    with pytest.raises(versions.StaleEdit):
+        services.project_update(user=alice, project=project, version=read, title="Mine")
+    project.refresh_from_db()
+    assert project.title == "Recyclable film"
+    fresh = services.project_version(project)
+    services.project_update(user=alice, project=project, version=fresh, title="Mine")
+    project.refresh_from_db()
+    assert project.title == "Mine"

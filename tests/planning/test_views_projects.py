@@ -246,3 +246,31 @@ def test_the_sponsor_home_shows_the_next_steering_decisions(web, sam, dana, plan
     assert "Barrier coating" in block
     assert "Acme" in block
     assert (today + dt.timedelta(days=10)).strftime("%Y") in block
+
+
+def test_a_stopped_project_refuses_spending_by_page(web, alice, plan):
+    project = make_project(plan, status=InvestmentProject.Status.STOPPED)
+    web.force_login(alice)
+    text = web.get(reverse("planning:project_detail", args=[project.pk])).content.decode()
+    assert 'data-testid="spent-form"' not in text
+    response = web.post(
+        reverse("planning:project_spent", args=[project.pk]),
+        {"spent_2026": "3000", "spent_2027": "0"},
+    )
+    assert response.status_code == 400
+    assert "stopped this project" in response.content.decode()
+    assert project.years.get(year=2026).spent == 0
+
+
+def test_a_submitted_plans_projects_are_refused_in_place(web, alice, plan):
+    from planning.models import Plan
+
+    Plan.objects.filter(pk=plan.pk).update(status=Plan.Status.SUBMITTED)
+    web.force_login(alice)
+    response = web.post(
+        reverse("planning:project_add", args=[plan.pk]),
+        form(owner=alice.pk),
+        HTTP_HX_REQUEST="true",
+    )
+    assert "submitted for review" in response.content.decode()
+    assert not InvestmentProject.objects.exists()
