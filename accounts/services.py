@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import ProtectedError
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
@@ -323,17 +324,37 @@ def ledger_import_run(*, import_id: int) -> None:
         ledger_import.save(update_fields=["status", "progress", "stage", "started_at"])
     try:
         _run(ledger_import)
+    except (OperationalError, InterfaceError):
+        # The database went away: the task tries again (kam.tasks), and the import, still
+        # running, is taken up from the start. ledger_import_fail() ends it after the last try.
+        logger.warning("Ledger import %s interrupted; it will be tried again", import_id)
+        raise
+    except SoftTimeLimitExceeded:
+        logger.error("Ledger import %s stopped at its time limit", import_id)
+        ledger_import_fail(
+            import_id=import_id,
+            error=_(
+                "The import took longer than allowed and was stopped; nothing was imported. "
+                "Try again with a smaller file, or ask an administrator."
+            ),
+        )
+        raise
     except Exception as error:
         logger.exception("Ledger import %s failed", import_id)
         message = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
-        LedgerImport.objects.filter(pk=import_id).update(
-            status=LedgerImport.Status.FAILED,
-            error=message or _("The import failed."),
-            stage=_("Failed"),
-            finished_at=timezone.now(),
-        )
+        ledger_import_fail(import_id=import_id, error=message)
         if not isinstance(error, ValidationError):
             raise
+
+
+def ledger_import_fail(*, import_id: int, error: str) -> None:
+    """Mark an import that is still queued or running as failed, with ``error`` as its reason."""
+    LedgerImport.objects.filter(pk=import_id, status__in=LedgerImport.ACTIVE).update(
+        status=LedgerImport.Status.FAILED,
+        error=error or _("The import failed."),
+        stage=_("Failed"),
+        finished_at=timezone.now(),
+    )
 
 
 def _run(ledger_import: LedgerImport) -> None:

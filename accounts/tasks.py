@@ -1,16 +1,34 @@
-from celery import shared_task
-from django.db import OperationalError
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from kam import tasks
 
 
-@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def _import_failed(
+    task: Any, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any
+) -> None:
+    """After the last retry of a transient error, the import is marked failed (a rerun ends in
+    no-op when the service has already recorded the failure)."""
+    from accounts import services
+
+    services.ledger_import_fail(
+        import_id=kwargs["import_id"],
+        error=_("The import was interrupted several times and has been stopped; try again later."),
+    )
+
+
+@tasks.task(tasks.IDEMPOTENT_JOB, soft_time_limit=900, time_limit=960, on_failure=_import_failed)
 def ledger_import_run_task(*, import_id: int) -> None:
+    """Read, check and load one confirmed ledger import (a million lines take about 30 s)."""
     from accounts import services  # here, not at the top: services import this module
 
     services.ledger_import_run(import_id=import_id)
 
 
-@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+@tasks.task(tasks.IDEMPOTENT_JOB, soft_time_limit=300, time_limit=360)
 def client_metrics_recompute_task() -> int:
+    """Nightly (beat): each client's yearly figures from its ledger lines, the same each run."""
     from accounts import services
 
     return services.client_metrics_recompute()

@@ -243,6 +243,19 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A task that Redis delivered but no worker acknowledged within this time goes to another
+# worker: it must exceed the longest hard time limit of any task (kam/tasks.py), which the
+# worker checks at start-up. Lower only to watch a killed worker's task come back sooner.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("KAM_CELERY_VISIBILITY_TIMEOUT", 7200, minimum=1)
+}
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True  # redelivered, not doubled
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+# PDF rendering and batch exports go to the render worker (memory ceiling, its own concurrency)
+CELERY_TASK_ROUTES = {
+    "planning.tasks.*render*": {"queue": "render"},
+    "planning.tasks.*export*": {"queue": "render"},
+}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "nightly-metrics": {

@@ -1,10 +1,9 @@
 """Celery tasks of the planning app: thin, each one service call."""
 
-from celery import shared_task
-from django.db import OperationalError
+from kam import tasks
 
 
-@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+@tasks.task(tasks.EMAIL_NOTIFICATION, soft_time_limit=300, time_limit=360)
 def meeting_reminders_send_task() -> int:
     """Daily (beat): email the reminders of meetings due soon or overdue, each only once."""
     from planning.services import reminders
@@ -12,7 +11,7 @@ def meeting_reminders_send_task() -> int:
     return reminders.meeting_reminders_send()
 
 
-@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+@tasks.task(tasks.EMAIL_NOTIFICATION)
 def plan_review_notify_task(*, submission_id: int) -> int:
     """After a plan is submitted, approved or returned: email who must hear of it, once."""
     from planning.services import approval
@@ -20,7 +19,7 @@ def plan_review_notify_task(*, submission_id: int) -> int:
     return approval.review_notify(submission_id=submission_id)
 
 
-@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+@tasks.task(tasks.EMAIL_NOTIFICATION)
 def steering_decision_notify_task(*, decision_id: int) -> int:
     """After a steering committee decision commits: email it to the project's KAM, once."""
     from planning.services import projects

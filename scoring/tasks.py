@@ -1,8 +1,7 @@
-from celery import shared_task
-from django.db import OperationalError
+from kam import tasks
 
 
-@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+@tasks.task(tasks.IDEMPOTENT_JOB, soft_time_limit=600, time_limit=660)
 def scores_recompute_task(*, trigger: str) -> int | None:
     """Score and rank the clients; returns the id of the run that holds the current scores.
 

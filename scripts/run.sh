@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install what is missing, start PostgreSQL and Redis if needed, migrate, seed the demo
-# programme, then serve KAM with a Celery worker and beat. Ctrl-C stops everything it started.
+# programme, then serve KAM with Celery workers (jobs; PDF rendering) and beat. Ctrl-C stops everything it started.
 #
 #   scripts/run.sh                  http://127.0.0.1:8000/
 #   KAM_PORT=8080 scripts/run.sh    another port
@@ -33,9 +33,13 @@ kam_step "Seeding the demo programme" python manage.py seed_demo
 
 LOGS="$KAM_RUN_DIR/logs"
 mkdir -p "$LOGS"
-kam_banner "Starting the Celery worker and beat (logs in .run/logs/)"
+kam_banner "Starting the Celery workers and beat (logs in .run/logs/)"
 kam_start "Celery worker" "$LOGS/worker.log" \
-    celery -A kam worker --concurrency=1 --loglevel=INFO --hostname "kam-demo@%h"
+    celery -A kam worker --queues celery --concurrency=1 --loglevel=INFO --hostname "kam-demo@%h"
+# PDF rendering and batch exports: a pool process past 800 MiB after a task is replaced.
+kam_start "Celery render worker" "$LOGS/render-worker.log" \
+    celery -A kam worker --queues render --concurrency=1 --max-memory-per-child=819200 \
+    --loglevel=INFO --hostname "kam-demo-render@%h"
 kam_start "Celery beat" "$LOGS/beat.log" \
     celery -A kam beat --loglevel=INFO --schedule "$KAM_RUN_DIR/celerybeat-schedule" \
     --pidfile "$KAM_RUN_DIR/celerybeat.pid"
@@ -55,7 +59,7 @@ KAM is running at http://127.0.0.1:$PORT/
 Press Ctrl-C to stop.
 TEXT
 
-# Stop everything as soon as any of the three stops on its own.
+# Stop everything as soon as any of them stops on its own.
 status=0
 wait -n "${KAM_STARTED_PGIDS[@]}" || status=$?
 kam_die "a process stopped unexpectedly (exit code $status); see .run/logs/"

@@ -18,6 +18,7 @@ from django.test import override_settings
 from django.utils import translation
 
 from accounts.models import Department, User
+from kam import tasks
 from tests.factories import UserFactory
 
 
@@ -151,6 +152,10 @@ def smtp_server():
         controller.stop()
 
 
+WORKER_QUEUES = (tasks.DEFAULT_QUEUE, tasks.RENDER_QUEUE)
+"""The live worker serves every queue: the tasks a test queues run whatever their route."""
+
+
 @pytest.fixture(scope="session")
 def worker_process(django_db_setup, django_db_blocker, tmp_path_factory, smtp_server):
     """A real ``celery worker`` process on the Redis broker, using the test database, sending
@@ -176,7 +181,8 @@ def worker_process(django_db_setup, django_db_blocker, tmp_path_factory, smtp_se
     with log.open("wb") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "kam", "worker", "--pool=solo",
-             "--loglevel=INFO", "--without-gossip", "--without-mingle", "-n", name],
+             "--loglevel=INFO", "--without-gossip", "--without-mingle", "-n", name,
+             "--queues", ",".join(WORKER_QUEUES)],
             cwd=settings.BASE_DIR, env=env, stdout=output, stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:
@@ -203,7 +209,8 @@ def _wait_until_idle(name: str, timeout: float = 60) -> None:
     while time.monotonic() < deadline:
         replies = [inspect.active(), inspect.reserved(), inspect.scheduled()]
         with app.connection_for_write() as connection:
-            queued = connection.default_channel.client.llen("celery")
+            client = connection.default_channel.client
+            queued = sum(client.llen(queue) for queue in WORKER_QUEUES)
         if not queued and all(reply and reply.get(name) == [] for reply in replies):
             return
         time.sleep(0.3)

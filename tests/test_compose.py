@@ -1,4 +1,4 @@
-"""The production docker-compose.yml: five services, health-gated start-up, shared media."""
+"""The production docker-compose.yml: six services, health-gated start-up, shared media."""
 
 import re
 from pathlib import Path
@@ -21,9 +21,9 @@ def command(service: dict[str, Any]) -> str:
     return " ".join(value) if isinstance(value, list) else value
 
 
-def test_compose_has_the_five_services_with_health_checks(compose):
+def test_compose_has_the_six_services_with_health_checks(compose):
     services = compose["services"]
-    assert set(services) == {"web", "worker", "beat", "postgres", "redis"}
+    assert set(services) == {"web", "worker", "render-worker", "beat", "postgres", "redis"}
     for name, service in services.items():
         assert service["healthcheck"]["test"], name
         assert service.get("restart") == "unless-stopped", name
@@ -35,18 +35,30 @@ def test_compose_runs_the_right_images_and_commands(compose):
     assert services["redis"]["image"].startswith("redis:7")
     assert "migrate --no-input" in command(services["web"])
     assert "gunicorn kam.wsgi" in command(services["web"])
-    assert command(services["worker"]).startswith("celery -A kam worker")
+    assert command(services["worker"]).startswith("celery -A kam worker --queues celery ")
     assert command(services["beat"]).startswith("celery -A kam beat")
-    for name in ("web", "worker", "beat"):
+    for name in ("web", "worker", "render-worker", "beat"):
         assert services[name]["build"] == "."
+
+
+def test_compose_renders_pdfs_in_a_worker_of_their_own_with_a_memory_ceiling(compose):
+    render = command(compose["services"]["render-worker"])
+    assert render.startswith("celery -A kam worker --queues render ")
+    assert re.search(r"--max-memory-per-child=\$\{KAM_RENDER_MAX_MEMORY_KB:-\d+\}", render)
+    assert re.search(r"--concurrency=\$\{KAM_RENDER_CONCURRENCY:-\d+\}", render)
+    assert "render@$$HOSTNAME" in " ".join(
+        compose["services"]["render-worker"]["healthcheck"]["test"]
+    )
+    assert "render" not in command(compose["services"]["worker"])
 
 
 def test_compose_starts_services_only_when_their_dependencies_are_healthy(compose):
     services = compose["services"]
     assert set(services["web"]["depends_on"]) == {"postgres", "redis"}
     assert set(services["worker"]["depends_on"]) == {"web", "redis"}  # web has migrated
+    assert set(services["render-worker"]["depends_on"]) == {"web", "redis"}
     assert set(services["beat"]["depends_on"]) == {"web", "redis"}
-    for name in ("web", "worker", "beat"):
+    for name in ("web", "worker", "render-worker", "beat"):
         for dependency in services[name]["depends_on"].values():
             assert dependency == {"condition": "service_healthy"}, name
 
@@ -58,12 +70,13 @@ def test_compose_keeps_data_in_named_volumes(compose):
     # The web app stores uploads where the worker imports them from.
     assert "media:/data/media" in services["web"]["volumes"]
     assert "media:/data/media" in services["worker"]["volumes"]
+    assert "media:/data/media" in services["render-worker"]["volumes"]
 
 
 def test_compose_sets_every_setting_in_production_mode(compose):
     variables = set(re.findall(r'env(?:_int|_list)?\(\s*"([A-Z_]+)"', SETTINGS))
     assert {"DJANGO_SECRET_KEY", "DATABASE_URL", "KAM_IMPORT_MAX_BYTES"} <= variables
-    for name in ("web", "worker", "beat"):
+    for name in ("web", "worker", "render-worker", "beat"):
         environment = compose["services"][name]["environment"]
         assert variables <= set(environment), name
         assert environment["DJANGO_DEBUG"] == "false"
