@@ -14,6 +14,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect
@@ -39,25 +40,53 @@ from planning.views import conflicts
 TEMPLATE = "planning/plan_meetings.html"
 CALENDAR_DAYS = 183
 """How far ahead the calendars list due meetings."""
+LOG_PAGE = 20
+"""Meetings of the log a page shows at first, and a scroll (or a click) adds."""
 
 
-def _context(request: AuthedRequest, plan: Plan, **extra: Any) -> dict[str, Any]:
+def _log_pages(request: AuthedRequest) -> int:
+    """How many pages of the log ``?page=`` asks for (1 by default)."""
+    page = request.GET.get("page", "")
+    return int(page) if page.isdigit() and 0 < int(page) <= 10_000 else 1
+
+
+def _context(request: AuthedRequest, plan: Plan, *, pages: int = 1, **extra: Any) -> dict[str, Any]:
+    """The Meetings tab with the first ``pages`` pages of its log (newest first); a decision
+    error's meeting is shown wherever it sits in the log."""
     today = timezone.localdate()
-    can_edit = permissions.may_edit_plan(request.user, plan)
     by_plan = cadence_selectors.cadence_status([plan], today, with_pairs=True)
-    statuses = by_plan.get(plan.pk, [])
     (summary,) = cadence_selectors.plan_compliance([plan], today, statuses=by_plan)
-    meetings = list(selectors.meeting_list(user=request.user).filter(plan=plan))
+    shown = pages * LOG_PAGE
+    if "decision_error" in extra:  # the decision's meeting, if it sits further down the log
+        failed = Meeting.objects.filter(decisions__pk=extra["decision_error"][0]).first()
+        if failed is not None:
+            newer = selectors.meeting_list(user=request.user).filter(
+                Q(date__gt=failed.date) | Q(date=failed.date, pk__gt=failed.pk), plan=plan
+            )
+            shown = max(shown, newer.count() + 1)
+    return {
+        "tab": "meetings",
+        "today": today,
+        "statuses": by_plan.get(plan.pk, []),
+        "summary": summary,
+        **_log_context(request, plan, start=0, stop=shown),
+        **extra,
+    }
+
+
+def _log_context(request: AuthedRequest, plan: Plan, *, start: int, stop: int) -> dict[str, Any]:
+    """What the meetings ``start`` to ``stop`` of a plan's log (newest first) write, with the
+    link to the next ones when there are more."""
+    can_edit = permissions.may_edit_plan(request.user, plan)
+    log = selectors.meeting_list(user=request.user).filter(plan=plan)
+    meetings = list(log[start : stop + 1])  # one more: is there an older page?
     objectives = list(selectors.objective_choices(plan=plan)) if can_edit else []
+    more = len(meetings) > stop - start
     return {
         "plan": plan,
         "can_edit": can_edit,
-        "tab": "meetings",
-        "today": today,
-        "statuses": statuses,
-        "summary": summary,
-        "meetings": meetings,
-        "meeting_rows": _meeting_rows(meetings),
+        "meeting_rows": _meeting_rows(meetings[: stop - start]),
+        "older_url": _older_url(plan, -(-stop // LOG_PAGE) + 1) if more else "",
         "objectives": objectives,
         "objective_options": _objective_options(objectives),
         "labels": {
@@ -67,12 +96,16 @@ def _context(request: AuthedRequest, plan: Plan, **extra: Any) -> dict[str, Any]
             "objective": _("Objective"),
             "make_action": _("Make it an action"),
             "delete_meeting": _("Delete this meeting and its decisions?"),
+            "older": _("Older meetings"),
         },
         "csrf_input": format_html(
             '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request)
         ),
-        **extra,
     }
+
+
+def _older_url(plan: Plan, page: int) -> str:
+    return f"{reverse('planning:plan_meetings', args=[plan.pk])}?page={page}"
 
 
 MEETING_LINKS = {"edit": "planning:meeting_edit", "delete": "planning:meeting_delete"}
@@ -161,8 +194,15 @@ def _form(request: AuthedRequest, plan: Plan, partial: str, **extra: Any) -> Tem
 @login_required
 @require_http_methods(["GET"])
 def plan_meetings(request: AuthedRequest, plan_id: int) -> TemplateResponse:
+    """The Meetings tab; ``?page=N`` shows the log's first N pages, or, for htmx (the log
+    scrolled to its end), only the Nth page, which takes the place of the "older" link."""
     plan = plan_selectors.plan_get(user=request.user, plan_id=plan_id)
-    return TemplateResponse(request, TEMPLATE, _context(request, plan))
+    pages = _log_pages(request)
+    if request.htmx and "page" in request.GET:
+        start = (pages - 1) * LOG_PAGE
+        context = _log_context(request, plan, start=start, stop=start + LOG_PAGE)
+        return TemplateResponse(request, f"{TEMPLATE}#meeting-log-page", context)
+    return TemplateResponse(request, TEMPLATE, _context(request, plan, pages=pages))
 
 
 # --- cadences -------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """The Meetings tab, the portfolio's compliance page and the calendars, from the outside."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -216,3 +217,54 @@ def test_compliance_page_query_count_is_flat(client, dana, django_assert_max_num
     grow()
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(url)
+
+
+def _log(plan, count):
+    """``count`` meetings, one a day back from 1 March 2026, newest first."""
+    return [
+        MeetingFactory(plan=plan, title=f"Meeting {n}", date=dt.date(2026, 3, 1) - dt.timedelta(n))
+        for n in range(count)
+    ]
+
+
+def _shown(response):
+    return [int(pk) for pk in re.findall(r'data-meeting="(\d+)"', response.content.decode())]
+
+
+def test_the_log_shows_its_newest_page_and_adds_older_ones_on_scroll(client, alice, plan):
+    meetings = _log(plan, 45)
+    client.force_login(alice)
+    url = reverse("planning:plan_meetings", args=[plan.pk])
+    first = client.get(url)
+    assert _shown(first) == [meeting.pk for meeting in meetings[:20]]
+    assert f'hx-get="{url}?page=2"' in first.content.decode()
+    second = client.get(url, {"page": 2}, headers=HTMX)  # the log scrolled to its end
+    assert _shown(second) == [meeting.pk for meeting in meetings[20:40]]
+    assert "<html" not in second.content.decode()  # its rows only
+    assert f'hx-get="{url}?page=3"' in second.content.decode()
+    last = client.get(url, {"page": 3}, headers=HTMX)
+    assert _shown(last) == [meeting.pk for meeting in meetings[40:]]
+    assert 'data-testid="mt-older"' not in last.content.decode()
+    without_javascript = client.get(url, {"page": 2})  # the link: the first two pages
+    assert _shown(without_javascript) == [meeting.pk for meeting in meetings[:40]]
+    assert "<html" in without_javascript.content.decode()  # the whole page
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "x", "99999999"])
+def test_a_bad_log_page_is_the_first_page(client, alice, plan, page):
+    meetings = _log(plan, 25)
+    client.force_login(alice)
+    url = reverse("planning:plan_meetings", args=[plan.pk])
+    assert _shown(client.get(url, {"page": page})) == [meeting.pk for meeting in meetings[:20]]
+
+
+def test_a_decision_error_on_an_old_meeting_shows_that_meeting(client, alice, plan):
+    objective = ObjectiveFactory(plan=plan)
+    meetings = _log(plan, 30)
+    decision = MeetingDecisionFactory(meeting=meetings[25], text="Audit costs")
+    client.force_login(alice)
+    url = reverse("planning:decision_action", args=[decision.pk])
+    client.post(url, {"objective": objective.pk}, headers=HTMX)
+    again = client.post(url, {"objective": objective.pk}, headers=HTMX)  # already an action
+    assert meetings[25].pk in _shown(again)
+    assert 'data-testid="mt-decision-error"' in again.content.decode()
