@@ -1,13 +1,22 @@
 """Planning's rows in the admin, shown and never changed there: their writes are governed by the
-services (who may write them, and the rules a write keeps), through the pages and the API."""
+services (who may write them, and the rules a write keeps), through the pages and the API. The
+one exception is the company's branding on the PDF reports, which an administrator sets here
+(through its service)."""
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from kam.admin import HistoryEventAdmin, ReadOnlyAdmin, ReadOnlyInline
 from planning.models import (
     AdvisoryMeeting,
     AdvisoryMember,
     AdvisoryTopic,
+    Branding,
     InvestmentProject,
     PlanSubmission,
     PlanVersion,
@@ -21,6 +30,7 @@ from planning.models import (
     SteeringSession,
     YearEndNegotiation,
 )
+from planning.services import branding as services
 
 # --- executive sponsorship ------------------------------------------------------------------------
 
@@ -148,3 +158,55 @@ class SteeringDecisionAdmin(ReadOnlyAdmin):
 
 
 admin.site.register(SteeringSession.pgh_event_model, HistoryEventAdmin)  # type: ignore[attr-defined]
+
+
+# --- the branding of the PDF reports --------------------------------------------------------------
+
+
+class BrandingForm(forms.ModelForm):
+    logo_file = forms.FileField(
+        label=_("logo"),
+        required=False,
+        help_text=_("PNG, JPEG or SVG, 512 KB at most. Leave empty to keep the current logo."),
+    )
+    remove_logo = forms.BooleanField(label=_("remove the logo"), required=False)
+
+    class Meta:
+        model = Branding
+        fields = ("name", "accent")
+
+    def clean_logo_file(self) -> bytes | None:
+        upload = self.cleaned_data.get("logo_file")
+        if not upload:
+            return None
+        data = upload.read()
+        services.logo_type(data)  # a ValidationError says what is wrong
+        return bytes(data)
+
+
+@admin.register(Branding)
+class BrandingAdmin(admin.ModelAdmin):
+    """One row: the company's name, logo and accent colour on every PDF report."""
+
+    form = BrandingForm
+    list_display = ("name", "accent", "logo_type", "revision", "updated_at")
+    search_fields = ("name",)
+    readonly_fields = ("logo_type", "revision", "updated_at")
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return super().has_add_permission(request) and not Branding.objects.exists()
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Branding, form: Any, change: bool) -> None:
+        try:
+            saved = services.branding_update(
+                name=form.cleaned_data["name"],
+                accent=form.cleaned_data["accent"],
+                logo=form.cleaned_data.get("logo_file"),
+                remove_logo=form.cleaned_data.get("remove_logo", False),
+            )
+        except ValidationError as error:  # checked by the form already; never half-saved
+            raise ValueError(error.messages) from error
+        obj.pk, obj.revision = saved.pk, saved.revision

@@ -7,11 +7,13 @@
 - ``approval``: the plan's submissions for review, the director's comments, approved versions.
 - ``projects``: investment projects of key accounts and the steering committee's sessions and
   decisions.
+- ``branding``: the company's name, logo and colour on the PDF reports.
 
 Code that uses a model imports it from here (``from planning.models import Plan``).
 """
 
 from planning.models.approval import PlanSubmission, PlanVersion, ReviewComment
+from planning.models.branding import Branding
 from planning.models.plans import (
     Action,
     Cadence,
@@ -53,6 +55,7 @@ __all__ = [
     "AdvisoryMeeting",
     "AdvisoryMember",
     "AdvisoryTopic",
+    "Branding",
     "Cadence",
     "CalendarFeed",
     "CounterpartPair",

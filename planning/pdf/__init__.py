@@ -1,0 +1,128 @@
+"""PDF reports: an account plan (an approved version, or the current draft) and a programme
+year's shortlist report, rendered by WeasyPrint from ``templates/planning/pdf/*.html``.
+
+``plan_pdf`` and ``shortlist_pdf`` take ids and a language and return the PDF's bytes; they
+check no access (their callers serve only what the user may see) and write nothing. What a
+report shows is read by ``planning.pdf.plan`` and ``planning.pdf.shortlist`` through the
+selectors the pages use, and its charts are the pages' own SVG charts (``kam.charts``).
+
+Rendering never reaches outside: ``StaticOnlyFetcher`` serves ``data:`` URLs and the files under
+the project's ``static/`` folder, and refuses everything else (other files, the network, any
+redirect), whatever a user typed; user text reaches the HTML through Django's templates, which
+escape it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+for _name in ("weasyprint.progress", "fontTools"):  # a line per page and per font table
+    logging.getLogger(_name).setLevel(logging.WARNING)
+
+
+class StaticOnlyFetcher(URLFetcher):
+    """A URL fetcher for WeasyPrint that serves ``data:`` URLs and the project's own static
+    files (``file:`` URLs under ``BASE_DIR/static``, no host), and nothing else: no network, no
+    other file, no redirect. ``asked`` lists every URL it was asked for, ``refused`` those it
+    refused (WeasyPrint then renders without them)."""
+
+    def __init__(self) -> None:
+        super().__init__(timeout=1, allowed_protocols={"data", "file"}, allow_redirects=False)
+        self.static = Path(settings.BASE_DIR, "static").resolve()
+        self.asked: list[str] = []
+        self.refused: list[str] = []
+
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+        self.asked.append(url)
+        if self.allows(url):
+            return super().fetch(url, headers)  # type: ignore[no-any-return]
+        self.refused.append(url)
+        raise ValueError(f"PDF asset refused: {url[:200]}")
+
+    def allows(self, url: str) -> bool:
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        if scheme == "data":
+            return True
+        if scheme != "file" or parts.netloc not in ("", "localhost") or parts.query:
+            return False
+        path = Path(url2pathname(parts.path)).resolve()
+        return path.is_relative_to(self.static) and path.is_file()
+
+
+def static_base_url() -> str:
+    """The base URL of a report's relative links: the project's ``static/`` folder."""
+    return Path(settings.BASE_DIR, "static").resolve().as_uri() + "/"
+
+
+def pdf_date(moment: dt.datetime) -> str:
+    """A W3C date-time for the PDF's metadata, in UTC to the second."""
+    return moment.astimezone(dt.UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def render(
+    template: str,
+    context: dict[str, Any],
+    *,
+    language: str,
+    made_at: dt.datetime,
+    fetcher: StaticOnlyFetcher | None = None,
+) -> bytes:
+    """``template`` rendered with ``context`` in ``language``, as PDF bytes. ``made_at`` is
+    the file's creation and modification date (the same date gives the same bytes)."""
+    with translation.override(language):
+        html = render_to_string(
+            template,
+            {
+                **context,
+                "language": language,
+                "made_at": pdf_date(made_at),
+            },
+        )
+    document = HTML(
+        string=html, base_url=static_base_url(), url_fetcher=fetcher or StaticOnlyFetcher()
+    )
+    return document.write_pdf()  # type: ignore[no-any-return]
+
+
+def plan_pdf(*, plan_id: int, version_id: int | None, language: str) -> bytes:
+    """The account plan ``plan_id`` as a PDF in ``language`` ("fr" or "en").
+
+    With ``version_id`` (a ``PlanVersion`` of that plan), the approved version as it was frozen:
+    the same version, language and branding always give the same bytes (dated by the approval).
+    Without it, the plan as it is now, marked "draft" on every page.
+    """
+    from planning.pdf import plan
+
+    with translation.override(language):
+        report = plan.plan_report(plan_id=plan_id, version_id=version_id)
+    made_at = report.approved_at or timezone.now()
+    context = {"report": report, "branding": report.branding}
+    return render("planning/pdf/plan.html", context, language=language, made_at=made_at)
+
+
+def shortlist_pdf(*, year_id: int, language: str) -> bytes:
+    """The director's shortlist report of a programme year as a PDF in ``language``.
+
+    ``year_id`` is the programme year itself (``scoring.models.Programme.year``, e.g. 2026), as
+    in the shortlist page's address ``/scoring/shortlist/<year>/``; an unknown year raises
+    ``Programme.DoesNotExist``. The ranked shortlist with each client's explanation and
+    stability, the budget and KAM headcount used, and the portfolio matrix, as of now.
+    """
+    from planning.pdf import shortlist
+
+    with translation.override(language):
+        report = shortlist.shortlist_report(year=year_id)
+    context = {"report": report, "branding": report.branding}
+    return render("planning/pdf/shortlist.html", context, language=language, made_at=timezone.now())
