@@ -34,7 +34,7 @@ class CriterionAdmin(ReadOnlyAdmin):
         "is_active",
     ]
     list_filter = ["family", "normalisation", "is_active"]
-    search_fields = ["code", "name"]
+    search_fields = ["code", "name_en", "name_fr"]
 
 
 @admin.register(Rating)

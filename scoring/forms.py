@@ -311,7 +311,8 @@ class CriterionForm(forms.Form):
         max_length=50,
         help_text=_("Lowercase letters, digits and hyphens; the API and the weights use it."),
     )
-    name = forms.CharField(label=_("Name"), max_length=150)
+    name_en = forms.CharField(label=_("Name in English"), max_length=150, required=False)
+    name_fr = forms.CharField(label=_("Name in French"), max_length=150, required=False)
     family = forms.ChoiceField(label=_("Family"), choices=Criterion.Family.choices)
     direction = forms.ChoiceField(label=_("Direction"), choices=Criterion.Direction.choices)
     normalisation = forms.ChoiceField(label=_("Scored by"), choices=Criterion.Normalisation.choices)
@@ -351,22 +352,36 @@ class CriterionForm(forms.Form):
         initial: dict[str, Any] = {}
         if criterion is not None:
             initial = {
-                "name": criterion.name,
+                "name_en": criterion.name_en,
+                "name_fr": criterion.name_fr,
                 "direction": criterion.direction,
                 "normalisation": criterion.normalisation,
                 "thresholds": thresholds_text(criterion.thresholds),
                 "met_threshold": criterion.met_threshold,
                 "source": criterion.source,
                 "is_active": criterion.is_active,
-                **{f"rubric_{level}": criterion.rubric.get(level, "") for level in LEVELS},
+                **{
+                    f"rubric_{language}_{level}": rubric.get(level, "")
+                    for language, rubric in (
+                        ("en", criterion.rubric_en),
+                        ("fr", criterion.rubric_fr),
+                    )
+                    if isinstance(rubric, dict)
+                    for level in LEVELS
+                },
             }
         elif family:
             initial = {"family": family}
         super().__init__(data, initial=initial, label_suffix="")
         self.criterion = criterion
         for level in LEVELS:
-            self.fields[f"rubric_{level}"] = forms.CharField(
-                label=_("Level %(level)s") % {"level": level},
+            self.fields[f"rubric_en_{level}"] = forms.CharField(
+                label=_("Level %(level)s in English") % {"level": level},
+                required=False,
+                max_length=500,
+            )
+            self.fields[f"rubric_fr_{level}"] = forms.CharField(
+                label=_("Level %(level)s in French") % {"level": level},
                 required=False,
                 max_length=500,
             )
@@ -386,12 +401,19 @@ class CriterionForm(forms.Form):
     def is_rated(self) -> bool:
         return self.family_code in RATED_FAMILIES
 
-    def rubric_fields(self) -> list[forms.BoundField]:
-        return [self[f"rubric_{level}"] for level in LEVELS]
+    def rubric_fields(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        """Per level, its English and French fields."""
+        return [(self[f"rubric_en_{level}"], self[f"rubric_fr_{level}"]) for level in LEVELS]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not (data.get("name_en") or "").strip() and not (data.get("name_fr") or "").strip():
+            self.add_error("name_en", _("Give the criterion a name, in English or in French."))
+        return data
 
     def service_data(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
-        data["rubric"] = {level: data.pop(f"rubric_{level}") for level in LEVELS}
-        if self.family_code not in RATED_FAMILIES:
-            data["rubric"] = {}
+        for language in ("en", "fr"):
+            rubric = {level: data.pop(f"rubric_{language}_{level}") for level in LEVELS}
+            data[f"rubric_{language}"] = rubric if self.family_code in RATED_FAMILIES else {}
         return data

@@ -17,6 +17,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Client
+from kam import bilingual
 from kam.constraints import FieldCheckConstraint
 
 OVERRIDE_LIMIT = 50
@@ -75,9 +76,8 @@ class Criterion(models.Model):
         unique=True,
         error_messages={"unique": _("There is already a criterion with this code.")},
     )
-    name = models.CharField(
-        _("name"), max_length=150, error_messages={"blank": _("Give the criterion a name.")}
-    )
+    name_en = models.CharField(_("name in English"), max_length=150, blank=True)
+    name_fr = models.CharField(_("name in French"), max_length=150, blank=True)
     family = models.CharField(
         _("family"),
         max_length=20,
@@ -120,8 +120,14 @@ class Criterion(models.Model):
             "invalid_choice": _("Choose the ledger figure a financial criterion reads.")
         },
     )
-    rubric = models.JSONField(
-        _("rubric"),
+    rubric_en = models.JSONField(
+        _("rubric in English"),
+        default=dict,
+        blank=True,
+        help_text=_('Rated criteria: what each level "1" to "5" means.'),
+    )
+    rubric_fr = models.JSONField(
+        _("rubric in French"),
         default=dict,
         blank=True,
         help_text=_('Rated criteria: what each level "1" to "5" means.'),
@@ -133,6 +139,12 @@ class Criterion(models.Model):
         verbose_name_plural = _("criteria")
         ordering = ["family", "code"]
         constraints = [
+            FieldCheckConstraint(
+                field="name_en",
+                condition=Q(name_en__gt="") | Q(name_fr__gt=""),
+                name="criterion_has_a_name",
+                violation_error_message=_("Give the criterion a name, in English or in French."),
+            ),
             FieldCheckConstraint(
                 field="source",
                 condition=~Q(family="financial") | Q(source__gt=""),
@@ -184,12 +196,36 @@ class Criterion(models.Model):
             errors["thresholds"] = _("Thresholds are a list of numbers.")
         elif any(b <= a for a, b in itertools.pairwise(thresholds)):
             errors["thresholds"] = _("Thresholds must be strictly increasing, such as 5; 15; 30.")
-        if not isinstance(self.rubric, dict) or not set(self.rubric) <= set(LEVELS):
-            errors["rubric"] = _('A rubric maps the levels "1" to "5" to what they mean.')
-        elif self.family == self.Family.FINANCIAL and any(self.rubric.values()):
-            errors["rubric"] = _("A financial criterion reads the ledger: it has no rubric.")
+        for field in ("rubric_en", "rubric_fr"):
+            rubric = getattr(self, field)
+            if not isinstance(rubric, dict) or not set(rubric) <= set(LEVELS):
+                errors[field] = _('A rubric maps the levels "1" to "5" to what they mean.')
+            elif self.family == self.Family.FINANCIAL and any(rubric.values()):
+                errors[field] = _("A financial criterion reads the ledger: it has no rubric.")
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def name(self) -> str:
+        """The name in the reader's language, or the other one marked as such
+        (``kam.bilingual.pick``): what every page, export, chart and PDF shows."""
+        return bilingual.pick(en=self.name_en, fr=self.name_fr)
+
+    @property
+    def name_is_translated(self) -> bool:
+        return bilingual.is_translated(en=self.name_en, fr=self.name_fr)
+
+    @property
+    def rubric(self) -> dict[str, str]:
+        """What each level means, in the reader's language level by level (a level written
+        only in the other language shows that text, marked); levels without text are left out."""
+        english = self.rubric_en if isinstance(self.rubric_en, dict) else {}
+        french = self.rubric_fr if isinstance(self.rubric_fr, dict) else {}
+        texts = {
+            level: bilingual.pick(en=english.get(level, ""), fr=french.get(level, ""))
+            for level in LEVELS
+        }
+        return {level: text for level, text in texts.items() if text}
 
     @property
     def is_rated(self) -> bool:

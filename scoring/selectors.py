@@ -1116,7 +1116,18 @@ def grid_version(*, user: User, grid: Grid) -> str:
     criteria = hashlib.md5(
         repr(
             [
-                (c.pk, c.code, c.name, c.family, c.source, c.met_threshold, c.is_active)
+                (
+                    c.pk,
+                    c.code,
+                    c.name_en,
+                    c.name_fr,
+                    c.rubric_en,
+                    c.rubric_fr,
+                    c.family,
+                    c.source,
+                    c.met_threshold,
+                    c.is_active,
+                )
                 for c in grid.criteria
             ]
         ).encode(),

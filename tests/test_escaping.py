@@ -116,7 +116,9 @@ def hostile(alice, sam, dana):
     company.refresh_from_db()
     contact = client_services.contact_save(user=alice, client=company, last_name=CONTACT)
     fit = criteria["fit"]
-    Criterion.objects.filter(pk=fit.pk).update(name=CRITERION, rubric={"3": NOTE})
+    Criterion.objects.filter(pk=fit.pk).update(
+        name_en=CRITERION, name_fr=CRITERION, rubric_en={"3": NOTE}, rubric_fr={"3": NOTE}
+    )
     ratings.rating_set(user=alice, client=company, criterion=fit, level=3, note=NOTE)
     CostToServeFactory(client=company, updated_by=dana, note=NOTE)
     recompute()

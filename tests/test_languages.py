@@ -119,7 +119,9 @@ def cast(django_db_setup, django_db_blocker):
 @pytest.mark.parametrize("language", ["fr", "en"])
 @pytest.mark.parametrize("persona", ["director", "KAM, own client", "contributor"])
 def test_every_page_speaks_one_language(cast, db, persona, language):
-    Criterion.objects.update(name=Concat(Value("K-"), "code"))  # data in neither language
+    Criterion.objects.update(  # data in neither language
+        name_en=Concat(Value("K-"), "code"), name_fr=Concat(Value("K-"), "code")
+    )
     http = HttpClient()
     seen = cast[persona]
     http.cookies[settings.SESSION_COOKIE_NAME] = seen["session"]

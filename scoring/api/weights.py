@@ -31,7 +31,12 @@ class Conflict(exceptions.APIException):
 class CriterionOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     code = serializers.CharField()
-    name = serializers.CharField()
+    name = serializers.CharField(
+        help_text="In the request's language (Accept-Language); when the criterion has no name "
+        "in it, the other language's name, marked as such."
+    )
+    name_en = serializers.CharField(help_text="The name in English; empty when not given.")
+    name_fr = serializers.CharField(help_text="The name in French; empty when not given.")
     family = serializers.ChoiceField(choices=Criterion.Family.choices)
     direction = serializers.ChoiceField(choices=Criterion.Direction.choices)
     normalisation = serializers.ChoiceField(choices=Criterion.Normalisation.choices)
@@ -39,8 +44,12 @@ class CriterionOutputSerializer(serializers.Serializer):
     met_threshold = serializers.FloatField(help_text="Met from this 0-1 score.")
     source = serializers.CharField(help_text="Financial criteria: the ledger figure; else empty.")  # type: ignore[assignment]
     rubric = serializers.DictField(
-        child=serializers.CharField(), help_text='Rated criteria: level "1" to "5" → meaning.'
+        child=serializers.CharField(),
+        help_text='Rated criteria: level "1" to "5" → meaning, in the request\'s language (as '
+        "`name`).",
     )
+    rubric_en = serializers.DictField(child=serializers.CharField(), help_text="In English.")
+    rubric_fr = serializers.DictField(child=serializers.CharField(), help_text="In French.")
     is_active = serializers.BooleanField()
 
 
@@ -63,7 +72,13 @@ class CriterionCreateApi(APIView):
     @extend_schema_serializer(component_name="CriterionCreateInput")
     class InputSerializer(serializers.Serializer):
         code = serializers.SlugField(max_length=50)
-        name = serializers.CharField(max_length=150)
+        name_en = serializers.CharField(max_length=150, allow_blank=True, default="")
+        name_fr = serializers.CharField(
+            max_length=150,
+            allow_blank=True,
+            default="",
+            help_text="Give the name in English, in French or both (at least one).",
+        )
         family = serializers.ChoiceField(choices=Criterion.Family.choices)
         direction = serializers.ChoiceField(
             choices=Criterion.Direction.choices, default=Criterion.Direction.HIGHER
@@ -81,10 +96,16 @@ class CriterionCreateApi(APIView):
             default="",
             help_text="Required for a financial criterion, empty for a rated one.",
         )
-        rubric = serializers.DictField(
+        rubric_en = serializers.DictField(
             child=serializers.CharField(allow_blank=True),
             default=dict,
-            help_text='Required for a rated criterion: "1" to "5" → what the level means.',
+            help_text='Rated criteria: "1" to "5" → what the level means, in English.',
+        )
+        rubric_fr = serializers.DictField(
+            child=serializers.CharField(allow_blank=True),
+            default=dict,
+            help_text="The same in French. A rated criterion needs every level in at least one "
+            "language.",
         )
 
     @extend_schema(
@@ -112,7 +133,8 @@ class CriterionUpdateApi(APIView):
     class InputSerializer(serializers.Serializer):
         code = serializers.CharField(required=False, help_text="Cannot change.")
         family = serializers.CharField(required=False, help_text="Cannot change.")
-        name = serializers.CharField(required=False, max_length=150)
+        name_en = serializers.CharField(required=False, allow_blank=True, max_length=150)
+        name_fr = serializers.CharField(required=False, allow_blank=True, max_length=150)
         direction = serializers.ChoiceField(choices=Criterion.Direction.choices, required=False)
         normalisation = serializers.ChoiceField(
             choices=Criterion.Normalisation.choices, required=False
@@ -122,7 +144,10 @@ class CriterionUpdateApi(APIView):
         source = serializers.ChoiceField(  # type: ignore[assignment]
             choices=Criterion.Source.choices, allow_blank=True, required=False
         )
-        rubric = serializers.DictField(
+        rubric_en = serializers.DictField(
+            child=serializers.CharField(allow_blank=True), required=False
+        )
+        rubric_fr = serializers.DictField(
             child=serializers.CharField(allow_blank=True), required=False
         )
         is_active = serializers.BooleanField(

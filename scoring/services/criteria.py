@@ -21,28 +21,35 @@ def criterion_create(
     *,
     user: User,
     code: str,
-    name: str,
+    name_en: str = "",
+    name_fr: str = "",
     family: str,
     direction: str = Criterion.Direction.HIGHER,
     normalisation: str,
     thresholds: list[float] | None = None,
     met_threshold: float = 0.5,
     source: str = "",
-    rubric: Mapping[str, str] | None = None,
+    rubric_en: Mapping[str, str] | None = None,
+    rubric_fr: Mapping[str, str] | None = None,
 ) -> Criterion:
     """Add a criterion to the catalogue, active. It weighs 0 in its family until a director
-    gives it a weight in a new version of the weights (see ``selectors.weights_in_force``)."""
+    gives it a weight in a new version of the weights (see ``selectors.weights_in_force``).
+
+    Its name and rubric are given in English, in French or both; a reader of the other
+    language sees the given text, marked as untranslated (``Criterion.name``)."""
     permissions.require(permissions.may_manage_programme, user)
     criterion = Criterion(code=code.strip(), family=family, is_active=True)
     _criterion_fill(
         criterion,
-        name=name,
+        name_en=name_en,
+        name_fr=name_fr,
         direction=direction,
         normalisation=normalisation,
         thresholds=thresholds or [],
         met_threshold=met_threshold,
         source=source,
-        rubric=rubric or {},
+        rubric_en=rubric_en or {},
+        rubric_fr=rubric_fr or {},
     )
     criterion.full_clean()
     criterion.save()
@@ -57,13 +64,15 @@ def criterion_update(
     criterion: Criterion,
     code: str | None = None,
     family: str | None = None,
-    name: str | None = None,
+    name_en: str | None = None,
+    name_fr: str | None = None,
     direction: str | None = None,
     normalisation: str | None = None,
     thresholds: list[float] | None = None,
     met_threshold: float | None = None,
     source: str | None = None,
-    rubric: Mapping[str, str] | None = None,
+    rubric_en: Mapping[str, str] | None = None,
+    rubric_fr: Mapping[str, str] | None = None,
     is_active: bool | None = None,
 ) -> Criterion:
     """Change a criterion; what is left out (``None``) stays as it is.
@@ -91,14 +100,16 @@ def criterion_update(
     rated = criterion.family in RATED_FAMILIES
     _criterion_fill(
         criterion,
-        name=criterion.name if name is None else name,
+        name_en=criterion.name_en if name_en is None else name_en,
+        name_fr=criterion.name_fr if name_fr is None else name_fr,
         direction=criterion.direction if direction is None else direction,
         normalisation=criterion.normalisation if normalisation is None else normalisation,
         thresholds=list(criterion.thresholds) if thresholds is None else thresholds,
         met_threshold=criterion.met_threshold if met_threshold is None else met_threshold,
         source=criterion.source if source is None else source,
-        rubric=(criterion.rubric if rated else {}) if rubric is None else rubric,
-        complete_rubric=rubric is not None,
+        rubric_en=(criterion.rubric_en if rated else {}) if rubric_en is None else rubric_en,
+        rubric_fr=(criterion.rubric_fr if rated else {}) if rubric_fr is None else rubric_fr,
+        complete_rubric=rubric_en is not None or rubric_fr is not None,
     )
     if is_active is not None and is_active != criterion.is_active:
         criterion.is_active = is_active
@@ -113,25 +124,26 @@ def criterion_update(
 def _criterion_fill(
     criterion: Criterion,
     *,
-    name: str,
+    name_en: str,
+    name_fr: str,
     direction: str,
     normalisation: str,
     thresholds: list[float],
     met_threshold: float,
     source: str,
-    rubric: Mapping[str, str],
+    rubric_en: Mapping[str, str],
+    rubric_fr: Mapping[str, str],
     complete_rubric: bool = True,
 ) -> None:
     """Set the fields of a criterion from what the director gave, trimmed; ``full_clean()``
     then checks them against the model's rules (``Criterion.clean`` and its constraints).
 
     One rule is about the change rather than the row: a rubric given for a rated criterion says
-    what every level means, so everyone rates alike (an older, incomplete rubric stays valid
-    until a director gives a new one: ``complete_rubric=False``).
+    what every level means, in English or in French, so everyone rates alike (an older,
+    incomplete rubric stays valid until a director gives a new one: ``complete_rubric=False``).
     """
-    texts = {str(level): str(text).strip() for level, text in rubric.items()}
-    texts = {level: text for level, text in sorted(texts.items()) if text}
-    empty = [level for level in LEVELS if level not in texts]
+    english, french = _rubric_texts(rubric_en), _rubric_texts(rubric_fr)
+    empty = [level for level in LEVELS if level not in english and level not in french]
     if complete_rubric and criterion.is_rated and empty:
         raise ValidationError(
             {
@@ -139,13 +151,22 @@ def _criterion_fill(
                 % {"level": empty[0]}
             }
         )
-    criterion.name = name.strip()
+    name_en, name_fr = name_en.strip(), name_fr.strip()
+    if not name_en and not name_fr:
+        raise ValidationError({"name_en": _("Give the criterion a name, in English or in French.")})
+    criterion.name_en, criterion.name_fr = name_en, name_fr
     criterion.direction = direction
     criterion.normalisation = normalisation
     criterion.thresholds = list(thresholds)
     criterion.met_threshold = met_threshold
     criterion.source = source.strip()
-    criterion.rubric = texts
+    criterion.rubric_en, criterion.rubric_fr = english, french
+
+
+def _rubric_texts(rubric: Mapping[str, str]) -> dict[str, str]:
+    """The levels given a text, trimmed, in level order."""
+    texts = {str(level): str(text).strip() for level, text in rubric.items()}
+    return {level: text for level, text in sorted(texts.items()) if text}
 
 
 def _check_deactivation(criterion: Criterion) -> None:

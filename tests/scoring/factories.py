@@ -19,8 +19,14 @@ class CriterionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Criterion
 
+    class Params:
+        name = factory.LazyAttribute(
+            lambda criterion: criterion.code.replace("-", " ").capitalize()
+        )
+
     code = factory.Sequence(lambda n: f"criterion-{n}")
-    name = factory.LazyAttribute(lambda criterion: criterion.code.replace("-", " ").capitalize())
+    name_en = factory.LazyAttribute(lambda criterion: criterion.name)
+    name_fr = factory.LazyAttribute(lambda criterion: criterion.name)
     family = Criterion.Family.STRATEGIC
     direction = Criterion.Direction.HIGHER
     normalisation = Criterion.Normalisation.THRESHOLDS

@@ -19,11 +19,12 @@ V1 = {"revenue": 75, "late": 25, "fit": 100, "relationship": 100}
 RUBRIC = {level: f"Level {level}" for level in "12345"}
 LOYALTY = {
     "code": "loyalty",
-    "name": "Loyalty",
+    "name_en": "Loyalty",
+    "name_fr": "Fidélité",
     "family": "maturity",
     "normalisation": "thresholds",
     "thresholds": [2, 3, 4, 5],
-    "rubric": RUBRIC,
+    "rubric_en": RUBRIC,
 }
 
 
@@ -102,7 +103,7 @@ def test_criterion_create_api_adds_a_criterion(client, criteria, dana):
         True,
         "higher",
     )
-    assert Criterion.objects.get(code="loyalty").rubric == RUBRIC
+    assert Criterion.objects.get(code="loyalty").rubric_en == RUBRIC
 
 
 @pytest.mark.parametrize(
@@ -111,10 +112,11 @@ def test_criterion_create_api_adds_a_criterion(client, criteria, dana):
         ({"thresholds": [3, 2]}, "thresholds", "strictly increasing"),
         ({"code": "fit"}, "code", "already a criterion with this code"),
         ({"met_threshold": 2}, "met_threshold", "0 to 1"),
-        ({"family": "financial", "rubric": {}}, "source", "Choose the ledger figure"),
+        ({"family": "financial", "rubric_en": {}}, "source", "Choose the ledger figure"),
         ({"family": "luck"}, "family", "not a valid choice"),
         ({"thresholds": "2, 3"}, "thresholds", "list"),
-        ({"rubric": {"3": ""}}, "rubric", "what level 1 means"),
+        ({"rubric_en": {"3": ""}}, "rubric", "what level 1 means"),
+        ({"name_en": "", "name_fr": " "}, "name_en", "Give the criterion a name"),
     ],
 )
 def test_criterion_create_api_refuses_bad_input(client, criteria, dana, changes, field, message):
@@ -175,12 +177,14 @@ def test_criterion_update_api_refuses_bad_changes(client, criteria, dana, data, 
 def test_criterion_update_api_is_for_directors_and_existing_criteria(client, criteria, alice, dana):
     url = reverse("api-scoring:criterion_update", args=[criteria["fit"].pk])
     client.force_login(alice)
-    assert client.patch(url, {"name": "X"}, content_type="application/json").status_code == 403
-    assert Criterion.objects.get(code="fit").name == "Fit"
+    assert client.patch(url, {"name_en": "X"}, content_type="application/json").status_code == 403
+    assert Criterion.objects.get(code="fit").name_en == "Fit"
 
     client.force_login(dana)
     missing = reverse("api-scoring:criterion_update", args=[999_999])
-    assert client.patch(missing, {"name": "X"}, content_type="application/json").status_code == 404
+    assert (
+        client.patch(missing, {"name_en": "X"}, content_type="application/json").status_code == 404
+    )
 
 
 # --- weights ------------------------------------------------------------------------------------

@@ -43,11 +43,12 @@ def rated_book(book, criteria, dana):
 def rated_kwargs(**changes):
     kwargs = {
         "code": "loyalty",
-        "name": "Loyalty",
+        "name_en": "Loyalty",
+        "name_fr": "Fidélité",
         "family": Criterion.Family.MATURITY,
         "normalisation": Criterion.Normalisation.THRESHOLDS,
         "thresholds": [2, 3, 4, 5],
-        "rubric": RUBRIC,
+        "rubric_en": RUBRIC,
     }
     return {**kwargs, **changes}
 
@@ -55,7 +56,7 @@ def rated_kwargs(**changes):
 def financial_kwargs(**changes):
     kwargs = {
         "code": "volume",
-        "name": "Volume",
+        "name_en": "Volume",
         "family": Criterion.Family.FINANCIAL,
         "normalisation": Criterion.Normalisation.MINMAX,
         "source": Criterion.Source.VOLUME,
@@ -155,10 +156,11 @@ def test_weights_what_if_needs_weights_in_force(rated_book, dana):
 def test_criterion_create_adds_an_active_criterion_that_weighs_zero(rated_book, dana):
     before = {score.client_id: score.total for score in ClientScore.objects.filter(run=recompute())}
 
-    criterion = criterion_services.criterion_create(user=dana, **rated_kwargs(name="  Loyalty "))
+    criterion = criterion_services.criterion_create(user=dana, **rated_kwargs(name_en="  Loyalty "))
 
-    assert (criterion.name, criterion.family, criterion.is_active) == ("Loyalty", "maturity", True)
-    assert criterion.rubric == RUBRIC
+    assert (criterion.name_en, criterion.name_fr) == ("Loyalty", "Fidélité")
+    assert (criterion.family, criterion.is_active) == ("maturity", True)
+    assert (criterion.rubric_en, criterion.rubric_fr) == (RUBRIC, {})
     in_force = selectors.weights_in_force()
     assert in_force.criterion_weights["loyalty"] == 0
     assert in_force.unweighted == {"loyalty"}
@@ -182,8 +184,8 @@ def test_a_family_whose_criteria_have_no_weight_yet_counts_for_nothing(book, cri
         user=dana, criterion=criteria["relationship"], is_active=False
     )
     criterion_services.criterion_create(user=dana, **rated_kwargs(code="loyalty"))
-    criterion_services.criterion_create(user=dana, **rated_kwargs(code="trust", name="Trust"))
-    criterion_services.criterion_create(user=dana, **rated_kwargs(code="care", name="Care"))
+    criterion_services.criterion_create(user=dana, **rated_kwargs(code="trust", name_en="Trust"))
+    criterion_services.criterion_create(user=dana, **rated_kwargs(code="care", name_en="Care"))
 
     in_force = selectors.weights_in_force()
     assert in_force.family_weights["maturity"] == 0
@@ -216,10 +218,10 @@ def test_criterion_create_asks_for_a_recompute_after_commit(
     ("changes", "field", "message"),
     [
         (financial_kwargs(source=""), "source", "Choose the ledger figure"),
-        (financial_kwargs(rubric=RUBRIC), "rubric", "has no rubric"),
+        (financial_kwargs(rubric_fr=RUBRIC), "rubric_fr", "has no rubric"),
         (rated_kwargs(source="revenue"), "source", "reads no ledger figure"),
-        (rated_kwargs(rubric={**RUBRIC, "4": " "}), "rubric", "what level 4 means"),
-        (rated_kwargs(rubric={**RUBRIC, "6": "Beyond"}), "rubric", '"1" to "5"'),
+        (rated_kwargs(rubric_en={**RUBRIC, "4": " "}), "rubric", "what level 4 means"),
+        (rated_kwargs(rubric_en={**RUBRIC, "6": "Beyond"}), "rubric_en", '"1" to "5"'),
         (rated_kwargs(thresholds=[2, 4, 3]), "thresholds", "strictly increasing"),
         (rated_kwargs(thresholds=[2, 2]), "thresholds", "strictly increasing"),
         (rated_kwargs(thresholds=[]), "thresholds", "needs at least one threshold"),
@@ -229,7 +231,7 @@ def test_criterion_create_asks_for_a_recompute_after_commit(
         (rated_kwargs(met_threshold=float("nan")), "met_threshold", "is 0 to 1"),
         (rated_kwargs(code="fit"), "code", "already a criterion with this code"),
         (rated_kwargs(code="not a slug"), "code", "slug"),
-        (rated_kwargs(name="  "), "name", "Give the criterion a name"),
+        (rated_kwargs(name_en="  ", name_fr=""), "name_en", "Give the criterion a name"),
         (rated_kwargs(family="luck"), "family", "Choose financial"),
         (rated_kwargs(direction="sideways"), "direction", "higher or lower"),
         (rated_kwargs(normalisation="vibes"), "normalisation", "Choose how"),
@@ -295,8 +297,8 @@ def test_criterion_update_does_not_change_the_code_or_the_family(criteria, dana)
 
 def test_criterion_update_is_for_directors(criteria, alice):
     with pytest.raises(PermissionDenied, match="Only directors"):
-        criterion_services.criterion_update(user=alice, criterion=criteria["fit"], name="Fit!")
-    assert Criterion.objects.get(pk=criteria["fit"].pk).name != "Fit!"
+        criterion_services.criterion_update(user=alice, criterion=criteria["fit"], name_en="Fit!")
+    assert Criterion.objects.get(pk=criteria["fit"].pk).name_en != "Fit!"
 
 
 def test_criterion_update_refuses_to_deactivate_a_criterion_that_still_weighs(criteria, dana):
@@ -367,11 +369,11 @@ def test_criterion_update_reactivates_a_criterion(book, criteria, dana):
 
 
 def test_criterion_update_keeps_an_old_incomplete_rubric_when_not_given_one(criteria, dana):
-    Criterion.objects.filter(pk=criteria["fit"].pk).update(rubric={"1": "Poor"})
-    fit = criterion_services.criterion_update(user=dana, criterion=criteria["fit"], name="Fit")
-    assert fit.rubric == {"1": "Poor"}
+    Criterion.objects.filter(pk=criteria["fit"].pk).update(rubric_en={"1": "Poor"})
+    fit = criterion_services.criterion_update(user=dana, criterion=criteria["fit"], name_en="Fit")
+    assert fit.rubric_en == {"1": "Poor"}
     with pytest.raises(ValidationError, match="what level 2 means"):
-        criterion_services.criterion_update(user=dana, criterion=fit, rubric={"1": "Poor"})
+        criterion_services.criterion_update(user=dana, criterion=fit, rubric_en={"1": "Poor"})
 
 
 # --- change log ---------------------------------------------------------------------------------

@@ -347,7 +347,7 @@ def test_grid_cells_are_plain_for_a_sponsor(client, book, sam):
 
 def test_rating_form_shows_the_rubric_of_each_level(client, book, alice, criteria):
     mine, _, _ = book
-    criteria["fit"].rubric = {"1": "Outside our markets", "5": "A reference client"}
+    criteria["fit"].rubric_en = {"1": "Outside our markets", "5": "A reference client"}
     criteria["fit"].save()
     recompute()
     client.force_login(alice)
@@ -689,7 +689,7 @@ ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt; &amp;amp; Co"
 
 
 def test_grid_ranking_and_their_partials_escape_client_and_criterion_names(client, criteria, dana):
-    criteria["fit"].name = f"Fit {NASTY}"
+    criteria["fit"].name_en = criteria["fit"].name_fr = f"Fit {NASTY}"
     criteria["fit"].save()
     for index in range(50):
         company = ClientFactory(name=f"Client {index:03d}", kam=dana)

@@ -35,14 +35,15 @@ def weights_post(families=None, weights=None, **extra):
 def criterion_post(**changes):
     data = {
         "code": "loyalty",
-        "name": "Loyalty",
+        "name_en": "Loyalty",
+        "name_fr": "Fidélité",
         "family": "maturity",
         "direction": "higher",
         "normalisation": "thresholds",
         "thresholds": "2; 3; 4; 5",
         "met_threshold": "0.5",
         "source": "",
-        **{f"rubric_{level}": f"Level {level} text" for level in "12345"},
+        **{f"rubric_en_{level}": f"Level {level} text" for level in "12345"},
     }
     return {**data, **changes}
 
@@ -84,7 +85,7 @@ def test_weights_and_criteria_pages_are_403_for_anyone_but_directors(
     assert_refused(response, permissions.may_manage_programme)
     assert WeightSet.objects.count() == 1
     assert Criterion.objects.count() == len(criteria)
-    assert Criterion.objects.get(code="fit").name == criteria["fit"].name
+    assert Criterion.objects.get(code="fit").name_en == criteria["fit"].name_en
 
 
 def test_weights_pages_send_anonymous_users_to_the_login(client, criteria):
@@ -124,7 +125,7 @@ def test_weights_page_shows_a_new_criterion_with_0(client, criteria, dana):
     criterion_services.criterion_create(
         user=dana,
         code="volume",
-        name="Volume",
+        name_en="Volume",
         family="financial",
         normalisation="minmax",
         source="volume",
@@ -312,7 +313,7 @@ def test_criterion_list_query_count_is_flat(
         criterion_services.criterion_create(
             user=dana,
             code=f"figure-{number}",
-            name=f"Figure {number}",
+            name_en=f"Figure {number}",
             family="financial",
             normalisation="minmax",
             source="volume",
@@ -333,7 +334,8 @@ def test_criterion_create_page_adds_a_criterion(client, criteria, dana):
     assert response.redirect_chain == [(reverse("scoring:criterion_list"), 302)]
     loyalty = Criterion.objects.get(code="loyalty")
     assert loyalty.thresholds == [1.5, 3, 4.5]
-    assert loyalty.rubric["3"] == "Level 3 text"
+    assert (loyalty.name_en, loyalty.name_fr) == ("Loyalty", "Fidélité")
+    assert (loyalty.rubric_en["3"], loyalty.rubric_fr) == ("Level 3 text", {})
     assert "Loyalty is added" in response.content.decode()
 
 
@@ -350,8 +352,9 @@ def test_criterion_create_page_reads_comma_separated_thresholds(client, criteria
         ),
     )
     payment = Criterion.objects.get(code="payment")
-    assert (payment.thresholds, payment.rubric, payment.source) == (
+    assert (payment.thresholds, payment.rubric_en, payment.rubric_fr, payment.source) == (
         [30, 45.5, 60],
+        {},
         {},
         "avg_days_to_pay",
     )
@@ -365,7 +368,8 @@ def test_criterion_create_page_reads_comma_separated_thresholds(client, criteria
         (criterion_post(thresholds="2; lots"), "thresholds", "“lots” is not a number."),
         (criterion_post(met_threshold="1.5"), "met_threshold", "less than or equal to 1"),
         (criterion_post(family="financial", thresholds="1; 2"), "source", "Choose the ledger"),
-        (criterion_post(rubric_4=""), "__all__", "Say what level 4 means"),
+        (criterion_post(rubric_en_4=""), "__all__", "Say what level 4 means"),
+        (criterion_post(name_en="", name_fr=" "), "name_en", "Give the criterion a name"),
     ],
 )
 def test_criterion_create_page_refuses_bad_input(client, criteria, dana, data, field, message):
@@ -375,7 +379,7 @@ def test_criterion_create_page_refuses_bad_input(client, criteria, dana, data, f
     assert response.status_code == 200
     form = response.context["form"]
     assert any(message in error for error in form.errors[field])
-    assert form["name"].value() == "Loyalty"
+    assert form["name_en"].value() == data["name_en"]  # what was typed stays
     assert Criterion.objects.count() == len(criteria)
 
 
@@ -386,13 +390,14 @@ def test_criterion_update_page_changes_a_criterion(client, criteria, dana):
     assert response.context["form"]["thresholds"].value() == "2; 3; 4; 5"
     assert "code" not in response.context["form"].fields
 
-    data = criterion_post(name="Strategic fit", thresholds="2; 4", is_active="on")
+    data = criterion_post(name_en="Strategic fit", name_fr="", thresholds="2; 4", is_active="on")
     response = client.post(reverse("scoring:criterion_update", args=[fit.pk]), data)
 
     assert response.status_code == 302
     fit.refresh_from_db()
-    assert (fit.name, fit.thresholds, fit.code, fit.family) == (
+    assert (fit.name_en, fit.name_fr, fit.thresholds, fit.code, fit.family) == (
         "Strategic fit",
+        "",
         [2, 4],
         "fit",
         "strategic",
@@ -405,13 +410,13 @@ def test_criterion_update_page_explains_why_a_weighing_criterion_stays_active(
     client.force_login(dana)
     late = criteria["late"]
     data = criterion_post(
-        name="Days late",
+        name_en="Days late",
         family="financial",
         normalisation="thresholds",
         thresholds="5; 15",
         source="avg_days_late",
         direction="lower",
-        **{f"rubric_{level}": "" for level in "12345"},
+        **{f"rubric_en_{level}": "" for level in "12345"},
     )  # no is_active: the box is unticked
 
     response = client.post(reverse("scoring:criterion_update", args=[late.pk]), data)
@@ -420,7 +425,7 @@ def test_criterion_update_page_explains_why_a_weighing_criterion_stays_active(
     assert any("weighs 25" in error for error in response.context["form"].errors["is_active"])
     late.refresh_from_db()
     assert late.is_active
-    assert late.name == "Late"
+    assert late.name_en == "Late"
 
 
 def test_criterion_update_page_is_404_for_an_unknown_criterion(client, criteria, dana):
