@@ -96,8 +96,9 @@ def compact_money(value: Figure, currency: str, *, locale: str) -> str:
 
 
 def short_date(value: dt.date | None) -> str:
-    """A day in the active language's short form: ``31/12/2024`` in French, ``12/31/2024`` in
-    English (Django's ``SHORT_DATE_FORMAT``, as ``{{ day|date:"SHORT_DATE_FORMAT" }}``)."""
+    """A day in the active language's short form: ``31/12/2024`` in French and in English, day
+    first for European readers (``SHORT_DATE_FORMAT``, as ``{{ day|date:"SHORT_DATE_FORMAT" }}``;
+    English formats are in ``kam/locale_formats/en``)."""
     return EMPTY if value is None else django_formats.date_format(value, "SHORT_DATE_FORMAT")
 
 

@@ -162,6 +162,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = env("KAM_LANGUAGE", "fr", choices={"fr", "en"})
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["kam.locale_formats"]  # English dates day first: 25/10/2026, 25 Oct 2026
 TIME_ZONE = env("KAM_TIME_ZONE", "Europe/Paris")
 USE_I18N = True
 USE_TZ = True

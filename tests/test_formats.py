@@ -93,7 +93,7 @@ def test_duration_weight_and_short_date_follow_the_language():
             found["duration"] = duration(dt.timedelta(seconds=42))
             found["weight"] = weight(33.333)
             found["date"] = short_date(dt.date(2024, 12, 31))
-    assert english == {"duration": "42 seconds", "weight": "33.33", "date": "12/31/2024"}
+    assert english == {"duration": "42 seconds", "weight": "33.33", "date": "31/12/2024"}
     assert french == {"duration": f"42{NBSP}secondes", "weight": "33,33", "date": "31/12/2024"}
     assert (duration(None), weight(None), short_date(None)) == (EMPTY, EMPTY, EMPTY)
 
@@ -134,3 +134,46 @@ def test_figures_read_exactly_as_babel_writes_them(value, language, currency, di
         assert number(value, digits) == format_decimal(value, format=pattern, locale=locale)
         if not isinstance(value, Decimal):
             assert pct(value, digits) == format_pct(value, digits=digits, locale=language)
+
+
+# --- dates: day first in both languages ---------------------------------------------------------
+
+CHRISTMAS = dt.datetime(2026, 12, 25, 14, 30, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(
+    ("language", "short", "long", "short_datetime"),
+    [
+        ("en", "25/12/2026", "25 Dec 2026", "25/12/2026 15:30"),
+        ("fr", "25/12/2026", "25 décembre 2026", "25/12/2026 15:30"),
+    ],
+)
+def test_dates_are_day_first_in_both_languages(language, short, long, short_datetime):
+    template = Template(
+        '{{ day|date:"SHORT_DATE_FORMAT" }}|{{ day|date:"DATE_FORMAT" }}|'
+        '{{ moment|date:"SHORT_DATETIME_FORMAT" }}'
+    )
+    with translation.override(language):
+        written = template.render(Context({"day": CHRISTMAS.date(), "moment": CHRISTMAS}))
+    assert written.split("|") == [short, long, short_datetime]  # Paris time, 24-hour clock
+
+
+@pytest.mark.django_db
+def test_english_pages_write_dates_day_first(client, alice):
+    from django.urls import reverse
+
+    from tests.factories import ClientFactory
+    from tests.planning.factories import PlanFactory
+
+    plan = PlanFactory(
+        client=ClientFactory(kam=alice),
+        period_start=dt.date(2026, 2, 13),
+        period_end=dt.date(2026, 12, 31),
+    )
+    client.force_login(alice)
+    for url in (reverse("planning:plan_list"), reverse("planning:plan_detail", args=[plan.pk])):
+        page = client.get(url, headers={"Accept-Language": "en"}).content.decode()
+        assert "13/02/2026" in page, url
+        assert "31/12/2026" in page, url
+        assert "02/13/2026" not in page, url
+        assert "12/31/2026" not in page, url

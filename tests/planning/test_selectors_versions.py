@@ -152,7 +152,7 @@ def test_each_section_lists_what_was_added_removed_and_changed():
         ("removed", "Visit the Lyon plant"),
     ]
     assert [(f.label, f.old, f.new) for f in actions[0].fields] == [
-        ("Due date", "06/30/2026", "09/30/2026")
+        ("Due date", "30/06/2026", "30/09/2026")
     ]
     assert ("Department", "", "Sales") in [(f.label, f.old, f.new) for f in actions[1].fields]
 
