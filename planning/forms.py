@@ -623,9 +623,19 @@ class PracticeForm(ServiceErrorsMixin, forms.Form):
     source_meeting = forms.ModelChoiceField(
         label=_("From the meeting"), queryset=Meeting.objects.none(), required=False
     )
+    source_project = forms.ModelChoiceField(
+        label=_("From the investment project"),
+        queryset=InvestmentProject.objects.none(),
+        required=False,
+    )
 
     def __init__(
-        self, *args: Any, plans: QuerySet[Plan], meetings: QuerySet[Meeting], **kwargs: Any
+        self,
+        *args: Any,
+        plans: QuerySet[Plan],
+        meetings: QuerySet[Meeting],
+        projects: QuerySet[InvestmentProject],
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         plan_field: Any = self.fields["source_plan"]
@@ -635,6 +645,11 @@ class PracticeForm(ServiceErrorsMixin, forms.Form):
         meeting_field.queryset = meetings
         meeting_field.label_from_instance = lambda meeting: (
             f"{meeting.plan.client.name} · {meeting.date:%Y-%m-%d} {meeting.title}".strip()
+        )
+        project_field: Any = self.fields["source_project"]
+        project_field.queryset = projects
+        project_field.label_from_instance = lambda project: (
+            f"{project.plan.client.name} · {project.title}"
         )
 
 

@@ -22,6 +22,7 @@ from planning.api.sections import plan_of, user_of
 from planning.models import Meeting, Practice, PracticeReuse
 from planning.selectors import plans as plan_selectors
 from planning.selectors import practices as selectors
+from planning.selectors import projects as project_selectors
 from planning.services import practices as services
 
 
@@ -48,6 +49,9 @@ class PracticeSerializer(serializers.Serializer):
     source_meeting = serializers.SerializerMethodField(
         help_text="The meeting it comes from, if you see its plan."
     )
+    source_project = serializers.SerializerMethodField(
+        help_text="The investment project it comes from, if you see its plan."
+    )
     author = serializers.IntegerField(source="author_id")
     created_at = serializers.DateTimeField()
     rank = serializers.FloatField(
@@ -68,6 +72,9 @@ class PracticeSerializer(serializers.Serializer):
     def get_source_meeting(self, practice: Practice) -> int | None:
         return practice.source_meeting_id if getattr(practice, "source_visible", False) else None
 
+    def get_source_project(self, practice: Practice) -> int | None:
+        return practice.source_project_id if getattr(practice, "source_visible", False) else None
+
     def to_representation(self, instance: Any) -> dict[str, Any]:
         data = super().to_representation(instance)
         if getattr(instance, "headline", None) is not None:
@@ -84,13 +91,19 @@ class PracticeInputSerializer(serializers.Serializer):
     )
     source_plan = serializers.IntegerField(required=False, allow_null=True)
     source_meeting = serializers.IntegerField(required=False, allow_null=True)
+    source_project = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="An investment project you see; its plan becomes the practice's plan.",
+    )
 
     def get_fields(self) -> dict[str, serializers.Field]:
         return _with_context(super().get_fields(), required=True)
 
 
 def _sources(request: Request, values: dict[str, Any]) -> dict[str, Any]:
-    """The plan and meeting named by id, among those the caller sees (else a 400 saying so)."""
+    """The plan, meeting and investment project named by id, among those the caller sees
+    (else a 400 saying so)."""
     values = dict(values)
     plans = plan_selectors.plan_list(user=user_of(request))
     if values.get("source_plan") is not None:
@@ -105,6 +118,17 @@ def _sources(request: Request, values: dict[str, Any]) -> dict[str, Any]:
         if meeting is None:
             raise ValidationError({"source_meeting": _("No such meeting, or not one you may see.")})
         values["source_meeting"] = meeting
+    if values.get("source_project") is not None:
+        project = (
+            project_selectors.project_list(user=user_of(request))
+            .filter(pk=values["source_project"])
+            .first()
+        )
+        if project is None:
+            raise ValidationError(
+                {"source_project": _("No such investment project, or not one you may see.")}
+            )
+        values["source_project"] = project
     return values
 
 
@@ -137,7 +161,8 @@ class PracticeListApi(APIView):
 class PracticeCreateApi(APIView):
     @extend_schema(
         operation_id="planning_practice_create",
-        summary="Share a good practice, from a plan or a meeting you see, or from none",
+        summary="Share a good practice, from a plan, a meeting or an investment project you "
+        "see, or from none",
         request=extend_schema_serializer(component_name="PracticeInput")(PracticeInputSerializer),
         responses={201: PracticeSerializer},
     )

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from kam import history
 from kam.constraints import FieldCheckConstraint
 from planning.models.plans import Meeting, Plan
+from planning.models.projects import InvestmentProject
 
 SEARCH_CONFIGS = ("kam_french", "kam_english")
 """The text search configurations a practice is indexed and searched under (the migration
@@ -57,7 +58,8 @@ def _vector() -> SearchVector:
 
 
 class Practice(models.Model):
-    """A good practice captured from a plan or a meeting: browsable and searchable by everyone
+    """A good practice captured from a plan, one of its meetings or one of its investment
+    projects (``source_plan`` is then that plan): browsable and searchable by everyone
     in the programme, so that what works on one key account spreads to other clients."""
 
     title = models.CharField(_("title"), max_length=200)
@@ -84,6 +86,14 @@ class Practice(models.Model):
     source_meeting = models.ForeignKey(
         Meeting,
         verbose_name=_("from the meeting"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="practices_captured",
+    )
+    source_project = models.ForeignKey(
+        InvestmentProject,
+        verbose_name=_("from the investment project"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,

@@ -54,7 +54,9 @@ def practice_list(*, user: User) -> QuerySet[Practice]:
     captured from (``source_visible``)."""
     visible = plan_selectors.plan_list(user=user).filter(pk=OuterRef("source_plan"))
     return (
-        Practice.objects.select_related("author", "source_plan__client", "source_meeting")
+        Practice.objects.select_related(
+            "author", "source_plan__client", "source_meeting", "source_project"
+        )
         .annotate(source_visible=Exists(visible), reuse_count=Count("reuses"))
         .order_by("-created_at", "-pk")
     )

@@ -1,6 +1,6 @@
-"""Writing good practices: anyone in the programme captures one (from a plan or a meeting they
-see, or from none), its author or a director changes or withdraws it, and a plan's editors
-record that the plan reuses it."""
+"""Writing good practices: anyone in the programme captures one (from a plan, a meeting or an
+investment project they see, or from none), its author or a director changes or withdraws it,
+and a plan's editors record that the plan reuses it."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from planning.models import Plan, Practice, PracticeReuse
 from planning.services import approval
 
 PRACTICE_FIELDS = (
-    "title", "context", "what_worked", "evidence", "tags", "source_plan", "source_meeting"
+    "title", "context", "what_worked", "evidence", "tags", "source_plan", "source_meeting",
+    "source_project",
 )  # fmt: skip
 TAG_LIMIT, TAG_LENGTH = 10, 40
 
@@ -46,6 +47,18 @@ def tags_clean(tags: Iterable[str] | str) -> list[str]:
 
 
 def _practice_save(practice: Practice) -> Practice:
+    project = practice.source_project
+    if project is not None:
+        if practice.source_plan_id is None:
+            practice.source_plan_id = project.plan_id
+        elif project.plan_id != practice.source_plan_id:
+            raise ValidationError(
+                {
+                    "source_project": _(
+                        "This investment project is not one of the plan the practice comes from."
+                    )
+                }
+            )
     meeting = practice.source_meeting
     if meeting is not None:
         if practice.source_plan_id is None:
@@ -66,8 +79,8 @@ def _practice_save(practice: Practice) -> Practice:
 
 @transaction.atomic
 def practice_create(*, user: User, **values: Any) -> Practice:
-    """Capture a good practice. The plan or meeting it comes from is one ``user`` sees (the
-    caller looked it up among them)."""
+    """Capture a good practice. The plan, meeting or investment project it comes from is one
+    ``user`` sees (the caller looked it up among them); a meeting or a project names its plan."""
     if not user.is_authenticated or not user.is_active:
         raise ValidationError(_("Log in to share a practice."))
     unknown = set(values) - set(PRACTICE_FIELDS)

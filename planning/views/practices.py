@@ -1,6 +1,6 @@
-"""Good practices: searched and browsed by everyone in the programme, captured from a plan or a
-meeting the author sees, changed by their author or a director; and a plan's section listing the
-practices it reuses."""
+"""Good practices: searched and browsed by everyone in the programme, captured from a plan, a
+meeting or an investment project the author sees, changed by their author or a director; and a
+plan's section listing the practices it reuses."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from kam.types import AuthedRequest
 from planning import forms
 from planning.models import Meeting, Practice, PracticeReuse
 from planning.selectors import practices as selectors
+from planning.selectors import projects as project_selectors
 from planning.selectors.plans import plan_for_edit, plan_get, plan_list
 from planning.services import practices as services
 from planning.views import sections
@@ -64,9 +65,15 @@ def _practice_form(request: AuthedRequest, **kwargs: Any) -> forms.PracticeForm:
         .select_related("plan__client")
         .order_by("-date", "-pk")[:200]
     )
+    projects = (
+        project_selectors.project_list(user=request.user)
+        .prefetch_related(None)
+        .order_by("plan__client__name", "title", "pk")
+    )
     return forms.PracticeForm(
         request.POST if request.method == "POST" else None,
         plans=plans,
+        projects=projects,
         meetings=Meeting.objects.filter(pk__in=[m.pk for m in meetings])
         .select_related("plan__client")
         .order_by("-date", "-pk"),
@@ -89,8 +96,11 @@ def _save(request: AuthedRequest, form: forms.PracticeForm, save: Any, title: st
 @login_required
 @require_http_methods(["GET", "POST"])
 def practice_add(request: AuthedRequest) -> HttpResponse:
-    """Capture a practice; ``?plan=`` or ``?meeting=`` names where it comes from."""
+    """Capture a practice; ``?plan=``, ``?meeting=`` or ``?project=`` names where it comes
+    from."""
     initial: dict[str, Any] = {}
+    if request.GET.get("project", "").isdigit():
+        initial["source_project"] = request.GET["project"]
     if request.GET.get("plan", "").isdigit():
         initial["source_plan"] = request.GET["plan"]
     if request.GET.get("meeting", "").isdigit():
@@ -113,14 +123,18 @@ def _practice(request: AuthedRequest, practice_id: int) -> Practice:
 @require_http_methods(["GET", "POST"])
 def practice_edit(request: AuthedRequest, practice_id: int) -> HttpResponse:
     practice = _practice(request, practice_id)
-    fields = ("title", "context", "what_worked", "evidence", "source_plan", "source_meeting")
+    fields = (
+        "title", "context", "what_worked", "evidence", "source_plan", "source_meeting",
+        "source_project",
+    )  # fmt: skip
     initial: dict[str, Any] = {name: getattr(practice, name) for name in fields}
     initial["tags"] = ", ".join(practice.tags)
     form = _practice_form(request, initial=initial)
 
     def save(data: dict[str, Any]) -> Practice:
         if not practice.source_visible:  # type: ignore[attr-defined]
-            data = {k: v for k, v in data.items() if k not in ("source_plan", "source_meeting")}
+            sources = ("source_plan", "source_meeting", "source_project")
+            data = {k: v for k, v in data.items() if k not in sources}
         return services.practice_update(user=request.user, practice=practice, **data)
 
     return _save(request, form, save, _("Change a good practice"))

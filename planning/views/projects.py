@@ -160,6 +160,9 @@ def _project_context(
         "decisions": list(
             project.decisions.select_related("session", "decided_by").order_by("decided_at")
         ),
+        "practices": list(
+            project.practices_captured.select_related("author").order_by("-created_at", "-pk")
+        ),
         "edit_form": edit_form,
         "spent_form": spent_form,
         **extra,

@@ -272,3 +272,25 @@ def test_the_meetings_of_a_plan_name_the_source_meeting(api, alice, plan):
         plan.pk,
         meeting.pk,
     )
+
+
+def test_a_practice_names_the_investment_project_it_comes_from(api, alice, bob, plan):
+    from tests.planning.factories import make_project
+
+    project = make_project(plan)
+    api.force_login(bob)  # another KAM does not see the project
+    body = {"title": "Pilot first", "context": "c", "what_worked": "w"}
+    refused = post(api, url("practices"), {**body, "source_project": project.pk})
+    assert refused.status_code == 400
+    assert "source_project" in refused.json()
+    assert not Practice.objects.exists()
+    api.force_login(alice)
+    response = post(api, url("practices"), {**body, "source_project": project.pk})
+    assert response.status_code == 201
+    assert (response.json()["source_project"], response.json()["source_plan"]) == (
+        project.pk,
+        plan.pk,
+    )
+    api.force_login(bob)
+    read = api.get(url("practice", practice_id=response.json()["id"])).json()
+    assert read["source_project"] is None  # named only to who sees its plan

@@ -208,3 +208,25 @@ def test_a_submitted_plan_takes_no_new_reuse(alice, bob, dana):
     with pytest.raises(ValidationError, match="submitted for review"):
         services.practice_reuse_add(user=alice, plan=plan, practice=PracticeFactory(author=bob))
     assert not PracticeReuse.objects.exists()
+
+
+def test_an_investment_project_gives_its_plan(alice, dana):
+    from tests.planning.factories import make_project
+
+    plan = PlanFactory(client=ClientFactory(kam=alice), created_by=dana)
+    project = make_project(plan)
+    practice = services.practice_create(
+        user=alice, title="Pilot first", context="c", what_worked="w", source_project=project
+    )
+    assert (practice.source_plan, practice.source_project) == (plan, project)
+    other = PlanFactory(client=ClientFactory(kam=alice), created_by=dana)
+    with pytest.raises(ValidationError, match="not one of the plan"):
+        services.practice_create(
+            user=alice,
+            title="Mismatch",
+            context="c",
+            what_worked="w",
+            source_plan=other,
+            source_project=project,
+        )
+    assert Practice.objects.count() == 1

@@ -308,3 +308,29 @@ def test_another_kam_reads_a_practice_but_not_its_plan(en, bob, plan):
     assert plan.get_absolute_url() not in page
     assert "from an account plan" in page
     assert en.get(reverse("planning:practice_edit", args=[practice.pk])).status_code == 403
+
+
+def test_a_practice_shared_from_an_investment_project(en, alice, bob, plan):
+    from tests.planning.factories import make_project
+
+    project = make_project(plan, title="Barrier coating")
+    en.force_login(alice)
+    project_page = en.get(project.get_absolute_url()).content.decode()
+    add = f"{reverse('planning:practice_add')}?project={project.pk}"
+    assert add in project_page
+    form = en.get(add).content.decode()
+    assert f'<option value="{project.pk}" selected>' in form
+    response = en.post(
+        add,
+        {"title": "Pilot first", "context": "c", "what_worked": "w", "source_project": project.pk},
+    )
+    practice = Practice.objects.get()
+    assert response["Location"] == practice.get_absolute_url()
+    assert (practice.source_project, practice.source_plan) == (project, plan)
+    page = en.get(practice.get_absolute_url()).content.decode()
+    assert 'data-testid="practice-source-project"' in page
+    assert project.get_absolute_url() in page
+    assert "Pilot first" in en.get(project.get_absolute_url()).content.decode()
+    en.force_login(bob)  # another KAM reads the practice, not the project
+    page = en.get(practice.get_absolute_url()).content.decode()
+    assert project.get_absolute_url() not in page
