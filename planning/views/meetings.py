@@ -35,7 +35,7 @@ from planning.selectors import meetings as selectors
 from planning.selectors import plans as plan_selectors
 from planning.services import calendar as calendar_services
 from planning.services import meetings as services
-from planning.views import conflicts
+from planning.views import conflicts, sections
 
 TEMPLATE = "planning/plan_meetings.html"
 CALENDAR_DAYS = 183
@@ -181,7 +181,7 @@ def _body(request: AuthedRequest, plan: Plan, **extra: Any) -> HttpResponse:
     )
     response["HX-Retarget"] = "#meetings-body"
     response["HX-Reswap"] = "outerHTML"
-    return response
+    return sections.status_event(response, plan)
 
 
 def _form(request: AuthedRequest, plan: Plan, partial: str, **extra: Any) -> TemplateResponse:

@@ -39,7 +39,7 @@ from planning.models import CounterpartPair, Level, Plan, Stakeholder
 from planning.selectors import people as selectors
 from planning.selectors import plans as plan_selectors
 from planning.services import people as services
-from planning.views import conflicts
+from planning.views import conflicts, sections
 from planning.views.sections import CSRF_MARK
 
 SHORT_ROLES: dict[str, object] = {
@@ -197,7 +197,8 @@ def _people_part(request: AuthedRequest, plan: Plan, **extra: object) -> HttpRes
     """After a write: the people part for htmx, else back to the page."""
     if request.htmx:
         context = _people_context(request, plan, **extra)
-        return TemplateResponse(request, "planning/plan_people.html#people", context)
+        response = TemplateResponse(request, "planning/plan_people.html#people", context)
+        return sections.status_event(response, plan)
     if "error" in extra:
         messages.error(request, str(extra["error"]))
     return redirect("planning:plan_people", plan.pk)

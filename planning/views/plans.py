@@ -2,6 +2,8 @@
 plans a user sees is ``planning.selectors.plans``' business (a hidden plan is a 404); what their
 role may do is ``kam.permissions``' (a 403 saying why)."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -16,6 +18,7 @@ from accounts import selectors as account_selectors
 from kam import permissions
 from kam.types import AuthedRequest
 from planning import forms
+from planning.models import Plan
 from planning.selectors import approval as approval_selectors
 from planning.selectors import health
 from planning.selectors import plans as selectors
@@ -71,6 +74,19 @@ def plan_open(request: AuthedRequest) -> HttpResponse:
     return TemplateResponse(request, "planning/plan_list.html", context, status=400)
 
 
+def _approval_part(request: AuthedRequest, plan: Plan) -> TemplateResponse:
+    """The header's status badge after a write changed the plan's status (an approved plan's
+    first edit starts a draft), with the approval card (``?review=1``) swapped out of band."""
+    context: dict[str, Any] = {"plan": plan, "oob": True}
+    if request.GET.get("review"):
+        context["review"] = review = approval_selectors.plan_review(user=request.user, plan=plan)
+        if review.can_review:
+            context["return_form"] = forms.PlanReturnForm(
+                targets=approval_selectors.comment_targets(plan)
+            )
+    return TemplateResponse(request, "planning/plan_header.html#plan-approval", context)
+
+
 @login_required
 @require_http_methods(["GET"])
 def plan_detail(request: AuthedRequest, plan_id: int) -> TemplateResponse:
@@ -78,6 +94,8 @@ def plan_detail(request: AuthedRequest, plan_id: int) -> TemplateResponse:
     section alone (a form's "cancel")."""
     plan = selectors.plan_get(user=request.user, plan_id=plan_id)
     section = request.GET.get("section", "")
+    if request.htmx and request.GET.get("part") == "approval":
+        return _approval_part(request, plan)
     if request.htmx and section in sections.SECTIONS:
         context = sections.page_context(request, plan)
         return TemplateResponse(request, f"planning/plan_detail.html#section-{section}", context)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -237,14 +238,25 @@ def _template_version() -> str:
     return hashlib.sha256(source).hexdigest()
 
 
+def status_event[R: HttpResponse](response: R, plan: Plan) -> R:
+    """``response`` to an htmx write of ``plan``'s content, telling the page the plan's status
+    (the event ``plan-status``): the first edit of an approved plan starts a draft, and the
+    header's badge and approval card follow without a reload (``plan_header.html``)."""
+    status = Plan.objects.filter(pk=plan.pk).values_list("status", flat=True).first()
+    response["HX-Trigger"] = json.dumps({"plan-status": status})
+    return response
+
+
 def section_response(request: AuthedRequest, plan: Plan, section: str) -> HttpResponse:
     """After a write: the section again (htmx), or the plan page at that section. The
     objectives and actions go through the cache, so that the next page load finds them there."""
     if request.htmx and section == "work":
-        return HttpResponse(work_html(request, page_context(request, plan, work=False)))
+        html = work_html(request, page_context(request, plan, work=False))
+        return status_event(HttpResponse(html), plan)
     if request.htmx:
-        return TemplateResponse(
-            request, f"{TEMPLATE}#section-{section}", page_context(request, plan)
+        return status_event(
+            TemplateResponse(request, f"{TEMPLATE}#section-{section}", page_context(request, plan)),
+            plan,
         )
     return redirect(f"{plan.get_absolute_url()}#{SECTIONS[section]}")
 

@@ -134,3 +134,37 @@ def test_submit_return_fix_resubmit_approve_twice_and_compare(live_server, brows
     shot(kam, "5-diff-v1-v2-kam")
     scroll, inner = kam.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert scroll <= inner
+
+
+def test_the_first_inline_edit_of_an_approved_plan_shows_draft_without_a_reload(
+    live_server, browser, plan
+):
+    from planning.services import approval
+
+    alice, dana = User.objects.get(username="alice"), User.objects.get(username="dana")
+    approval.plan_submit(user=alice, plan=plan)
+    approval.plan_approve(user=dana, plan=plan)
+    objective = plan.objectives.get()
+    kam = person(browser, live_server.url, "alice")
+    kam.goto(f"{live_server.url}/plans/{plan.pk}/")
+    expect(kam.get_by_test_id("plan-status")).to_have_text("Approved")
+    expect(kam.get_by_test_id("plan-submit")).to_have_count(0)  # nothing new to submit
+    kam.evaluate("window.kamNoReload = true")  # gone if the page reloads
+
+    kam.locator(f"#objective-{objective.pk}").get_by_role("link", name="Edit").first.click()
+    form = kam.locator(f"#objective-{objective.pk}-form")
+    expect(form).to_be_visible()
+    expect(form.locator("[name=title]")).to_be_focused()  # htmx settled: the first typed field
+    form.locator("[name=title]").fill("Grow the margin by 2 points")
+    form.get_by_test_id("plan-form-save").click()
+    expect(kam.locator(f"#objective-{objective.pk}")).to_contain_text(
+        "Grow the margin by 2 points", timeout=15_000
+    )
+    expect(kam.get_by_test_id("plan-status")).to_have_text("Draft", timeout=15_000)
+    expect(kam.get_by_test_id("plan-review-state")).to_contain_text("Draft changed since version 1")
+    expect(kam.get_by_test_id("plan-submit")).to_be_visible()  # the card came with the badge
+    assert kam.evaluate("window.kamNoReload") is True
+    plan.refresh_from_db()
+    assert plan.status == Plan.Status.DRAFT
+    shot(kam, "approved-then-edited")
+    kam.context.close()

@@ -121,3 +121,40 @@ def test_the_directors_home_lists_the_plans_to_review(client, plan, alice, dana)
     html = client.get(reverse("home")).content.decode()
     assert "1 plan to review" in html
     assert html.count('data-testid="home-review-row"') == 1
+
+
+def test_an_htmx_edit_tells_the_header_the_plans_status(client, plan, alice, dana):
+    import json
+
+    from django.test import Client
+
+    approval.plan_submit(user=alice, plan=plan)
+    approval.plan_approve(user=dana, plan=plan)
+    objective = plan.objectives.first()
+    client.force_login(alice)
+    header = page(client, alice, plan)
+    assert "plan-status[detail.value!='approved'] from:body" in header  # the badge listens
+    response = client.post(
+        reverse("planning:objective_edit", args=[objective.pk]),
+        {"side": objective.side, "title": "Sharper", "description": ""},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    assert json.loads(response["HX-Trigger"]) == {"plan-status": "draft"}
+    part = client.get(
+        reverse("planning:plan_detail", args=[plan.pk]),
+        {"part": "approval", "review": "1"},
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+    assert 'data-status="draft"' in part
+    assert "plan-status[detail.value!='draft'] from:body" in part
+    assert 'id="plan-review"' in part
+    assert 'hx-swap-oob="true"' in part  # the approval card follows the badge
+    assert 'data-testid="plan-submit"' in part
+    other = Client()
+    other.force_login(dana)
+    badge_only = other.get(
+        reverse("planning:plan_detail", args=[plan.pk]), {"part": "approval"},
+        HTTP_HX_REQUEST="true",
+    ).content.decode()  # fmt: skip
+    assert 'id="plan-review"' not in badge_only  # a tab without the card asks for none
