@@ -362,6 +362,17 @@ def _swot(plan: Plan) -> list[tuple[str, Any, list[SwotItem]]]:
     return [(value, label, by_quadrant[value]) for value, label in SwotItem.Quadrant.choices]
 
 
+UNSHOWN_ACTION_FIELDS = (
+    "created_at",
+    "updated_at",
+    "owner__password",
+    "owner__last_login",
+    "owner__date_joined",
+)
+"""What the plan page reads of an action and its owner but never writes: left unread, as 500
+actions would decode a thousand timestamps for nothing."""
+
+
 def read_work(page: PlanPage) -> None:
     """Read the objectives by side with their KPIs' current values and actions into ``page``
     (a ``plan_page(work=False)``), with the progress, overdue counts and filled sections."""
@@ -373,9 +384,10 @@ def read_work(page: PlanPage) -> None:
             Prefetch("kpis", queryset=Kpi.objects.order_by("position", "pk")),
             Prefetch(
                 "actions",
-                queryset=Action.objects.select_related("owner").order_by(
-                    "due_date", "position", "pk"
-                ),
+                # the rows never show when they were written, nor their owners' logins
+                queryset=Action.objects.select_related("owner")
+                .defer(*UNSHOWN_ACTION_FIELDS)
+                .order_by("due_date", "position", "pk"),
             ),
         )
     )
