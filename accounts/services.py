@@ -10,9 +10,8 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -25,7 +24,12 @@ from django.utils.translation import gettext as _
 
 from accounts import ledger, metrics, signals
 from accounts.models import Client, ClientYearMetric, Contact, LedgerImport, LedgerLine, User
-from kam import permissions
+from kam import lazy, permissions
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = lazy.module("pandas")
 
 logger = logging.getLogger(__name__)
 

@@ -11,9 +11,6 @@ import csv
 import io
 
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.utils import get_column_letter
 
 from scoring.selectors import GRID_UNITS, Grid
 
@@ -77,6 +74,10 @@ def grid_csv(*, grid: Grid) -> bytes:
 
 def grid_xlsx(*, grid: Grid) -> bytes:
     """One sheet, header frozen; every text stored as a string, never as a formula."""
+    from openpyxl import Workbook  # here, not at the top: only exports need openpyxl
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.utils import get_column_letter
+
     header, rows = grid_table(grid=grid)
     book = Workbook()
     sheet = book.active

@@ -45,11 +45,21 @@ import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import numpy as np
-import numpy.typing as npt
-import pandas as pd
+from kam import lazy
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+    import pandas as pd
+
+    FloatArray = npt.NDArray[np.float64]
+    BoolArray = npt.NDArray[np.bool_]
+    IntArray = npt.NDArray[np.int64]
+else:
+    np = lazy.module("numpy")
+    pd = lazy.module("pandas")
 
 FAMILIES: tuple[str, ...] = ("financial", "strategic", "maturity")
 """The criterion families, in the order the explanation shows them."""
@@ -67,10 +77,6 @@ Direction = Literal["higher", "lower"]
 Normalisation = Literal["minmax", "percentile", "thresholds"]
 MissingRule = Literal["zero", "mean"]
 RawValue = float | Decimal | None
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
-IntArray = npt.NDArray[np.int64]
-
 _DIRECTIONS = ("higher", "lower")
 _NORMALISATIONS = ("minmax", "percentile", "thresholds")
 _MISSING_RULES = ("zero", "mean")
