@@ -147,6 +147,8 @@ def _prepare_actions(request: AuthedRequest, page: selectors.PlanPage) -> None:
     statuses = {value: escape(label) for value, label in Action.Status.choices}
     departments = {value: escape(label) for value, label in Department.choices}
     dates: dict[Any, str] = {}
+    # whoever edits the plan updates every action; others (a contributor) only their own
+    edits_plan = permissions.may_edit_plan(request.user, page.plan)
     for rows in page.objectives.values():
         for row in rows:
             row.urls = objective_links(row.objective.pk)
@@ -171,7 +173,8 @@ def _prepare_actions(request: AuthedRequest, page: selectors.PlanPage) -> None:
                         "due": dates[action.due_date],
                         "progress": escape(action.progress),
                         "comment": action.comment,
-                        "can_update": permissions.may_update_action(request.user, action),
+                        "can_update": edits_plan
+                        or permissions.may_update_action(request.user, action),
                         "urls": {
                             name: escape(url) for name, url in action_links(action.pk).items()
                         },
