@@ -52,6 +52,12 @@ class LedgerImportOutputSerializer(serializers.Serializer):
     rows_rejected = serializers.IntegerField()
     clients_created = serializers.IntegerField()
     clients_updated = serializers.IntegerField()
+    layout = serializers.ChoiceField(choices=LedgerImport.Layout.choices)
+    entries_ignored = serializers.IntegerField(help_text="FEC entries that are not sales.")
+    entries_unbalanced = serializers.IntegerField(
+        help_text="FEC entries whose debit and credit differ (imported as read)."
+    )
+    notes = serializers.ListField(child=serializers.CharField())
     error = serializers.CharField()
     rejects_url = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()

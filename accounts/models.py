@@ -132,6 +132,10 @@ class LedgerImport(models.Model):
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
+    class Layout(models.TextChoices):
+        TABLE = "table", _("Table of invoice or order lines")
+        FEC = "fec", _("French FEC (Fichier des écritures comptables)")
+
     ACTIVE = (Status.QUEUED, Status.RUNNING)
 
     file = models.FileField(_("file"), upload_to="ledgers/%Y/%m/")
@@ -139,13 +143,18 @@ class LedgerImport(models.Model):
     sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
     size = models.PositiveBigIntegerField(_("size"))
     file_format = models.CharField(_("format"), max_length=4)  # csv or xlsx
+    layout = models.CharField(
+        _("layout"), max_length=10, choices=Layout.choices, default=Layout.TABLE
+    )
     encoding = models.CharField(_("encoding"), max_length=20, blank=True)
     delimiter = models.CharField(_("delimiter"), max_length=1, blank=True)
     decimal = models.CharField(_("decimal mark"), max_length=1, default=".")
     dayfirst = models.BooleanField(_("day first dates"), default=False)
     currency = models.CharField(_("currency"), max_length=3, default="EUR")
     columns = models.JSONField(_("columns"), default=list)
-    mapping = models.JSONField(_("mapping"), default=dict, help_text=_("field → column"))
+    mapping = models.JSONField(
+        _("mapping"), default=dict, blank=True, help_text=_("field → column")
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PREVIEW
     )
@@ -168,6 +177,15 @@ class LedgerImport(models.Model):
     )
     clients_created = models.PositiveIntegerField(_("clients created"), default=0)
     clients_updated = models.PositiveIntegerField(_("clients updated"), default=0)
+    entries_ignored = models.PositiveIntegerField(
+        _("entries ignored"), default=0, help_text=_("FEC entries that are not sales")
+    )
+    entries_unbalanced = models.PositiveIntegerField(
+        _("unbalanced entries"), default=0, help_text=_("FEC entries whose debit and credit differ")
+    )
+    notes = models.JSONField(
+        _("notes"), default=list, blank=True, help_text=_("What the import left out, and why")
+    )
     rejects = models.FileField(_("rejected lines"), upload_to="ledgers/rejects/", blank=True)
     error = models.TextField(_("error"), blank=True)
     created_by = models.ForeignKey(

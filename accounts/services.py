@@ -8,7 +8,7 @@ import hashlib
 import io
 import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +22,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import ledger, metrics, signals
+from accounts import fec, ledger, metrics, signals
 from accounts.models import Client, ClientYearMetric, Contact, LedgerImport, LedgerLine, User
 from kam import lazy, permissions
 
@@ -45,6 +45,9 @@ class ImportPreview:
     rows: list[list[str]]  # the first lines of the file as raw text
     parsed: list[dict[str, str]]  # the same lines as KAM reads them, field code → shown value
     problems: list[str]  # translated messages about the mapping or the sample
+    # A FEC: what it will import, as (label, figure, "number" or "money")
+    facts: list[tuple[str, float, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # a FEC: what it leaves out, and why
 
 
 # --- clients and contacts ---------------------------------------------------------------------
@@ -168,8 +171,30 @@ def ledger_import_create(*, user: User, upload: File, currency: str | None = Non
     currency = _check_currency(currency or settings.KAM_DEFAULT_CURRENCY)
     filename = Path(upload.name or "ledger.csv").name
     raw = _read_upload(upload)
-    table = _read_table(raw=raw, filename=filename)
-    detected = ledger.detect(table)
+    if fec.looks_like_fec(raw):  # read natively: nothing to map
+        fec_file = _read_fec(raw)
+        layout: dict[str, Any] = {
+            "layout": LedgerImport.Layout.FEC,
+            "file_format": "csv",
+            "encoding": fec_file.encoding,
+            "delimiter": fec_file.delimiter,
+            "decimal": ",",
+            "dayfirst": False,
+            "columns": fec_file.header,
+            "mapping": {},
+        }
+    else:
+        table = _read_table(raw=raw, filename=filename)
+        detected = ledger.detect(table)
+        layout = {
+            "file_format": table.file_format,
+            "encoding": table.encoding,
+            "delimiter": table.delimiter,
+            "decimal": detected.decimal,
+            "dayfirst": detected.dayfirst,
+            "columns": table.columns,
+            "mapping": detected.mapping,
+        }
     sha256 = hashlib.sha256(raw).hexdigest()
     if LedgerImport.objects.filter(sha256=sha256, status__in=LedgerImport.ACTIVE).exists():
         raise ValidationError(_("This file is already being imported. Wait for it to finish."))
@@ -177,15 +202,9 @@ def ledger_import_create(*, user: User, upload: File, currency: str | None = Non
         original_name=filename[:255],
         sha256=sha256,
         size=len(raw),
-        file_format=table.file_format,
-        encoding=table.encoding,
-        delimiter=table.delimiter,
-        decimal=detected.decimal,
-        dayfirst=detected.dayfirst,
         currency=currency,
-        columns=table.columns,
-        mapping=detected.mapping,
         created_by=user,
+        **layout,
     )
     ledger_import.file.save(filename, ContentFile(raw), save=False)
     ledger_import.full_clean()
@@ -203,10 +222,54 @@ def _load_table(ledger_import: LedgerImport) -> ledger.Table:
     return _read_table(raw=raw, filename=ledger_import.original_name)
 
 
+def _read_fec(raw: bytes) -> fec.FecFile:
+    try:
+        return fec.read(raw)
+    except ledger.LedgerError as error:
+        raise ValidationError(str(error)) from None
+
+
+def _load_fec(ledger_import: LedgerImport) -> tuple[fec.FecFile, fec.Reading]:
+    with ledger_import.file.open("rb") as handle:
+        fec_file = _read_fec(handle.read())
+    return fec_file, fec.parse(fec_file)
+
+
+def _fec_preview(*, ledger_import: LedgerImport, limit: int) -> ImportPreview:
+    """A FEC is read whole (a sale's payment may be months of lines further), then summed up."""
+    fec_file, reading = _load_fec(ledger_import)
+    lines = reading.parsed.lines
+    counts = [
+        (_("Lines read"), reading.lines_read),
+        (_("Entries"), reading.entries),
+        (_("Sales entries"), reading.sales_entries),
+        (_("of which credit notes"), reading.credit_notes),
+        (_("Customers"), reading.customers),
+        (_("Revenue lines to import"), len(lines)),
+    ]
+    facts = [(label, float(value), "number") for label, value in counts]
+    facts.append((_("Net revenue"), reading.revenue, "money"))
+    facts.append((_("Invoices still open"), float(reading.open_items), "number"))
+    facts.append((_("Entries ignored"), float(reading.ignored), "number"))
+    if len(reading.parsed.rejects):
+        facts.append((_("Revenue lines rejected"), float(len(reading.parsed.rejects)), "number"))
+    return ImportPreview(
+        columns=fec_file.header,
+        mapping={},
+        rows=fec_file.raw_rows[:limit],
+        parsed=ledger.shown_values(lines, limit=limit),
+        problems=list(reading.parsed.problems),
+        facts=facts,
+        notes=reading.notes(),
+    )
+
+
 def ledger_import_preview(
     *, ledger_import: LedgerImport, mapping: Mapping[str, str] | None = None, limit: int = 10
 ) -> ImportPreview:
     """The first lines of the file, read with the detected (or the given) mapping."""
+    if ledger_import.layout == LedgerImport.Layout.FEC:
+        return _fec_preview(ledger_import=ledger_import, limit=limit)
     table = _load_table(ledger_import)
     chosen = _clean_mapping(ledger_import.mapping if mapping is None else mapping)
     head = ledger.Table(
@@ -282,7 +345,7 @@ def _ledger_import_queue(
     permissions.require(permissions.may_import_ledgers, user)
     if ledger_import.status != LedgerImport.Status.PREVIEW:
         raise ValidationError(_("This import has already been confirmed."))
-    chosen = _clean_mapping(mapping)
+    chosen = _clean_mapping(mapping) if ledger_import.layout != LedgerImport.Layout.FEC else {}
     if dayfirst is not None:
         ledger_import.dayfirst = dayfirst
     if currency:
@@ -362,21 +425,35 @@ def ledger_import_fail(*, import_id: int, error: str) -> None:
 
 
 def _run(ledger_import: LedgerImport) -> None:
-    table = _load_table(ledger_import)
-    _progress(ledger_import.pk, 20, _("Checking lines"))
-    try:
-        parsed = ledger.parse(
-            table,
-            mapping=ledger_import.mapping,
-            decimal=ledger_import.decimal,
-            dayfirst=ledger_import.dayfirst,
-            currency=ledger_import.currency,
-        )
-    except ledger.LedgerError as error:
-        raise ValidationError(str(error)) from None
+    if ledger_import.layout == LedgerImport.Layout.FEC:
+        _progress(ledger_import.pk, 20, _("Checking lines"))
+        _fec_file, reading = _load_fec(ledger_import)
+        parsed, rows_read = reading.parsed, reading.lines_read
+        if parsed.problems:
+            raise ValidationError(parsed.problems)
+        ledger_import.entries_ignored = reading.ignored
+        ledger_import.entries_unbalanced = len(reading.unbalanced)
+        ledger_import.notes = reading.notes()
+    else:
+        table = _load_table(ledger_import)
+        _progress(ledger_import.pk, 20, _("Checking lines"))
+        try:
+            parsed = ledger.parse(
+                table,
+                mapping=ledger_import.mapping,
+                decimal=ledger_import.decimal,
+                dayfirst=ledger_import.dayfirst,
+                currency=ledger_import.currency,
+            )
+        except ledger.LedgerError as error:
+            raise ValidationError(str(error)) from None
+        rows_read = len(table.frame)
     _progress(ledger_import.pk, 45, _("Loading lines"))
     with transaction.atomic():
-        lines, missing = _convert(parsed.lines)
+        if ledger_import.layout == LedgerImport.Layout.FEC:
+            lines, missing = _fec_convert(parsed.lines, currency=ledger_import.currency)
+        else:
+            lines, missing = _convert(parsed.lines)
         counts, client_ids = _load(ledger_import, lines)
         rejects = _rejects_csv(parsed.rejects) if len(parsed.rejects) else b""
         _progress(ledger_import.pk, 75, _("Computing figures"))
@@ -392,7 +469,7 @@ def _run(ledger_import: LedgerImport) -> None:
         if rejects:
             name = f"{Path(ledger_import.original_name).stem}-rejected.csv"
             ledger_import.rejects.save(name, ContentFile(rejects), save=False)
-        ledger_import.rows_read = len(table.frame)
+        ledger_import.rows_read = rows_read
         ledger_import.rows_rejected = len(parsed.rejects)
         ledger_import.rows_unconverted = sum(row["lines"] for row in missing)
         ledger_import.missing_rates = missing
@@ -421,6 +498,24 @@ def _convert(lines: pd.DataFrame) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
     converted["amount"] = (lines["amount"] * factors).round(4)
     converted["profit"] = (lines["profit"] * factors).round(4)
     return converted, ledger.missing_rates(converted)
+
+
+def _fec_convert(lines: pd.DataFrame, *, currency: str) -> tuple[pd.DataFrame, list[Any]]:
+    """A FEC's debits and credits are in the import's currency (a French ledger is kept in
+    euros); a line in a foreign currency (Idevise) keeps its own amount (Montantdevise), and the
+    rate between the two is the one the accounts used."""
+    if currency != settings.KAM_DEFAULT_CURRENCY:  # through the exchange rates, as any ledger
+        return _convert(lines.assign(currency=currency))
+    converted = lines.copy()
+    original = lines["original_amount"]
+    foreign = (lines["currency"] != "") & (lines["currency"] != currency) & (original != 0)
+    foreign &= original.notna()
+    converted["currency"] = lines["currency"].where(foreign, currency)
+    converted["original_amount"] = original.where(foreign, lines["amount"])
+    converted["original_profit"] = float("nan")
+    rate = (lines["amount"] / original).round(12)
+    converted["exchange_rate"] = rate.where(foreign, 1.0)
+    return converted, []
 
 
 LINE_COLUMNS = (

@@ -28,6 +28,8 @@ SAMPLE_LABELS = {field.code: field.label for field in FIELDS} | {
     "external_id": FIELDS[0].label,
     "name": FIELDS[1].label,
     "is_return": gettext_lazy("Return"),
+    "currency": gettext_lazy("Currency"),
+    "original_amount": gettext_lazy("Original amount"),
 }
 """Column titles of the parsed sample, whose keys are ledger fields or ledger line columns."""
 

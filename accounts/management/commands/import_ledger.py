@@ -9,7 +9,10 @@ from accounts.models import User
 
 
 class Command(BaseCommand):
-    help = "Import a ledger (CSV or XLSX of invoice or order lines) and print a summary."
+    help = (
+        "Import a ledger (CSV or XLSX of invoice or order lines, or a French FEC) and print a"
+        " summary."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", type=Path)
@@ -56,6 +59,11 @@ class Command(BaseCommand):
             f"Clients created: {result.clients_created}\n"
             f"Clients updated: {result.clients_updated}"
         )
+        if result.layout == result.Layout.FEC:
+            self.stdout.write(f"Entries ignored (not sales): {result.entries_ignored}")
+            self.stdout.write(f"Unbalanced entries: {result.entries_unbalanced}")
+        for note in result.notes:
+            self.stdout.write(note)
         if result.rejects:
             self.stdout.write(f"Rejected lines with reasons: {result.rejects.path}")
 
