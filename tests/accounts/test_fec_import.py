@@ -40,7 +40,7 @@ JOURNAL, NUMBER, DATE, ACCOUNT, ACCOUNT_LIB, AUX, AUX_LIB, PIECE, PIECE_DATE = (
     8,
     9,
 )
-DEBIT, CREDIT, LETTER, LETTER_DATE = 11, 12, 13, 14
+DEBIT, CREDIT, LETTER, LETTER_DATE, CURRENCY_AMOUNT, CURRENCY = 11, 12, 13, 14, 16, 17
 
 
 def day(text: str) -> dt.date | None:
@@ -79,7 +79,9 @@ def expected_from_file(raw: bytes, options: FecOptions) -> dict[str, Any]:
                 latest = max(str(line[DATE]) for line in lines)
                 paid_on[id(row)] = day(row[LETTER_DATE] or latest)
 
-    result: dict[str, Any] = defaultdict(lambda: {"revenue": Decimal(0), "pieces": {}, "name": ""})
+    result: dict[str, Any] = defaultdict(
+        lambda: {"revenue": Decimal(0), "pieces": {}, "name": "", "original": defaultdict(Decimal)}
+    )
     for lines in entries.values():
         customers = [row for row in lines if row[ACCOUNT].startswith("411")]
         revenue = [row for row in lines if row[ACCOUNT].startswith("70")]
@@ -89,6 +91,10 @@ def expected_from_file(raw: bytes, options: FecOptions) -> dict[str, Any]:
         totals = result[customer(first)]
         totals["name"] = first[AUX_LIB] or first[ACCOUNT_LIB]
         totals["revenue"] += sum(-balance(row) for row in revenue)
+        for row in revenue:
+            if len(row) > CURRENCY and row[CURRENCY] not in {"", "EUR"}:
+                sign = 1 if -balance(row) >= 0 else -1
+                totals["original"][row[CURRENCY]] += sign * money(row[CURRENCY_AMOUNT])
         paid = [paid_on.get(id(row)) for row in customers]
         due = day(first[due_at]) if due_at is not None else None
         totals["pieces"][first[PIECE]] = (
@@ -120,6 +126,16 @@ def check_import(ledger_import: LedgerImport, expected: dict[str, Any]) -> None:
     )
     for external_id, piece, date, due, paid in lines:
         assert (date, due, paid) == expected[external_id]["pieces"][piece][:3]
+    # Foreign-currency lines keep their own amount beside the euros of the accounts.
+    originals: dict[str, dict[str, Decimal]] = defaultdict(dict)
+    foreign = LedgerLine.objects.exclude(currency="EUR").values_list(
+        "client__external_id", "currency"
+    )
+    for external_id, currency, total in foreign.annotate(total=Sum("original_amount")):
+        originals[external_id][currency] = total
+    assert originals == {
+        key: dict(totals["original"]) for key, totals in expected.items() if totals["original"]
+    }
     # Days late, as the client page shows them: per line, paid date minus due date, from 0.
     for metric in ClientYearMetric.objects.select_related("client"):
         late = [

@@ -40,9 +40,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--amounts", choices=["plain", "padded", "spaces", "signed"], default="plain"
         )
-        parser.add_argument(
-            "--due-dates", action="store_true", help="Add a DateEcheance column."
-        )
+        parser.add_argument("--due-dates", action="store_true", help="Add a DateEcheance column.")
 
     def handle(self, *args: Any, path: Path | None, **options: Any) -> None:
         if options["invoices"] < 1:
