@@ -21,13 +21,20 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.ledger import LedgerError, Parsed, per_unique
+from kam import lazy
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+else:  # loaded on first use: reading a FEC needs them, starting a process does not
+    np = lazy.module("numpy")
+    pd = lazy.module("pandas")
 
 # The official columns, in order. Debit and Credit may be replaced by Montant and Sens.
 COLUMNS = (
