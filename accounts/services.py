@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 import functools
 import hashlib
 import io
 import logging
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from accounts import fec, ledger, metrics, signals
 from accounts.models import Client, ClientYearMetric, Contact, LedgerImport, LedgerLine, User
-from kam import lazy, permissions
+from kam import lazy, permissions, spreadsheets
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -651,9 +651,20 @@ def _load(ledger_import: LedgerImport, lines: pd.DataFrame) -> tuple[dict[str, i
 
 
 def _rejects_csv(rejects: pd.DataFrame) -> bytes:
-    buffer = io.StringIO()
-    rejects.to_csv(buffer, index=False, quoting=csv.QUOTE_MINIMAL)
-    return buffer.getvalue().encode("utf-8-sig")
+    """The rejected lines in the CSV conventions of the language the import runs in, the one
+    its reasons are written in (``kam.spreadsheets``)."""
+
+    def cell(value: object) -> spreadsheets.Cell:
+        if isinstance(value, str | int | float):
+            return None if isinstance(value, float) and math.isnan(value) else value
+        if value is None or value is pd.NaT:
+            return None
+        item = getattr(value, "item", None)  # a numpy number
+        return cell(item()) if callable(item) else str(value)
+
+    header: list[spreadsheets.Cell] = [str(name) for name in rejects.columns]
+    rows = ([cell(value) for value in row] for row in rejects.itertuples(index=False))
+    return spreadsheets.csv_bytes([header, *rows])
 
 
 def ledger_import_from_path(

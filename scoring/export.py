@@ -1,31 +1,25 @@
 """The selection grid as a spreadsheet: one function per format → file bytes.
 
-Text that a spreadsheet would read as a formula (starting with ``=``, ``+``, ``-``, ``@``, a tab
-or a carriage return) is written with a leading ``'``, as OWASP advises against CSV injection;
-numbers stay numbers, so a negative figure is written as a number, never escaped.
+Both formats write text that a spreadsheet would read as a formula with a leading ``'``
+(``kam.spreadsheets``); the CSV follows the reader's conventions (semicolons and decimal commas
+in French).
 """
 
 from __future__ import annotations
 
-import csv
 import io
 
 from django.utils.translation import gettext as _
 
+from kam.spreadsheets import csv_bytes, spreadsheet_text
 from scoring.selectors import GRID_UNITS, Grid
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 Value = str | int | float | None
-
-
-def spreadsheet_text(text: str) -> str:
-    """Text a spreadsheet shows as text: a leading ``'`` when it would start a formula."""
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
 def grid_table(*, grid: Grid) -> tuple[list[str], list[list[Value]]]:
@@ -60,16 +54,9 @@ def grid_table(*, grid: Grid) -> tuple[list[str], list[list[Value]]]:
 
 
 def grid_csv(*, grid: Grid) -> bytes:
-    """UTF-8 with a byte order mark, so that Excel reads the accents right."""
+    """The grid in the reader's CSV conventions (``kam.spreadsheets.csv_bytes``)."""
     header, rows = grid_table(grid=grid)
-    stream = io.StringIO()
-    writer = csv.writer(stream, lineterminator="\r\n")
-    lines: list[list[Value]] = [list(header), *rows]
-    for line in lines:
-        writer.writerow(
-            [spreadsheet_text(value) if isinstance(value, str) else value for value in line]
-        )
-    return b"\xef\xbb\xbf" + stream.getvalue().encode("utf-8")
+    return csv_bytes([header, *rows])
 
 
 def grid_xlsx(*, grid: Grid) -> bytes:

@@ -5,10 +5,9 @@ those the user sees (``plans.plan_list``), the figures are the whole programme's
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -19,11 +18,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from kam import charts, formats, permissions
+from kam.spreadsheets import Cell, csv_bytes
 from kam.types import AuthedRequest
 from planning import forms
 from planning.selectors import results as selectors
 from planning.views import projects
-from scoring.export import spreadsheet_text
 from scoring.models import Programme
 
 
@@ -162,8 +161,7 @@ def programme_results(request: AuthedRequest) -> TemplateResponse:
 @permissions.capability_required(permissions.may_see_programme_results)
 @require_http_methods(["GET"])
 def programme_results_csv(request: AuthedRequest, year: int) -> HttpResponse:
-    """The comparison table, one line per group: figures as numbers (a dot for decimals), empty
-    where a figure cannot be known."""
+    """The comparison table, one line per group, in the reader's CSV conventions."""
     programme = selectors.results_programme_list().filter(year=year).first()
     if programme is None:
         raise Http404
@@ -175,9 +173,10 @@ def programme_results_csv(request: AuthedRequest, year: int) -> HttpResponse:
 
 
 def results_csv(ledger: selectors.LedgerResults) -> bytes:
-    """UTF-8 with a byte order mark, so that Excel reads the accents right."""
+    """The comparison table in the reader's CSV conventions (``kam.spreadsheets.csv_bytes``):
+    figures as numbers, empty where a figure cannot be known."""
     now, before = ledger.year, ledger.previous_year
-    header = [
+    header: list[Cell] = [
         _("Group"),
         _("Clients with figures in %(year)s") % {"year": now},
         _("Revenue %(year)s") % {"year": before},
@@ -192,31 +191,25 @@ def results_csv(ledger: selectors.LedgerResults) -> bytes:
     ]
     labels = {selectors.KEY: _("Key accounts"), selectors.OTHERS: _("Other clients")}
 
-    def figure(value: Any, digits: int = 2) -> str:
-        return "" if value is None else f"{round(float(value), digits):.{digits}f}"
+    def figure(value: Any, digits: int = 2) -> Decimal | None:
+        return None if value is None else round(Decimal(repr(float(value))), digits)
 
-    stream = io.StringIO()
-    writer = csv.writer(stream, lineterminator="\r\n")
-    writer.writerow([spreadsheet_text(text) for text in header])
+    rows: list[list[Cell]] = [header]
     for group in ledger.groups:
         previous, current = group.previous, group.current
-        writer.writerow(
+        rows.append(
             [
-                spreadsheet_text(labels[group.group]),
+                labels[group.group],
                 current.clients if current else 0,
-                "" if previous is None else str(previous.revenue),
-                "" if current is None else str(current.revenue),
+                None if previous is None else previous.revenue,
+                None if current is None else current.revenue,
                 figure(group.growth_pct),
-                ""
-                if previous is None or previous.gross_margin is None
-                else str(previous.gross_margin),
-                ""
-                if current is None or current.gross_margin is None
-                else str(current.gross_margin),
+                None if previous is None else previous.gross_margin,
+                None if current is None else current.gross_margin,
                 figure(previous.margin_pct if previous else None),
                 figure(current.margin_pct if current else None),
                 figure(previous.days_late if previous else None),
                 figure(current.days_late if current else None),
             ]
         )
-    return b"\xef\xbb\xbf" + stream.getvalue().encode("utf-8")
+    return csv_bytes(rows)

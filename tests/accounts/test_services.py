@@ -14,6 +14,7 @@ from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Sum
+from django.utils import translation
 
 from accounts import services, signals
 from accounts.models import Client, ClientYearMetric, Contact, LedgerImport, LedgerLine
@@ -206,6 +207,19 @@ def test_ledger_import_run_writes_rejected_lines_with_reasons(dana):
     assert [(row["line"], row["Client"]) for row in rows] == [("6", "Sans client"), ("7", "X")]
     assert "No customer" in rows[0]["reason"]
     assert "date" in rows[1]["reason"]
+
+
+def test_ledger_import_in_french_writes_rejected_lines_with_semicolons(dana):
+    text = FRENCH + ";Sans client;01/01/2024;;;1;1,00;1,00;;;;;\r\n"
+    with translation.override("fr"):
+        ledger_import = run_import(dana, text)
+    with ledger_import.rejects.open("rb") as handle:
+        content = handle.read()
+    assert content.startswith(b"\xef\xbb\xbf")
+    reader = csv.DictReader(io.StringIO(content.decode("utf-8-sig"), newline=""), delimiter=";")
+    (row,) = list(reader)
+    assert (row["line"], row["Client"]) == ("6", "Sans client")
+    assert "client" in row["reason"].lower()  # the reason, in French, in its own column
 
 
 def test_ledger_import_keeps_decimal_amounts_exact(dana):

@@ -200,6 +200,18 @@ def test_csv_export_has_the_same_figures(client, dana, ledger):
     assert others[9:] == ["20.00", "30.00"]
 
 
+def test_csv_export_in_french_has_semicolons_and_decimal_commas(client, dana, ledger):
+    client.force_login(dana)
+    client.cookies["django_language"] = "fr"
+    response = client.get(reverse("planning:programme_results_csv", args=[YEAR]))
+    content = response.content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(content, newline=""), delimiter=";"))
+    assert rows[0][0] == "Groupe"
+    key = rows[1]
+    assert key[:5] == ["Grands comptes", "2", "4000,00", "4800,00", "20,00"]
+    assert key[5:9] == ["800,00", "1200,00", "20,00", "25,00"]
+
+
 def test_csv_export_of_an_unknown_year_is_404(client, dana, ledger):
     response = _get(client, dana, reverse("planning:programme_results_csv", args=[1999]))
     assert response.status_code == 404

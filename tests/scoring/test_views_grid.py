@@ -616,6 +616,21 @@ def test_csv_export_escapes_formulas_and_keeps_numbers(client, tricky, dana):
     assert {row[growth] for row in rows} == {"-12.5"}  # a number, not escaped
 
 
+def test_csv_export_in_french_has_semicolons_and_decimal_commas(client, tricky, dana):
+    recompute()
+    client.force_login(dana)
+    client.cookies["django_language"] = "fr"
+    response = client.get(reverse("scoring:grid_export"), {"format": "csv"})
+    content = response.content.decode("utf-8-sig")
+    header, *rows = csv.reader(io.StringIO(content, newline=""), delimiter=";")
+
+    assert header[:3] == ["Rang", "Client", "Responsable grands comptes"]
+    assert all(len(row) == len(header) for row in rows)
+    assert "'@SUM(1)" in {row[1] for row in rows}  # still escaped
+    growth = next(index for index, name in enumerate(header) if name.startswith("Growth"))
+    assert {row[growth] for row in rows} == {"-12,5"}  # a number, with a decimal comma
+
+
 def test_xlsx_export_stores_text_as_text_and_numbers_as_numbers(client, tricky, dana):
     recompute()
     client.force_login(dana)
