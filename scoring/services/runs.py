@@ -6,6 +6,7 @@ What a run reads (each client's raw values and where they come from) is
 
 from __future__ import annotations
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -67,6 +68,9 @@ def scores_recompute(*, trigger: str) -> ScoringRun | None:
                 run.client_count = _store(run, inputs)
         except ValueError as error:
             run.status, run.error = ScoringRun.Status.FAILED, str(error)
+        except SoftTimeLimitExceeded:  # the task's time is up (kam.tasks): a failed run, kept
+            run.status = ScoringRun.Status.FAILED
+            run.error = _("The computation took longer than allowed and was stopped.")
         else:
             run.status = ScoringRun.Status.DONE
         run.finished_at = timezone.now()
