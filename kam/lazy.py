@@ -22,8 +22,6 @@ class LazyModule(ModuleType):
     """Stands for the module ``name`` until an attribute is read, then holds its contents."""
 
     def __getattr__(self, attribute: str) -> Any:
-        if attribute.startswith("__") and attribute.endswith("__"):
-            raise AttributeError(attribute)  # copy, pickle and doctest probe these
         real = importlib.import_module(self.__name__)
         self.__dict__.update(real.__dict__)  # later reads skip this method
         return getattr(real, attribute)

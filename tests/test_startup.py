@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from django.conf import settings
 
 HEAVY = ("pandas", "numpy", "openpyxl", "weasyprint", "pydyf", "pyarrow", "drf_spectacular.views")
@@ -51,3 +52,16 @@ def test_bytecode_is_compiled_once_at_install_and_never_committed():
     ignored = (root / ".gitignore").read_text(encoding="utf-8").split()
     assert {"__pycache__/", "*.pyc"} <= set(ignored)
     assert "**/__pycache__" in (root / ".dockerignore").read_text(encoding="utf-8").split()
+
+
+def test_a_lazy_module_reads_as_the_module_it_stands_for():
+    import colorsys
+
+    from kam import lazy
+
+    stand_in = lazy.module("colorsys")
+    assert stand_in.rgb_to_hsv(1.0, 0.5, 0.0) == colorsys.rgb_to_hsv(1.0, 0.5, 0.0)
+    assert stand_in.__name__ == "colorsys"
+    assert stand_in.ONE_THIRD == colorsys.ONE_THIRD  # read from its own copy now
+    with pytest.raises(AttributeError):
+        stand_in.no_such_function  # noqa: B018
