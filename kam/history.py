@@ -33,9 +33,9 @@ Who acted (the context of each event, ``pgh_context.metadata["user"]``):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import pghistory
@@ -56,6 +56,7 @@ class Tracked:
     model: type[models.Model]
     plan: str
     name: tuple[str, ...]
+    verbs: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def event_model(self) -> Any:
@@ -71,8 +72,12 @@ TRACKED: dict[type[models.Model], Tracked] = {}
 """Every tracked model, in the order they were declared."""
 
 
-def track(*, plan: str, name: str | tuple[str, ...] = ()) -> Callable[[M], M]:
-    """Track inserts, updates and deletes of the decorated model (see the module's doc)."""
+def track(
+    *, plan: str, name: str | tuple[str, ...] = (), verbs: Mapping[str, Any] | None = None
+) -> Callable[[M], M]:
+    """Track inserts, updates and deletes of the decorated model (see the module's doc).
+    ``verbs`` says an event in other words than "added", "changed", "deleted": a row that
+    records an act (a download) is ``{"insert": pgettext_lazy("history", "downloaded")}``."""
 
     def decorator(model: M) -> M:
         field_names = {field.name for field in model._meta.fields}
@@ -90,7 +95,10 @@ def track(*, plan: str, name: str | tuple[str, ...] = ()) -> Callable[[M], M]:
             },
         )(model)
         TRACKED[model] = Tracked(
-            model=model, plan=plan, name=(name,) if isinstance(name, str) else name
+            model=model,
+            plan=plan,
+            name=(name,) if isinstance(name, str) else name,
+            verbs=dict(verbs or {}),
         )
         return model
 

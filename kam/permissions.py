@@ -209,6 +209,29 @@ def may_run_steering(user: User) -> bool:
     return _directs(user)
 
 
+# --- capabilities over reports (plans' PDFs, the shortlist report, the year's zip) --------------
+
+
+def may_download_plan_pdf(user: User, plan: HasClient, *, takes_part: bool = False) -> bool:
+    """Get a plan's PDF (an approved version or the draft): whoever may see the plan, its KAM,
+    its client's sponsor, directors and administrators, and a contributor who takes part in it
+    (``takes_part``: which only ``planning.selectors.plans.plan_list`` knows)."""
+    client = plan.client
+    return _directs(user) or (
+        user.is_authenticated
+        and (
+            (user.role == user.Role.KAM and client.kam_id == user.pk)
+            or (user.role == user.Role.SPONSOR and getattr(client, "sponsor_id", None) == user.pk)
+            or takes_part
+        )
+    )
+
+
+def may_export_programme(user: User) -> bool:
+    """Get the shortlist report and the zip of a programme year's approved plans."""
+    return _directs(user)
+
+
 REFUSALS: dict[Callable[..., bool], Promise] = {
     may_manage_programme: _(
         "Only directors and administrators can manage the programme: criteria, weights, "
@@ -244,6 +267,14 @@ REFUSALS: dict[Callable[..., bool], Promise] = {
     ),
     may_run_steering: _(
         "Only directors and administrators run the steering committee: its sessions and decisions."
+    ),
+    may_download_plan_pdf: _(
+        "Only the account's key account manager, its sponsor, the people who take part in its "
+        "plan and directors can get the plan's PDF."
+    ),
+    may_export_programme: _(
+        "Only directors and administrators can get the shortlist report and the programme "
+        "year's approved plans."
     ),
 }
 """What a user refused by each capability reads (translated when it is read)."""
@@ -300,5 +331,6 @@ def role_capabilities(request: HttpRequest) -> dict[str, dict[str, bool]]:
             "run_sponsorship": may_run_sponsorship(user),
             "see_advisory_committee": may_see_advisory_committee(user),
             "run_steering": may_run_steering(user),
+            "export_programme": may_export_programme(user),
         }
     }

@@ -24,6 +24,8 @@ from planning.models import (
     PracticeReuse,
     ProjectYear,
     Recognition,
+    Report,
+    ReportDownload,
     ReviewComment,
     SponsorAsk,
     SteeringDecision,
@@ -210,3 +212,23 @@ class BrandingAdmin(admin.ModelAdmin):
         except ValidationError as error:  # checked by the form already; never half-saved
             raise ValueError(error.messages) from error
         obj.pk, obj.revision = saved.pk, saved.revision
+
+
+# --- stored reports -------------------------------------------------------------------------------
+
+
+@admin.register(Report)
+class ReportAdmin(ReadOnlyAdmin):
+    list_display = (
+        "pk", "kind", "plan", "version", "programme", "language", "branding_revision", "status",
+        "failure", "size", "requested_by", "requested_at", "finished_at",
+    )  # fmt: skip
+    list_filter = ("kind", "status", "language")
+    search_fields = ("plan__client__name", "sha256", "file")
+
+
+@admin.register(ReportDownload)
+class ReportDownloadAdmin(ReadOnlyAdmin):
+    list_display = ("at", "user", "kind", "plan", "version", "language", "report")
+    list_filter = ("kind", "language")
+    search_fields = ("plan__client__name", "user__username", "user__last_name")

@@ -10,6 +10,7 @@ from planning.api import (
     plans,
     practices,
     projects,
+    reports,
     results,
     sections,
     sponsorship,
@@ -211,4 +212,18 @@ urlpatterns = [
         practices.ReuseRemoveApi.as_view(),
         name="practice_reuse",
     ),
+    # --- stored reports: plans' PDFs, the shortlist report, the year's zip ---
+    path("plans/<int:plan_id>/pdf/", reports.PlanPdfRequestApi.as_view(), name="plan_pdf_request"),
+    path(
+        "programmes/<int:year>/shortlist-report/",
+        reports.ShortlistReportRequestApi.as_view(),
+        name="shortlist_report_request",
+    ),
+    path(
+        "programmes/<int:year>/plans-zip/",
+        reports.PlansZipRequestApi.as_view(),
+        name="plans_zip_request",
+    ),
+    path("reports/<int:report_id>/", reports.ReportApi.as_view(), name="report"),
+    path("reports/<int:report_id>/file/", reports.ReportFileApi.as_view(), name="report_file"),
 ]

@@ -25,3 +25,13 @@ def steering_decision_notify_task(*, decision_id: int) -> int:
     from planning.services import projects
 
     return projects.steering_decision_notify(decision_id=decision_id)
+
+
+@tasks.task(tasks.RENDER, soft_time_limit=900, time_limit=960)  # a zip of 50 plans or more
+def report_render_task(*, report_id: int) -> None:
+    """Make a stored report (a plan's PDF, the shortlist report, the year's zip) once: a second
+    run, or a run after another finished it, is a no-op; a run after a worker died mid-render
+    makes it again, over the same file."""
+    from planning.services import reports
+
+    reports.report_render(report_id=report_id)

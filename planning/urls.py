@@ -8,6 +8,7 @@ from planning.views import (
     plans,
     practices,
     projects,
+    reports,
     results,
     sections,
     sponsorship,
@@ -206,4 +207,15 @@ urlpatterns = [
     ),
     path("steering/<int:session_id>/hold/", projects.steering_hold, name="steering_hold"),
     #
+    # --- stored reports: plans' PDFs, the shortlist report, the year's zip ---
+    path("<int:plan_id>/pdf/", reports.plan_pdf_request, name="plan_pdf_request"),
+    path("programme/<int:year>/reports/", reports.programme_reports, name="programme_reports"),
+    path(
+        "programme/<int:year>/shortlist-report/",
+        reports.shortlist_report_request,
+        name="shortlist_report_request",
+    ),
+    path("programme/<int:year>/plans-zip/", reports.plans_zip_request, name="plans_zip_request"),
+    path("reports/<int:report_id>/", reports.report_status, name="report_status"),
+    path("reports/<int:report_id>/download/", reports.report_download, name="report_download"),
 ]

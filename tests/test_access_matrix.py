@@ -46,6 +46,7 @@ from planning.models import (
     CalendarFeed,
     PlanSubmission,
     PlanVersion,
+    Report,
     ReviewComment,
 )
 from planning.selectors.versions import plan_snapshot
@@ -591,6 +592,19 @@ ACCESS: dict[tuple[str, str], Outcomes] = {
     ("api-scoring:weight_set_list", "POST"): api_for_directors(400),
     ("api-scoring:weight_set_active", "GET"): api_for_directors(200),
     ("api-scoring:weights_what_if", "POST"): api_for_directors(400),
+    # --- stored reports: a plan's PDF is whoever sees the plan's; the shortlist report and the
+    # year's zip are the directors'. The report read and downloaded is a ready PDF of version 1
+    ("planning:plan_pdf_request", "POST"): plan_seen(LOGIN, 302),  # the draft, to its status
+    ("planning:programme_reports", "GET"): page_for_directors(),
+    ("planning:shortlist_report_request", "POST"): page_for_directors(302),
+    ("planning:plans_zip_request", "POST"): page_for_directors(302),
+    ("planning:report_status", "GET"): plan_seen(LOGIN),
+    ("planning:report_download", "GET"): plan_seen(LOGIN),
+    ("api-planning:plan_pdf_request", "POST"): plan_seen(401, 202),
+    ("api-planning:shortlist_report_request", "POST"): api_for_directors(202),
+    ("api-planning:plans_zip_request", "POST"): api_for_directors(202),
+    ("api-planning:report", "GET"): plan_seen(401),
+    ("api-planning:report_file", "GET"): plan_seen(401),
 }
 """Who may use each route: THE table. A new route adds its rows here."""
 
@@ -612,6 +626,9 @@ BODIES: dict[tuple[str, str], Callable[[dict[str, Any]], dict[str, Any]]] = {
         "level": 4,
         "note": "Matrix",
     },
+    ("api-planning:plan_pdf_request", "POST"): lambda ids: {"language": "en"},
+    ("api-planning:shortlist_report_request", "POST"): lambda ids: {"language": "en"},
+    ("api-planning:plans_zip_request", "POST"): lambda ids: {"language": "en"},
 }
 """What a request sends, where an empty body would not reach the access decision."""
 
@@ -831,6 +848,18 @@ def _plan(company, director) -> dict[str, int]:
         "project_id": make_project(plan),
         "session_id": SteeringSessionFactory(created_by=director),
     }
+    made["report_id"] = Report.objects.create(
+        kind=Report.Kind.PLAN_VERSION,
+        plan=plan,
+        version=version,
+        language="en",
+        branding_revision=1,
+        status=Report.Status.READY,
+        file=ContentFile(b"%PDF-1.7 matrix", name="matrix.pdf"),
+        size=15,
+        requested_by=director,
+        requested_at=timezone.now(),
+    )
     return {"number": version.number, **{name: row.pk for name, row in made.items()}}
 
 

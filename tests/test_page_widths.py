@@ -99,6 +99,7 @@ def director_pages(book) -> dict[str, str]:
         "shortlist": reverse("scoring:shortlist_detail", args=[2026]),
         "programme": reverse("scoring:programme_edit", args=[2026]),
         "results": reverse("planning:programme_results"),
+        "programme-reports": reverse("planning:programme_reports", args=[2026]),
         "weights": reverse("scoring:weights"),
         "weight-versions": reverse("scoring:weight_set_list"),
         "criteria": reverse("scoring:criterion_list"),

@@ -8,6 +8,7 @@
 - ``projects``: investment projects of key accounts and the steering committee's sessions and
   decisions.
 - ``branding``: the company's name, logo and colour on the PDF reports.
+- ``reports``: stored PDF reports and zips (made by a Celery task), and their downloads.
 
 Code that uses a model imports it from here (``from planning.models import Plan``).
 """
@@ -41,6 +42,7 @@ from planning.models.projects import (
     SteeringDecision,
     SteeringSession,
 )
+from planning.models.reports import Report, ReportDownload
 from planning.models.sponsorship import (
     AdvisoryMeeting,
     AdvisoryMember,
@@ -77,6 +79,8 @@ __all__ = [
     "PracticeReuse",
     "ProjectYear",
     "Recognition",
+    "Report",
+    "ReportDownload",
     "ReviewComment",
     "SponsorAsk",
     "Stakeholder",

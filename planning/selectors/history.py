@@ -77,6 +77,9 @@ class Entry:
 
     @property
     def action_label(self) -> str:
+        tracked = history.tracked(self.kind)
+        if tracked is not None and self.action in tracked.verbs:
+            return str(tracked.verbs[self.action])  # a row recording an act: "downloaded"
         return {
             "insert": pgettext("history", "added"),
             "update": pgettext("history", "changed"),

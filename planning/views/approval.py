@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -17,6 +18,7 @@ from planning import forms
 from planning.models import ReviewComment
 from planning.selectors import approval as selectors
 from planning.selectors import plans as plan_selectors
+from planning.selectors import reports as report_selectors
 from planning.selectors import versions as version_selectors
 from planning.services import approval as services
 
@@ -113,6 +115,11 @@ def plan_versions(request: AuthedRequest, plan_id: int) -> TemplateResponse:
         "old": str(versions[1].number) if len(versions) > 1 else "",
         "new": str(versions[0].number) if versions else version_selectors.DRAFT,
         "tab": "versions",
+        "pdf_rows": report_selectors.plan_pdf_rows(
+            plan=plan, versions=versions, branding=report_selectors.branding_revision()
+        ),
+        "languages": report_selectors.languages(get_language()),
+        "poll_seconds": 1,
     }
     return TemplateResponse(request, "planning/plan_versions.html", context)
 
