@@ -32,6 +32,7 @@ PAGES = sorted(
     and name.split(":")[0] not in GROUPS
     and name not in {"api_schema", "api_docs"}  # Swagger's own interface is in English
     and name not in {"scoring:grid_export", "accounts:ledger_import_rejects"}  # files
+    and name != "planning:report_download"  # a file
     and name != "planning:programme_results_csv"  # a file
     and name not in {"planning:plan_calendar", "planning:calendar_feed_ics"}  # iCalendar
     and name not in {"logout", "set_language"}
