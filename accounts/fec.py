@@ -79,6 +79,12 @@ SEPARATORS = ("|", "\t", ";")
 CUSTOMER_PREFIX = "411"  # customer control accounts (clients et comptes rattachés)
 REVENUE_PREFIX = "70"  # sales of goods and services
 SHOWN_LINES = 10  # line numbers named in a message
+# The fields KAM reads, and those compared as text (dates and amounts are trimmed as parsed).
+USED = frozenset(SYNONYMS) - {"journal_lib", "label", "valid_date"}
+STRIPPED = frozenset(
+    {"journal", "entry_num", "account", "account_lib", "aux", "aux_lib", "piece_ref", "letter",
+     "currency", "direction"}
+)  # fmt: skip
 
 
 def _normalise(name: str) -> str:
@@ -227,8 +233,7 @@ def read(raw: bytes) -> FecFile:
     """Split a FEC into cells; refuse one whose lines do not all have the header's columns."""
     text, encoding = _decode(raw)
     text = text.lstrip("\ufeff")
-    lines = pd.Series(text.split("\n"), dtype=object).str.rstrip("\r")
-    separator, names, codes = _split_header(str(lines.iloc[0]))
+    separator, names, codes = _split_header(text.split("\n", 1)[0].rstrip("\r"))
     known = {code for code in codes if code}
     if not _is_fec(known):
         missing = [
@@ -250,12 +255,23 @@ def read(raw: bytes) -> FecFile:
     width = len(names)
     while width > 1 and not names[width - 1]:
         width -= 1  # a header ending with a separator
-    body = lines.iloc[1:]
-    body = body[body.str.strip() != ""]
-    if body.empty:
+    # Columns per line, counted on the bytes (the separators and line feeds are single bytes in
+    # both encodings); blank lines are skipped, as the parser below skips them.
+    data = np.frombuffer(raw[3:] if encoding == "utf-8-sig" else raw, dtype=np.uint8)
+    feeds = np.flatnonzero(data == 10)
+    starts = np.concatenate(([0], feeds + 1))
+    ends = np.concatenate((feeds, [len(data)]))
+    lengths = ends - starts
+    carriage = (lengths > 0) & (data[np.maximum(ends - 1, 0)] == 13)
+    lengths = lengths - carriage
+    separators = np.flatnonzero(data == ord(separator))
+    counts_all = np.searchsorted(separators, ends) - np.searchsorted(separators, starts) + 1
+    body_mask = lengths > 0
+    body_mask[0] = False  # the header
+    numbers = pd.Index(np.flatnonzero(body_mask) + 1)  # the header is line 1
+    if numbers.empty:
         raise LedgerError(_("The file has a header but no lines."))
-    numbers = body.index + 1  # the header is line 1
-    counts = body.str.count(re.escape(separator)) + 1
+    counts = pd.Series(counts_all[body_mask])
     extra = counts - width
     # A header ending with separators allows lines ending with as many (empty) columns.
     wrong = (extra < 0) | (extra > len(names) - width)
@@ -289,9 +305,11 @@ def read(raw: bytes) -> FecFile:
     # Every line now has the header's columns (and maybe empty ones after): the C parser reads
     # them, taking every character literally.
     cells = pd.read_csv(
-        io.StringIO("\n".join(body.tolist())),
+        io.StringIO(text),
         sep=separator,
         header=None,
+        skiprows=1,
+        skip_blank_lines=True,
         names=list(range(int(counts.max()))),
         dtype=str,
         keep_default_na=False,
@@ -299,13 +317,17 @@ def read(raw: bytes) -> FecFile:
         quoting=csv.QUOTE_NONE,
         engine="c",
     ).iloc[:, :width]
+    if len(cells) != len(numbers):  # a line of spaces only, which the parser skips
+        raise LedgerError(_("The file has lines holding only spaces: remove them and try again."))
     frame = pd.DataFrame({"line": numbers.to_numpy()})
     quoted = '"' in text
     for index, code in enumerate(codes[:width]):
-        if code is None:
+        if code is None or code not in USED:
             continue
         column = pd.Series(cells[index].to_numpy(), dtype=object)
-        frame[code] = per_unique(column, lambda uniques: _clean(uniques, quoted=quoted)).to_numpy()
+        if quoted or code in STRIPPED:
+            column = per_unique(column, lambda uniques: _clean(uniques, quoted=quoted))
+        frame[code] = column.to_numpy()
     for code in SYNONYMS:
         if code not in frame:
             frame[code] = ""
@@ -375,6 +397,12 @@ def _parse_dates(values: pd.Series) -> pd.Series:
 # --- from accounting lines to ledger lines ------------------------------------------------------
 
 
+def _codes(first: pd.Series, second: pd.Series) -> np.ndarray:
+    """One integer per distinct pair of values."""
+    pairs = pd.DataFrame({"first": first, "second": second})
+    return pairs.groupby(["first", "second"], sort=False).ngroup().to_numpy()
+
+
 def parse(fec: FecFile) -> Reading:
     """The sales entries' revenue lines, one ledger line each, with their customer, invoice,
     due and payment dates; every other entry counted."""
@@ -395,11 +423,16 @@ def parse(fec: FecFile) -> Reading:
     due_date = parse_dates(f["due_date"])
     currency_amount = parse_amounts(f["currency_amount"])
 
-    # An entry is a journal's entry number (or, without one, its piece and date).
+    # An entry is a journal's entry number (or, without one, its piece and date). Keys are
+    # integer codes, computed once, so that grouping does not hash strings again and again.
     journal = f["journal"]
-    entry = journal + "\x1f" + f["entry_num"]
-    unnumbered = f["entry_num"] == ""
-    entry = entry.where(~unnumbered, journal + "\x1f" + f["piece_ref"] + "\x1f" + f["entry_date"])
+    number = f["entry_num"].copy()
+    unnumbered = number == ""
+    if unnumbered.any():
+        number[unnumbered] = (
+            "\x1f" + f["piece_ref"][unnumbered] + "\x1f" + f["entry_date"][unnumbered]
+        )
+    entry = _codes(journal, number)
     accounts, account_codes = pd.factorize(f["account"])
     is_customer = pd.Series(
         pd.Index(account_codes).str.startswith(CUSTOMER_PREFIX)[accounts], index=f.index
@@ -419,18 +452,25 @@ def parse(fec: FecFile) -> Reading:
     has_revenue = is_revenue.groupby(entry).transform("any")
     has_customer = is_customer.groupby(entry).transform("any")
     incomplete = (has_revenue ^ has_customer) & (f["piece_ref"] != "")
-    link = entry.where(~incomplete, journal + "\x1f#" + f["piece_ref"])
+    link_part = number.copy()
+    if incomplete.any():
+        link_part[incomplete] = "\x1f#" + f["piece_ref"][incomplete]
+        link = _codes(journal, link_part)
+    else:
+        link = entry
     link_revenue = is_revenue.groupby(link).transform("any")
     link_customer = is_customer.groupby(link).transform("any")
     sale = link_revenue & link_customer
-    customers_per_link = customer.where(is_customer).groupby(link).transform("nunique")
+    customer_code = pd.Series(pd.factorize(customer)[0], index=f.index)
+    customers_per_link = customer_code.where(is_customer).groupby(link).transform("nunique")
 
     # Matching: a customer's lines with the same letter that balance are settled.
     lettered = is_customer & (f["letter"] != "")
-    group = (customer + "\x1f" + f["letter"]).where(lettered)
-    group_balance = balance.where(lettered).groupby(group).transform("sum").round(2)
-    settled_on = entry_date.where(lettered).groupby(group).transform("max")
-    paid = letter_date.fillna(settled_on).where(lettered & (group_balance == 0))
+    group = _codes(customer[lettered], f["letter"][lettered])
+    group_balance = balance[lettered].groupby(group).transform("sum").round(2)
+    settled_on = entry_date[lettered].groupby(group).transform("max")
+    settled = letter_date[lettered].fillna(settled_on).where(group_balance == 0)
+    paid = settled.reindex(f.index)
 
     # One row per sale: its customer, due date and payment date (all its customer lines paid).
     customer_lines = pd.DataFrame(
@@ -523,16 +563,18 @@ def parse(fec: FecFile) -> Reading:
             )
         )
 
-    entries = entry.nunique()
-    sale_entries = entry[sale].nunique()
-    no_customer = entry[is_revenue & ~sale].nunique()
+    entry_codes = pd.Series(entry, index=f.index)
+    entries = entry_codes.nunique()
+    sale_entries = entry_codes[sale].nunique()
+    no_customer = entry_codes[is_revenue & ~sale].nunique()
     balances = balance.groupby(entry, sort=False).sum().round(2)
-    first_line = f["line"].groupby(entry, sort=False).min().to_dict()
+    first = pd.Series(np.arange(size)).groupby(entry, sort=False).min().to_dict()
     wrong = balances[balances != 0]
     unbalanced: list[tuple[str, str, int, float]] = []
     for key, difference in wrong.items():
-        code, number = [*str(key).split("\x1f"), ""][:2]
-        unbalanced.append((code, number, int(first_line[key]), float(difference)))
+        row = f.iloc[first[key]]
+        line = int(row["line"])
+        unbalanced.append((str(row["journal"]), str(row["entry_num"]), line, float(difference)))
     unbalanced.sort(key=lambda item: item[2])
     return Reading(
         parsed=Parsed(lines=kept, rejects=rejects.reset_index(drop=True), problems=problems),

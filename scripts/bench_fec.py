@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import datetime as dt
 import io
 import os
 import platform
@@ -48,9 +49,14 @@ def naive(raw: bytes) -> dict[str, Decimal]:
         text = text.strip()
         return Decimal(text.replace(",", ".")) if text else Decimal(0)
 
+    def day(text: str) -> dt.date | None:
+        return dt.datetime.strptime(text, "%Y%m%d").date() if text else None  # noqa: DTZ007
+
     entries: dict[tuple[str, str], list[dict[str, str]]] = defaultdict(list)
     groups: dict[tuple[str, str], list[dict[str, str]]] = defaultdict(list)
+    dates: dict[int, tuple[dt.date | None, dt.date | None, dt.date | None]] = {}
     for row in rows:
+        dates[id(row)] = (day(row["EcritureDate"]), day(row["PieceDate"]), day(row["DateLet"]))
         entries[row["JournalCode"], row["EcritureNum"]].append(row)
         if row["CompteNum"].startswith("411") and row["EcritureLet"]:
             groups[row["CompAuxNum"] or row["CompteNum"], row["EcritureLet"]].append(row)
@@ -62,7 +68,10 @@ def naive(raw: bytes) -> dict[str, Decimal]:
             for row in lines:
                 paid[id(row)] = row["DateLet"] or latest
     revenue: dict[str, Decimal] = defaultdict(Decimal)
+    unbalanced = 0
     for lines in entries.values():
+        if sum(money(row["Debit"]) - money(row["Credit"]) for row in lines) != 0:
+            unbalanced += 1
         customers = [row for row in lines if row["CompteNum"].startswith("411")]
         if not customers:
             continue
