@@ -8,9 +8,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -18,7 +19,7 @@ from django.views.decorators.http import require_http_methods
 from accounts import forms, selectors, services
 from accounts.ledger import FIELDS
 from accounts.models import Client, LedgerImport
-from kam import charts, permissions
+from kam import charts, permissions, spreadsheets
 from kam.formats import current_locale
 from kam.forms import add_service_error
 from kam.types import AuthedRequest
@@ -263,7 +264,7 @@ def ledger_import_detail(request: AuthedRequest, import_id: int) -> HttpResponse
 @login_required
 @permissions.capability_required(permissions.may_import_ledgers)
 @require_http_methods(["GET"])
-def ledger_import_rejects(request: AuthedRequest, import_id: int) -> FileResponse:
+def ledger_import_rejects(request: AuthedRequest, import_id: int) -> StreamingHttpResponse:
     ledger_import = get_object_or_404(selectors.ledger_import_list(user=request.user), pk=import_id)
     if not ledger_import.rejects:
         raise Http404
@@ -272,9 +273,8 @@ def ledger_import_rejects(request: AuthedRequest, import_id: int) -> FileRespons
     except FileNotFoundError:  # removed from storage since
         raise Http404 from None
     filename = f"{Path(ledger_import.original_name).stem}-rejects.csv"
-    return FileResponse(
-        rejects,
-        as_attachment=True,
-        filename=filename,
-        content_type="text/csv",
+    response = StreamingHttpResponse(  # in the reader's CSV conventions, whoever ran the import
+        spreadsheets.csv_converted(rejects), content_type="text/csv; charset=utf-8"
     )
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response

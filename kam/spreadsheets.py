@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from kam import bilingual
 
@@ -75,3 +77,26 @@ def _cell(value: Cell, decimal: str) -> str:
     if isinstance(value, str):
         return spreadsheet_text(value)
     return csv_number(value, decimal)
+
+
+def csv_converted(handle: Any, *, rows_per_chunk: int = 1000) -> Iterator[bytes]:
+    """A CSV file KAM wrote earlier (UTF-8, commas or semicolons), streamed in the reader's
+    conventions: the same cells, the reader's delimiter. For files written once and read by
+    people of either language, such as an import's rejected lines. ``handle`` is an open binary
+    file (a stored ``FieldFile`` too)."""
+    text = io.TextIOWrapper(handle, encoding="utf-8-sig", newline="")
+    first = text.readline()
+    try:
+        delimiter = csv.Sniffer().sniff(first, delimiters=",;").delimiter
+    except csv.Error:
+        delimiter = ","
+    rows = csv.reader(itertools.chain([first], text), delimiter=delimiter)
+    stream = io.StringIO()
+    writer = csv.writer(stream, delimiter=csv_conventions().delimiter, lineterminator="\r\n")
+    yield BOM.encode("utf-8")
+    while chunk := list(itertools.islice(rows, rows_per_chunk)):
+        writer.writerows(chunk)
+        yield stream.getvalue().encode("utf-8")
+        stream.seek(0)
+        stream.truncate()
+    text.close()

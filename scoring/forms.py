@@ -379,11 +379,13 @@ class CriterionForm(forms.Form):
                 label=_("Level %(level)s in English") % {"level": level},
                 required=False,
                 max_length=500,
+                widget=forms.Textarea(attrs={"rows": 2}),
             )
             self.fields[f"rubric_fr_{level}"] = forms.CharField(
                 label=_("Level %(level)s in French") % {"level": level},
                 required=False,
                 max_length=500,
+                widget=forms.Textarea(attrs={"rows": 2}),
             )
         if criterion is not None:
             del self.fields["code"], self.fields["family"]

@@ -506,13 +506,22 @@ def test_ledger_import_rejects_downloads_the_csv(client, dana):
         dana,
         original_name="ventes 2024.csv",
         status=LedgerImport.Status.DONE,
-        rejects=ContentFile(b"line;reason\n3;no date\n", name="rejects.csv"),
-    )
+        rejects=ContentFile(
+            "\ufeffline;reason;Client\r\n3;no date;Dupont, Fils\r\n".encode(), name="rejects.csv"
+        ),
+    )  # written by an import that ran in French
     client.force_login(dana)
-    response = client.get(reverse("accounts:ledger_import_rejects", args=[ledger_import.pk]))
-    assert response["Content-Type"] == "text/csv"
-    assert response["Content-Disposition"] == 'attachment; filename="ventes 2024-rejects.csv"'
-    assert b"".join(response.streaming_content) == b"line;reason\n3;no date\n"
+    url = reverse("accounts:ledger_import_rejects", args=[ledger_import.pk])
+    downloads = {}
+    for language in ("en", "fr"):
+        client.cookies["django_language"] = language
+        response = client.get(url)
+        assert response["Content-Type"] == "text/csv; charset=utf-8"
+        assert response["Content-Disposition"] == 'attachment; filename="ventes 2024-rejects.csv"'
+        downloads[language] = b"".join(response.streaming_content).decode("utf-8")
+    # each reader gets their own spreadsheet's conventions, the same cells
+    assert downloads["en"] == '\ufeffline,reason,Client\r\n3,no date,"Dupont, Fils"\r\n'
+    assert downloads["fr"] == "\ufeffline;reason;Client\r\n3;no date;Dupont, Fils\r\n"
 
 
 def test_ledger_import_rejects_is_404_when_the_file_is_gone(client, dana):
