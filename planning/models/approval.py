@@ -157,6 +157,7 @@ class ReviewComment(models.Model):
         OFFER = "offer", _("Offer")
         STAKEHOLDER = "stakeholder", _("Stakeholder")
         CADENCE = "cadence", _("Meeting cadence")
+        COUNTERPART = "counterpart", _("Counterpart pair")
 
     submission = models.ForeignKey(
         PlanSubmission,

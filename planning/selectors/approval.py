@@ -14,6 +14,7 @@ from kam import permissions
 from planning.models import (
     Action,
     Cadence,
+    CounterpartPair,
     Kpi,
     Objective,
     Offer,
@@ -72,6 +73,29 @@ def plan_review(*, user: User, plan: Plan) -> PlanReview:
     return review
 
 
+def item_comments(*, plan: Plan) -> dict[str, list[ReviewComment]]:
+    """The director's comments of the plan's last return that are about one item, by
+    ``"<kind>:<id>"`` (``"offer:12"``), for the pages to show beside the item; empty when the
+    plan was not returned since its last submission (the comments then are closed)."""
+    latest = plan.submissions.order_by("-submitted_at", "-pk").first()
+    if latest is None or latest.decision != PlanSubmission.Decision.RETURNED:
+        return {}
+    found: dict[str, list[ReviewComment]] = {}
+    comments = latest.comments.exclude(item_kind="").select_related("author").order_by("pk")
+    for comment in comments:
+        found.setdefault(f"{comment.item_kind}:{comment.item_id}", []).append(comment)
+    return found
+
+
+def comments_digest(comments: dict[str, list[ReviewComment]]) -> str:
+    """What of ``item_comments`` a cached part shows: each comment and whether it is resolved."""
+    return ",".join(
+        f"{comment.pk}{'r' if comment.is_resolved else ''}"
+        for notes in comments.values()
+        for comment in notes
+    )
+
+
 def comment_targets(plan: Plan) -> list[tuple[str, Any]]:
     """What a director's comment may be about, for a form's choices: the whole plan, each
     section, then each objective, KPI, action, offer, stakeholder and cadence, grouped."""
@@ -96,6 +120,13 @@ def comment_targets(plan: Plan) -> list[tuple[str, Any]]:
             _("Stakeholders"),
         ),
         (ReviewComment.ItemKind.CADENCE, Cadence.objects.filter(plan=plan), _("Meeting cadences")),
+        (
+            ReviewComment.ItemKind.COUNTERPART,
+            CounterpartPair.objects.filter(plan=plan).select_related(
+                "user", "stakeholder__contact"
+            ),
+            _("Counterpart pairs"),
+        ),
     ]
     for kind, rows, label in items:
         if kind == ReviewComment.ItemKind.OFFER:

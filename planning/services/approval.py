@@ -43,6 +43,7 @@ from kam import permissions
 from planning.models import (
     Action,
     Cadence,
+    CounterpartPair,
     Kpi,
     Objective,
     Offer,
@@ -63,6 +64,7 @@ COMMENT_ITEMS: dict[str, tuple[type[Any], str, str]] = {
     ReviewComment.ItemKind.OFFER: (Offer, "plan", ReviewComment.Section.OFFERS),
     ReviewComment.ItemKind.STAKEHOLDER: (Stakeholder, "plan", ReviewComment.Section.PEOPLE),
     ReviewComment.ItemKind.CADENCE: (Cadence, "plan", ReviewComment.Section.MEETINGS),
+    ReviewComment.ItemKind.COUNTERPART: (CounterpartPair, "plan", ReviewComment.Section.PEOPLE),
 }
 """What a comment may be about: the model of the item, how it reaches its plan, its section."""
 

@@ -30,6 +30,7 @@ from kam import links, permissions, versions
 from kam.types import AuthedRequest
 from planning import forms, ics
 from planning.models import Cadence, Level, Meeting, Objective, Plan
+from planning.selectors import approval as approval_selectors
 from planning.selectors import cadences as cadence_selectors
 from planning.selectors import meetings as selectors
 from planning.selectors import plans as plan_selectors
@@ -69,6 +70,7 @@ def _context(request: AuthedRequest, plan: Plan, *, pages: int = 1, **extra: Any
         "today": today,
         "statuses": by_plan.get(plan.pk, []),
         "summary": summary,
+        "item_comments": approval_selectors.item_comments(plan=plan),  # beside the cadences
         **_log_context(request, plan, start=0, stop=shown),
         **extra,
     }

@@ -36,6 +36,7 @@ from kam import charts, formats, links, permissions, versions
 from kam.types import AuthedRequest
 from planning import forms
 from planning.models import CounterpartPair, Level, Plan, Stakeholder
+from planning.selectors import approval as approval_selectors
 from planning.selectors import people as selectors
 from planning.selectors import plans as plan_selectors
 from planning.services import people as services
@@ -170,6 +171,8 @@ def _people_context(request: AuthedRequest, plan: Plan, **extra: object) -> dict
     pairs = list(selectors.counterpart_list(plan=plan))
     grid = selectors.counterpart_grid(plan, today, stakeholders=stakeholders, pairs=pairs)
     labels = _Labels()
+    if "item_comments" not in extra:
+        extra["item_comments"] = approval_selectors.item_comments(plan=plan)
     return {
         "plan": plan,
         "can_edit": permissions.may_edit_plan(request.user, plan)
@@ -235,6 +238,7 @@ def plan_people(request: AuthedRequest, plan_id: int) -> TemplateResponse:
     plan = plan_selectors.plan_get(user=request.user, plan_id=plan_id)
     today = timezone.localdate()
     can_edit = permissions.may_edit_plan(request.user, plan)
+    comments = approval_selectors.item_comments(plan=plan)  # shown beside their items
     parts = (
         _template_version(),
         get_language() or "",
@@ -242,11 +246,14 @@ def plan_people(request: AuthedRequest, plan_id: int) -> TemplateResponse:
         str(plan.pk),
         str(can_edit),
         selectors.people_revisions([plan.pk])[plan.pk],
+        approval_selectors.comments_digest(comments),
     )
     key = "plan-people:" + hashlib.sha256("\0".join(parts).encode()).hexdigest()
     html = cache.get(key)
     if html is None:
-        context = _people_context(request, plan, csrf_input=_csrf_input(CSRF_MARK))
+        context = _people_context(
+            request, plan, csrf_input=_csrf_input(CSRF_MARK), item_comments=comments
+        )
         html = render_to_string(f"{TEMPLATE}#people", context, request=request)
         cache.set(key, html, PEOPLE_CACHE_SECONDS)
     people_html = mark_safe(html.replace(CSRF_MARK, get_token(request)))  # escaped when rendered

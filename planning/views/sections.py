@@ -42,6 +42,7 @@ from kam import links, permissions, versions
 from kam.types import AuthedRequest
 from planning import forms
 from planning.models import Action, Kpi, Objective, Offer, Offering, Plan, SwotItem
+from planning.selectors import approval as approval_selectors
 from planning.selectors import objectives as selectors
 from planning.selectors import practices as practice_selectors
 from planning.selectors import sponsorship as sponsorship_selectors
@@ -78,6 +79,7 @@ def page_context(request: AuthedRequest, plan: Plan, *, work: bool = True) -> di
         "plan": plan,
         "page": page,
         "can_edit": can_edit,
+        "item_comments": approval_selectors.item_comments(plan=plan),  # beside their items
         **sponsorship_context(request, plan),
         "today": today,
         "tab": "plan",
@@ -230,6 +232,7 @@ def _work_key(request: AuthedRequest, context: dict[str, Any]) -> str:
         str(can_edit),
         "" if can_edit else f"updates the actions of {request.user.pk}",
         selectors.work_revision(plan),
+        approval_selectors.comments_digest(context["item_comments"]),
     )
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 

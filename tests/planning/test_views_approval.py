@@ -158,3 +158,53 @@ def test_an_htmx_edit_tells_the_header_the_plans_status(client, plan, alice, dan
         HTTP_HX_REQUEST="true",
     ).content.decode()  # fmt: skip
     assert 'id="plan-review"' not in badge_only  # a tab without the card asks for none
+
+
+def test_comments_on_items_show_beside_them_on_every_tab(client, plan, alice, dana):
+    from tests.planning.factories import (
+        ActionFactory,
+        CadenceFactory,
+        CounterpartPairFactory,
+        OfferFactory,
+        StakeholderFactory,
+    )
+
+    objective = plan.objectives.get()
+    kpi = objective.kpis.get()
+    action = ActionFactory(objective=objective)
+    offer = OfferFactory(plan=plan)
+    stakeholder = StakeholderFactory(plan=plan)
+    pair = CounterpartPairFactory(plan=plan, stakeholder=stakeholder)
+    cadence = CadenceFactory(plan=plan)
+    items = {
+        "objective": objective, "kpi": kpi, "action": action, "offer": offer,
+        "stakeholder": stakeholder, "counterpart": pair, "cadence": cadence,
+    }  # fmt: skip
+    approval.plan_submit(user=alice, plan=plan)
+    approval.plan_return(
+        user=dana,
+        plan=plan,
+        comments=[
+            {"item_kind": kind, "item_id": row.pk, "text": f"Fix this {kind} please"}
+            for kind, row in items.items()
+        ],
+    )
+    client.force_login(alice)
+    client.cookies["django_language"] = "en"
+    anchors = {  # where each item is written on its tab, up to the end of its element
+        "objective": ("plan_detail", f'id="objective-{objective.pk}"', "</article>"),
+        "kpi": ("plan_detail", f'id="objective-{objective.pk}"', "</article>"),
+        "action": ("plan_detail", f'id="action-{action.pk}"', "</ul>"),
+        "offer": ("plan_detail", f'id="offer-{offer.pk}"', "</ul>"),
+        "stakeholder": ("plan_people", f'data-stakeholder="{stakeholder.pk}"', "</tr>"),
+        "counterpart": ("plan_people", f'data-pair="{pair.pk}"', "</tr>"),
+        "cadence": ("plan_meetings", f'data-cadence="{cadence.pk}"', "</ul>"),
+    }
+    for kind, (name, start, end) in anchors.items():
+        html = client.get(reverse(f"planning:{name}", args=[plan.pk])).content.decode()
+        beside = html.split(start, 1)[1].split(end, 1)[0]
+        assert f"Fix this {kind} please" in beside, kind
+        assert f"{dana} asks:" in beside
+    approval.plan_submit(user=alice, plan=plan)  # a new submission closes the comments
+    html = client.get(reverse("planning:plan_detail", args=[plan.pk])).content.decode()
+    assert 'data-testid="review-note"' not in html
