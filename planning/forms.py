@@ -823,6 +823,13 @@ class ProjectSpentForm(ServiceErrorsMixin, forms.Form):
 
 class SessionForm(ServiceErrorsMixin, forms.Form):
     date = forms.DateField(label=_("Date"), widget=DateInput())
+    year = forms.IntegerField(
+        label=_("Programme year"),
+        required=False,
+        min_value=2000,
+        max_value=2100,
+        help_text=_("Optional: the programme year whose investment it decides."),
+    )
     agenda = forms.CharField(label=_("Agenda"), required=False, widget=Textarea(3))
     members = forms.ModelMultipleChoiceField(
         label=_("Members"),

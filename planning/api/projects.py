@@ -284,7 +284,11 @@ class SessionSerializer(serializers.Serializer):
     date = serializers.DateField()
     agenda = serializers.CharField()
     status = serializers.ChoiceField(choices=SteeringSession.Status.choices)
+    year = serializers.SerializerMethodField(help_text="Its programme year, if one.")
     members = serializers.SerializerMethodField()
+
+    def get_year(self, session: SteeringSession) -> int | None:
+        return session.programme.year if session.programme_id else None  # type: ignore[union-attr]
 
     def get_members(self, session: SteeringSession) -> list[int]:
         return sorted(member.pk for member in session.members.all())
@@ -354,6 +358,11 @@ class SessionPlanApi(APIView):
     @extend_schema_serializer(component_name="SteeringSessionInput")
     class InputSerializer(serializers.Serializer):
         date = serializers.DateField()
+        year = serializers.IntegerField(
+            required=False,
+            allow_null=True,
+            help_text="A programme year that exists (optional).",
+        )
         agenda = serializers.CharField(required=False, allow_blank=True)
         members = serializers.ListField(child=serializers.IntegerField(), required=False)
 

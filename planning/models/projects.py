@@ -164,6 +164,15 @@ class SteeringSession(models.Model):
         HELD = "held", _("Held")
 
     date = models.DateField(_("date"))
+    programme = models.ForeignKey(
+        "scoring.Programme",
+        verbose_name=_("programme year"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="steering_sessions",
+        help_text=_("The programme year whose investment the session decides, if one."),
+    )
     agenda = models.TextField(_("agenda"), blank=True)
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL,

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 
 from accounts.models import Client, User
@@ -54,7 +54,12 @@ def project_for_edit(*, user: User, project_id: int) -> InvestmentProject:
 def session_list() -> QuerySet[SteeringSession]:
     """Every session of the steering committee, latest first. A session shows each user only
     the projects they see (``session_board``)."""
-    return SteeringSession.objects.select_related("created_by").prefetch_related("members")
+    return (
+        SteeringSession.objects.select_related("created_by", "programme")
+        .prefetch_related("members")
+        .annotate(decision_count=Count("decisions"))
+        .order_by("-date", "-pk")  # a GROUP BY leaves out the model's ordering
+    )
 
 
 def session_get(*, session_id: int) -> SteeringSession:

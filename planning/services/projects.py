@@ -368,11 +368,32 @@ def _check_version(project: InvestmentProject, version: str | None) -> None:
 
 @transaction.atomic
 def session_plan(
-    *, user: User, date: date, agenda: str = "", members: Iterable[User] = ()
+    *,
+    user: User,
+    date: date,
+    agenda: str = "",
+    members: Iterable[User] = (),
+    year: int | None = None,
 ) -> SteeringSession:
-    """Plan a session of the steering committee (directors)."""
+    """Plan a session of the steering committee (directors), for programme year ``year`` if
+    given: a year without a programme is refused."""
     permissions.require(permissions.may_run_steering, user)
-    session = SteeringSession(date=date, agenda=(agenda or "").strip(), created_by=user)
+    programme = None
+    if year is not None:
+        programme = Programme.objects.filter(year=year).first()
+        if programme is None:
+            raise ValidationError(
+                {
+                    "year": _(
+                        "There is no programme for %(year)s: a director sets up that programme "
+                        "year first (budget, key account managers), or leave the year empty."
+                    )
+                    % {"year": year}
+                }
+            )
+    session = SteeringSession(
+        date=date, agenda=(agenda or "").strip(), created_by=user, programme=programme
+    )
     session.full_clean()
     session.save()
     session.members.set(list(members))

@@ -224,3 +224,18 @@ def test_the_schema_documents_the_projects(api, dana):
     assert "/api/planning/plans/{plan_id}/projects/" in paths
     assert "/api/planning/steering/{session_id}/decisions/" in paths
     assert "ProjectKindEnum" in schema["components"]["schemas"]
+
+
+def test_a_session_by_api_takes_an_existing_programme_year(api, dana, programme):
+    api.force_login(dana)
+    bad = api.post(
+        url("steering_sessions"), {"date": "2026-09-01", "year": 2031}, "application/json"
+    )
+    assert bad.status_code == 400
+    assert "year" in bad.json()
+    good = api.post(
+        url("steering_sessions"), {"date": "2026-09-01", "year": 2026}, "application/json"
+    )
+    assert good.status_code == 201
+    assert good.json()["year"] == 2026
+    assert api.get(url("steering_sessions")).json()["results"][0]["year"] == 2026

@@ -460,3 +460,13 @@ def test_a_stale_project_version_writes_nothing(alice, dana, plan):
     services.project_update(user=alice, project=project, version=fresh, title="Mine")
     project.refresh_from_db()
     assert project.title == "Mine"
+
+
+def test_a_session_names_a_programme_year_that_exists(dana, programme):
+    session = services.session_plan(user=dana, date=dt.date(2026, 9, 1), year=2026)
+    assert session.programme == programme
+    with pytest.raises(ValidationError) as error:
+        services.session_plan(user=dana, date=dt.date(2026, 9, 2), year=2031)
+    assert "There is no programme for 2031" in error.value.message_dict["year"][0]
+    assert SteeringSession.objects.count() == 1
+    assert services.session_plan(user=dana, date=dt.date(2026, 9, 3)).programme is None

@@ -274,3 +274,30 @@ def test_a_submitted_plans_projects_are_refused_in_place(web, alice, plan):
     )
     assert "submitted for review" in response.content.decode()
     assert not InvestmentProject.objects.exists()
+
+
+def test_directors_see_the_sessions_with_their_year_and_decisions(web, dana, alice, plan):
+    from planning.models import SteeringSession
+
+    web.force_login(dana)
+    refused = web.post(
+        reverse("planning:steering_add"), {"date": "2026-09-01", "year": "2031", "agenda": "x"}
+    )
+    assert refused.status_code == 400
+    assert "There is no programme for 2031" in refused.content.decode()
+    assert not SteeringSession.objects.exists()
+    response = web.post(
+        reverse("planning:steering_add"), {"date": "2026-09-01", "year": "2026", "agenda": "x"}
+    )
+    session = SteeringSession.objects.get()
+    assert response["Location"] == session.get_absolute_url()
+    project = make_project(plan)
+    web.post(
+        reverse("planning:steering_decide", args=[session.pk, project.pk]),
+        {"outcome": "reject", "reason": "Not now"},
+    )
+    listing = web.get(reverse("planning:steering_list")).content.decode()
+    assert "Programme 2026 · 1 decision ·" in listing
+    detail = web.get(session.get_absolute_url()).content.decode()
+    assert 'data-testid="session-year">Programme 2026<' in detail
+    assert "Not now" in detail  # the decision, with its reason
