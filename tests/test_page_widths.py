@@ -173,3 +173,25 @@ def test_no_page_is_wider_than_the_window_for_a_kam(live_server, browser, progra
 
 def test_the_login_page_fits_the_window(live_server, browser, programme_book):
     assert overflowing(browser, live_server.url, "", {"login": "/login/"}, language="fr") == []
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_programme_results_tables_fit_a_phone(live_server, browser, programme_book, language):
+    """On a phone the results' tables stack their rows: none scrolls sideways in its frame."""
+    context = browser.new_context(viewport={"width": 390, "height": 900})
+    context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+    page = context.new_page()
+    page.goto(f"{live_server.url}/login/")
+    page.fill("input[name=username]", "dana")
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(lambda url: "/login/" not in url)
+    page.goto(f"{live_server.url}{reverse('planning:programme_results')}")
+    page.wait_for_load_state("networkidle")
+    tables = page.evaluate(
+        "[...document.querySelectorAll('.table-wrap')].map(frame => [frame.querySelector("
+        "'table')?.dataset.testid, frame.scrollWidth, frame.clientWidth])"
+    )
+    assert any(name == "results-table" for name, _scroll, _width in tables)
+    assert [name for name, scroll, width in tables if scroll > width] == []
+    context.close()
