@@ -24,6 +24,7 @@ def big_ledger() -> tuple[bytes, int]:
 
 def test_a_ledger_import_killed_mid_way_runs_again_and_loads_each_line_once(
     dedicated_worker,  # noqa: F811
+    live_worker,  # runs the score recompute the import asks for, before the data is flushed
     dana,
 ):
     content, count = big_ledger()
