@@ -9,7 +9,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.utils import translation
 from PIL import Image
 
 from planning import pdf
@@ -314,10 +313,13 @@ def test_shortlist_pdf_ranks_the_shortlist_with_budget_and_matrix(account, dana,
     for words in ("Key accounts shortlist 2026", "Quercy Emballages", "Budget used",
                   "KAM capacity used", "Portfolio matrix", "stable"):  # fmt: skip
         assert words.casefold() in text.casefold(), words  # labels are in capitals
-    with translation.override("fr"):
-        french = "\n".join(pdf_pages(pdf.shortlist_pdf(year_id=2026, language="fr"), tmp_path))
+    french = "\n".join(pdf_pages(pdf.shortlist_pdf(year_id=2026, language="fr"), tmp_path))
     assert "Matrice du portefeuille" in french
-    assert "Portfolio matrix" not in french
+    assert "Sélection classée" in french
+    for english in ("Portfolio matrix", "Ranked shortlist", "Budget used"):
+        assert english.casefold() not in french.casefold()
+    for image in page_images(data, tmp_path):
+        assert sum(image.histogram()[:200]) > 0.004 * image.width * image.height
 
 
 def test_an_unknown_programme_year_is_refused(db):
