@@ -3,12 +3,28 @@ sees which client."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import ExtractYear, TruncMonth
 
-from accounts.models import Client, ClientYearMetric, Contact, LedgerImport, User
-from kam import permissions
+from accounts.models import (
+    Client,
+    ClientYearMetric,
+    Contact,
+    ExchangeRate,
+    LedgerImport,
+    LedgerLine,
+    User,
+)
+from kam import lazy, permissions
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = lazy.module("pandas")
 
 CLIENT_ORDERINGS: dict[str, tuple[str, ...]] = {
     "name": ("name",),
@@ -120,3 +136,68 @@ def ledger_import_list(*, user: User) -> QuerySet[LedgerImport]:
     if not permissions.may_import_ledgers(user):
         return imports.none()
     return imports.order_by("-created_at", "-pk")
+
+
+# --- exchange rates -------------------------------------------------------------------------------
+
+
+def exchange_rate_list(*, currency: str = "", year: int | None = None) -> QuerySet[ExchangeRate]:
+    """Every rate, latest first (rates are no secret: everyone reads them, directors change
+    them)."""
+    rates = ExchangeRate.objects.select_related("updated_by").order_by(
+        "-date", "currency", "period"
+    )
+    if currency:
+        rates = rates.filter(currency=currency)
+    if year:
+        rates = rates.filter(date__year=year)
+    return rates
+
+
+def exchange_rate_table(*, currencies: Iterable[str], start: dt.date, end: dt.date) -> pd.DataFrame:
+    """The rates that may apply to lines of ``currencies`` dated from ``start`` to ``end``, as
+    ``accounts.rates.line_rates`` reads them: currency, period, date, rate."""
+    rows = ExchangeRate.objects.filter(
+        currency__in=list(currencies), date__range=(start.replace(day=1), end)
+    ).values_list("currency", "period", "date", "rate")
+    frame = pd.DataFrame.from_records(list(rows), columns=["currency", "period", "date", "rate"])
+    frame["rate"] = frame["rate"].astype(float)
+    return frame
+
+
+def exchange_rate_currencies() -> list[str]:
+    """The currencies that have at least one rate, A to Z."""
+    return sorted(ExchangeRate.objects.values_list("currency", flat=True).distinct())
+
+
+def missing_rate_list(*, ledger_import: LedgerImport | None = None) -> list[dict[str, Any]]:
+    """Lines still without an exchange rate, per currency and month (of one import, or of all):
+    ``[{"currency": "USD", "month": date(2024, 3, 1), "lines": 12}]``."""
+    lines = LedgerLine.objects.filter(exchange_rate__isnull=True)
+    if ledger_import is not None:
+        lines = lines.filter(ledger_import=ledger_import)
+    rows = (
+        lines.annotate(month=TruncMonth("date"))
+        .values("currency", "month")
+        .annotate(lines=Count("pk"))
+        .order_by("currency", "month")
+    )
+    return [dict(row) for row in rows]
+
+
+def client_currency_revenue(*, client: Client) -> list[dict[str, Any]]:
+    """A client's revenue per year and original currency: the amount in that currency, the same
+    in the company's currency, and the lines still without a rate."""
+    rows = (
+        LedgerLine.objects.filter(client=client)
+        .annotate(year=ExtractYear("date"))
+        .values("year", "currency")
+        .annotate(
+            original=Sum("original_amount"),
+            converted=Sum("amount"),
+            lines=Count("pk"),
+            unconverted=Count("pk", filter=Q(exchange_rate__isnull=True)),
+        )
+        .order_by("-year", "currency")
+    )
+    return [dict(row) for row in rows]

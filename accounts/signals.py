@@ -12,3 +12,8 @@ client_reassigned = Signal()
 """A client was given another key account manager, inside the transaction that changed it (a
 receiver's writes commit or roll back with it). Sent by the sender ``Client`` with
 ``client_id``, ``old_kam_id`` and ``new_kam_id`` (``None``: no KAM)."""
+
+ledger_converted = Signal()
+"""Ledger lines were converted again into the company's currency after exchange rates changed,
+and the client figures recomputed; sent once committed, by the sender ``LedgerLine`` with
+``client_ids``, the clients whose lines changed."""

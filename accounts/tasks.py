@@ -32,3 +32,16 @@ def client_metrics_recompute_task() -> int:
     from accounts import services
 
     return services.client_metrics_recompute()
+
+
+@tasks.task(tasks.IDEMPOTENT_JOB, soft_time_limit=300, time_limit=360)
+def ledger_lines_convert_task(*, currencies: list[str], start: str, end: str) -> int:
+    """After an exchange rate changed: the lines it may concern converted again with the rates
+    stored now, then the figures recomputed (a second run changes nothing)."""
+    import datetime as dt
+
+    from accounts import services
+
+    return services.ledger_lines_convert(
+        currencies=currencies, start=dt.date.fromisoformat(start), end=dt.date.fromisoformat(end)
+    )

@@ -96,6 +96,12 @@ def may_import_ledgers(user: User) -> bool:
     return _directs(user)
 
 
+def may_manage_exchange_rates(user: User) -> bool:
+    """Add, change, delete or upload the exchange rates the figures are converted with (everyone
+    logged in reads them)."""
+    return _directs(user)
+
+
 def may_see_programme_results(user: User) -> bool:
     """Read the programme's results (the key accounts against the other clients, the plans,
     meetings, investment and recognitions of a programme year): directors, administrators,
@@ -239,6 +245,9 @@ REFUSALS: dict[Callable[..., bool], Promise] = {
     ),
     may_assign_clients: _("Only directors and administrators can assign clients."),
     may_import_ledgers: _("Only directors and administrators can import ledgers."),
+    may_manage_exchange_rates: _(
+        "Only directors and administrators can change the exchange rates."
+    ),
     may_see_programme_results: _(
         "Only directors, sponsors, key account managers and administrators can see the "
         "programme's results."
@@ -326,6 +335,7 @@ def role_capabilities(request: HttpRequest) -> dict[str, dict[str, bool]]:
             "manage_programme": may_manage_programme(user),
             "assign_clients": may_assign_clients(user),
             "import_ledgers": may_import_ledgers(user),
+            "manage_exchange_rates": may_manage_exchange_rates(user),
             "open_plan": may_open_plan(user),
             "see_programme_results": may_see_programme_results(user),
             "run_sponsorship": may_run_sponsorship(user),

@@ -10,3 +10,8 @@ from scoring.services import runs
 def recompute_after_import(*, client_ids: list[int], **kwargs: Any) -> None:
     """A ledger was imported: its figures change the ledger criteria, so ask for new scores."""
     runs.scores_recompute_request(trigger=ScoringRun.Trigger.IMPORT)
+
+
+def recompute_after_conversion(*, client_ids: list[int], **kwargs: Any) -> None:
+    """Exchange rates changed the ledger's figures in the company's currency: new scores."""
+    runs.scores_recompute_request(trigger=ScoringRun.Trigger.IMPORT)
