@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
+    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_field,
@@ -21,7 +22,7 @@ from rest_framework.views import APIView
 
 from accounts import selectors, services
 from accounts.ledger import FIELD_CODES
-from accounts.models import Client, Contact, LedgerImport, User
+from accounts.models import Client, Contact, ExchangeRate, LedgerImport, User
 from accounts.selectors import CLIENT_ORDERINGS
 from kam import api, permissions
 
@@ -50,6 +51,13 @@ class LedgerImportOutputSerializer(serializers.Serializer):
     rows_imported = serializers.IntegerField()
     rows_duplicate = serializers.IntegerField()
     rows_rejected = serializers.IntegerField()
+    rows_unconverted = serializers.IntegerField(
+        help_text="Lines imported without an exchange rate: not counted until it is added."
+    )
+    missing_rates = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="Per currency and month (YYYY-MM), the lines without a rate at import time.",
+    )
     clients_created = serializers.IntegerField()
     clients_updated = serializers.IntegerField()
     layout = serializers.ChoiceField(choices=LedgerImport.Layout.choices)
@@ -442,3 +450,172 @@ class ContactDeleteApi(ContactApi):
 
 class ContactDetailApi(api.Route, ContactUpdateApi, ContactDeleteApi):
     """PUT changes a client's contact, DELETE deletes it."""
+
+
+# --- exchange rates -------------------------------------------------------------------------------
+
+NO_SUCH_RATE = OpenApiResponse(api.ErrorSerializer, description="No such exchange rate.")
+
+
+@extend_schema_serializer(component_name="ExchangeRate")
+class ExchangeRateOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    currency = serializers.CharField()
+    period = serializers.ChoiceField(choices=ExchangeRate.Period.choices)
+    date = serializers.DateField(help_text="The day, or the first day of the month.")
+    rate = serializers.DecimalField(
+        max_digits=20, decimal_places=8, help_text="Units of the currency for 1 EUR."
+    )
+    source = serializers.ChoiceField(choices=ExchangeRate.Source.choices)  # type: ignore[assignment]
+    updated_at = serializers.DateTimeField()
+
+
+@extend_schema_serializer(component_name="ExchangeRateInput")
+class ExchangeRateInputSerializer(serializers.Serializer):
+    currency = serializers.CharField(max_length=40, help_text="ISO code, such as USD.")
+    period = serializers.ChoiceField(choices=ExchangeRate.Period.choices)
+    date = serializers.DateField(help_text="The day; for a monthly rate, any day of the month.")
+    rate = serializers.DecimalField(
+        max_digits=20, decimal_places=8, help_text="Units of the currency for 1 EUR, above 0."
+    )
+
+
+class ExchangeRateListApi(APIView):
+    pagination_class = api.Pagination
+
+    @extend_schema(
+        operation_id="exchange_rate_list",
+        summary="The exchange rates, latest first (everyone logged in reads them)",
+        parameters=[
+            OpenApiParameter("currency", str, description="Only this currency (ISO code)."),
+        ],
+        responses={
+            200: ExchangeRateOutputSerializer(many=True),
+            404: OpenApiResponse(api.ErrorSerializer, description="No such page."),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        currency = request.query_params.get("currency", "").strip().upper()[:3]
+        rates = selectors.exchange_rate_list(currency=currency)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(rates, request, view=self)
+        return paginator.get_paginated_response(ExchangeRateOutputSerializer(page, many=True).data)
+
+
+class ExchangeRateCreateApi(APIView):
+    permission_classes = [api.allows(permissions.may_manage_exchange_rates)]
+
+    @extend_schema(
+        operation_id="exchange_rate_create",
+        summary="Add an exchange rate (1 EUR = rate units of the currency), daily or monthly",
+        request=ExchangeRateInputSerializer,
+        responses={201: ExchangeRateOutputSerializer, 400: api.INVALID, 403: api.FORBIDDEN},
+    )
+    def post(self, request: Request) -> Response:
+        data = ExchangeRateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        rate = services.exchange_rate_save(
+            user=request.user,  # type: ignore[arg-type]
+            **data.validated_data,
+        )
+        return Response(ExchangeRateOutputSerializer(rate).data, status=status.HTTP_201_CREATED)
+
+
+class ExchangeRateCollectionApi(api.Route, ExchangeRateListApi, ExchangeRateCreateApi):
+    """GET lists the rates, POST adds one."""
+
+
+class ExchangeRateGetApi(APIView):
+    @extend_schema(
+        operation_id="exchange_rate_detail",
+        summary="One exchange rate",
+        responses={200: ExchangeRateOutputSerializer, 404: NO_SUCH_RATE},
+    )
+    def get(self, request: Request, rate_id: int) -> Response:
+        rate = get_object_or_404(selectors.exchange_rate_list(), pk=rate_id)
+        return Response(ExchangeRateOutputSerializer(rate).data)
+
+
+class ExchangeRateUpdateApi(APIView):
+    permission_classes = [api.allows(permissions.may_manage_exchange_rates)]
+
+    @extend_schema(
+        operation_id="exchange_rate_update",
+        summary="Change an exchange rate; the lines it concerns are converted again",
+        request=ExchangeRateInputSerializer,
+        responses={
+            200: ExchangeRateOutputSerializer,
+            400: api.INVALID,
+            403: api.FORBIDDEN,
+            404: NO_SUCH_RATE,
+        },
+    )
+    def put(self, request: Request, rate_id: int) -> Response:
+        rate = get_object_or_404(selectors.exchange_rate_list(), pk=rate_id)
+        data = ExchangeRateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        rate = services.exchange_rate_save(
+            user=request.user,  # type: ignore[arg-type]
+            exchange_rate=rate,
+            **data.validated_data,
+        )
+        return Response(ExchangeRateOutputSerializer(rate).data)
+
+
+class ExchangeRateDeleteApi(APIView):
+    permission_classes = [api.allows(permissions.may_manage_exchange_rates)]
+
+    @extend_schema(
+        operation_id="exchange_rate_delete",
+        summary="Delete an exchange rate; its lines take another rate or wait for one",
+        request=None,
+        responses={
+            204: OpenApiResponse(description="Deleted."),
+            403: api.FORBIDDEN,
+            404: NO_SUCH_RATE,
+        },
+    )
+    def delete(self, request: Request, rate_id: int) -> Response:
+        rate = get_object_or_404(selectors.exchange_rate_list(), pk=rate_id)
+        services.exchange_rate_delete(user=request.user, exchange_rate=rate)  # type: ignore[arg-type]
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ExchangeRateDetailApi(
+    api.Route, ExchangeRateGetApi, ExchangeRateUpdateApi, ExchangeRateDeleteApi
+):
+    """GET reads a rate, PUT changes it, DELETE deletes it."""
+
+
+class ExchangeRatesUploadApi(APIView):
+    permission_classes = [api.allows(permissions.may_manage_exchange_rates)]
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema_serializer(component_name="ExchangeRatesUpload")
+    class InputSerializer(serializers.Serializer):
+        file = serializers.FileField(
+            help_text="The ECB's eurofxref.csv or eurofxref-hist.csv, or their ZIP."
+        )
+
+    @extend_schema_serializer(component_name="ExchangeRatesUploaded")
+    class OutputSerializer(serializers.Serializer):
+        layout = serializers.ChoiceField(choices=["daily", "history"])
+        days = serializers.IntegerField()
+        currencies = serializers.ListField(child=serializers.CharField())
+        added = serializers.IntegerField()
+        changed = serializers.IntegerField()
+
+    @extend_schema(
+        operation_id="exchange_rates_upload",
+        summary="Store the daily rates of an ECB reference-rate file, all or nothing",
+        request={"multipart/form-data": InputSerializer},
+        responses={200: OutputSerializer, 400: api.INVALID, 403: api.FORBIDDEN},
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = services.exchange_rates_upload(
+            user=request.user,  # type: ignore[arg-type]
+            upload=data.validated_data["file"],
+        )
+        return Response(self.OutputSerializer(result).data)

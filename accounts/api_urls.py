@@ -26,4 +26,15 @@ urlpatterns = [
         api.LedgerImportConfirmApi.as_view(),
         name="ledger_import_confirm",
     ),
+    path("exchange-rates/", api.ExchangeRateCollectionApi.as_view(), name="exchange_rate_list"),
+    path(
+        "exchange-rates/upload/",
+        api.ExchangeRatesUploadApi.as_view(),
+        name="exchange_rates_upload",
+    ),
+    path(
+        "exchange-rates/<int:rate_id>/",
+        api.ExchangeRateDetailApi.as_view(),
+        name="exchange_rate_detail",
+    ),
 ]

@@ -2,6 +2,7 @@
 
 import unicodedata
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import Any
 
 from babel import Locale
@@ -12,9 +13,9 @@ from django.utils.translation import pgettext_lazy
 
 from accounts import selectors
 from accounts.ledger import FIELDS
-from accounts.models import Client, Contact, User
+from accounts.models import Client, Contact, ExchangeRate, User
 from kam.formats import country_name, current_locale
-from kam.forms import currency_choices
+from kam.forms import CURRENCIES, currency_choices
 
 NOT_COUNTRIES = {"EU", "EZ", "QO", "UN", "XA", "XB", "ZZ"}
 """Two-letter territories babel names that are not countries (regions, pseudo-locales)."""
@@ -113,7 +114,10 @@ class LedgerMappingForm(forms.Form):
     dayfirst = forms.BooleanField(
         label=_("Dates are written day first (31/12/2024)"), required=False
     )
-    currency = forms.ChoiceField(label=_("Currency of the amounts"))
+    currency = forms.ChoiceField(
+        label=_("Currency of the amounts"),
+        help_text=_("For the lines that name no currency of their own."),
+    )
 
     def __init__(
         self,
@@ -228,3 +232,57 @@ class ContactForm(forms.Form):
         assert isinstance(country, forms.ChoiceField)
         also = contact.country if contact is not None else ""
         country.choices = [("", _("— not given —")), *country_choices(also=also)]
+
+
+class ExchangeRateForm(forms.Form):
+    """One rate, 1 EUR = ``rate`` units of the currency, for a day or for a month."""
+
+    currency = forms.CharField(
+        label=_("Currency"),
+        max_length=40,
+        help_text=_("ISO code, such as USD, GBP or CHF."),
+        widget=forms.TextInput(attrs={"list": "currency-options", "autocomplete": "off"}),
+    )
+    period = forms.ChoiceField(label=_("Period"), choices=ExchangeRate.Period.choices)
+    date = forms.DateField(
+        label=_("Date"),
+        help_text=_("The day; for a monthly rate, any day of the month."),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    rate = forms.DecimalField(
+        label=_("Rate: units of the currency for 1 EUR"),
+        max_digits=20,
+        decimal_places=8,
+        min_value=Decimal("0.00000001"),
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+    )
+
+    def __init__(
+        self,
+        data: Mapping[str, Any] | None = None,
+        *,
+        exchange_rate: ExchangeRate | None = None,
+        initial: Mapping[str, Any] | None = None,
+    ) -> None:
+        values: dict[str, Any] = dict(initial or {})
+        if exchange_rate is not None:
+            values = {
+                "currency": exchange_rate.currency,
+                "period": exchange_rate.period,
+                "date": exchange_rate.date,
+                "rate": exchange_rate.rate.normalize(),
+            }
+        super().__init__(data, initial=values, label_suffix="")
+        self.currency_codes = [code for code in CURRENCIES if code != "EUR"]
+
+
+class ExchangeRatesUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("ECB reference-rate file"),
+        help_text=_("eurofxref.csv (one day) or eurofxref-hist.csv (every day), or their ZIP."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.fields["file"].widget.attrs["accept"] = ".csv,.zip,text/csv,application/zip"

@@ -22,7 +22,9 @@ from django.db import IntegrityError, InterfaceError, OperationalError, connecti
 from django.db.models import ProtectedError
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts import fec, ledger, metrics, rates, selectors, signals
 from accounts.models import (
@@ -58,6 +60,7 @@ class ImportPreview:
     # A FEC: what it will import, as (label, figure, "number" or "money")
     facts: list[tuple[str, float, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # a FEC: what it leaves out, and why
+    missing_rates: list[str] = field(default_factory=list)  # lines that will wait for a rate
 
 
 # --- clients and contacts ---------------------------------------------------------------------
@@ -290,6 +293,7 @@ def ledger_import_preview(
     )
     problems = ledger.mapping_problems(chosen, table.columns)
     parsed: list[dict[str, str]] = []
+    notes: list[str] = []
     if not problems:
         sample = ledger.parse(
             head,
@@ -300,10 +304,38 @@ def ledger_import_preview(
         )
         problems = _sample_problems(sample, size=len(head.frame))
         parsed = ledger.shown_values(sample.lines, limit=limit)
+        if not sample.lines.empty:
+            _converted, missing = _convert(sample.lines)
+            notes = missing_rate_messages(missing)
     rows = head.frame.head(limit).astype(str).values.tolist()
     return ImportPreview(
-        columns=table.columns, mapping=chosen, rows=rows, parsed=parsed, problems=problems
+        columns=table.columns,
+        mapping=chosen,
+        rows=rows,
+        parsed=parsed,
+        problems=problems,
+        missing_rates=notes,
     )
+
+
+def missing_rate_messages(missing: Iterable[Mapping[str, Any]]) -> list[str]:
+    """ "12 lines in USD have no exchange rate for March 2024", per currency and month."""
+    messages = []
+    for row in missing:
+        month = dt.date.fromisoformat(f"{row['month']}-01")
+        messages.append(
+            ngettext(
+                "%(count)s line in %(currency)s has no exchange rate for %(month)s.",
+                "%(count)s lines in %(currency)s have no exchange rate for %(month)s.",
+                row["lines"],
+            )
+            % {
+                "count": row["lines"],
+                "currency": row["currency"],
+                "month": date_format(month, "YEAR_MONTH_FORMAT"),
+            }
+        )
+    return messages
 
 
 def _sample_problems(sample: ledger.Parsed, *, size: int) -> list[str]:

@@ -26,4 +26,17 @@ urlpatterns = [
         views.ledger_import_rejects,
         name="ledger_import_rejects",
     ),
+    path("exchange-rates/", views.exchange_rate_list, name="exchange_rate_list"),
+    path("exchange-rates/new/", views.exchange_rate_create, name="exchange_rate_create"),
+    path("exchange-rates/upload/", views.exchange_rate_upload, name="exchange_rate_upload"),
+    path(
+        "exchange-rates/<int:rate_id>/edit/",
+        views.exchange_rate_update,
+        name="exchange_rate_update",
+    ),
+    path(
+        "exchange-rates/<int:rate_id>/delete/",
+        views.exchange_rate_delete,
+        name="exchange_rate_delete",
+    ),
 ]

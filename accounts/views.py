@@ -4,6 +4,7 @@ why)."""
 
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -73,9 +74,11 @@ def client_list(request: AuthedRequest) -> HttpResponse:
 def client_detail(request: AuthedRequest, client_id: int) -> HttpResponse:
     client = get_object_or_404(selectors.client_list(user=request.user), pk=client_id)
     metrics = list(selectors.client_metric_list(client=client))
+    company = settings.KAM_DEFAULT_CURRENCY
+    currencies = selectors.client_currency_revenue(client=client)
     chart = charts.revenue_margin_chart(
         [(metric.year, metric.revenue, metric.margin_pct) for metric in metrics],
-        currency=client.currency,
+        currency=settings.KAM_DEFAULT_CURRENCY,
         locale=current_locale(),
         title=_("Revenue and margin by year"),
         revenue_label=_("Revenue"),
@@ -88,6 +91,8 @@ def client_detail(request: AuthedRequest, client_id: int) -> HttpResponse:
         "metrics": metrics,
         "latest": metrics[-1] if metrics else None,
         "chart": chart,  # written by a template, which escapes every text
+        "currencies": currencies if any(row["currency"] != company for row in currencies) else [],
+        "company_currency": company,
         "can_assign": permissions.may_assign_clients(request.user),
         "can_edit_contacts": permissions.may_edit_client(request.user, client),
     }
@@ -215,7 +220,14 @@ def ledger_import_detail(request: AuthedRequest, import_id: int) -> HttpResponse
     template = "accounts/ledger_import_detail.html"
     if ledger_import.status != LedgerImport.Status.PREVIEW:
         partial = "#import-status" if request.htmx else ""
-        return TemplateResponse(request, template + partial, {"ledger_import": ledger_import})
+        missing = []
+        if ledger_import.status == LedgerImport.Status.DONE and ledger_import.rows_unconverted:
+            rows = selectors.missing_rate_list(ledger_import=ledger_import)
+            missing = services.missing_rate_messages(
+                {**row, "month": f"{row['month']:%Y-%m}"} for row in rows
+            )
+        context = {"ledger_import": ledger_import, "missing_rates": missing}
+        return TemplateResponse(request, template + partial, context)
 
     initial = forms.LedgerMappingForm.initial_for(
         ledger_import.mapping, dayfirst=ledger_import.dayfirst, currency=ledger_import.currency
@@ -278,3 +290,112 @@ def ledger_import_rejects(request: AuthedRequest, import_id: int) -> StreamingHt
     )
     response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
+
+
+# --- exchange rates -------------------------------------------------------------------------------
+
+RATES_PER_PAGE = 50
+
+
+@login_required
+@require_http_methods(["GET"])
+def exchange_rate_list(request: AuthedRequest) -> HttpResponse:
+    """Everyone reads the rates; directors add, change, delete and upload them."""
+    currency = request.GET.get("currency", "").strip().upper()[:3]
+    rates = selectors.exchange_rate_list(currency=currency)
+    page = Paginator(rates, RATES_PER_PAGE).get_page(request.GET.get("page"))
+    can_manage = permissions.may_manage_exchange_rates(request.user)
+    context = {
+        "page": page,
+        "currency": currency,
+        "currencies": selectors.exchange_rate_currencies(),
+        "company_currency": settings.KAM_DEFAULT_CURRENCY,
+        "missing": selectors.missing_rate_list(),
+        "can_manage": can_manage,
+        "upload_form": forms.ExchangeRatesUploadForm() if can_manage else None,
+    }
+    return TemplateResponse(request, "accounts/exchange_rate_list.html", context)
+
+
+@login_required
+@permissions.capability_required(permissions.may_manage_exchange_rates)
+@require_http_methods(["GET", "POST"])
+def exchange_rate_upload(request: AuthedRequest) -> HttpResponse:
+    form = forms.ExchangeRatesUploadForm(request.POST or None, request.FILES or None)
+    if form.is_valid():
+        try:
+            result = services.exchange_rates_upload(
+                user=request.user, upload=form.cleaned_data["file"]
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(
+                request,
+                _(
+                    "%(days)s days of rates for %(currencies)s currencies read: %(added)s added, "
+                    "%(changed)s changed. The ledger lines they concern are converted again in "
+                    "the background."
+                )
+                % {
+                    "days": result.days,
+                    "currencies": len(result.currencies),
+                    "added": result.added,
+                    "changed": result.changed,
+                },
+            )
+            return redirect("accounts:exchange_rate_list")
+    return TemplateResponse(request, "accounts/exchange_rate_upload.html", {"form": form})
+
+
+@login_required
+@permissions.capability_required(permissions.may_manage_exchange_rates)
+@require_http_methods(["GET", "POST"])
+def exchange_rate_create(request: AuthedRequest) -> HttpResponse:
+    initial = {
+        key: request.GET[key] for key in ("currency", "period", "date") if key in request.GET
+    }
+    form = forms.ExchangeRateForm(request.POST or None, initial=initial)
+    if form.is_valid():
+        try:
+            rate = services.exchange_rate_save(user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Rate added: %(rate)s.") % {"rate": rate})
+            return redirect("accounts:exchange_rate_list")
+    context = {"form": form, "exchange_rate": None}
+    return TemplateResponse(request, "accounts/exchange_rate_form.html", context)
+
+
+@login_required
+@permissions.capability_required(permissions.may_manage_exchange_rates)
+@require_http_methods(["GET", "POST"])
+def exchange_rate_update(request: AuthedRequest, rate_id: int) -> HttpResponse:
+    rate = get_object_or_404(selectors.exchange_rate_list(), pk=rate_id)
+    form = forms.ExchangeRateForm(request.POST or None, exchange_rate=rate)
+    if form.is_valid():
+        try:
+            services.exchange_rate_save(user=request.user, exchange_rate=rate, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Rate saved: %(rate)s.") % {"rate": rate})
+            return redirect("accounts:exchange_rate_list")
+    context = {"form": form, "exchange_rate": rate}
+    return TemplateResponse(request, "accounts/exchange_rate_form.html", context)
+
+
+@login_required
+@permissions.capability_required(permissions.may_manage_exchange_rates)
+@require_http_methods(["GET", "POST"])
+def exchange_rate_delete(request: AuthedRequest, rate_id: int) -> HttpResponse:
+    """GET asks for confirmation; only POST deletes."""
+    rate = get_object_or_404(selectors.exchange_rate_list(), pk=rate_id)
+    if request.method == "POST":
+        name = str(rate)
+        services.exchange_rate_delete(user=request.user, exchange_rate=rate)
+        messages.success(request, _("Rate deleted: %(rate)s.") % {"rate": name})
+        return redirect("accounts:exchange_rate_list")
+    context = {"exchange_rate": rate, "deleting": True}
+    return TemplateResponse(request, "accounts/exchange_rate_form.html", context)

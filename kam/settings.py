@@ -231,6 +231,9 @@ SPECTACULAR_SETTINGS = {
         "ProjectKindEnum": "planning.models.InvestmentProject.Kind",
         "ProjectStatusEnum": "planning.models.InvestmentProject.Status",
         "SteeringOutcomeEnum": "planning.models.SteeringDecision.Outcome",
+        "ExchangeRateSourceEnum": "accounts.models.ExchangeRate.Source",
+        "CriterionSourceEnum": "scoring.models.Criterion.Source",
+        "ExchangeRatePeriodEnum": "accounts.models.ExchangeRate.Period",
     },
 }
 

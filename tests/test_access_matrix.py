@@ -23,6 +23,7 @@ made once for the module; each request runs in a savepoint rolled back after it,
 persona's write never changes what the next one meets.
 """
 
+import datetime as dt
 import html
 import json
 import re
@@ -39,7 +40,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone, translation
 from drf_spectacular.generators import SchemaGenerator
 
-from accounts.models import LedgerImport, User
+from accounts.models import ExchangeRate, LedgerImport, User
 from kam import permissions
 from planning.models import (
     Action,
@@ -252,6 +253,16 @@ ACCESS: dict[tuple[str, str], Outcomes] = {
     ("accounts:ledger_import_detail", "GET"): page_for_directors(),
     ("accounts:ledger_import_detail", "POST"): page_for_directors(200),
     ("accounts:ledger_import_rejects", "GET"): page_for_directors(),
+    # --- exchange rates: everyone reads them, directors change them ---
+    ("accounts:exchange_rate_list", "GET"): page_for_all(),
+    ("accounts:exchange_rate_create", "GET"): page_for_directors(),
+    ("accounts:exchange_rate_create", "POST"): page_for_directors(200),
+    ("accounts:exchange_rate_upload", "GET"): page_for_directors(),
+    ("accounts:exchange_rate_upload", "POST"): page_for_directors(200),
+    ("accounts:exchange_rate_update", "GET"): page_for_directors(),
+    ("accounts:exchange_rate_update", "POST"): page_for_directors(200),
+    ("accounts:exchange_rate_delete", "GET"): page_for_directors(),
+    ("accounts:exchange_rate_delete", "POST"): page_for_directors(302),
     # --- ranking and explanation ---
     ("scoring:ranking", "GET"): page_for_all(),
     ("scoring:recompute", "POST"): page_for_directors(302),
@@ -436,6 +447,12 @@ ACCESS: dict[tuple[str, str], Outcomes] = {
     ("api-accounts:ledger_import_create", "POST"): api_for_directors(400),
     ("api-accounts:ledger_import_detail", "GET"): api_for_directors(200),
     ("api-accounts:ledger_import_confirm", "POST"): api_for_directors(400),
+    ("api-accounts:exchange_rate_list", "GET"): api_for_all(),
+    ("api-accounts:exchange_rate_list", "POST"): api_for_directors(400),
+    ("api-accounts:exchange_rate_detail", "GET"): api_for_all(),
+    ("api-accounts:exchange_rate_detail", "PUT"): api_for_directors(400),
+    ("api-accounts:exchange_rate_detail", "DELETE"): api_for_directors(204),
+    ("api-accounts:exchange_rates_upload", "POST"): api_for_directors(400),
     # --- API: ranking, runs and explanation ---
     ("api-scoring:ranking", "GET"): api_for_all(),
     ("api-scoring:runs", "GET"): api_for_all(),
@@ -632,7 +649,10 @@ BODIES: dict[tuple[str, str], Callable[[dict[str, Any]], dict[str, Any]]] = {
 }
 """What a request sends, where an empty body would not reach the access decision."""
 
-MULTIPART = {("api-accounts:ledger_import_create", "POST")}
+MULTIPART = {
+    ("api-accounts:ledger_import_create", "POST"),
+    ("api-accounts:exchange_rates_upload", "POST"),
+}
 """API operations that take a form (a file upload) rather than JSON."""
 
 PENDING: dict[tuple[str, str], str] = {}
@@ -779,6 +799,9 @@ def _make_cast():
     programme_ids = _programme_rows(mine, carl, dana, sam)
     sessions = {user: _session(user) for user in (None, alice, dana, sam, carl)}
     feed = CalendarFeed.objects.create(user=alice)
+    rate = ExchangeRate.objects.create(
+        currency="USD", period="day", date=dt.date(2026, 3, 2), rate=Decimal("1.08")
+    )
     return {
         persona: {
             "session": sessions[user],
@@ -786,6 +809,7 @@ def _make_cast():
                 "client_id": company.pk,
                 "contact_id": contacts[company.pk].pk,
                 "import_id": ledger_import.pk,
+                "rate_id": rate.pk,
                 "year": 2026,
                 "code": "fit",
                 "criterion_id": criteria["fit"].pk,

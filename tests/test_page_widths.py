@@ -1,6 +1,7 @@
 """No page is wider than the window: every page at 1366 and 390 pixels wide, in headless Chromium,
 as a director (in French and English) and as a KAM, with names long enough to push."""
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -10,10 +11,16 @@ from django.urls import reverse
 from playwright.sync_api import Browser
 
 from accounts import services as account_services
-from accounts.models import User
+from accounts.models import ExchangeRate, User
 from scoring.models import Criterion, ScoringRun
 from scoring.services import runs
-from tests.factories import ClientFactory, ClientYearMetricFactory, ContactFactory, UserFactory
+from tests.factories import (
+    ClientFactory,
+    ClientYearMetricFactory,
+    ContactFactory,
+    LedgerLineFactory,
+    UserFactory,
+)
 from tests.scoring.factories import (
     CostToServeFactory,
     OverrideFactory,
@@ -64,6 +71,20 @@ def programme_book():
         ContactFactory(client=company, first_name="Marie-Christine", last_name="Vandenberghe")
         clients.append(company)
     OverrideFactory(client=clients[0], points=5, author=dana, rationale="Framework agreement")
+    rate = ExchangeRate.objects.create(
+        currency="JPY", period="day", date=dt.date(2025, 3, 3), rate=Decimal("162.3456"),
+        updated_by=dana, source=ExchangeRate.Source.ECB,
+    )  # fmt: skip
+    ExchangeRate.objects.create(
+        currency="USD", period="month", date=dt.date(2025, 3, 1), rate=Decimal("1.0812")
+    )
+    for company in clients[:2]:
+        LedgerLineFactory(client=company, date=dt.date(2025, 3, 3), amount=Decimal("8123.45"),
+                          currency="JPY", original_amount=Decimal("1318776.66"),
+                          exchange_rate=Decimal("0.00616"))  # fmt: skip
+        LedgerLineFactory(client=company, date=dt.date(2025, 4, 3), amount=None,
+                          currency="USD", original_amount=Decimal("1234567.89"),
+                          exchange_rate=None)  # fmt: skip
     run = runs.scores_recompute(trigger=ScoringRun.Trigger.MANUAL)
     assert run is not None
     assert run.status == ScoringRun.Status.DONE, run.error
@@ -74,7 +95,13 @@ def programme_book():
         user=dana, upload=SimpleUploadedFile("grand-livre-2025.csv", LEDGER.encode())
     )
     cache.clear()
-    return {"dana": dana, "alice": alice, "clients": clients, "preview": preview}
+    return {
+        "dana": dana,
+        "alice": alice,
+        "clients": clients,
+        "preview": preview,
+        "rate": rate,
+    }
 
 
 def director_pages(book) -> dict[str, str]:
@@ -90,6 +117,10 @@ def director_pages(book) -> dict[str, str]:
         "import-list": reverse("accounts:ledger_import_list"),
         "import-new": reverse("accounts:ledger_import_create"),
         "import-preview": reverse("accounts:ledger_import_detail", args=[book["preview"].pk]),
+        "rates": reverse("accounts:exchange_rate_list"),
+        "rate-new": reverse("accounts:exchange_rate_create"),
+        "rate-edit": reverse("accounts:exchange_rate_update", args=[book["rate"].pk]),
+        "rates-upload": reverse("accounts:exchange_rate_upload"),
         "ranking": reverse("scoring:ranking"),
         "explanation": reverse("scoring:client_explanation", args=[company.pk]),
         "override": reverse("scoring:override_edit", args=[company.pk]),
@@ -116,6 +147,7 @@ def kam_pages(book) -> dict[str, str]:
         "client-list": reverse("accounts:client_list"),
         "client-detail": reverse("accounts:client_detail", args=[mine.pk]),
         "contact-new": reverse("accounts:contact_create", args=[mine.pk]),
+        "rates": reverse("accounts:exchange_rate_list"),
         "ranking": reverse("scoring:ranking"),
         "explanation": reverse("scoring:client_explanation", args=[mine.pk]),
         "grid": reverse("scoring:grid"),

@@ -573,7 +573,7 @@ def test_client_detail_query_count_is_flat(client, alice, count, django_assert_n
     for year in range(2000, 2000 + count):
         ClientYearMetricFactory(client=company, year=year)
     client.force_login(alice)
-    with django_assert_num_queries(5):  # session, user, client, figures, contacts
+    with django_assert_num_queries(6):  # session, user, client, figures, currencies, contacts
         response = client.get(reverse("accounts:client_detail", args=[company.pk]))
     assert len(response.context["metrics"]) == count
 
@@ -842,6 +842,6 @@ def test_client_detail_with_contact_buttons_query_count_is_flat(
     company = ClientFactory(kam=alice)
     ContactFactory.create_batch(count, client=company)
     client.force_login(alice)
-    with django_assert_num_queries(5):  # session, user, client, figures, contacts
+    with django_assert_num_queries(6):  # session, user, client, figures, currencies, contacts
         response = client.get(reverse("accounts:client_detail", args=[company.pk]))
     assert page_text(response).count('data-testid="contact-edit"') == count
