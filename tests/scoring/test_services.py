@@ -1,9 +1,7 @@
-import importlib
 import threading
 from decimal import Decimal
 
 import pytest
-from django.apps import apps as global_apps
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
@@ -456,12 +454,8 @@ def test_override_set_refuses_kams(trio, alice):
 
 
 def test_default_criteria_and_weights_are_valid(db):
-    scoring_reset()
-    first = importlib.import_module("scoring.migrations.0002_default_criteria")
-    first.seed(global_apps, None)
-    method = importlib.import_module("scoring.migrations.0005_method_criteria")
-    method.apply(global_apps, None)
-
+    """The criteria and weights the migrations seed (0002, 0005, named in both languages by
+    0010), as a new installation has them: the test database is migrated from scratch."""
     weight_set = WeightSet.objects.get(is_active=True)
     assert weight_set.version == 2
     criteria = list(Criterion.objects.filter(is_active=True))
@@ -481,8 +475,10 @@ def test_default_criteria_and_weights_are_valid(db):
     assert sum(effective.values()) == pytest.approx(100)
     for criterion in criteria:
         criterion.full_clean()
+        assert criterion.name_en
+        assert criterion.name_fr
         if criterion.is_rated:
-            assert sorted(criterion.rubric) == ["1", "2", "3", "4", "5"]
+            assert sorted(criterion.rubric_en) == sorted(criterion.rubric_fr) == list("12345")
         else:
             assert criterion.source
 
@@ -492,14 +488,15 @@ def test_default_criteria_and_weights_are_valid(db):
     [
         ({"normalisation": "thresholds", "thresholds": []}, "thresholds", "needs at least one"),
         ({"normalisation": "minmax", "thresholds": [1, 2]}, "thresholds", "takes thresholds"),
-        ({"family": "financial", "source": "", "rubric": {}}, "source", "Choose the ledger figure"),
+        ({"family": "financial", "source": "", "rubric_en": {}}, "source",
+         "Choose the ledger figure"),
         ({"family": "strategic", "source": "revenue"}, "source", "reads no ledger figure"),
         ({"family": "financial", "source": "revenue", "normalisation": "minmax", "thresholds": []},
-         "rubric", "has no rubric"),
+         "rubric_en", "has no rubric"),
         ({"met_threshold": 1.5}, "met_threshold", "0 to 1"),
         ({"thresholds": [3, 2]}, "thresholds", "strictly increasing"),
         ({"thresholds": [1, "two"]}, "thresholds", "list of numbers"),
-        ({"rubric": {"6": "Beyond the scale"}}, "rubric", "levels"),
+        ({"rubric_en": {"6": "Beyond the scale"}}, "rubric_en", "levels"),
     ],
 )  # fmt: skip
 def test_criterion_rules_refuse_inconsistent_criteria_on_the_field_at_fault(
@@ -507,11 +504,11 @@ def test_criterion_rules_refuse_inconsistent_criteria_on_the_field_at_fault(
 ):
     values = {
         "code": "check",
-        "name": "Check",
+        "name_en": "Check",
         "family": "strategic",
         "normalisation": "thresholds",
         "thresholds": [2, 3, 4, 5],
-        "rubric": {"1": "Never"},
+        "rubric_en": {"1": "Never"},
         **fields,
     }
     with pytest.raises(ValidationError, match=message) as caught:
