@@ -129,7 +129,7 @@ def _meeting_rows(meetings: list[Meeting]) -> list[dict[str, Any]]:
             action = getattr(decision, "action", None)  # made into an action, or not yet
             decisions.append(
                 {
-                    "pk": decision.pk,
+                    "pk": str(decision.pk),  # in ids: never written with a thousands separator
                     "text": decision.text,
                     "done": action is not None
                     and done
@@ -143,7 +143,7 @@ def _meeting_rows(meetings: list[Meeting]) -> list[dict[str, Any]]:
         cadence = meeting.cadence.name if meeting.cadence else ""
         rows.append(
             {
-                "pk": meeting.pk,
+                "pk": str(meeting.pk),
                 "iso": meeting.date.isoformat(),
                 "date": date_format(meeting.date, "DATE_FORMAT"),
                 "heading": meeting.title or cadence or untitled,
@@ -359,9 +359,9 @@ def decision_action(request: AuthedRequest, decision_id: int) -> HttpResponse:
         services.decision_to_action(user=request.user, decision=decision, objective=objective)
     except ValidationError as error:
         if not request.htmx:
-            context = _context(request, plan, decision_error=(decision.pk, error.messages))
+            context = _context(request, plan, decision_error=(str(decision.pk), error.messages))
             return TemplateResponse(request, TEMPLATE, context, status=400)
-        return _body(request, plan, decision_error=(decision.pk, error.messages))
+        return _body(request, plan, decision_error=(str(decision.pk), error.messages))
     return _body(request, plan)
 
 

@@ -268,3 +268,17 @@ def test_a_decision_error_on_an_old_meeting_shows_that_meeting(client, alice, pl
     again = client.post(url, {"objective": objective.pk}, headers=HTMX)  # already an action
     assert meetings[25].pk in _shown(again)
     assert 'data-testid="mt-decision-error"' in again.content.decode()
+
+
+def test_meeting_and_decision_ids_have_no_thousands_separator(client, alice, plan):
+    ObjectiveFactory(plan=plan)
+    ObjectiveFactory(plan=plan)  # two: each decision has its objective's list, labelled
+    meeting = MeetingFactory(pk=1234567, plan=plan)
+    MeetingDecisionFactory(pk=7654321, meeting=meeting)
+    client.force_login(alice)
+    for language in ("fr", "en"):
+        client.cookies["django_language"] = language
+        text = client.get(reverse("planning:plan_meetings", args=[plan.pk])).content.decode()
+        assert 'data-meeting="1234567"' in text
+        assert 'for="objective-7654321"' in text
+        assert 'id="objective-7654321"' in text
