@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from kam import history
 from planning.models.plans import Plan
 
 
@@ -65,6 +66,7 @@ class PlanVersion(models.Model):
         return f"{self.plan} v{self.number}"
 
 
+@history.track(plan="plan", name="decision")
 class PlanSubmission(models.Model):
     """One submission of a plan for review, and the director's decision on it: approved (with the
     version it froze) or returned (with comments)."""
@@ -135,6 +137,7 @@ class PlanSubmission(models.Model):
         return f"{self.plan} {self.submitted_at:%Y-%m-%d} {self.decision}"
 
 
+@history.track(plan="submission__plan", name="text")
 class ReviewComment(models.Model):
     """A director's comment on a returned plan: on the whole plan, one of its sections, or one of
     its items (an objective, a KPI, an action, a stakeholder…). It stays on the plan, resolved or

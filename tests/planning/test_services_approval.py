@@ -450,3 +450,30 @@ def test_the_live_worker_emails_the_directors_of_a_submission_by_smtp(live_worke
     assert tasks.plan_review_notify_task.delay(submission_id=submission.pk).get(timeout=60) == 0
     time.sleep(0.5)
     assert len(mailbox.snapshot()) == 1
+
+
+def test_submissions_and_review_comments_are_in_the_plans_history(alice, dana):
+    from kam import history
+    from planning.selectors import history as history_selectors
+    from tests.factories import ClientFactory
+    from tests.planning.factories import KpiFactory, ObjectiveFactory, PlanFactory
+
+    plan = PlanFactory(client=ClientFactory(kam=alice), created_by=dana)
+    KpiFactory(objective=ObjectiveFactory(plan=plan), is_margin=True)
+    with history.acting(alice):
+        approval.plan_submit(user=alice, plan=plan)
+    with history.acting(dana):
+        approval.plan_return(user=dana, plan=plan, comments=[{"text": "Say who pays"}])
+    entries = history_selectors.plan_history_entries(history_selectors.plan_history(plan=plan))
+    seen = {(entry.kind, entry.action, entry.name, entry.user) for entry in entries}
+    assert ("planning.PlanSubmission", "insert", "Awaiting review", alice) in seen
+    assert ("planning.ReviewComment", "insert", "Say who pays", dana) in seen
+    decided = next(
+        entry
+        for entry in entries
+        if entry.kind == "planning.PlanSubmission" and entry.action == "update"
+    )
+    assert decided.user == dana
+    assert ("decision", "Awaiting review", "Returned") in {
+        (change.name, change.old, change.new) for change in decided.changes
+    }
