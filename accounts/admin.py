@@ -10,6 +10,7 @@ from accounts.models import (
     Client,
     ClientYearMetric,
     Contact,
+    DateOrderPreference,
     ExchangeRate,
     LedgerImport,
     LedgerLine,
@@ -110,6 +111,14 @@ class LedgerImportAdmin(ReadOnlyAdmin):
         "started_at",
         "finished_at",
     ]
+
+
+@admin.register(DateOrderPreference)
+class DateOrderPreferenceAdmin(ReadOnlyAdmin):
+    list_display = ["column", "order", "chosen_by", "updated_at"]
+    list_filter = ["order"]
+    search_fields = ["column", "column_key"]
+    list_select_related = ["chosen_by"]
 
 
 @admin.register(LedgerLine)

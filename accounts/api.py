@@ -220,6 +220,12 @@ class LedgerImportCreateApi(APIView):
         delimiter = serializers.CharField()
         decimal = serializers.CharField()
         dayfirst = serializers.BooleanField()
+        date_orders = serializers.DictField(
+            child=serializers.DictField(child=serializers.CharField(allow_blank=True)),
+            help_text="Date column → its order (dmy, mdy or empty when every date reads one way), "
+            "how it was decided (evidence, conflict, chosen, remembered, asked, unambiguous) and "
+            "the value that decided it.",
+        )
         currency = serializers.CharField()
         columns = serializers.ListField(child=serializers.CharField())
         mapping = serializers.DictField(child=serializers.CharField())
@@ -264,10 +270,23 @@ class LedgerImportConfirmApi(APIView):
     @extend_schema_serializer(component_name="LedgerImportConfirm")
     class InputSerializer(serializers.Serializer):
         mapping = serializers.DictField(
-            child=serializers.CharField(),
+            child=serializers.CharField(allow_blank=True),
             help_text="Field code → column name. Fields: " + ", ".join(FIELD_CODES) + ".",
         )
-        dayfirst = serializers.BooleanField(required=False, allow_null=True, default=None)
+        date_orders = serializers.DictField(
+            child=serializers.ChoiceField(choices=["dmy", "mdy"]),
+            required=False,
+            default=dict,
+            help_text="Date column → dmy (day/month/year) or mdy (month/day/year), for the date "
+            "columns whose order the file does not decide, or to overrule the file.",
+        )
+        dayfirst = serializers.BooleanField(
+            required=False,
+            allow_null=True,
+            default=None,
+            help_text="The order of the date columns that neither the file nor date_orders "
+            "decides.",
+        )
         currency = serializers.CharField(required=False, min_length=3, max_length=3)
 
     @extend_schema(
@@ -287,6 +306,7 @@ class LedgerImportConfirmApi(APIView):
             ledger_import=ledger_import,
             user=request.user,  # type: ignore[arg-type]
             mapping=data.validated_data["mapping"],
+            date_orders=data.validated_data["date_orders"],
             dayfirst=data.validated_data["dayfirst"],
             currency=data.validated_data.get("currency"),
         )

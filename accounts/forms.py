@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts import selectors
-from accounts.ledger import FIELDS
+from accounts.ledger import DATE_FIELDS, DMY, FIELDS, MDY
 from accounts.models import Client, Contact, ExchangeRate, User
 from kam.formats import country_name, current_locale
 from kam.forms import CURRENCIES, currency_choices
@@ -108,12 +108,26 @@ class LedgerUploadForm(forms.Form):
         currency.initial = settings.KAM_DEFAULT_CURRENCY
 
 
-class LedgerMappingForm(forms.Form):
-    """One select per ledger field, offering the file's columns, plus the date order."""
+class LedgerSheetForm(forms.Form):
+    """Which sheet of a workbook holds the ledger."""
 
-    dayfirst = forms.BooleanField(
-        label=_("Dates are written day first (31/12/2024)"), required=False
-    )
+    sheet = forms.ChoiceField(label=_("Sheet"))
+
+    def __init__(
+        self, data: Mapping[str, Any] | None = None, *, sheets: Iterable[str], sheet: str
+    ) -> None:
+        super().__init__(data, initial={"sheet": sheet}, label_suffix="")
+        field = self.fields["sheet"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(name, name) for name in sheets]
+
+
+class LedgerMappingForm(forms.Form):
+    """One select per ledger field, offering the file's columns, the day/month order of each date
+    column, and the currency. The order selects sit in the preview (``form=`` attribute), by the
+    reading of the column they change."""
+
+    FORM_ID = "import-mapping"
     currency = forms.ChoiceField(
         label=_("Currency of the amounts"),
         help_text=_("For the lines that name no currency of their own."),
@@ -133,14 +147,26 @@ class LedgerMappingForm(forms.Form):
             self.fields[f"map_{field.code}"] = forms.ChoiceField(
                 label=str(field.label), required=False, choices=column_choices
             )
+        order_choices = [
+            ("", _("as KAM reads it")),
+            (DMY, _("day/month/year (31/12/2024)")),
+            (MDY, _("month/day/year (12/31/2024)")),
+        ]
+        for code in DATE_FIELDS:
+            self.fields[f"order_{code}"] = forms.ChoiceField(
+                label=_("Order of the dates"),
+                required=False,
+                choices=order_choices,
+                widget=forms.Select(attrs={"form": self.FORM_ID}),
+            )
         currency_field = self.fields["currency"]
         assert isinstance(currency_field, forms.ChoiceField)
         currency_field.choices = currency_choices(also=currency)
 
     @staticmethod
-    def initial_for(mapping: Mapping[str, str], *, dayfirst: bool, currency: str) -> dict[str, Any]:
+    def initial_for(mapping: Mapping[str, str], *, currency: str) -> dict[str, Any]:
         initial: dict[str, Any] = {f"map_{code}": column for code, column in mapping.items()}
-        return initial | {"dayfirst": dayfirst, "currency": currency}
+        return initial | {"currency": currency}
 
     def mapping_fields(self) -> list[forms.BoundField]:
         return [self[f"map_{field.code}"] for field in FIELDS]
@@ -151,6 +177,15 @@ class LedgerMappingForm(forms.Form):
             field.code: self.cleaned_data[f"map_{field.code}"]
             for field in FIELDS
             if self.cleaned_data.get(f"map_{field.code}")
+        }
+
+    def date_orders(self) -> dict[str, str]:
+        """Date column → the order the user chose for it, for the mapped date fields."""
+        mapping = self.mapping()
+        return {
+            mapping[code]: self.cleaned_data[f"order_{code}"]
+            for code in DATE_FIELDS
+            if code in mapping and self.cleaned_data.get(f"order_{code}")
         }
 
 

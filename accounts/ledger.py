@@ -13,9 +13,9 @@ import re
 import unicodedata
 import zipfile
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from babel import Locale
 from django.utils.functional import Promise
@@ -62,7 +62,7 @@ FIELDS: tuple[Field, ...] = (
 FIELD_CODES = tuple(field.code for field in FIELDS)
 FIELD_BY_CODE = {field.code: field for field in FIELDS}
 
-# Header names seen in real exports, normalised by ``_normalise_header``; earlier wins.
+# Header names seen in real exports, normalised by ``normalise_header``; earlier wins.
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "customer_id": (
         "customerid",
@@ -291,24 +291,20 @@ CURRENCY_ALIASES = {
 CSV_DELIMITERS = (",", ";", "\t", "|")
 SAMPLE_ROWS = 2000
 
-# (regex, strptime format): day-first, month-first and unambiguous shapes.
-DATE_SHAPES_DAYFIRST = (
-    (r"\d{1,2}/\d{1,2}/\d{4}", "%d/%m/%Y"),
-    (r"\d{1,2}/\d{1,2}/\d{2}", "%d/%m/%y"),
-    (r"\d{1,2}\.\d{1,2}\.\d{4}", "%d.%m.%Y"),
-    (r"\d{1,2}\.\d{1,2}\.\d{2}", "%d.%m.%y"),
-    (r"\d{1,2}-\d{1,2}-\d{4}", "%d-%m-%Y"),
+DMY, MDY = "dmy", "mdy"
+DATE_ORDERS = (DMY, MDY)
+
+# One pattern for every date shape KAM reads, each value by its own shape: ISO (2024-01-31,
+# 2024/01/31), compact (20240131), and day/month or month/day with the same separator twice
+# (/, - or .) and a 2- or 4-digit year; then an optional time of day, which is ignored.
+DATE_PATTERN = (
+    r"^\s*(?:(?P<iy>\d{4})(?P<isep>[-/.])(?P<im>\d{1,2})(?P=isep)(?P<id>\d{1,2})"
+    r"|(?P<cy>\d{4})(?P<cm>\d{2})(?P<cd>\d{2})"
+    r"|(?P<a>\d{1,2})(?P<sep>[-/.])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2}))"
+    r"(?:[ T]+\d{1,2}[:h]\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:[AaPp]\.?[Mm]\.?)?"
+    r"(?:Z|[+-]\d{2}:?\d{2})?)?\s*$"
 )
-DATE_SHAPES_MONTHFIRST = (
-    (r"\d{1,2}/\d{1,2}/\d{4}", "%m/%d/%Y"),
-    (r"\d{1,2}/\d{1,2}/\d{2}", "%m/%d/%y"),
-    (r"\d{1,2}-\d{1,2}-\d{4}", "%m-%d-%Y"),
-)
-DATE_SHAPES_ISO = (
-    (r"\d{4}-\d{1,2}-\d{1,2}", "%Y-%m-%d"),
-    (r"\d{4}/\d{1,2}/\d{1,2}", "%Y/%m/%d"),
-    (r"\d{8}", "%Y%m%d"),
-)
+TWO_DIGIT_PIVOT = 69  # as strptime's %y: 69-99 → 1969-1999, 00-68 → 2000-2068
 
 
 @dataclass
@@ -320,10 +316,17 @@ class Table:
     encoding: str = ""
     delimiter: str = ""
     line_offset: int = 2  # the file line of the first data row (header is line 1)
+    header_line: int = 1  # the file line (or sheet row) of the header
+    footer_rows: int = 0  # rows dropped at the bottom: a totals line, empty rows
+    sheet: str = ""  # the sheet read, for a workbook
+    sheets: list[str] = field(default_factory=list)  # every sheet of the workbook
 
     @property
     def columns(self) -> list[str]:
         return [str(column) for column in self.frame.columns]
+
+
+DATE_FIELDS = ("date", "due_date", "paid_date")
 
 
 @dataclass
@@ -331,6 +334,7 @@ class Detected:
     mapping: dict[str, str]
     decimal: str
     dayfirst: bool
+    dates: dict[str, DateEvidence] = field(default_factory=dict)  # date column → its evidence
 
 
 @dataclass
@@ -402,6 +406,7 @@ def detect_encoding(raw: bytes) -> str:
     else:
         candidates = ["utf-8", "cp1252", "cp850", "latin-1"]
     best: tuple[int, int, str] | None = None
+    sample_size = 2_000_000  # score a single-byte code page on the start of a big file
     for rank, encoding in enumerate(candidates):
         try:
             text = raw.decode(encoding)
@@ -409,12 +414,12 @@ def detect_encoding(raw: bytes) -> str:
             continue
         if encoding.startswith("utf-8"):
             return encoding
-        score = _implausible_characters(text)
+        score = _implausible_characters(text[:sample_size])
         if best is None or (score, rank) < best[:2]:
             best = (score, rank, encoding)
     if best is None:
         raise LedgerError(_("The file's text encoding could not be recognised."))
-    if best[0] > max(20, len(raw) // 200):
+    if best[0] > max(20, min(len(raw), sample_size) // 200):
         raise LedgerError(_("The file's text encoding could not be recognised."))
     return best[2]
 
@@ -444,29 +449,83 @@ def sniff_delimiter(text: str) -> str:
         raise LedgerError(_("The file is empty."))
 
     def score(delimiter: str) -> tuple[bool, int, float]:
-        """Rows of equal width first, then the most columns."""
-        widths = [len(row) for row in csv.reader(sample, delimiter=delimiter)]
+        """Rows of equal width first, then the most columns; blank lines do not count."""
+        widths = [len(row) for row in csv.reader(sample, delimiter=delimiter) if row]
+        if not widths:
+            return False, 0, 0.0
         width, hits = Counter(widths).most_common(1)[0]
         consistency = hits / len(widths)
-        return consistency >= 0.9, width if width > 1 else 0, consistency
+        return consistency >= 0.9 and width > 1, width if width > 1 else 0, consistency
 
     return max(CSV_DELIMITERS, key=score)
 
 
-def read_csv(*, raw: bytes) -> Table:
+HEADER_SEARCH_ROWS = 30
+SNIFF_BYTES = 1_000_000
+TOTALS = re.compile(
+    r"^\s*(grand[\s-]*total|sub[\s-]*total|sous[\s-]*total|total|totaux|sum|somme)\b", re.I
+)
+
+
+def find_header(rows: list[list[str]]) -> int:
+    """Index of the header among a file's first rows: titles and blank lines may come first.
+
+    The header is the first row naming two fields KAM knows (Customer, Date, Amount…); failing
+    that, the first row with two cells or more, a title having one.
+    """
+    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        if len(detect_mapping(cell.strip() for cell in row if cell.strip())) >= 2:
+            return index
+    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        if sum(1 for cell in row if cell.strip()) >= 2:
+            return index
+    return 0
+
+
+def footer_rows(frame: pd.DataFrame) -> int:
+    """How many rows at the bottom are a totals line (Total, Grand total, Somme…) or empty."""
+    count = 0
+    for position in range(len(frame) - 1, max(len(frame) - 4, -1), -1):
+        cells = [str(cell) for cell in frame.iloc[position].tolist() if str(cell).strip()]
+        if cells and not any(TOTALS.match(cell) for cell in cells[:3]):
+            break
+        count += 1
+    return count
+
+
+def _csv_header_line(text: str, delimiter: str) -> int:
+    """The physical line (0-based) of the header row of a CSV text."""
+    reader = csv.reader(io.StringIO(text[:200_000]), delimiter=delimiter)
+    rows: list[list[str]] = []
+    ends: list[int] = []
+    for row in reader:
+        rows.append(row)
+        ends.append(reader.line_num)
+        if len(rows) >= HEADER_SEARCH_ROWS:
+            break
+    if not rows:
+        return 0
+    return ends[find_header(rows)] - 1  # a header is one line
+
+
+def read_csv(*, raw: bytes, nrows: int | None = None) -> Table:
     encoding = detect_encoding(raw)
-    text = raw.decode(encoding)
-    if not text.strip():
+    start = raw[:SNIFF_BYTES].decode(encoding, errors="ignore")  # enough to see the layout
+    if not start.strip():
         raise LedgerError(_("The file is empty."))
-    delimiter = sniff_delimiter(text)
+    delimiter = sniff_delimiter(start)
+    header_line = _csv_header_line(start, delimiter)
     try:
         frame = pd.read_csv(
-            io.StringIO(text),
+            io.BytesIO(raw),
             sep=delimiter,
+            encoding=encoding,
             dtype=str,
             keep_default_na=False,
             na_filter=False,
             skip_blank_lines=True,
+            skiprows=header_line,
+            nrows=nrows,
             engine="c",
         )
     except pd.errors.ParserError as error:
@@ -476,10 +535,116 @@ def read_csv(*, raw: bytes) -> Table:
     except pd.errors.EmptyDataError:
         raise LedgerError(_("The file is empty.")) from None
     frame.columns = [str(column).strip() for column in frame.columns]
-    return Table(frame=frame, file_format="csv", encoding=encoding, delimiter=delimiter)
+    footer = footer_rows(frame) if nrows is None or len(frame) < nrows else 0
+    if footer:
+        frame = frame.iloc[: len(frame) - footer]
+    return Table(
+        frame=frame,
+        file_format="csv",
+        encoding=encoding,
+        delimiter=delimiter,
+        line_offset=header_line + 2,
+        header_line=header_line + 1,
+        footer_rows=footer,
+    )
 
 
-def read_xlsx(*, raw: bytes, max_uncompressed: int, max_members: int) -> Table:
+CHUNK_ROWS = 100_000
+
+
+def read_csv_chunks(
+    *, raw: bytes, head: Table, chunk_rows: int | None = None, columns: Iterable[str] = ()
+) -> Iterator[tuple[Table, float]]:
+    """The whole CSV file in tables of ``chunk_rows`` lines, read as its ``head`` was (encoding,
+    delimiter, header line), with the share of the file read so far; a totals line at the bottom
+    is left out. ``columns`` reads only those columns."""
+    wanted = set(columns)
+    stream = io.BytesIO(raw)
+    try:
+        reader = pd.read_csv(
+            stream,
+            sep=head.delimiter,
+            encoding=head.encoding,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=True,
+            skiprows=head.header_line - 1,
+            chunksize=chunk_rows or CHUNK_ROWS,
+            usecols=(lambda name: str(name).strip() in wanted) if wanted else None,
+            engine="c",
+        )
+        previous: pd.DataFrame | None = None
+        done = 0.0
+        with reader:
+            for chunk in reader:
+                chunk.columns = [str(column).strip() for column in chunk.columns]
+                if previous is not None:
+                    yield _chunk_table(previous, head), done
+                previous, done = chunk, stream.tell() / max(len(raw), 1)
+    except pd.errors.ParserError as error:
+        raise LedgerError(
+            _("The CSV file is malformed and cannot be read: %(error)s") % {"error": error}
+        ) from None
+    if previous is not None:
+        footer = 0 if wanted else footer_rows(previous)
+        yield _chunk_table(previous.iloc[: len(previous) - footer], head, footer=footer), 1.0
+
+
+def scan_date_evidence(
+    *, raw: bytes, head: Table, columns: Iterable[str]
+) -> dict[str, DateEvidence]:
+    """The day/month evidence of date columns over the whole CSV file, reading only them."""
+    wanted = list(columns)
+    evidence = {column: DateEvidence() for column in wanted}
+    for table, _done in read_csv_chunks(raw=raw, head=head, columns=wanted):
+        for column in wanted:
+            evidence[column] += date_evidence(table.frame[column])
+    return evidence
+
+
+def _chunk_table(frame: pd.DataFrame, head: Table, *, footer: int = 0) -> Table:
+    return Table(
+        frame=frame,
+        file_format=head.file_format,
+        encoding=head.encoding,
+        delimiter=head.delimiter,
+        line_offset=head.line_offset,
+        header_line=head.header_line,
+        footer_rows=footer,
+    )
+
+
+def xlsx_sheet_names(raw: bytes) -> list[str]:
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(raw), read_only=True)
+    try:
+        return list(workbook.sheetnames)
+    finally:
+        workbook.close()
+
+
+def _sheet_rows(sheet: Any, *, limit: int | None = None) -> list[tuple[int, list[str], str]]:
+    """(row number, cell texts, first formula cell or "") of the sheet's non-empty rows."""
+    rows: list[tuple[int, list[str], str]] = []
+    for row in sheet.iter_rows():
+        values, formula = [], ""
+        for cell in row:
+            if cell.data_type == "f" and not formula:
+                formula = cell.coordinate
+            values.append(_cell_text(cell.value))
+        if any(values):
+            rows.append(
+                (row[0].row if row and hasattr(row[0], "row") else len(rows) + 1, values, formula)
+            )
+            if limit is not None and len(rows) >= limit:
+                break
+    return rows
+
+
+def read_xlsx(*, raw: bytes, max_uncompressed: int, max_members: int, sheet: str = "") -> Table:
+    """One sheet of a workbook: the one named, else the one that looks most like a ledger."""
     from openpyxl import load_workbook  # only workbooks need it
 
     check_xlsx_archive(raw=raw, max_uncompressed=max_uncompressed, max_members=max_members)
@@ -488,34 +653,62 @@ def read_xlsx(*, raw: bytes, max_uncompressed: int, max_members: int) -> Table:
     except Exception:  # openpyxl raises many kinds for damaged files
         raise LedgerError(_("The XLSX file is damaged and cannot be opened.")) from None
     try:
-        sheet = workbook.worksheets[0]
-        rows: list[list[str]] = []
-        for row in sheet.iter_rows():
-            values = []
-            for cell in row:
-                if cell.data_type == "f":
-                    raise LedgerError(
-                        _(
-                            "Cell %(cell)s holds a formula. Export the sheet with values only "
-                            "(copy, paste special, values) and upload it again."
-                        )
-                        % {"cell": cell.coordinate}
-                    )
-                values.append(_cell_text(cell.value))
-            if any(values):
-                rows.append(values)
+        names = list(workbook.sheetnames)
+        if sheet and sheet not in names:
+            raise LedgerError(
+                _("The workbook has no sheet named %(sheet)s.") % {"sheet": repr(sheet)}
+            )
+        chosen = sheet or _ledger_sheet(workbook)
+        rows = _sheet_rows(workbook[chosen])
     finally:
         workbook.close()
     if not rows:
         raise LedgerError(_("The file is empty."))
-    header, body = rows[0], rows[1:]
+    index = find_header([values for _number, values, _formula in rows])
+    header_number, header, _formula = rows[index]
+    body = rows[index + 1 :]
     width = len(header)
     while width and not header[width - 1]:
         width -= 1
     header = [name.strip() or f"column {index + 1}" for index, name in enumerate(header[:width])]
-    body = [(row + [""] * width)[:width] for row in body]
-    frame = pd.DataFrame(body, columns=header, dtype=str)
-    return Table(frame=frame, file_format="xlsx")
+    frame = pd.DataFrame(
+        [(values + [""] * width)[:width] for _n, values, _f in body], columns=header, dtype=str
+    )
+    footer = footer_rows(frame)
+    kept = body[: len(body) - footer]
+    formula = next((cell for _number, _values, cell in kept if cell), "")
+    if formula:
+        raise LedgerError(
+            _(
+                "Cell %(cell)s holds a formula. Export the sheet with values only "
+                "(copy, paste special, values) and upload it again."
+            )
+            % {"cell": formula}
+        )
+    frame = frame.iloc[: len(kept)]
+    return Table(
+        frame=frame,
+        file_format="xlsx",
+        line_offset=header_number + 1,
+        header_line=header_number,
+        footer_rows=footer,
+        sheet=chosen,
+        sheets=names,
+    )
+
+
+def _ledger_sheet(workbook: Any) -> str:
+    """The sheet whose header names the most fields KAM knows; the first one on a tie."""
+
+    def score(name: str) -> int:
+        rows = [values for _n, values, _f in _sheet_rows(workbook[name], limit=HEADER_SEARCH_ROWS)]
+        if not rows:
+            return -1
+        header = rows[find_header(rows)]
+        return len(detect_mapping(cell.strip() for cell in header if cell.strip()))
+
+    names = list(workbook.sheetnames)
+    return max(names, key=lambda name: (score(name), -names.index(name)))
 
 
 def _cell_text(value: object) -> str:
@@ -530,12 +723,23 @@ def _cell_text(value: object) -> str:
     return str(value).strip()
 
 
-def read_table(*, raw: bytes, filename: str, max_uncompressed: int, max_members: int) -> Table:
+def read_table(
+    *,
+    raw: bytes,
+    filename: str,
+    max_uncompressed: int,
+    max_members: int,
+    sheet: str = "",
+    nrows: int | None = None,
+) -> Table:
+    """The file as text cells; ``nrows`` reads only the first lines of a CSV file."""
     file_format = sniff_format(raw=raw, filename=filename)
     if file_format == "xlsx":
-        table = read_xlsx(raw=raw, max_uncompressed=max_uncompressed, max_members=max_members)
+        table = read_xlsx(
+            raw=raw, max_uncompressed=max_uncompressed, max_members=max_members, sheet=sheet
+        )
     else:
-        table = read_csv(raw=raw)
+        table = read_csv(raw=raw, nrows=nrows)
     if len(table.frame.columns) < 2:
         raise LedgerError(
             _("Only one column was found; a ledger needs at least a customer and an amount.")
@@ -548,14 +752,14 @@ def read_table(*, raw: bytes, filename: str, max_uncompressed: int, max_members:
 # --- detection ----------------------------------------------------------------------------------
 
 
-def _normalise_header(name: str) -> str:
+def normalise_header(name: str) -> str:
     text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
     return re.sub(r"[^a-z0-9]", "", text.replace("n°", "n"))
 
 
 def detect_mapping(columns: Iterable[str]) -> dict[str, str]:
     """field code → column, from header names in English and French."""
-    normalised = {_normalise_header(column): column for column in reversed(list(columns))}
+    normalised = {normalise_header(column): column for column in reversed(list(columns))}
     mapping: dict[str, str] = {}
     taken: set[str] = set()
     for code in FIELD_CODES:
@@ -575,14 +779,17 @@ def detect(table: Table) -> Detected:
     for code in ("amount", "unit_price", "profit", "cost", "quantity"):
         if code in mapping:
             number_values.extend(sample[mapping[code]].tolist())
-    date_values: list[str] = []
-    for code in ("date", "due_date", "paid_date"):
-        if code in mapping:
-            date_values.extend(sample[mapping[code]].tolist())
+    dates = {
+        mapping[code]: date_evidence(table.frame[mapping[code]])
+        for code in DATE_FIELDS
+        if code in mapping
+    }
+    overall = sum(dates.values(), DateEvidence())
     return Detected(
         mapping=mapping,
         decimal=detect_decimal(number_values, delimiter=table.delimiter),
-        dayfirst=detect_dayfirst(date_values),
+        dayfirst=overall.order != MDY,
+        dates=dates,
     )
 
 
@@ -601,37 +808,145 @@ def detect_decimal(values: Iterable[str], *, delimiter: str = ",") -> str:
     return "," if comma > point else "."
 
 
-def _date_text(values: pd.Series) -> pd.Series:
-    """Drop a time of day (``2/24/2003 0:00``, ``2024-01-31T10:00``) before matching shapes."""
-    return values.str.strip().str.split(r"[ T]", n=1, regex=True).str[0]
+# --- dates ----------------------------------------------------------------------------------------
+
+ORDER_LABELS: dict[str, Promise] = {
+    DMY: gettext_lazy("day/month/year"),
+    MDY: gettext_lazy("month/day/year"),
+}
 
 
-def detect_dayfirst(values: Iterable[str]) -> bool:
-    series = pd.Series(list(values), dtype=str).str.strip()
-    series = series[series != ""]
-    if series.empty:
-        return True
-    dayfirst = parse_dates(series, dayfirst=True).notna().sum()
-    monthfirst = parse_dates(series, dayfirst=False).notna().sum()
-    return bool(dayfirst >= monthfirst)
+@dataclass(frozen=True)
+class DateEvidence:
+    """What the distinct values of a date column say about its day/month order."""
+
+    day_first: int = 0  # values only readable day first: a first field above 12 (25/11/2011)
+    month_first: int = 0  # values only readable month first (11/25/2011)
+    ambiguous: int = 0  # values both orders read, as two different dates (03/04/2011)
+    day_first_example: str = ""
+    month_first_example: str = ""
+
+    def __add__(self, other: DateEvidence) -> DateEvidence:
+        return DateEvidence(
+            day_first=self.day_first + other.day_first,
+            month_first=self.month_first + other.month_first,
+            ambiguous=self.ambiguous + other.ambiguous,
+            day_first_example=self.day_first_example or other.day_first_example,
+            month_first_example=self.month_first_example or other.month_first_example,
+        )
+
+    @property
+    def order(self) -> str:
+        """The order the evidence decides ("" when nothing does); the majority if it conflicts."""
+        if self.day_first > self.month_first:
+            return DMY
+        if self.month_first > self.day_first:
+            return MDY
+        return ""
+
+    @property
+    def example(self) -> str:
+        """A value that decides the order."""
+        return {DMY: self.day_first_example, MDY: self.month_first_example}.get(self.order, "")
+
+    @property
+    def conflicting(self) -> bool:
+        return bool(self.day_first and self.month_first)
+
+    @property
+    def undecided(self) -> bool:
+        """Some dates read differently by order and no value says which order is right."""
+        return self.ambiguous > 0 and not self.order
 
 
-def parse_dates(values: pd.Series, *, dayfirst: bool) -> pd.Series:
-    """Dates of any shape KAM knows, ignoring a time of day; NaT where unreadable."""
-    return per_unique(values, lambda uniques: _parse_dates(_date_text(uniques), dayfirst=dayfirst))
+def _date_parts(values: pd.Series) -> pd.DataFrame:
+    """Year, and month and day of unambiguous shapes, or the two leading fields of the others."""
+    found = values.astype(str).str.extract(DATE_PATTERN)
+    year = pd.to_numeric(found["iy"].fillna(found["cy"]).fillna(found["y"]))
+    short = found["y"].str.len().eq(2).fillna(False).astype(bool)
+    century = (year < TWO_DIGIT_PIVOT).map({True: 2000, False: 1900})
+    year = year.where(~short, year + century)
+    return pd.DataFrame(
+        {
+            "year": year,
+            "month": pd.to_numeric(found["im"].fillna(found["cm"])),
+            "day": pd.to_numeric(found["id"].fillna(found["cd"])),
+            "first": pd.to_numeric(found["a"]),
+            "second": pd.to_numeric(found["b"]),
+        },
+        index=values.index,
+    )
 
 
-def _parse_dates(values: pd.Series, *, dayfirst: bool) -> pd.Series:
-    shapes = (DATE_SHAPES_DAYFIRST if dayfirst else DATE_SHAPES_MONTHFIRST) + DATE_SHAPES_ISO
-    result = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
-    for pattern, fmt in shapes:
-        matches = values.str.fullmatch(pattern)
-        if matches.any():
-            parsed = pd.to_datetime(values[matches], format=fmt, errors="coerce")
-            result.loc[matches] = parsed
-    too_old = result.dt.year < 1900
-    result.loc[too_old] = pd.NaT
+def _dates_from_parts(parts: pd.DataFrame, *, order: str) -> pd.Series:
+    ordered = parts["first"].notna()
+    month_field, day_field = ("second", "first") if order == DMY else ("first", "second")
+    frame = pd.DataFrame(
+        {
+            "year": parts["year"],
+            "month": parts["month"].where(~ordered, parts[month_field]),
+            "day": parts["day"].where(~ordered, parts[day_field]),
+        }
+    )
+    valid = (
+        frame.notna().all(axis=1)
+        & frame["month"].between(1, 12)
+        & frame["day"].between(1, 31)
+        & (frame["year"] >= 1900)
+    )
+    result = pd.Series(pd.NaT, index=parts.index, dtype="datetime64[us]")
+    if valid.any():
+        dates = pd.to_datetime(frame[valid].astype(int), errors="coerce")  # 30/02 → NaT
+        result[valid] = dates.astype("datetime64[us]")
     return result
+
+
+def date_evidence(values: pd.Series) -> DateEvidence:
+    """Count the distinct values that only one day/month order can read."""
+    uniques = pd.Series(values.dropna().unique(), dtype=object)
+    uniques = uniques[uniques.astype(str).str.strip() != ""]
+    if uniques.empty:
+        return DateEvidence()
+    parts = _date_parts(uniques)
+    as_dmy = _dates_from_parts(parts, order=DMY)
+    as_mdy = _dates_from_parts(parts, order=MDY)
+    day_first = as_dmy.notna() & as_mdy.isna()
+    month_first = as_mdy.notna() & as_dmy.isna()
+    ambiguous = as_dmy.notna() & as_mdy.notna() & (as_dmy != as_mdy)
+
+    def example(mask: pd.Series) -> str:
+        return str(uniques[mask].iloc[0]).strip() if mask.any() else ""
+
+    return DateEvidence(
+        day_first=int(day_first.sum()),
+        month_first=int(month_first.sum()),
+        ambiguous=int(ambiguous.sum()),
+        day_first_example=example(day_first),
+        month_first_example=example(month_first),
+    )
+
+
+def parse_dates(values: pd.Series, *, order: str) -> pd.Series:
+    """Each value read by its own shape, day/month fields in ``order``; NaT where unreadable."""
+    return per_unique(values, lambda uniques: _dates_from_parts(_date_parts(uniques), order=order))
+
+
+def impossible_dates(values: pd.Series, *, order: str) -> pd.Series:
+    """True where ``order`` cannot read a value that the other order reads as a date."""
+    other = MDY if order == DMY else DMY
+
+    def convert(uniques: pd.Series) -> pd.Series:
+        parts = _date_parts(uniques)
+        mine = _dates_from_parts(parts, order=order)
+        theirs = _dates_from_parts(parts, order=other)
+        return mine.isna() & theirs.notna()
+
+    return per_unique(values, convert).fillna(False).astype(bool)
+
+
+def column_order(values: pd.Series, *, chosen: str = "", fallback: str = DMY) -> str:
+    """The order a date column is read in: the one chosen, else the evidence's, else fallback."""
+    return chosen or date_evidence(values).order or fallback
 
 
 # --- parsing --------------------------------------------------------------------------------------
@@ -647,9 +962,49 @@ def per_unique(values: pd.Series, convert: Callable[[pd.Series], pd.Series]) -> 
     return result
 
 
+ESSENTIALS: tuple[tuple[tuple[str, ...], Promise], ...] = (
+    (("customer_id", "customer_name"), gettext_lazy("the customer")),
+    (("date",), gettext_lazy("the date")),
+    (("amount",), gettext_lazy("the amount")),
+)
+
+
+def missing_fields(mapping: Mapping[str, str]) -> list[str]:
+    """The essential fields a mapping leaves without a column (customer, date, amount)."""
+    missing: list[str] = []
+    for codes, _label in ESSENTIALS:
+        found = any(mapping.get(code) for code in codes)
+        if codes == ("amount",):
+            found = found or bool(mapping.get("quantity") and mapping.get("unit_price"))
+        if not found:
+            missing.extend(codes)
+    return missing
+
+
+def layout_problem(missing: Iterable[str], *, columns: list[str]) -> str:
+    """What KAM could not find in a file's layout, and how to map it, in one sentence."""
+    from babel.lists import format_list
+    from django.utils.translation import get_language, to_locale
+
+    gone = set(missing)
+    labels = [str(label) for codes, label in ESSENTIALS if gone & set(codes)]
+    locale = to_locale(get_language() or "en")
+    shown = ", ".join(columns[:8]) + (", …" if len(columns) > 8 else "")
+    return _(
+        "KAM did not recognise this layout: no column for %(missing)s was found among the "
+        "file's %(count)s columns (%(columns)s). Match them under “Match the file's columns”: "
+        "Customer id or Customer name, Date, and Amount (or Quantity and Unit price)."
+    ) % {
+        "missing": format_list(labels, style="or", locale=locale),
+        "count": len(columns),
+        "columns": shown,
+    }
+
+
 def mapping_problems(mapping: Mapping[str, str], columns: Iterable[str]) -> list[str]:
     """What is wrong with a mapping, as translated sentences; empty when it can be imported."""
-    known = set(columns)
+    ordered = list(columns)
+    known = set(ordered)
     problems = []
     for code, column in mapping.items():
         if code not in FIELD_BY_CODE:
@@ -665,14 +1020,9 @@ def mapping_problems(mapping: Mapping[str, str], columns: Iterable[str]) -> list
                 _("The column %(column)s is mapped to more than one field.")
                 % {"column": repr(column)}
             )
-    if not (mapping.get("customer_id") or mapping.get("customer_name")):
-        problems.append(_("Choose the column that identifies the customer (id or name)."))
-    if not mapping.get("date"):
-        problems.append(_("Choose the column that holds the invoice or order date."))
-    if not mapping.get("amount") and not (mapping.get("quantity") and mapping.get("unit_price")):
-        problems.append(
-            _("Choose the amount column, or both the quantity and the unit price columns.")
-        )
+    missing = missing_fields(mapping)
+    if missing:
+        problems.append(layout_problem(missing, columns=ordered))
     return problems
 
 
@@ -720,7 +1070,7 @@ def _country_lookup() -> dict[str, str]:
     for language in ("en", "fr", "de", "es", "it", "nl"):
         for code, name in Locale.parse(language).territories.items():
             if len(code) == 2 and code.isalpha():
-                lookup.setdefault(_normalise_header(name), code)
+                lookup.setdefault(normalise_header(name), code)
                 lookup.setdefault(code.lower(), code)
     return lookup
 
@@ -732,7 +1082,7 @@ def country_code(name: str) -> str:
     """ISO 3166 alpha-2 code of a country name or code in a few languages; '' if unknown."""
     if not _COUNTRIES:
         _COUNTRIES.update(_country_lookup())
-    return _COUNTRIES.get(_normalise_header(name), "")
+    return _COUNTRIES.get(normalise_header(name), "")
 
 
 def _currency_lookup() -> dict[str, str]:
@@ -741,7 +1091,7 @@ def _currency_lookup() -> dict[str, str]:
         for code, name in Locale.parse(language).currencies.items():
             if len(code) == 3 and code.isalpha():
                 lookup.setdefault(code.lower(), code)
-                lookup.setdefault(_normalise_header(name), code)
+                lookup.setdefault(normalise_header(name), code)
     lookup.update(CURRENCY_ALIASES)
     return lookup
 
@@ -757,7 +1107,7 @@ def currency_code(text: str) -> str:
     value = text.strip().lower()
     code = _CURRENCIES.get(value.replace(" ", ""))
     if code is None and value:
-        code = _CURRENCIES.get(_normalise_header(value))
+        code = _CURRENCIES.get(normalise_header(value))
     return code or ""
 
 
@@ -766,13 +1116,16 @@ def parse(
     *,
     mapping: Mapping[str, str],
     decimal: str,
-    dayfirst: bool,
+    date_orders: Mapping[str, str] | None = None,
+    dayfirst: bool = True,
     currency: str = "",
 ) -> Parsed:
     """Turn the table into canonical lines; every row that cannot be read is rejected with why.
 
-    ``currency`` is the currency of lines that name none (no currency column, or an empty
-    cell); ``amount`` and ``profit`` stay in each line's own ``currency``."""
+    A date column is read in its order from ``date_orders`` (column → dmy or mdy), else in the
+    order its values decide, else day first when ``dayfirst``. ``currency`` is the currency of
+    lines that name none (no currency column, or an empty cell); ``amount`` and ``profit`` stay
+    in each line's own ``currency``."""
     frame = table.frame
     problems = mapping_problems(mapping, table.columns)
     if problems:
@@ -798,10 +1151,24 @@ def parse(
     out["name"] = names.where(names != "", ids).str.slice(0, 255)
     reject(out["external_id"] == "", _("No customer on this line."))
 
+    fallback = DMY if dayfirst else MDY
+    chosen_orders = date_orders or {}
+
+    def read_dates(code: str, values: pd.Series) -> pd.Series:
+        name = mapping[code]
+        order = column_order(values, chosen=chosen_orders.get(name, ""), fallback=fallback)
+        parsed = parse_dates(values, order=order)
+        reject(
+            impossible_dates(values, order=order),
+            _("%(field)s cannot be read as %(order)s: it would have a month above 12.")
+            % {"field": FIELD_BY_CODE[code].label, "order": ORDER_LABELS[order]},
+        )
+        return parsed
+
     dates = column("date")
     assert dates is not None  # mapping_problems guarantees it
-    parsed_dates = parse_dates(dates, dayfirst=dayfirst)
     reject(dates == "", _("No date on this line."))
+    parsed_dates = read_dates("date", dates)
     reject(parsed_dates.isna(), _("The date is not a date KAM can read."))
     out["date"] = parsed_dates
 
@@ -840,7 +1207,7 @@ def parse(
         if values is None:
             out[code] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[us]")
             continue
-        parsed = parse_dates(values, dayfirst=dayfirst)
+        parsed = read_dates(code, values)
         reject(
             parsed.isna() & (values != ""),
             _("%(field)s is not a date KAM can read.") % {"field": FIELD_BY_CODE[code].label},

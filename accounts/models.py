@@ -150,6 +150,15 @@ class LedgerImport(models.Model):
     delimiter = models.CharField(_("delimiter"), max_length=1, blank=True)
     decimal = models.CharField(_("decimal mark"), max_length=1, default=".")
     dayfirst = models.BooleanField(_("day first dates"), default=False)
+    date_orders = models.JSONField(
+        _("date orders"),
+        default=dict,
+        blank=True,
+        help_text=_("date column → how its day/month order was decided"),
+    )
+    sheet = models.CharField(_("sheet"), max_length=100, blank=True)
+    sheets = models.JSONField(_("sheets"), default=list, blank=True)
+    header_line = models.PositiveIntegerField(_("header line"), default=1)
     currency = models.CharField(_("currency"), max_length=3, default="EUR")
     columns = models.JSONField(_("columns"), default=list)
     mapping = models.JSONField(
@@ -232,6 +241,35 @@ class LedgerImport(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in {self.Status.DONE, self.Status.FAILED}
+
+
+class DateOrderPreference(models.Model):
+    """How a date column of this name is written, as a director answered when nothing in the
+    file decided it; later imports with a column of the same name reuse the answer."""
+
+    class Order(models.TextChoices):
+        DMY = ledger.DMY, _("day/month/year")
+        MDY = ledger.MDY, _("month/day/year")
+
+    column_key = models.CharField(_("column key"), max_length=255, unique=True)
+    column = models.CharField(_("column"), max_length=255)
+    order = models.CharField(_("order"), max_length=3, choices=Order.choices)
+    chosen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("chosen by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("date order")
+        verbose_name_plural = _("date orders")
+        ordering = ["column_key"]
+
+    def __str__(self) -> str:
+        return f"{self.column}: {self.get_order_display()}"
 
 
 class LedgerLine(models.Model):

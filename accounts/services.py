@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import functools
 import hashlib
 import io
 import logging
 import math
-from collections.abc import Iterable, Mapping
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -18,7 +20,15 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
-from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    connection,
+    connections,
+    transaction,
+)
 from django.db.models import ProtectedError
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
@@ -31,6 +41,7 @@ from accounts.models import (
     Client,
     ClientYearMetric,
     Contact,
+    DateOrderPreference,
     ExchangeRate,
     LedgerImport,
     LedgerLine,
@@ -49,6 +60,25 @@ PREVIEW_ROWS = 10
 
 
 @dataclass(frozen=True)
+class DateReading:
+    """How one date column of the file is read: its day/month order and why."""
+
+    code: str  # the ledger field (date, due_date, paid_date)
+    column: str
+    order: str  # ledger.DMY or ledger.MDY; "" when no date of the column depends on it
+    how: str  # evidence, conflict, chosen, remembered, asked or unambiguous
+    evidence: str  # the value that decided the order, if one did
+    example: str  # a value of the column as written…
+    example_date: str  # …and as KAM reads it (ISO), "" when it cannot
+    impossible: list[tuple[int, str]]  # (file line, value) that the order cannot read
+    description: str  # the above in a sentence, translated
+
+    @property
+    def undecided(self) -> bool:
+        return self.how in {"asked", "remembered", "chosen"}
+
+
+@dataclass(frozen=True)
 class ImportPreview:
     """What the preview page shows before the director confirms an import."""
 
@@ -61,6 +91,8 @@ class ImportPreview:
     facts: list[tuple[str, float, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # a FEC: what it leaves out, and why
     missing_rates: list[str] = field(default_factory=list)  # lines that will wait for a rate
+    dates: list[DateReading] = field(default_factory=list)  # one per mapped date column
+    warnings: list[str] = field(default_factory=list)  # worth knowing, not blocking
 
 
 # --- clients and contacts ---------------------------------------------------------------------
@@ -153,20 +185,24 @@ def _check_currency(currency: str) -> str:
     return code
 
 
-def _read_table(*, raw: bytes, filename: str) -> ledger.Table:
+def _read_table(
+    *, raw: bytes, filename: str, sheet: str = "", nrows: int | None = None
+) -> ledger.Table:
     try:
         return ledger.read_table(
             raw=raw,
             filename=filename,
             max_uncompressed=settings.KAM_XLSX_MAX_UNCOMPRESSED_BYTES,
             max_members=settings.KAM_XLSX_MAX_MEMBERS,
+            sheet=sheet,
+            nrows=nrows,
         )
     except ledger.LedgerError as error:
         raise ValidationError(str(error)) from None
 
 
-def _read_upload(upload: File) -> bytes:
-    limit = settings.KAM_IMPORT_MAX_BYTES
+def _read_upload(upload: File, *, limit: int | None = None) -> bytes:
+    limit = limit or settings.KAM_IMPORT_MAX_BYTES
     upload.seek(0)
     raw = upload.read(limit + 1)
     if len(raw) > limit:
@@ -178,12 +214,16 @@ def _read_upload(upload: File) -> bytes:
 
 
 @transaction.atomic
-def ledger_import_create(*, user: User, upload: File, currency: str | None = None) -> LedgerImport:
-    """Check and store an uploaded ledger, detect its format and mapping (status PREVIEW)."""
+def ledger_import_create(
+    *, user: User, upload: File, currency: str | None = None, max_bytes: int | None = None
+) -> LedgerImport:
+    """Check and store an uploaded ledger, detect its format and mapping (status PREVIEW).
+
+    A file above ``max_bytes`` (default: ``KAM_IMPORT_MAX_BYTES``) is refused."""
     permissions.require(permissions.may_import_ledgers, user)
     currency = _check_currency(currency or settings.KAM_DEFAULT_CURRENCY)
     filename = Path(upload.name or "ledger.csv").name
-    raw = _read_upload(upload)
+    raw = _read_upload(upload, limit=max_bytes)
     if fec.looks_like_fec(raw):  # read natively: nothing to map
         fec_file = _read_fec(raw)
         layout: dict[str, Any] = {
@@ -197,8 +237,15 @@ def ledger_import_create(*, user: User, upload: File, currency: str | None = Non
             "mapping": {},
         }
     else:
-        table = _read_table(raw=raw, filename=filename)
+        table = _read_table(raw=raw, filename=filename, nrows=ledger.SAMPLE_ROWS)
         detected = ledger.detect(table)
+        if table.file_format == "csv" and len(table.frame) >= ledger.SAMPLE_ROWS:
+            # Dates the first lines do not decide may be decided further down: read them.
+            undecided = [column for column, seen in detected.dates.items() if seen.undecided]
+            if undecided:
+                detected.dates.update(
+                    ledger.scan_date_evidence(raw=raw, head=table, columns=undecided)
+                )
         layout = {
             "file_format": table.file_format,
             "encoding": table.encoding,
@@ -207,6 +254,13 @@ def ledger_import_create(*, user: User, upload: File, currency: str | None = Non
             "dayfirst": detected.dayfirst,
             "columns": table.columns,
             "mapping": detected.mapping,
+            "date_orders": {
+                column: _order_decision(column, evidence)
+                for column, evidence in detected.dates.items()
+            },
+            "sheet": table.sheet[:100],
+            "sheets": table.sheets,
+            "header_line": table.header_line,
         }
     sha256 = hashlib.sha256(raw).hexdigest()
     if LedgerImport.objects.filter(sha256=sha256, status__in=LedgerImport.ACTIVE).exists():
@@ -225,14 +279,62 @@ def ledger_import_create(*, user: User, upload: File, currency: str | None = Non
     return ledger_import
 
 
+def _column_key(column: str) -> str:
+    return ledger.normalise_header(column)[:255] or column[:255]
+
+
+def _order_decision(column: str, evidence: ledger.DateEvidence) -> dict[str, str]:
+    """How a date column's day/month order is decided: by a value of the file, by an answer
+    remembered for a column of that name, or still to be asked."""
+    if evidence.order:
+        how = "conflict" if evidence.conflicting else "evidence"
+        return {"order": evidence.order, "how": how, "value": evidence.example}
+    if evidence.undecided:
+        remembered = DateOrderPreference.objects.filter(column_key=_column_key(column)).first()
+        if remembered is not None:
+            return {"order": remembered.order, "how": "remembered", "value": ""}
+        return {"order": "", "how": "asked", "value": ""}
+    return {"order": "", "how": "unambiguous", "value": ""}
+
+
 def _clean_mapping(mapping: Mapping[str, str]) -> dict[str, str]:
     return {code: column for code, column in mapping.items() if column}
 
 
-def _load_table(ledger_import: LedgerImport) -> ledger.Table:
+def _load_table(ledger_import: LedgerImport, *, nrows: int | None = None) -> ledger.Table:
     with ledger_import.file.open("rb") as handle:
         raw = handle.read()
-    return _read_table(raw=raw, filename=ledger_import.original_name)
+    return _read_table(
+        raw=raw, filename=ledger_import.original_name, sheet=ledger_import.sheet, nrows=nrows
+    )
+
+
+@transaction.atomic
+def ledger_import_choose_sheet(*, ledger_import: LedgerImport, user: User, sheet: str) -> None:
+    """Read another sheet of a workbook: its columns, mapping and date orders are detected
+    again, and the import remembers the sheet."""
+    permissions.require(permissions.may_import_ledgers, user)
+    if ledger_import.status != LedgerImport.Status.PREVIEW:
+        raise ValidationError(_("This import has already been confirmed."))
+    if sheet not in ledger_import.sheets:
+        raise ValidationError(
+            _("The workbook has no sheet named %(sheet)s.") % {"sheet": repr(sheet)}
+        )
+    with ledger_import.file.open("rb") as handle:
+        raw = handle.read()
+    table = _read_table(raw=raw, filename=ledger_import.original_name, sheet=sheet)
+    detected = ledger.detect(table)
+    ledger_import.sheet = table.sheet[:100]
+    ledger_import.header_line = table.header_line
+    ledger_import.columns = table.columns
+    ledger_import.mapping = detected.mapping
+    ledger_import.decimal = detected.decimal
+    ledger_import.dayfirst = detected.dayfirst
+    ledger_import.date_orders = {
+        column: _order_decision(column, evidence) for column, evidence in detected.dates.items()
+    }
+    ledger_import.full_clean()
+    ledger_import.save()
 
 
 def _read_fec(raw: bytes) -> fec.FecFile:
@@ -278,31 +380,60 @@ def _fec_preview(*, ledger_import: LedgerImport, limit: int) -> ImportPreview:
 
 
 def ledger_import_preview(
-    *, ledger_import: LedgerImport, mapping: Mapping[str, str] | None = None, limit: int = 10
+    *,
+    ledger_import: LedgerImport,
+    mapping: Mapping[str, str] | None = None,
+    date_orders: Mapping[str, str] | None = None,
+    limit: int = 10,
 ) -> ImportPreview:
-    """The first lines of the file, read with the detected (or the given) mapping."""
+    """The first lines of the file, read with the detected (or the given) mapping and date orders
+    (date column → ledger.DMY or ledger.MDY, for the columns the user chose an order for)."""
     if ledger_import.layout == LedgerImport.Layout.FEC:
         return _fec_preview(ledger_import=ledger_import, limit=limit)
-    table = _load_table(ledger_import)
+    table = _load_table(ledger_import, nrows=ledger.SAMPLE_ROWS)
     chosen = _clean_mapping(ledger_import.mapping if mapping is None else mapping)
     head = ledger.Table(
         frame=table.frame.head(ledger.SAMPLE_ROWS),
         file_format=table.file_format,
         encoding=table.encoding,
         delimiter=table.delimiter,
+        line_offset=table.line_offset,
     )
     problems = ledger.mapping_problems(chosen, table.columns)
     parsed: list[dict[str, str]] = []
     notes: list[str] = []
+    dates: list[DateReading] = []
+    warnings: list[str] = []
+    if table.header_line > 1:
+        warnings.append(
+            _("The table starts on line %(line)s: the lines above it were left out.")
+            % {"line": table.header_line}
+        )
+    if table.footer_rows:
+        warnings.append(
+            ngettext(
+                "The last line of the table was left out: it is a totals line.",
+                "The last %(count)s lines of the table were left out: a totals line, empty lines.",
+                table.footer_rows,
+            )
+            % {"count": table.footer_rows}
+        )
     if not problems:
+        dates = _date_readings(
+            ledger_import=ledger_import, head=head, mapping=chosen, chosen=date_orders or {}
+        )
+        problems, date_warnings = _date_problems(dates)
+        warnings += date_warnings
+        orders = {reading.column: reading.order for reading in dates if reading.order}
         sample = ledger.parse(
             head,
             mapping=chosen,
             decimal=ledger_import.decimal,
+            date_orders=orders,
             dayfirst=ledger_import.dayfirst,
             currency=ledger_import.currency,
         )
-        problems = _sample_problems(sample, size=len(head.frame))
+        problems += _sample_problems(sample, size=len(head.frame))
         parsed = ledger.shown_values(sample.lines, limit=limit)
         if not sample.lines.empty:
             _converted, missing = _convert(sample.lines)
@@ -315,6 +446,8 @@ def ledger_import_preview(
         parsed=parsed,
         problems=problems,
         missing_rates=notes,
+        dates=dates,
+        warnings=warnings,
     )
 
 
@@ -338,6 +471,115 @@ def missing_rate_messages(missing: Iterable[Mapping[str, Any]]) -> list[str]:
     return messages
 
 
+def _date_readings(
+    *,
+    ledger_import: LedgerImport,
+    head: ledger.Table,
+    mapping: Mapping[str, str],
+    chosen: Mapping[str, str],
+) -> list[DateReading]:
+    readings = []
+    seen: set[str] = set()
+    for code in ledger.DATE_FIELDS:
+        column = mapping.get(code)
+        if not column or column in seen:
+            continue
+        seen.add(column)
+        values = head.frame[column].str.strip()
+        evidence = ledger.date_evidence(values)
+        decision = ledger_import.date_orders.get(column) or _order_decision(column, evidence)
+        order, how, value = decision["order"], decision["how"], decision.get("value", "")
+        if chosen.get(column) in ledger.DATE_ORDERS and chosen[column] != order:
+            order, how, value = chosen[column], "chosen", ""
+        read_as = order or (ledger.DMY if ledger_import.dayfirst else ledger.MDY)
+        impossible = ledger.impossible_dates(values, order=read_as)
+        lines = [
+            (int(index) + head.line_offset, str(values[index]))
+            for index in values.index[impossible][:5]
+        ]
+        example = value or _date_example(values)
+        example_date = ""
+        if example:
+            parsed = ledger.parse_dates(pd.Series([example]), order=read_as).iloc[0]
+            example_date = "" if pd.isna(parsed) else parsed.strftime("%Y-%m-%d")
+        reading = DateReading(
+            code=code,
+            column=column,
+            order=order,
+            how=how,
+            evidence=value,
+            example=example,
+            example_date=example_date,
+            impossible=lines,
+            description="",
+        )
+        readings.append(
+            DateReading(**{**reading.__dict__, "description": _date_description(reading)})
+        )
+    return readings
+
+
+def _date_example(values: pd.Series) -> str:
+    """A value whose reading depends on the order if there is one, else the first date."""
+    filled = values[values != ""]
+    if filled.empty:
+        return ""
+    as_dmy = ledger.parse_dates(filled.head(200), order=ledger.DMY)
+    as_mdy = ledger.parse_dates(filled.head(200), order=ledger.MDY)
+    differs = as_dmy.notna() & as_mdy.notna() & (as_dmy != as_mdy)
+    return str(filled.head(200)[differs].iloc[0] if differs.any() else filled.iloc[0])
+
+
+def _date_description(reading: DateReading) -> str:
+    order = ledger.ORDER_LABELS.get(reading.order, "")
+    if reading.how == "evidence":
+        return _("%(order)s, decided by %(value)s") % {"order": order, "value": reading.evidence}
+    if reading.how == "conflict":
+        return _("%(order)s, decided by most dates such as %(value)s; some read the other way") % {
+            "order": order,
+            "value": reading.evidence,
+        }
+    if reading.how == "chosen":
+        return _("%(order)s, as you chose") % {"order": order}
+    if reading.how == "remembered":
+        return _("%(order)s, as read for this column name in an earlier import") % {"order": order}
+    if reading.how == "asked":
+        return _("asked: no date of the file says whether the day or the month comes first")
+    return _("each date reads only one way (such as 2024-12-31)")
+
+
+def _date_problems(readings: Iterable[DateReading]) -> tuple[list[str], list[str]]:
+    """Blocking problems (an order to choose, an order the file contradicts) and warnings."""
+    problems: list[str] = []
+    warnings: list[str] = []
+    for reading in readings:
+        if reading.how == "asked":
+            problems.append(
+                _(
+                    "KAM cannot tell whether the dates of the column %(column)s are written "
+                    "day/month/year or month/day/year (%(example)s could be either): choose "
+                    "the order of its dates."
+                )
+                % {"column": repr(reading.column), "example": reading.example}
+            )
+        if not reading.impossible:
+            continue
+        order = ledger.ORDER_LABELS[reading.order or ledger.DMY]
+        listed = ", ".join(
+            _("line %(line)s: %(value)s") % {"line": line, "value": value}
+            for line, value in reading.impossible
+        )
+        message = _(
+            "Read as %(order)s, the column %(column)s holds impossible dates, with a month "
+            "above 12 (%(dates)s)."
+        ) % {"order": order, "column": repr(reading.column), "dates": listed}
+        if reading.how == "conflict":
+            warnings.append(message + " " + _("Those lines will be rejected."))
+        else:
+            problems.append(message + " " + _("Choose the other order."))
+    return problems, warnings
+
+
 def _sample_problems(sample: ledger.Parsed, *, size: int) -> list[str]:
     """Refuse a mapping under which most lines of the sample cannot be read."""
     problems = list(sample.problems)
@@ -358,10 +600,15 @@ def ledger_import_confirm(
     ledger_import: LedgerImport,
     user: User,
     mapping: Mapping[str, str],
+    date_orders: Mapping[str, str] | None = None,
     dayfirst: bool | None = None,
     currency: str | None = None,
 ) -> LedgerImport:
-    """Validate the mapping and queue the import job (status QUEUED)."""
+    """Validate the mapping and the date orders, and queue the import job (status QUEUED).
+
+    ``date_orders`` maps date columns to ledger.DMY or ledger.MDY; ``dayfirst`` gives the order
+    of the date columns that neither the file nor ``date_orders`` decides.
+    """
     from accounts.tasks import ledger_import_run_task
 
     with transaction.atomic():
@@ -369,6 +616,7 @@ def ledger_import_confirm(
             ledger_import=ledger_import,
             user=user,
             mapping=mapping,
+            date_orders=date_orders,
             dayfirst=dayfirst,
             currency=currency,
         )
@@ -381,6 +629,7 @@ def _ledger_import_queue(
     ledger_import: LedgerImport,
     user: User,
     mapping: Mapping[str, str],
+    date_orders: Mapping[str, str] | None = None,
     dayfirst: bool | None,
     currency: str | None,
 ) -> None:
@@ -388,14 +637,29 @@ def _ledger_import_queue(
     if ledger_import.status != LedgerImport.Status.PREVIEW:
         raise ValidationError(_("This import has already been confirmed."))
     chosen = _clean_mapping(mapping) if ledger_import.layout != LedgerImport.Layout.FEC else {}
+    orders = {
+        column: order
+        for column, order in (date_orders or {}).items()
+        if order in ledger.DATE_ORDERS
+    }
     if dayfirst is not None:
         ledger_import.dayfirst = dayfirst
+        fallback = ledger.DMY if dayfirst else ledger.MDY
+        for code in ledger.DATE_FIELDS:
+            column = chosen.get(code)
+            decision = ledger_import.date_orders.get(column or "", {})
+            if column and column not in orders and decision.get("how") == "asked":
+                orders[column] = fallback
     if currency:
         ledger_import.currency = _check_currency(currency)
-    preview = ledger_import_preview(ledger_import=ledger_import, mapping=chosen)
+    preview = ledger_import_preview(ledger_import=ledger_import, mapping=chosen, date_orders=orders)
     if preview.problems:
         raise ValidationError(preview.problems)
     ledger_import.mapping = chosen
+    ledger_import.date_orders = {
+        reading.column: {"order": reading.order, "how": reading.how, "value": reading.evidence}
+        for reading in preview.dates
+    }
     ledger_import.status = LedgerImport.Status.QUEUED
     ledger_import.stage = _("Waiting for a worker")
     ledger_import.full_clean(validate_constraints=False)
@@ -407,6 +671,16 @@ def _ledger_import_queue(
         raise ValidationError(
             _("This file is already being imported. Wait for it to finish.")
         ) from None
+    for reading in preview.dates:  # remembered for later files with a column of that name
+        if reading.order:
+            DateOrderPreference.objects.update_or_create(
+                column_key=_column_key(reading.column),
+                defaults={
+                    "column": reading.column[:255],
+                    "order": reading.order,
+                    "chosen_by": user,
+                },
+            )
 
 
 def _progress(import_id: int, progress: int, stage: str) -> None:
@@ -466,39 +740,106 @@ def ledger_import_fail(*, import_id: int, error: str) -> None:
     )
 
 
-def _run(ledger_import: LedgerImport) -> None:
+def _date_orders(ledger_import: LedgerImport) -> dict[str, str]:
+    return {
+        column: decision["order"]
+        for column, decision in ledger_import.date_orders.items()
+        if decision.get("order")
+    }
+
+
+def _table_chunks(ledger_import: LedgerImport) -> Iterator[tuple[ledger.Table, float]]:
+    """The file in tables of ``ledger.CHUNK_ROWS`` lines, with the share read so far; a workbook
+    comes whole."""
+    with ledger_import.file.open("rb") as handle:
+        raw = handle.read()
+    head = _read_table(
+        raw=raw,
+        filename=ledger_import.original_name,
+        sheet=ledger_import.sheet,
+        nrows=ledger.SAMPLE_ROWS,
+    )
+    if head.file_format != "csv":
+        yield head, 1.0
+        return
+    try:
+        yield from ledger.read_csv_chunks(raw=raw, head=head)
+    except ledger.LedgerError as error:
+        raise ValidationError(str(error)) from None
+
+
+def _progress_aside(import_id: int, progress: int, stage: str) -> None:
+    """Progress written on a connection of its own, so that it shows while the load's
+    transaction is still open."""
+    aside = connections.create_connection(DEFAULT_DB_ALIAS)
+    try:
+        with aside.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {LedgerImport._meta.db_table} SET progress = %s, stage = %s WHERE id = %s",
+                [progress, stage, import_id],
+            )
+    finally:
+        aside.close()
+
+
+def _parsed_chunks(
+    ledger_import: LedgerImport,
+) -> Iterator[tuple[ledger.Parsed, int, float, pd.DataFrame, list[dict[str, Any]]]]:
+    """Per chunk of the file: what parsing gives, the lines read, the share of the file read so
+    far, the lines with their amounts converted and the lines without a rate. A FEC comes whole."""
     if ledger_import.layout == LedgerImport.Layout.FEC:
-        _progress(ledger_import.pk, 20, _("Checking lines"))
         _fec_file, reading = _load_fec(ledger_import)
-        parsed, rows_read = reading.parsed, reading.lines_read
+        parsed = reading.parsed
         if parsed.problems:
             raise ValidationError(parsed.problems)
         ledger_import.entries_ignored = reading.ignored
         ledger_import.entries_unbalanced = len(reading.unbalanced)
         ledger_import.notes = reading.notes()
-    else:
-        table = _load_table(ledger_import)
-        _progress(ledger_import.pk, 20, _("Checking lines"))
+        lines, missing = _fec_convert(parsed.lines, currency=ledger_import.currency)
+        yield parsed, reading.lines_read, 1.0, lines, missing
+        return
+    for table, done in _table_chunks(ledger_import):
         try:
             parsed = ledger.parse(
                 table,
                 mapping=ledger_import.mapping,
                 decimal=ledger_import.decimal,
+                date_orders=_date_orders(ledger_import),
                 dayfirst=ledger_import.dayfirst,
                 currency=ledger_import.currency,
             )
         except ledger.LedgerError as error:
             raise ValidationError(str(error)) from None
-        rows_read = len(table.frame)
-    _progress(ledger_import.pk, 45, _("Loading lines"))
+        lines, missing = _convert(parsed.lines)
+        yield parsed, len(table.frame), done, lines, missing
+
+
+def _run(ledger_import: LedgerImport) -> None:
+    """Read, check and stage the file chunk by chunk, then merge it in one transaction: every
+    line or none, whatever the file's size."""
+    rows_read = accepted = 0
+    rejected: list[pd.DataFrame] = []
+    latest: list[pd.DataFrame] = []
+    missing: Counter[tuple[str, str]] = Counter()
+    _progress(ledger_import.pk, 10, _("Checking lines"))
     with transaction.atomic():
-        if ledger_import.layout == LedgerImport.Layout.FEC:
-            lines, missing = _fec_convert(parsed.lines, currency=ledger_import.currency)
-        else:
-            lines, missing = _convert(parsed.lines)
-        counts, client_ids = _load(ledger_import, lines)
-        rejects = _rejects_csv(parsed.rejects) if len(parsed.rejects) else b""
-        _progress(ledger_import.pk, 75, _("Computing figures"))
+        with connection.cursor() as cursor:
+            _stage_begin(cursor)
+            for parsed, read, done, lines, chunk_missing in _parsed_chunks(ledger_import):
+                _stage_lines(cursor, lines)
+                latest.append(_latest_client_values(lines))
+                for row in chunk_missing:
+                    missing[str(row["currency"]), str(row["month"])] += int(row["lines"])
+                rows_read += read
+                accepted += len(parsed.lines)
+                if len(parsed.rejects):
+                    rejected.append(parsed.rejects)
+                _progress_aside(
+                    ledger_import.pk, 10 + round(60 * done), _("Checking and loading lines")
+                )
+            _progress_aside(ledger_import.pk, 70, _("Loading lines"))
+            counts, client_ids = _stage_merge(cursor, ledger_import, _clients(latest))
+        _progress_aside(ledger_import.pk, 85, _("Computing figures"))
         client_metrics_recompute()
         transaction.on_commit(
             functools.partial(
@@ -508,15 +849,19 @@ def _run(ledger_import: LedgerImport) -> None:
                 client_ids=client_ids,
             )
         )
-        if rejects:
+        if rejected:
             name = f"{Path(ledger_import.original_name).stem}-rejected.csv"
+            rejects = _rejects_csv(pd.concat(rejected))
             ledger_import.rejects.save(name, ContentFile(rejects), save=False)
         ledger_import.rows_read = rows_read
-        ledger_import.rows_rejected = len(parsed.rejects)
-        ledger_import.rows_unconverted = sum(row["lines"] for row in missing)
-        ledger_import.missing_rates = missing
+        ledger_import.rows_rejected = sum(len(rejects) for rejects in rejected)
+        ledger_import.missing_rates = [
+            {"currency": currency, "month": month, "lines": count}
+            for (currency, month), count in sorted(missing.items())
+        ]
+        ledger_import.rows_unconverted = sum(missing.values())
         ledger_import.rows_imported = counts["imported"]
-        ledger_import.rows_duplicate = len(parsed.lines) - counts["imported"]
+        ledger_import.rows_duplicate = accepted - counts["imported"]
         ledger_import.clients_created = counts["created"]
         ledger_import.clients_updated = counts["updated"]
         ledger_import.status = LedgerImport.Status.DONE
@@ -591,97 +936,127 @@ def _copy(cursor: Any, table: str, frame: pd.DataFrame, *, text: Iterable[str]) 
         copy.write(buffer.getvalue())
 
 
-def _load(ledger_import: LedgerImport, lines: pd.DataFrame) -> tuple[dict[str, int], list[int]]:
-    """COPY the lines into staging tables, then upsert clients and lines set-based. Returns the
-    counts and the ids of the clients the lines name."""
+def _stage_begin(cursor: Any) -> None:
+    """Take the load lock and create the staging tables, for this transaction."""
+    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOAD_LOCK])
+    cursor.execute("SET LOCAL DateStyle = 'ISO, YMD'")
+    cursor.execute("SET LOCAL work_mem = '64MB'")  # sort the line keys in memory
+    cursor.execute(
+        """
+        CREATE TEMP TABLE client_staging (
+            external_id text, name text, country text, segment text
+        ) ON COMMIT DROP;
+        CREATE TEMP TABLE line_staging (
+            ordinal integer, external_id text, order_ref text, date date,
+            amount numeric(18, 4), quantity numeric(14, 3), profit numeric(18, 4),
+            due_date date, paid_date date, days_late integer, disputed boolean,
+            is_return boolean, country text, currency text, original_amount numeric(18, 4),
+            original_profit numeric(18, 4), exchange_rate numeric(24, 12)
+        ) ON COMMIT DROP
+        """
+    )
+
+
+def _stage_lines(cursor: Any, lines: pd.DataFrame) -> None:
+    """COPY a chunk of lines into the staging table."""
     staged = lines.loc[:, list(LINE_COLUMNS)]
     for name in ("date", "due_date", "paid_date"):
         staged[name] = ledger.per_unique(staged[name], lambda days: days.dt.strftime("%Y-%m-%d"))
-    # A client's name, country and segment as its latest line gives them, where it gives them.
-    latest = lines.sort_values(["date", "ordinal"]).loc[:, list(CLIENT_COLUMNS)]
-    latest[["country", "segment"]] = latest[["country", "segment"]].replace("", pd.NA)
-    clients = latest.groupby("external_id", sort=False).last().fillna("").reset_index()
+    _copy(cursor, "line_staging", staged, text=("external_id", "order_ref", "country", "currency"))
+
+
+def _latest_client_values(lines: pd.DataFrame) -> pd.DataFrame:
+    """Per client of a chunk, its latest line's name, and its latest non-empty country and
+    segment, each with the date and ordinal of the line that gives it."""
+    ordered = lines.sort_values(["date", "ordinal"], kind="stable")
+    frames = []
+    for name in ("name", "country", "segment"):
+        given = ordered[ordered[name] != ""] if name != "name" else ordered
+        last = given.drop_duplicates("external_id", keep="last")
+        frames.append(
+            last.loc[:, ["external_id", "date", "ordinal", name]]
+            .rename(columns={name: "value"})
+            .assign(field=name)
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def _clients(latest: list[pd.DataFrame]) -> pd.DataFrame:
+    """A client's name, country and segment as its latest line gives them, where it gives them."""
+    if not latest:
+        return pd.DataFrame(columns=list(CLIENT_COLUMNS))
+    values = pd.concat(latest, ignore_index=True).sort_values(["date", "ordinal"], kind="stable")
+    values = values.drop_duplicates(["external_id", "field"], keep="last")
+    clients = values.pivot(index="external_id", columns="field", values="value")
+    clients = clients.reindex(columns=["name", "country", "segment"]).astype(object).fillna("")
+    return clients.reset_index().loc[:, list(CLIENT_COLUMNS)]
+
+
+def _stage_merge(
+    cursor: Any, ledger_import: LedgerImport, clients: pd.DataFrame
+) -> tuple[dict[str, int], list[int]]:
+    """Upsert the clients and insert the staged lines not already known, set-based. Returns the
+    counts and the ids of the clients the lines name."""
     client_table, line_table = Client._meta.db_table, LedgerLine._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOAD_LOCK])
-        cursor.execute("SET LOCAL DateStyle = 'ISO, YMD'")
-        cursor.execute("SET LOCAL work_mem = '64MB'")  # sort the line keys in memory
-        cursor.execute(
-            """
-            CREATE TEMP TABLE client_staging (
-                external_id text, name text, country text, segment text
-            ) ON COMMIT DROP;
-            CREATE TEMP TABLE line_staging (
-                ordinal integer, external_id text, order_ref text, date date,
-                amount numeric(18, 4), quantity numeric(14, 3), profit numeric(18, 4),
-                due_date date, paid_date date, days_late integer, disputed boolean,
-                is_return boolean, country text, currency text, original_amount numeric(18, 4),
-                original_profit numeric(18, 4), exchange_rate numeric(24, 12)
-            ) ON COMMIT DROP
-            """
+    _copy(cursor, "client_staging", clients, text=CLIENT_COLUMNS)
+    cursor.execute(
+        f"""
+        INSERT INTO {client_table} AS client
+            (name, external_id, "group", country, segment, currency, created_at, updated_at)
+        SELECT name, external_id, '', country, segment, %s, now(), now()
+        FROM client_staging
+        ON CONFLICT (external_id) DO UPDATE SET
+            name = EXCLUDED.name,
+            country = COALESCE(NULLIF(EXCLUDED.country, ''), client.country),
+            segment = COALESCE(NULLIF(EXCLUDED.segment, ''), client.segment),
+            updated_at = now()
+        WHERE (client.name, client.country, client.segment) IS DISTINCT FROM (
+            EXCLUDED.name,
+            COALESCE(NULLIF(EXCLUDED.country, ''), client.country),
+            COALESCE(NULLIF(EXCLUDED.segment, ''), client.segment))
+        RETURNING (xmax = 0) AS created
+        """,
+        [ledger_import.currency],
+    )
+    outcomes = [row[0] for row in cursor.fetchall()]
+    cursor.execute(
+        f"""
+        WITH hashed AS (
+            SELECT *, md5({CANONICAL_LINE})::uuid AS line_hash FROM line_staging
+        ), keyed AS (
+            SELECT *, CASE WHEN repeat = 1 THEN line_hash
+                ELSE md5(line_hash::text || '#' || repeat)::uuid END AS line_key
+            FROM (
+                SELECT *, row_number() OVER (PARTITION BY line_hash ORDER BY ordinal) AS repeat
+                FROM hashed
+            ) AS numbered
         )
-        _copy(cursor, "client_staging", clients, text=CLIENT_COLUMNS)
-        _copy(
-            cursor, "line_staging", staged, text=("external_id", "order_ref", "country", "currency")
+        INSERT INTO {line_table} (
+            client_id, ledger_import_id, line_key, order_ref, date, amount, quantity, profit,
+            due_date, paid_date, days_late, disputed, is_return, country, currency,
+            original_amount, original_profit, exchange_rate
         )
-        cursor.execute(
-            f"""
-            INSERT INTO {client_table} AS client
-                (name, external_id, "group", country, segment, currency, created_at, updated_at)
-            SELECT name, external_id, '', country, segment, %s, now(), now()
-            FROM client_staging
-            ON CONFLICT (external_id) DO UPDATE SET
-                name = EXCLUDED.name,
-                country = COALESCE(NULLIF(EXCLUDED.country, ''), client.country),
-                segment = COALESCE(NULLIF(EXCLUDED.segment, ''), client.segment),
-                updated_at = now()
-            WHERE (client.name, client.country, client.segment) IS DISTINCT FROM (
-                EXCLUDED.name,
-                COALESCE(NULLIF(EXCLUDED.country, ''), client.country),
-                COALESCE(NULLIF(EXCLUDED.segment, ''), client.segment))
-            RETURNING (xmax = 0) AS created
-            """,
-            [ledger_import.currency],
+        SELECT client.id, %(import_id)s, keyed.line_key, keyed.order_ref, keyed.date,
+            keyed.amount, keyed.quantity, keyed.profit, keyed.due_date, keyed.paid_date,
+            keyed.days_late, keyed.disputed, keyed.is_return, keyed.country, keyed.currency,
+            keyed.original_amount, keyed.original_profit, keyed.exchange_rate
+        FROM keyed JOIN {client_table} AS client ON client.external_id = keyed.external_id
+        WHERE NOT EXISTS (
+            SELECT 1 FROM {line_table} AS known WHERE known.line_key = keyed.line_key
         )
-        outcomes = [row[0] for row in cursor.fetchall()]
-        cursor.execute(
-            f"""
-            WITH hashed AS (
-                SELECT *, md5({CANONICAL_LINE})::uuid AS line_hash FROM line_staging
-            ), keyed AS (
-                SELECT *, CASE WHEN repeat = 1 THEN line_hash
-                    ELSE md5(line_hash::text || '#' || repeat)::uuid END AS line_key
-                FROM (
-                    SELECT *, row_number() OVER (PARTITION BY line_hash ORDER BY ordinal) AS repeat
-                    FROM hashed
-                ) AS numbered
-            )
-            INSERT INTO {line_table} (
-                client_id, ledger_import_id, line_key, order_ref, date, amount, quantity, profit,
-                due_date, paid_date, days_late, disputed, is_return, country, currency,
-                original_amount, original_profit, exchange_rate
-            )
-            SELECT client.id, %(import_id)s, keyed.line_key, keyed.order_ref, keyed.date,
-                keyed.amount, keyed.quantity, keyed.profit, keyed.due_date, keyed.paid_date,
-                keyed.days_late, keyed.disputed, keyed.is_return, keyed.country, keyed.currency,
-                keyed.original_amount, keyed.original_profit, keyed.exchange_rate
-            FROM keyed JOIN {client_table} AS client ON client.external_id = keyed.external_id
-            WHERE NOT EXISTS (
-                SELECT 1 FROM {line_table} AS known WHERE known.line_key = keyed.line_key
-            )
-            """,
-            {"import_id": ledger_import.pk, "company": settings.KAM_DEFAULT_CURRENCY},
-        )
-        imported = cursor.rowcount
-        cursor.execute(
-            f"""
-            SELECT client.id FROM {client_table} AS client
-            JOIN client_staging AS staged ON staged.external_id = client.external_id
-            ORDER BY client.id
-            """
-        )
-        client_ids = [row[0] for row in cursor.fetchall()]
-        cursor.execute("DROP TABLE client_staging, line_staging")
+        """,
+        {"import_id": ledger_import.pk, "company": settings.KAM_DEFAULT_CURRENCY},
+    )
+    imported = cursor.rowcount
+    cursor.execute(
+        f"""
+        SELECT client.id FROM {client_table} AS client
+        JOIN client_staging AS staged ON staged.external_id = client.external_id
+        ORDER BY client.id
+        """
+    )
+    client_ids = [row[0] for row in cursor.fetchall()]
+    cursor.execute("DROP TABLE client_staging, line_staging")
     counts = {
         "imported": imported,
         "created": sum(outcomes),
@@ -713,11 +1088,16 @@ def ledger_import_from_path(
     user: User,
     mapping: Mapping[str, str] | None = None,
     currency: str | None = None,
+    date_orders: Mapping[str, str] | None = None,
+    dayfirst: bool | None = None,
 ) -> LedgerImport:
     """Create, confirm and run an import in this process (command line and demo seeding)."""
-    with path.open("rb") as handle:
+    with path.open("rb") as handle:  # a file on the server: no upload limit
         ledger_import = ledger_import_create(
-            user=user, upload=File(handle, name=path.name), currency=currency
+            user=user,
+            upload=File(handle, name=path.name),
+            currency=currency,
+            max_bytes=max(path.stat().st_size, settings.KAM_IMPORT_MAX_BYTES),
         )
     overrides = dict(mapping or {})
     chosen = {
@@ -727,7 +1107,12 @@ def ledger_import_from_path(
     }
     chosen.update(overrides)
     _ledger_import_queue(
-        ledger_import=ledger_import, user=user, mapping=chosen, dayfirst=None, currency=None
+        ledger_import=ledger_import,
+        user=user,
+        mapping=chosen,
+        date_orders=date_orders,
+        dayfirst=dayfirst,
+        currency=None,
     )
     ledger_import_run(import_id=ledger_import.pk)
     ledger_import.refresh_from_db()
@@ -984,12 +1369,23 @@ def ledger_lines_convert(*, currencies: Iterable[str], start: dt.date, end: dt.d
 # --- client metrics -----------------------------------------------------------------------------
 
 
+METRIC_COLUMNS = (
+    "client_id", "date", "amount", "quantity", "profit", "due_date", "paid_date", "days_late",
+    "disputed", "is_return", "order_ref",
+)  # fmt: skip
+# The lines as tab-separated text in blocks of 50,000: a few rows to fetch instead of one
+# round of the driver per line (COPY TO sends every line as a message of its own).
 METRIC_SQL = """
-    COPY (
-        SELECT client_id, date, amount, quantity, profit, due_date, paid_date, days_late,
-            disputed::int, is_return::int, order_ref
+    SELECT string_agg(line, E'\\n') FROM (
+        SELECT concat_ws(E'\\t', client_id, date, amount, COALESCE(quantity::text, ''),
+                COALESCE(profit::text, ''), COALESCE(due_date::text, ''),
+                COALESCE(paid_date::text, ''), COALESCE(days_late::text, ''),
+                COALESCE(disputed::int::text, ''), is_return::int,
+                translate(order_ref, E'\\t\\n\\r', '   ')) AS line,
+            row_number() OVER () / 50000 AS block
         FROM {table} {where}
-    ) TO STDOUT WITH (FORMAT csv, HEADER true)
+    ) AS lines
+    GROUP BY block
 """
 
 
@@ -1003,20 +1399,18 @@ def client_metrics_recompute(*, client_ids: Iterable[int] | None = None) -> int:
     if ids == []:
         return 0
     with transaction.atomic(), connection.cursor() as cursor:
-        buffer = io.BytesIO()
-        with cursor.cursor.copy(
-            METRIC_SQL.format(table=LedgerLine._meta.db_table, where=where)
-        ) as copy:
-            for chunk in copy:
-                buffer.write(chunk)
+        cursor.execute("SET LOCAL DateStyle = 'ISO, YMD'")
+        cursor.execute(METRIC_SQL.format(table=LedgerLine._meta.db_table, where=where))
+        text = "\n".join(["\t".join(METRIC_COLUMNS), *(block for (block,) in cursor.fetchall())])
         cursor.execute(
             f"SELECT EXTRACT(YEAR FROM date)::int, SUM(amount) FROM {LedgerLine._meta.db_table} "
             "GROUP BY 1"
         )
         year_totals = {int(year): float(total) for year, total in cursor.fetchall()}
-        buffer.seek(0)
         lines = pd.read_csv(
-            buffer,
+            io.StringIO(text),
+            sep="\t",
+            quoting=csv.QUOTE_NONE,
             parse_dates=["date", "due_date", "paid_date"],
             dtype={"order_ref": str},
             keep_default_na=False,

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from accounts import forms, selectors, services
+from accounts import forms, ledger, selectors, services
 from accounts.ledger import FIELDS
 from accounts.models import Client, LedgerImport
 from kam import charts, permissions, spreadsheets
@@ -229,25 +229,47 @@ def ledger_import_detail(request: AuthedRequest, import_id: int) -> HttpResponse
         context = {"ledger_import": ledger_import, "missing_rates": missing}
         return TemplateResponse(request, template + partial, context)
 
+    sheet_form = None
+    if len(ledger_import.sheets) > 1:
+        posted = request.method == "POST" and request.POST.get("action") == "sheet"
+        sheet_form = forms.LedgerSheetForm(
+            request.POST if posted else None,
+            sheets=ledger_import.sheets,
+            sheet=ledger_import.sheet,
+        )
+        if posted and sheet_form.is_valid():
+            try:
+                services.ledger_import_choose_sheet(
+                    ledger_import=ledger_import,
+                    user=request.user,
+                    sheet=sheet_form.cleaned_data["sheet"],
+                )
+            except ValidationError as error:
+                add_service_error(sheet_form, error)
+            else:
+                return redirect(ledger_import)
+        if posted:
+            ledger_import.refresh_from_db()
     initial = forms.LedgerMappingForm.initial_for(
-        ledger_import.mapping, dayfirst=ledger_import.dayfirst, currency=ledger_import.currency
+        ledger_import.mapping, currency=ledger_import.currency
     )
+    mapping_posted = request.method == "POST" and request.POST.get("action") != "sheet"
     form = forms.LedgerMappingForm(
-        request.POST if request.method == "POST" else None,
+        request.POST if mapping_posted else None,
         columns=ledger_import.columns,
         currency=ledger_import.currency,
         initial=initial,
     )
-    mapping = None
+    mapping = date_orders = None
     if form.is_valid():
-        mapping = form.mapping()
+        mapping, date_orders = form.mapping(), form.date_orders()
         if request.POST.get("action") == "confirm":
             try:
                 services.ledger_import_confirm(
                     ledger_import=ledger_import,
                     user=request.user,
                     mapping=mapping,
-                    dayfirst=form.cleaned_data["dayfirst"],
+                    date_orders=date_orders,
                     currency=form.cleaned_data["currency"],
                 )
             except ValidationError as error:
@@ -255,15 +277,27 @@ def ledger_import_detail(request: AuthedRequest, import_id: int) -> HttpResponse
             else:
                 messages.success(request, _("Import confirmed: it runs in the background."))
                 return redirect(ledger_import)
-        # The preview reads the dates the way the user now says, without storing it yet.
-        ledger_import.dayfirst = form.cleaned_data["dayfirst"]
     preview = None
     try:
-        preview = services.ledger_import_preview(ledger_import=ledger_import, mapping=mapping)
+        # The preview reads the dates the way the user now says, without storing it yet.
+        preview = services.ledger_import_preview(
+            ledger_import=ledger_import, mapping=mapping, date_orders=date_orders
+        )
     except ValidationError as error:
         add_service_error(form, error)
-    context = {"ledger_import": ledger_import, "form": form, "preview": preview}
+    context = {
+        "ledger_import": ledger_import,
+        "form": form,
+        "sheet_form": sheet_form,
+        "preview": preview,
+    }
     if preview is not None:
+        context["missing_fields"] = [
+            f"map_{code}" for code in ledger.missing_fields(preview.mapping)
+        ]
+        context["date_rows"] = [
+            (reading, form[f"order_{reading.code}"]) for reading in preview.dates
+        ]
         keys = list(preview.parsed[0]) if preview.parsed else []
         keys = [key for key in keys if any(row.get(key) for row in preview.parsed)]
         context["sample_header"] = [SAMPLE_LABELS.get(key, key) for key in keys]

@@ -11,7 +11,7 @@ from django.contrib import admin
 from django.test import RequestFactory
 from django.urls import reverse
 
-from accounts.models import ExchangeRate, LedgerImport, User
+from accounts.models import DateOrderPreference, ExchangeRate, LedgerImport, User
 from scoring.models import ShortlistDecision, ShortlistEntry
 from tests.factories import (
     ClientFactory,
@@ -64,6 +64,9 @@ def rows(root, alice, dana):
     )
     LedgerImport.objects.create(
         original_name="searchable.csv", sha256="0" * 64, size=1, file_format="csv", created_by=dana
+    )
+    DateOrderPreference.objects.create(
+        column_key="searchable", column="Searchable", order="dmy", chosen_by=dana
     )
     ShortlistEntry.objects.create(programme=programme, client=company, added_by=dana)
     ShortlistDecision.objects.create(

@@ -6,15 +6,16 @@ import zipfile
 
 import pandas as pd
 import pytest
+from django.utils import translation
 from openpyxl import Workbook
 
 from accounts import ledger
 
-LIMITS = {"max_uncompressed": 50_000_000, "max_members": 100}
 
-
-def read(raw: bytes, filename: str = "ledger.csv") -> ledger.Table:
-    return ledger.read_table(raw=raw, filename=filename, **LIMITS)
+def read(raw: bytes, filename: str = "ledger.csv", sheet: str = "") -> ledger.Table:
+    return ledger.read_table(
+        raw=raw, filename=filename, max_uncompressed=50_000_000, max_members=100, sheet=sheet
+    )
 
 
 def parse(raw: bytes, filename: str = "ledger.csv") -> ledger.Parsed:
@@ -141,10 +142,18 @@ def test_detect_decimal(values, delimiter, decimal):
     assert ledger.detect_decimal(values, delimiter=delimiter) == decimal
 
 
-def test_detect_dayfirst_from_days_above_twelve():
-    assert ledger.detect_dayfirst(["03/01/19", "13/01/19"]) is True
-    assert ledger.detect_dayfirst(["2/24/2003 0:00", "5/7/2003 0:00"]) is False
-    assert ledger.detect_dayfirst(["2024-01-31", ""]) is True
+def evidence(*values: str) -> ledger.DateEvidence:
+    return ledger.date_evidence(pd.Series(values, dtype=object))
+
+
+def test_date_evidence_decides_the_order_from_a_field_above_twelve():
+    assert evidence("03/01/19", "13/01/19").order == ledger.DMY
+    assert evidence("03/01/19", "13/01/19").example == "13/01/19"
+    assert evidence("2/24/2003 0:00", "5/7/2003 0:00").order == ledger.MDY
+    assert evidence("2024-01-31", "").order == ""
+    assert not evidence("2024-01-31", "20240131").undecided  # every date reads one way
+    assert evidence("03/04/2011", "05/06/2011").undecided
+    assert not evidence("31/02/2020", "99/99/2020").order  # impossible both ways: no evidence
 
 
 def test_parse_reads_a_french_export_with_decimal_comma_and_cost():
@@ -201,12 +210,12 @@ def test_parse_rejects_bad_rows_with_reasons_and_keeps_the_rest():
 
 def test_parse_refuses_a_mapping_without_customer_or_amount():
     table = read(b"Customer,Date,Amount\nA,2024-01-01,1\n")
-    with pytest.raises(ledger.LedgerError, match="identifies the customer"):
+    with pytest.raises(ledger.LedgerError, match="no column for the customer was found"):
         ledger.parse(
             table, mapping={"date": "Date", "amount": "Amount"}, decimal=".", dayfirst=True
         )
     problems = ledger.mapping_problems({"customer_name": "Customer", "date": "Date"}, table.columns)
-    assert any("amount column" in problem for problem in problems)
+    assert any("no column for the amount was found" in problem for problem in problems)
     problems = ledger.mapping_problems({"customer_name": "Nope"}, table.columns)
     assert any("not in the file" in problem for problem in problems)
 
@@ -324,3 +333,167 @@ def test_missing_rates_counts_lines_without_a_rate_per_currency_and_month():
         {"currency": "USD", "month": "2024-03", "lines": 2},
         {"currency": "USD", "month": "2024-04", "lines": 1},
     ]
+
+
+# --- dates of mixed shapes ---------------------------------------------------------------------
+
+SHAPES = {
+    # name: (day/month/year writer, month/day/year writer)
+    "slash 4": (lambda d: f"{d.day}/{d.month}/{d.year}", lambda d: f"{d.month}/{d.day}/{d.year}"),
+    "dash 2 + time": (
+        lambda d: f"{d.day:02d}-{d.month:02d}-{d.year % 100:02d} 12:50",
+        lambda d: f"{d.month:02d}-{d.day:02d}-{d.year % 100:02d} 12:50",
+    ),
+    "dot 4": (
+        lambda d: f"{d.day:02d}.{d.month:02d}.{d.year}",
+        lambda d: f"{d.month:02d}.{d.day:02d}.{d.year}",
+    ),
+    "slash 2 + time": (
+        lambda d: f"{d.day}/{d.month}/{d.year % 100:02d} {d.day % 24}:02",
+        lambda d: f"{d.month}/{d.day}/{d.year % 100:02d} {d.day % 24}:02",
+    ),
+}
+ISO = (lambda d: d.isoformat(), lambda d: f"{d.isoformat()}T10:30:00", lambda d: f"{d:%Y%m%d}")
+
+
+def mixed_column(order: str, days: list[dt.date]) -> list[str]:
+    """The days written in turn in every shape, all in one order, with ISO values between."""
+    position = 0 if order == ledger.DMY else 1
+    writers = [pair[position] for pair in SHAPES.values()] + list(ISO)
+    return [writers[index % len(writers)](day) for index, day in enumerate(days)]
+
+
+DAYS = [dt.date(2011, 1, 1) + dt.timedelta(days=37 * n) for n in range(40)]  # days 1 to 31
+
+
+@pytest.mark.parametrize("order", [ledger.DMY, ledger.MDY])
+def test_a_column_of_mixed_shapes_is_read_value_by_value_in_the_order_it_decides(order):
+    values = pd.Series(mixed_column(order, DAYS))
+    assert ledger.date_evidence(values).order == order
+    parsed = ledger.parse_dates(values, order=order)
+    assert [day.date() for day in parsed] == DAYS
+
+
+def test_the_online_retail_round_trip_is_read_whole():
+    """Month first, two shapes in one column, as a spreadsheet round trip leaves it."""
+    values = pd.Series(["11/25/11 11:02", "12-09-11 12:50", "1/4/11 8:26", "12-01-10 08:26"])
+    assert ledger.date_evidence(values).order == ledger.MDY
+    assert ledger.parse_dates(values, order=ledger.MDY).dt.date.tolist() == [
+        dt.date(2011, 11, 25),
+        dt.date(2011, 12, 9),
+        dt.date(2011, 1, 4),
+        dt.date(2010, 12, 1),
+    ]
+    raw = b"Customer,InvoiceDate,Amount\n" + b"".join(
+        f"C{n},{value},1.5\n".encode() for n, value in enumerate(values)
+    )
+    assert parse(raw).rejects.empty
+
+
+@pytest.mark.parametrize("order", [ledger.DMY, ledger.MDY])
+def test_an_undecidable_column_is_read_in_the_order_chosen(order):
+    days = [dt.date(2024, month, day) for month in range(1, 13) for day in range(1, 13)]
+    values = pd.Series(mixed_column(order, days))
+    assert ledger.date_evidence(values).undecided
+    assert [day.date() for day in ledger.parse_dates(values, order=order)] == days
+
+
+def test_the_wrong_order_gives_impossible_dates_that_parse_rejects_with_the_reason():
+    raw = b"Customer;Date;Amount\nA;25/11/2011;1\nB;03/04/2011;2\nC;2011-05-06;3\n"
+    table = read(raw)
+    parsed = ledger.parse(
+        table, mapping=ledger.detect(table).mapping, decimal=".", date_orders={"Date": ledger.MDY}
+    )
+    assert parsed.lines["date"].dt.date.tolist() == [dt.date(2011, 3, 4), dt.date(2011, 5, 6)]
+    (reject,) = parsed.rejects.to_dict("records")
+    assert (reject["line"], reject["Date"]) == (2, "25/11/2011")
+    assert "month/day/year" in reject["reason"]
+    assert "month above 12" in reject["reason"]
+    impossible = ledger.impossible_dates(table.frame["Date"], order=ledger.MDY)
+    assert impossible.tolist() == [True, False, False]
+
+
+# --- tables that do not start on the first line, workbooks of several sheets ----------------------
+
+
+def test_read_csv_finds_the_header_under_titles_and_drops_the_totals_line():
+    raw = (
+        b"Sales ledger 2024;;\r\n"
+        b"Exported 03/12/2024;;\r\n"
+        b"\r\n"
+        b"Customer;Invoice date;Amount\r\n"
+        b"ACME;31/01/2024;10,5\r\n"
+        b"Beta;01/02/2024;x\r\n"
+        b"Total;;10,5\r\n"
+    )
+    table = read(raw)
+    assert table.columns == ["Customer", "Invoice date", "Amount"]
+    assert (table.header_line, table.footer_rows) == (4, 1)
+    assert table.frame["Customer"].tolist() == ["ACME", "Beta"]
+    parsed = parse(raw)
+    assert parsed.lines["amount"].tolist() == [10.5]
+    assert parsed.rejects["line"].tolist() == [6]  # the line number in the file
+
+
+def test_read_xlsx_finds_the_header_under_titles_and_drops_a_totals_formula():
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Ventes par client"])
+    sheet.append([])
+    sheet.append(["Client", "Date facture", "Montant HT"])
+    sheet.append(["ACME", dt.date(2024, 1, 31), 100])
+    sheet.append(["Beta", dt.date(2024, 2, 1), 50])
+    sheet.append(["Total", None, "=SUM(C4:C5)"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    table = read(buffer.getvalue(), "ventes.xlsx")
+    assert table.columns == ["Client", "Date facture", "Montant HT"]
+    assert (table.header_line, table.line_offset, table.footer_rows) == (3, 4, 1)
+    assert parse(buffer.getvalue(), "ventes.xlsx").lines["amount"].tolist() == [100.0, 50.0]
+
+
+def workbook_of(**sheets) -> bytes:
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for name, rows in sheets.items():
+        sheet = workbook.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_read_xlsx_reads_the_sheet_that_looks_like_a_ledger_or_the_one_named():
+    raw = workbook_of(
+        Notes=[["Read me"], ["Figures in euros", "excl. VAT"]],
+        Ventes=[["Customer", "Date", "Amount"], ["ACME", "2024-01-31", 10]],
+        Products=[["Product", "Price"], ["Widget", 2]],
+    )
+    table = read(raw, "book.xlsx")
+    assert (table.sheet, table.sheets) == ("Ventes", ["Notes", "Ventes", "Products"])
+    assert table.frame["Customer"].tolist() == ["ACME"]
+    assert read(raw, "book.xlsx", sheet="Products").columns == ["Product", "Price"]
+    with pytest.raises(ledger.LedgerError, match="no sheet named 'Nope'"):
+        read(raw, "book.xlsx", sheet="Nope")
+
+
+FEC_HEADER = (
+    "JournalCode|JournalLib|EcritureNum|EcritureDate|CompteNum|CompteLib|CompAuxNum|CompAuxLib|"
+    "PieceRef|PieceDate|EcritureLib|Debit|Credit|EcritureLet|DateLet|ValidDate|Montantdevise|"
+    "Idevise"
+)
+
+
+def test_an_unknown_layout_names_what_was_not_found_and_how_to_map_it():
+    columns = FEC_HEADER.split("|")
+    assert ledger.missing_fields(ledger.detect_mapping(columns)) == [
+        "customer_id", "customer_name", "date", "amount",
+    ]  # fmt: skip
+    (problem,) = ledger.mapping_problems(ledger.detect_mapping(columns), columns)
+    assert "no column for the customer, the date, or the amount was found" in problem
+    assert "18 columns (JournalCode, JournalLib," in problem
+    assert "Customer id or Customer name, Date, and Amount" in problem
+    with translation.override("fr"):
+        (french,) = ledger.mapping_problems({}, columns)
+    assert "le client, la date ou le montant" in french

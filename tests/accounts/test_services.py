@@ -16,8 +16,15 @@ from django.core.management.base import CommandError
 from django.db.models import Sum
 from django.utils import translation
 
-from accounts import services, signals
-from accounts.models import Client, ClientYearMetric, Contact, LedgerImport, LedgerLine
+from accounts import ledger, services, signals
+from accounts.models import (
+    Client,
+    ClientYearMetric,
+    Contact,
+    DateOrderPreference,
+    LedgerImport,
+    LedgerLine,
+)
 from accounts.tasks import ledger_import_run_task
 from tests.factories import ClientFactory, LedgerLineFactory
 
@@ -264,8 +271,8 @@ def test_ledger_import_create_refuses_abnormal_workbooks(dana, settings):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("Reference;Date;Amount\nX;2024-01-01;1\n", "identifies the customer"),
-        ("Customer;Date;Label\nX;2024-01-01;one\n", "amount column"),
+        ("Reference;Date;Amount\nX;2024-01-01;1\n", "no column for the customer was found"),
+        ("Customer;Date;Label\nX;2024-01-01;one\n", "no column for the amount was found"),
         ("Customer;Date;Amount\nX;soon;1\nY;later;2\nZ;2024-01-01;3\n", "cannot be read"),
     ],
 )
@@ -335,6 +342,135 @@ def test_import_ledger_command_prints_a_summary_and_accepts_mappings(dana, tmp_p
         call_command("import_ledger", str(path), "--map", "Account=nonsense")
     with pytest.raises(CommandError, match="No such file"):
         call_command("import_ledger", str(tmp_path / "missing.csv"))
+
+
+# --- dates of mixed shapes and undecided orders ------------------------------------------------
+
+RETAIL = (
+    "InvoiceNo,StockCode,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
+    "536365,85123A,6,12-01-10 08:26,2.55,17850,United Kingdom\n"
+    "536366,22633,6,12/1/2010 8:28,1.85,17850,United Kingdom\n"
+    "581587,22613,12,12-09-11 12:50,0.85,12680,France\n"
+    "581475,22596,36,11/25/11 11:02,0.29,13069,United Kingdom\n"
+    "581476,23084,2,2011-12-09 12:55,2.08,12433,Norway\n"
+)
+
+
+def test_a_retail_export_with_two_month_first_shapes_imports_every_line(dana):
+    ledger_import = run_import(dana, RETAIL)
+    assert ledger_import.status == LedgerImport.Status.DONE, ledger_import.error
+    assert (ledger_import.rows_imported, ledger_import.rows_rejected) == (5, 0)
+    assert ledger_import.date_orders["InvoiceDate"] == {
+        "order": "mdy",
+        "how": "evidence",
+        "value": "11/25/11 11:02",
+    }
+    dates = sorted(LedgerLine.objects.values_list("date", flat=True))
+    assert dates == [
+        dt.date(2010, 12, 1),
+        dt.date(2010, 12, 1),
+        dt.date(2011, 11, 25),
+        dt.date(2011, 12, 9),
+        dt.date(2011, 12, 9),
+    ]
+
+
+def test_a_conflicting_column_is_read_in_its_majority_order_and_the_rest_rejected(dana):
+    text = "Customer;Date;Amount\nA;25/11/2011;1\nB;13/01/2012;2\nC;01/14/2012;3\nD;02/03/2012;4\n"
+    ledger_import = services.ledger_import_create(user=dana, upload=upload(text))
+    preview = services.ledger_import_preview(ledger_import=ledger_import)
+    assert preview.problems == []
+    (warning,) = preview.warnings
+    assert "line 4: 01/14/2012" in warning
+    assert "will be rejected" in warning
+    done = run_import(dana, text.replace("A;", "Z;"))
+    assert (done.rows_imported, done.rows_rejected) == (3, 1)
+
+
+def test_a_confirmed_order_the_file_contradicts_is_refused_and_nothing_written(dana):
+    text = "Customer;Date;Amount\nA;03/04/2011;1\nB;25/11/2011;2\nC;13/12/2011;2\n"
+    ledger_import = services.ledger_import_create(user=dana, upload=upload(text))
+    preview = services.ledger_import_preview(
+        ledger_import=ledger_import, date_orders={"Date": "mdy"}
+    )
+    assert [reading.impossible for reading in preview.dates] == [
+        [(3, "25/11/2011"), (4, "13/12/2011")]
+    ]
+    with pytest.raises(ValidationError, match=r"line 3: 25/11/2011, line 4: 13/12/2011"):
+        services.ledger_import_confirm(
+            ledger_import=ledger_import,
+            user=dana,
+            mapping=ledger_import.mapping,
+            date_orders={"Date": "mdy"},
+        )
+    ledger_import.refresh_from_db()
+    assert ledger_import.status == LedgerImport.Status.PREVIEW
+    assert not LedgerLine.objects.exists()
+    assert not DateOrderPreference.objects.exists()
+
+
+def test_import_ledger_command_asks_for_the_order_of_an_undecidable_column(dana, tmp_path, capsys):
+    path = tmp_path / "ledger.csv"
+    path.write_text("Customer,Order date,Amount\nA,03/04/2024,10\nB,05/06/2024,20\n")
+    with pytest.raises(CommandError, match="03/04/2024 could be either"):
+        call_command("import_ledger", str(path))
+    assert not LedgerLine.objects.exists()
+    call_command("import_ledger", str(path), "--date-order", "mdy")
+    assert "Imported: 2" in capsys.readouterr().out
+    assert sorted(LedgerLine.objects.values_list("date", flat=True)) == [
+        dt.date(2024, 3, 4),
+        dt.date(2024, 5, 6),
+    ]
+    assert DateOrderPreference.objects.get().order == "mdy"
+
+
+# --- big files, read in chunks -------------------------------------------------------------------
+
+
+def test_a_file_read_in_chunks_imports_as_one_with_duplicates_rejects_and_totals(dana, monkeypatch):
+    monkeypatch.setattr(ledger, "CHUNK_ROWS", 3)
+    rows = [f"C{n % 4};Client {n % 4};{13 + n % 15}/03/2024;{10 + n},50" for n in range(10)]
+    rows[4] = rows[1]  # the same line twice in one file, in two chunks: both kept
+    rows[7] = "C9;Client 9;31/02/2024;5,00"  # no such day: rejected
+    text = "Ventes mars 2024\r\n\r\nN° client;Client;Date facture;Montant HT\r\n"
+    text += "\r\n".join(rows) + "\r\nTotal;;;999,00\r\n"
+    streamed = run_import(dana, text)
+    assert streamed.status == LedgerImport.Status.DONE, streamed.error
+    assert (streamed.rows_read, streamed.rows_imported, streamed.rows_rejected) == (10, 9, 1)
+    with streamed.rejects.open("rb") as handle:
+        (reject,) = csv.DictReader(io.StringIO(handle.read().decode("utf-8-sig")), delimiter=",")
+    assert reject["line"] == "11"  # its line in the file, under the titles
+    expected = {f"C{n}": Decimal(0) for n in range(4)}
+    for row in rows[:7] + rows[8:]:
+        customer, _name, _date, amount = row.split(";")
+        expected[customer] += Decimal(amount.replace(",", "."))
+    loaded = dict(
+        LedgerLine.objects.values_list("client__external_id").annotate(total=Sum("amount"))
+    )
+    assert loaded == expected
+    assert Client.objects.count() == 4
+    again = run_import(dana, text)
+    assert (again.rows_imported, again.rows_duplicate) == (0, 9)
+
+
+def test_a_failure_in_a_later_chunk_writes_nothing(dana, monkeypatch):
+    monkeypatch.setattr(ledger, "CHUNK_ROWS", 2)
+    staged = []
+    real = services._stage_lines
+
+    def fail_on_the_third_chunk(cursor, lines):
+        staged.append(len(lines))
+        if len(staged) == 3:
+            raise ValidationError("disk full")
+        real(cursor, lines)
+
+    monkeypatch.setattr(services, "_stage_lines", fail_on_the_third_chunk)
+    failed = run_import(dana, FRENCH + FRENCH.split("\r\n", 1)[1].replace("C1;", "C7;"))
+    assert failed.status == LedgerImport.Status.FAILED
+    assert "disk full" in failed.error
+    assert staged == [2, 2, 2]
+    assert not LedgerLine.objects.exists()
+    assert not Client.objects.exists()
 
 
 # --- the real public sample ledgers ----------------------------------------------------------

@@ -33,7 +33,7 @@ def queued(dana):
 
 def test_an_import_stopped_at_its_soft_time_limit_is_failed_with_a_translated_reason(queued):
     with (
-        mock.patch.object(services, "_load", side_effect=SoftTimeLimitExceeded()),
+        mock.patch.object(services, "_stage_merge", side_effect=SoftTimeLimitExceeded()),
         translation.override("fr"),
     ):
         result = ledger_import_run_task.apply(kwargs={"import_id": queued.pk})
@@ -48,7 +48,7 @@ def test_an_import_stopped_at_its_soft_time_limit_is_failed_with_a_translated_re
 
 
 def test_an_import_whose_database_went_away_is_tried_again_and_loads_once(queued):
-    real_load = services._load
+    real_load = services._stage_merge
     calls = []
 
     def load_after_a_lost_connection(*args, **kwargs):
@@ -57,7 +57,7 @@ def test_an_import_whose_database_went_away_is_tried_again_and_loads_once(queued
             raise OperationalError("server closed the connection unexpectedly")
         return real_load(*args, **kwargs)
 
-    with mock.patch.object(services, "_load", side_effect=load_after_a_lost_connection):
+    with mock.patch.object(services, "_stage_merge", side_effect=load_after_a_lost_connection):
         result = ledger_import_run_task.apply(kwargs={"import_id": queued.pk})
 
     assert result.successful()
@@ -69,7 +69,9 @@ def test_an_import_whose_database_went_away_is_tried_again_and_loads_once(queued
 
 def test_an_import_whose_database_stays_away_fails_after_its_last_retry(queued):
     with (
-        mock.patch.object(services, "_load", side_effect=OperationalError("no database")) as load,
+        mock.patch.object(
+            services, "_stage_merge", side_effect=OperationalError("no database")
+        ) as load,
         translation.override("en"),
     ):
         result = ledger_import_run_task.apply(kwargs={"import_id": queued.pk})
@@ -92,7 +94,9 @@ def test_an_unreadable_ledger_fails_at_once_without_retries(dana):
     )
     unreadable = services.ledger.LedgerError("no amounts")
     with (
-        mock.patch.object(services, "_load", side_effect=AssertionError("unexpected")) as load,
+        mock.patch.object(
+            services, "_stage_merge", side_effect=AssertionError("unexpected")
+        ) as load,
         mock.patch.object(services.ledger, "parse", side_effect=unreadable) as parse,
     ):
         result = ledger_import_run_task.apply(kwargs={"import_id": ledger_import.pk})

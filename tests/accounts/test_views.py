@@ -1,6 +1,7 @@
 """accounts/views.py: the client and ledger import pages, from the outside."""
 
 import datetime as dt
+import io
 import re
 from decimal import Decimal
 
@@ -14,7 +15,7 @@ from django.utils import timezone, translation
 from django.utils.html import escape
 
 from accounts import services
-from accounts.models import Client, ClientYearMetric, LedgerImport
+from accounts.models import Client, ClientYearMetric, LedgerImport, LedgerLine
 from kam import permissions
 from tests.factories import ClientFactory, ClientYearMetricFactory, ContactFactory
 from tests.refusals import assert_refused
@@ -399,17 +400,22 @@ def test_ledger_import_create_then_preview_then_confirm(client, dana):
     page = client.get(ledger_import.get_absolute_url())
     form = page.context["form"]
     assert form["map_amount"].value() == ledger_import.mapping["amount"] == "Montant HT"
-    assert form["dayfirst"].value() is True
+    dates = page.context["preview"].dates
+    assert next((reading.column, reading.order, reading.how) for reading in dates) == (
+        "Date facture",
+        "dmy",
+        "evidence",
+    )
     assert page.context["preview"].rows[0][:2] == ["C1", "Dupont SA"]
     assert 'data-testid="detected-delimiter"><code>;</code>' in page_text(page)
 
     data = {f"map_{code}": column for code, column in ledger_import.mapping.items()}
-    data |= {"dayfirst": "on", "currency": "EUR", "action": "confirm"}
+    data |= {"currency": "EUR", "action": "confirm"}
     response = client.post(ledger_import.get_absolute_url(), data)
     assert response.status_code == 302
     ledger_import.refresh_from_db()
     assert ledger_import.status == LedgerImport.Status.QUEUED
-    assert ledger_import.dayfirst is True
+    assert ledger_import.date_orders["Date facture"]["order"] == "dmy"
 
 
 def test_ledger_import_refresh_preview_answers_htmx_with_the_preview_partial(client, dana):
@@ -418,7 +424,7 @@ def test_ledger_import_refresh_preview_answers_htmx_with_the_preview_partial(cli
     )
     client.force_login(dana)
     data = {f"map_{code}": column for code, column in ledger_import.mapping.items()}
-    data |= {"map_amount": "Quantité", "dayfirst": "on", "currency": "EUR", "action": "preview"}
+    data |= {"map_amount": "Quantité", "currency": "EUR", "action": "preview"}
     response = client.post(ledger_import.get_absolute_url(), data, headers={"HX-Request": "true"})
     text = page_text(response)
     assert text.lstrip().startswith('<section id="import-preview"')
@@ -446,6 +452,126 @@ def test_ledger_import_confirm_shows_the_services_error_for_an_unusable_mapping(
         assert escape(message) in page_text(response)
     ledger_import.refresh_from_db()
     assert ledger_import.status == LedgerImport.Status.PREVIEW
+
+
+UNDECIDED = b"Customer;Invoice date;Amount\r\nA;03/04/2024;1\r\nB;05/06/2024;2\r\n"
+
+
+def test_ledger_import_preview_asks_the_order_of_an_undecidable_date_column(english, dana):
+    english.force_login(dana)
+    english.post(
+        reverse("accounts:ledger_import_create"),
+        {"file": SimpleUploadedFile("ventes.csv", UNDECIDED), "currency": "EUR"},
+    )
+    ledger_import = LedgerImport.objects.get()
+    page = english.get(ledger_import.get_absolute_url())
+    text = page_text(page)
+    assert 'data-testid="date-reading-date" class="row-attention"' in text
+    assert "asked: no date of the file says whether the day or the month comes first" in text
+    assert 'name="order_date"' in text
+    assert 'form="import-mapping"' in text
+    data = {"map_customer_name": "Customer", "map_date": "Invoice date", "map_amount": "Amount"}
+    data |= {"currency": "EUR", "action": "confirm"}
+    refused = english.post(ledger_import.get_absolute_url(), data)
+    assert "(03/04/2024 could be either)" in page_text(refused)
+    ledger_import.refresh_from_db()
+    assert ledger_import.status == LedgerImport.Status.PREVIEW
+
+    preview = english.post(
+        ledger_import.get_absolute_url(),
+        data | {"order_date": "mdy", "action": "preview"},
+        headers={"HX-Request": "true"},
+    )
+    assert "month/day/year, as you chose" in page_text(preview)
+    assert "<code>03/04/2024</code> → 2024-03-04" in page_text(preview)
+    confirmed = english.post(ledger_import.get_absolute_url(), data | {"order_date": "mdy"})
+    assert confirmed.status_code == 302
+    ledger_import.refresh_from_db()
+    assert ledger_import.date_orders["Invoice date"]["order"] == "mdy"
+
+    # The next file with a column of that name is read the same way, without asking.
+    again = services.ledger_import_create(
+        user=dana, upload=ContentFile(UNDECIDED.replace(b"A;", b"Z;"), name="next.csv")
+    )
+    text = page_text(english.get(again.get_absolute_url()))
+    assert "month/day/year, as read for this column name in an earlier import" in text
+
+
+def test_ledger_import_preview_shows_the_impossible_dates_of_a_wrong_order(english, dana):
+    raw = b"Customer;Date;Amount\r\nA;03/04/2011;1\r\nB;25/11/2011;2\r\n"
+    ledger_import = services.ledger_import_create(user=dana, upload=ContentFile(raw, name="x.csv"))
+    english.force_login(dana)
+    page = page_text(english.get(ledger_import.get_absolute_url()))
+    assert "day/month/year, decided by 25/11/2011" in page
+    data = {"map_customer_name": "Customer", "map_date": "Date", "map_amount": "Amount"}
+    data |= {"currency": "EUR", "order_date": "mdy"}
+    url = ledger_import.get_absolute_url()
+    preview = page_text(english.post(url, data | {"action": "preview"}))
+    assert "impossible dates, with a month above 12 (line 3: 25/11/2011)" in preview
+    refused = english.post(ledger_import.get_absolute_url(), data | {"action": "confirm"})
+    assert refused.status_code == 200
+    assert "line 3: 25/11/2011" in page_text(refused)
+    ledger_import.refresh_from_db()
+    assert ledger_import.status == LedgerImport.Status.PREVIEW
+    assert not LedgerLine.objects.exists()
+
+
+def test_ledger_import_asks_which_sheet_and_remembers_the_choice(english, dana):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    notes = workbook.active
+    notes.title = "Notes"
+    notes.append(["Read me first"])
+    for name, customer in (("2023", "Old Co"), ("2024", "New Co")):
+        sheet = workbook.create_sheet(name)
+        sheet.append([f"Ventes {name}"])
+        sheet.append(["Client", "Date facture", "Montant HT"])
+        sheet.append([customer, dt.date(int(name), 3, 15), 100])
+        sheet.append(["Total", None, 100])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    english.force_login(dana)
+    english.post(
+        reverse("accounts:ledger_import_create"),
+        {"file": SimpleUploadedFile("book.xlsx", buffer.getvalue()), "currency": "EUR"},
+    )
+    ledger_import = LedgerImport.objects.get()
+    assert (ledger_import.sheet, ledger_import.header_line) == ("2023", 2)
+    page = page_text(english.get(ledger_import.get_absolute_url()))
+    assert "The workbook has 3 sheets" in page
+    assert "The table starts on line 2: the lines above it were left out." in page
+    assert "The last line of the table was left out: it is a totals line." in page
+    url = ledger_import.get_absolute_url()
+    assert english.post(url, {"action": "sheet", "sheet": "2024"}).status_code == 302
+    refused = english.post(url, {"action": "sheet", "sheet": "1999"})
+    assert "1999 is not one of the available choices" in page_text(refused)
+    ledger_import.refresh_from_db()
+    assert ledger_import.sheet == "2024"
+    data = {f"map_{code}": column for code, column in ledger_import.mapping.items()}
+    assert english.post(url, data | {"currency": "EUR", "action": "confirm"}).status_code == 302
+    services.ledger_import_run(import_id=ledger_import.pk)
+    assert list(Client.objects.values_list("name", flat=True)) == ["New Co"]
+
+
+def test_ledger_import_preview_names_the_fields_an_unknown_layout_lacks(english, dana):
+    raw = (
+        b"JournalCode|JournalLib|EcritureNum|EcritureDate|CompteNum|CompteLib|Debit|Credit\r\n"
+        b"VE|Ventes|1|20240131|411ACME|ACME|120,00|\r\n"
+    )
+    ledger_import = services.ledger_import_create(user=dana, upload=ContentFile(raw, name="f.txt"))
+    english.force_login(dana)
+    page = page_text(english.get(ledger_import.get_absolute_url()))
+    assert "no column for the customer, the date, or the amount was found" in page
+    for name in ("map_customer_id", "map_customer_name", "map_date", "map_amount"):
+        assert f'data-testid="missing-{name}"' in page
+    assert 'data-testid="missing-map_quantity"' not in page
+    refused = english.post(
+        ledger_import.get_absolute_url(),
+        {"map_customer_name": "CompteLib", "currency": "EUR", "action": "confirm"},
+    )
+    assert "no column for the date or the amount was found" in page_text(refused)
+    assert not LedgerLine.objects.exists()
 
 
 @pytest.mark.parametrize("status", [LedgerImport.Status.QUEUED, LedgerImport.Status.RUNNING])

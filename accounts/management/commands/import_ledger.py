@@ -27,6 +27,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--currency", help="Currency of the amounts (default: settings).")
         parser.add_argument(
+            "--date-order",
+            choices=ledger.DATE_ORDERS,
+            help="dmy (day/month/year) or mdy (month/day/year): the order of the date columns "
+            "whose values do not decide it (a column holding 25/11/2011 is read day first).",
+        )
+        parser.add_argument(
             "--user", default=None, help="Username of the director recorded as importer."
         )
 
@@ -44,8 +50,13 @@ class Command(BaseCommand):
             mapping[code] = column
         user = self._importer(options["user"])
         try:
+            order = options["date_order"]
             result = services.ledger_import_from_path(
-                path=path, user=user, mapping=mapping, currency=options["currency"]
+                path=path,
+                user=user,
+                mapping=mapping,
+                currency=options["currency"],
+                dayfirst=None if order is None else order == ledger.DMY,
             )
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None
