@@ -555,11 +555,8 @@ def test_ledger_import_asks_which_sheet_and_remembers_the_choice(english, dana):
 
 
 def test_ledger_import_preview_names_the_fields_an_unknown_layout_lacks(english, dana):
-    raw = (
-        b"JournalCode|JournalLib|EcritureNum|EcritureDate|CompteNum|CompteLib|Debit|Credit\r\n"
-        b"VE|Ventes|1|20240131|411ACME|ACME|120,00|\r\n"
-    )
-    ledger_import = services.ledger_import_create(user=dana, upload=ContentFile(raw, name="f.txt"))
+    raw = b"Libelle;Reference;Debit;Credit;Solde\r\nVirement ACME;R1;120,00;;1000,00\r\n"
+    ledger_import = services.ledger_import_create(user=dana, upload=ContentFile(raw, name="b.csv"))
     english.force_login(dana)
     page = page_text(english.get(ledger_import.get_absolute_url()))
     assert "no column for the customer, the date, or the amount was found" in page
@@ -568,7 +565,7 @@ def test_ledger_import_preview_names_the_fields_an_unknown_layout_lacks(english,
     assert 'data-testid="missing-map_quantity"' not in page
     refused = english.post(
         ledger_import.get_absolute_url(),
-        {"map_customer_name": "CompteLib", "currency": "EUR", "action": "confirm"},
+        {"map_customer_name": "Libelle", "currency": "EUR", "action": "confirm"},
     )
     assert "no column for the date or the amount was found" in page_text(refused)
     assert not LedgerLine.objects.exists()
