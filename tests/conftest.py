@@ -31,6 +31,59 @@ def _fast_password_hashing():
         yield
 
 
+# --- what the migrations seed, back after a flush ----------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def _seeded_rows(django_db_setup, django_db_blocker) -> str:
+    """The rows the migrations write (the default criteria and weights…), as a new database
+    has them, serialized once."""
+    from django.apps import apps
+    from django.core import serializers
+
+    models = [model for app in SEEDING_APPS for model in apps.get_app_config(app).get_models()]
+    with django_db_blocker.unblock():
+        rows = [row for model in models for row in model._default_manager.order_by("pk")]
+        return serializers.serialize("json", rows)
+
+
+SEEDED = pytest.StashKey[tuple[str, object]]()
+SEEDING_APPS = ("accounts", "scoring", "planning")
+"""The apps whose migrations write rows (the flush's post_migrate writes Django's own back)."""
+
+
+@pytest.fixture(autouse=True)
+def _seeded_rows_back_after_a_flush(request):
+    """A transactional test (a live server, a live worker) ends with every table emptied, the
+    migrations' rows too; the tests after it start from those rows again (written back by
+    ``pytest_runtest_teardown`` once every fixture, the flush included, is torn down), as
+    Django's own ordering of tests would otherwise have to guarantee."""
+    if _is_transactional(request):
+        seeded = request.getfixturevalue("_seeded_rows")
+        request.node.stash[SEEDED] = (seeded, request.getfixturevalue("django_db_blocker"))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    result = yield
+    if SEEDED in item.stash:
+        from django.core import serializers
+        from django.db import connection, transaction
+
+        seeded, blocker = item.stash[SEEDED]
+        with blocker.unblock(), transaction.atomic(), connection.constraint_checks_disabled():
+            for row in serializers.deserialize("json", seeded):
+                row.save()
+    return result
+
+
+def _is_transactional(request) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None and (marker.kwargs.get("transaction") or marker.args[:1] == (True,)):
+        return True
+    return bool({"transactional_db", "live_server"} & set(request.fixturenames))
+
+
 @pytest.fixture(autouse=True)
 def _english_outside_requests():
     """Messages raised outside a request are read in English unless a test says otherwise."""
