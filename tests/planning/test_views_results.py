@@ -72,7 +72,7 @@ def _get(http, user, url, **headers):
 def _cells(page: str, key: str) -> list[str]:
     row = re.search(rf'data-testid="results-row-{key}">(.*?)</tr>', page, re.S)
     assert row, key
-    return [cell.strip() for cell in re.findall(r'<td class="num">(.*?)</td>', row.group(1))]
+    return [cell.strip() for cell in re.findall(r'<td class="num"[^>]*>(.*?)</td>', row.group(1))]
 
 
 def test_results_page_shows_the_ledgers_sums_for_both_groups_and_years(client, dana, ledger):
