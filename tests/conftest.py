@@ -31,6 +31,20 @@ def _fast_password_hashing():
         yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _test_database_released_at_the_end(django_db_setup, django_db_blocker):
+    """Before the test database is dropped, end any session a worker, a live server or a
+    killed process left on it, or PostgreSQL refuses the drop and the run ends in error."""
+    yield
+    from django.db import connection
+
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
 # --- what the migrations seed, back after a flush ----------------------------------------------
 
 

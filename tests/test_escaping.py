@@ -12,7 +12,9 @@ here as soon as it says who may open it.
 """
 
 import csv
+import datetime as dt
 import io
+from decimal import Decimal
 
 import openpyxl
 import pytest
@@ -22,7 +24,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from accounts import services as client_services
-from accounts.models import Client, Contact, LedgerImport
+from accounts.models import Client, Contact, ExchangeRate, LedgerImport
 from planning.models import (
     Action,
     AdvisoryMeeting,
@@ -155,6 +157,9 @@ def hostile(alice, sam, dana):
         "client_id": company.pk,
         "contact_id": contact.pk,
         "import_id": ledger_import.pk,
+        "rate_id": ExchangeRate.objects.create(
+            currency="USD", period="day", date=dt.date(2026, 3, 2), rate=Decimal("1.08")
+        ).pk,
         "year": programme.year,
         "code": fit.code,
         "criterion_id": fit.pk,
@@ -170,6 +175,7 @@ PAGES = sorted(
     and name not in {"api_schema", "api_docs"}  # no user data
     and name not in {"scoring:grid_export", "accounts:ledger_import_rejects"}  # files: below
     and name != "planning:programme_results_csv"  # figures and translated labels, no user text
+    and name != "planning:report_download"  # a PDF or a zip: the PDF tests read what it writes
     and name not in {"planning:plan_calendar", "planning:calendar_feed_ics"}  # iCalendar: below
 )
 """Every page a route table row lets someone GET, but the admin's (which escapes with Django's
@@ -212,7 +218,8 @@ def test_the_grid_exports_give_the_names_as_typed(client, hostile, dana):
     client.force_login(dana)
     response = client.get(reverse("scoring:grid_export"), {"format": "csv"})
     assert response["Content-Disposition"].startswith("attachment")
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    text = response.content.decode("utf-8-sig")  # the reader's conventions: ";" in French
+    rows = list(csv.reader(io.StringIO(text), delimiter=csv.Sniffer().sniff(text, ",;").delimiter))
     cells = {cell for row in rows for cell in row}
     assert CLIENT in cells
     assert any(CRITERION in cell for cell in rows[0])
