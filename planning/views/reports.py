@@ -6,6 +6,7 @@ history. Rules are ``planning.services.reports``'; who reaches what is
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -73,9 +74,7 @@ def plan_pdf_request(request: AuthedRequest, plan_id: int) -> HttpResponse:
         )
     except ValidationError as error:
         return _refused(request, error)
-    if request.htmx:
-        return _status_response(request, report)
-    return redirect("planning:report_status", report.pk)
+    return _requested(request, report)
 
 
 @login_required
@@ -101,30 +100,30 @@ def programme_reports(request: AuthedRequest, year: int) -> HttpResponse:
 @login_required
 @require_POST
 def shortlist_report_request(request: AuthedRequest, year: int) -> HttpResponse:
-    permissions.require(permissions.may_export_programme, request.user)
-    programme = selectors.programme_by_year(year=year)
-    try:
-        report = services.shortlist_report_request(
-            user=request.user, programme=programme, language=_language(request)
-        )
-    except ValidationError as error:
-        return _refused(request, error)
-    if request.htmx:
-        return _status_response(request, report)
-    return redirect("planning:report_status", report.pk)
+    return _programme_report_request(request, year, services.shortlist_report_request)
 
 
 @login_required
 @require_POST
 def plans_zip_request(request: AuthedRequest, year: int) -> HttpResponse:
+    return _programme_report_request(request, year, services.plans_zip_request)
+
+
+def _programme_report_request(
+    request: AuthedRequest, year: int, ask: Callable[..., Report]
+) -> HttpResponse:
+    """A programme year's report (the shortlist report or the zip), asked by ``ask``."""
     permissions.require(permissions.may_export_programme, request.user)
     programme = selectors.programme_by_year(year=year)
     try:
-        report = services.plans_zip_request(
-            user=request.user, programme=programme, language=_language(request)
-        )
+        report = ask(user=request.user, programme=programme, language=_language(request))
     except ValidationError as error:
         return _refused(request, error)
+    return _requested(request, report)
+
+
+def _requested(request: AuthedRequest, report: Report) -> HttpResponse:
+    """After a report is asked for: its status (htmx, polling), else its status page."""
     if request.htmx:
         return _status_response(request, report)
     return redirect("planning:report_status", report.pk)
