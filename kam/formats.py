@@ -102,6 +102,11 @@ def short_date(value: dt.date | None) -> str:
     return EMPTY if value is None else django_formats.date_format(value, "SHORT_DATE_FORMAT")
 
 
+def long_date(value: dt.date | None) -> str:
+    """A day with its month in words: ``12 Mar 2026``, ``12 mars 2026`` (``DATE_FORMAT``)."""
+    return EMPTY if value is None else django_formats.date_format(value, "DATE_FORMAT")
+
+
 def country_name(code: str | None) -> str:
     """``"DE"`` → ``Allemagne`` in French, ``Germany`` in English; unknown codes stay as is."""
     if not code:

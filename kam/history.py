@@ -14,6 +14,12 @@ whose changes matter to a plan is declared once, with ``@history.track`` on the 
   of the client's plans). The plan's history page finds every event through it, even those of
   deleted rows (the parents' own events keep which plan they were in).
 - ``name``: the field (or fields) naming a row in words ("Action 'Launch pilot'").
+- ``label``: how a row is named when another row's event speaks of it (a meeting: by its day,
+  "12 Mar 2026"), from the row or from its last snapshot when it is gone.
+- ``phrases``: an event said in one sentence rather than "<row> added" ("Alice Martin added
+  to the meeting of 12 Mar 2026": a meeting's participant, a row of a many-to-many
+  relation's own model), per action, with ``%(name)s`` the row's name and ``%(parent)s`` its
+  parent's (the first step of ``plan``), named by the parent's ``label``.
 - ``position`` and ``updated_at`` are not tracked: reordering is not an edit, and a save that
   changes nothing records nothing.
 
@@ -57,6 +63,8 @@ class Tracked:
     plan: str
     name: tuple[str, ...]
     verbs: Mapping[str, Any] = field(default_factory=dict)
+    label_of: Callable[[Any], str] | None = None
+    phrases: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def event_model(self) -> Any:
@@ -73,11 +81,18 @@ TRACKED: dict[type[models.Model], Tracked] = {}
 
 
 def track(
-    *, plan: str, name: str | tuple[str, ...] = (), verbs: Mapping[str, Any] | None = None
+    *,
+    plan: str,
+    name: str | tuple[str, ...] = (),
+    verbs: Mapping[str, Any] | None = None,
+    label: Callable[[Any], str] | None = None,
+    phrases: Mapping[str, Any] | None = None,
 ) -> Callable[[M], M]:
     """Track inserts, updates and deletes of the decorated model (see the module's doc).
     ``verbs`` says an event in other words than "added", "changed", "deleted": a row that
-    records an act (a download) is ``{"insert": pgettext_lazy("history", "downloaded")}``."""
+    records an act (a download) is ``{"insert": pgettext_lazy("history", "downloaded")}``.
+    ``label`` names a row (or its snapshot) where another row's event names it; ``phrases``
+    says an event in one sentence."""
 
     def decorator(model: M) -> M:
         field_names = {field.name for field in model._meta.fields}
@@ -99,6 +114,8 @@ def track(
             plan=plan,
             name=(name,) if isinstance(name, str) else name,
             verbs=dict(verbs or {}),
+            label_of=label,
+            phrases=dict(phrases or {}),
         )
         return model
 

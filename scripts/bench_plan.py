@@ -352,8 +352,8 @@ def populate(
         )
         for index in range(meetings)
     )
-    Ours = m.Meeting.our_participants.through
-    Theirs = m.Meeting.their_participants.through
+    Ours = m.MeetingOurParticipant
+    Theirs = m.MeetingTheirParticipant
     Ours.objects.bulk_create(
         Ours(meeting_id=meeting.pk, user_id=ours[(index + k) % len(ours)].pk)
         for index, meeting in enumerate(held)

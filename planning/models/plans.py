@@ -26,6 +26,7 @@ from django.utils.translation import pgettext_lazy
 from accounts.models import Client, Contact, Department
 from kam import history
 from kam.constraints import FieldCheckConstraint
+from kam.formats import long_date
 
 
 class DateRange(Func):
@@ -600,7 +601,7 @@ class CounterpartPair(models.Model):
         return f"{self.user_id} ↔ {self.stakeholder_id}"
 
 
-@history.track(plan="plan", name=("date", "title"))
+@history.track(plan="plan", name=("date", "title"), label=lambda meeting: long_date(meeting.date))
 class Meeting(models.Model):
     """A meeting held with the customer, logged afterwards."""
 
@@ -624,9 +625,14 @@ class Meeting(models.Model):
         verbose_name=_("our participants"),
         related_name="plan_meetings",
         blank=True,
+        through="MeetingOurParticipant",
     )
     their_participants = models.ManyToManyField(
-        Stakeholder, verbose_name=_("their participants"), related_name="meetings", blank=True
+        Stakeholder,
+        verbose_name=_("their participants"),
+        related_name="meetings",
+        blank=True,
+        through="MeetingTheirParticipant",
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -644,6 +650,53 @@ class Meeting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.title}".strip()
+
+
+PARTICIPANT_PHRASES = {
+    "insert": pgettext_lazy("history", "%(name)s added to the meeting of %(parent)s"),
+    "delete": pgettext_lazy("history", "%(name)s removed from the meeting of %(parent)s"),
+}
+"""How a plan's history says a participant came or went."""
+
+
+@history.track(plan="meeting__plan", name="user", phrases=PARTICIPANT_PHRASES)
+class MeetingOurParticipant(models.Model):
+    """One of our people at a meeting (``Meeting.our_participants``): each one added or removed
+    is in the plan's history."""
+
+    meeting = models.ForeignKey(Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("our participant"), on_delete=models.CASCADE
+    )
+
+    class Meta:
+        db_table = "planning_meeting_our_participants"
+        verbose_name = _("meeting participant (our side)")
+        verbose_name_plural = _("meeting participants (our side)")
+        unique_together = [("meeting", "user")]
+
+    def __str__(self) -> str:
+        return f"{self.meeting_id} {self.user_id}"
+
+
+@history.track(plan="meeting__plan", name="stakeholder", phrases=PARTICIPANT_PHRASES)
+class MeetingTheirParticipant(models.Model):
+    """One of the customer's people at a meeting (``Meeting.their_participants``): each one
+    added or removed is in the plan's history."""
+
+    meeting = models.ForeignKey(Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE)
+    stakeholder = models.ForeignKey(
+        Stakeholder, verbose_name=_("their participant"), on_delete=models.CASCADE
+    )
+
+    class Meta:
+        db_table = "planning_meeting_their_participants"
+        verbose_name = _("meeting participant (their side)")
+        verbose_name_plural = _("meeting participants (their side)")
+        unique_together = [("meeting", "stakeholder")]
+
+    def __str__(self) -> str:
+        return f"{self.meeting_id} {self.stakeholder_id}"
 
 
 @history.track(plan="meeting__plan", name="text")

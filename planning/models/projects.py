@@ -20,6 +20,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kam import history
 from kam.constraints import FieldCheckConstraint
@@ -70,7 +71,11 @@ class InvestmentProject(models.Model):
         related_name="owned_projects",
     )
     objectives = models.ManyToManyField(
-        Objective, verbose_name=_("objectives"), blank=True, related_name="projects"
+        Objective,
+        verbose_name=_("objectives"),
+        blank=True,
+        related_name="projects",
+        through="ProjectObjective",
     )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PROPOSED
@@ -99,6 +104,36 @@ class InvestmentProject(models.Model):
     def is_open(self) -> bool:
         """Still waiting for the committee's yes or no: its budget may change."""
         return self.status in self.OPEN
+
+
+@history.track(
+    plan="project__plan",
+    name="objective",
+    phrases={
+        "insert": pgettext_lazy("history", "%(name)s linked to the project “%(parent)s”"),
+        "delete": pgettext_lazy("history", "%(name)s no longer linked to the project “%(parent)s”"),
+    },
+)
+class ProjectObjective(models.Model):
+    """An objective of the plan that a project serves (``InvestmentProject.objectives``): each
+    one linked or unlinked is in the plan's history."""
+
+    project = models.ForeignKey(
+        InvestmentProject,
+        verbose_name=_("project"),
+        on_delete=models.CASCADE,
+        db_column="investmentproject_id",
+    )
+    objective = models.ForeignKey(Objective, verbose_name=_("objective"), on_delete=models.CASCADE)
+
+    class Meta:
+        db_table = "planning_investmentproject_objectives"
+        verbose_name = _("objective of a project")
+        verbose_name_plural = _("objectives of projects")
+        unique_together = [("project", "objective")]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} {self.objective_id}"
 
 
 @history.track(plan="project__plan", name=("project", "year"))

@@ -64,6 +64,7 @@ class Entry:
     task: str
     changes: list[Change] = field(default_factory=list)
     earlier_unknown: bool = False  # an update of a row made before the history was kept
+    sentence: str = ""  # the event in one sentence, for a row that says it so (a participant)
 
     @property
     def subject(self) -> str:
@@ -89,6 +90,8 @@ class Entry:
     @property
     def text(self) -> str:
         """The whole event in one line: "Action “Launch pilot”: status Planned → Done"."""
+        if self.sentence:
+            return self.sentence
         if self.action != "update" or not self.changes:
             return f"{self.subject} {self.action_label}"
         changes = "; ".join(
@@ -240,6 +243,17 @@ class _Reader:
         }
         self.users: dict[Any, User] = self.rows[User]  # type: ignore[assignment]
         self.choices: dict[Any, dict[Any, str]] = {}
+        self.snapshots: dict[type[models.Model], dict[Any, Any]] = {}
+        for model, ids in wanted.items():  # rows gone since: their last snapshot names them
+            tracked = history.TRACKED.get(model)
+            missing = ids - set(self.rows[model])
+            if tracked is not None and missing:
+                last = (
+                    tracked.event_model.objects.filter(pgh_obj_id__in=missing)
+                    .order_by("pgh_obj_id", "-pgh_id")
+                    .distinct("pgh_obj_id")
+                )
+                self.snapshots[model] = {event.pgh_obj_id: event for event in last}
 
     def entry(self, kind: str, event: Any, previous: Any) -> Entry:
         tracked = history.tracked(kind)
@@ -257,6 +271,11 @@ class _Reader:
             user=self.users.get(actor) if isinstance(actor, int) else None,
             task=str(metadata.get("task") or ""),
         )
+        if event.pgh_label in tracked.phrases:
+            entry.sentence = str(tracked.phrases[event.pgh_label]) % {
+                "name": entry.name,
+                "parent": self.parent(tracked, event),
+            }
         if event.pgh_label == "update":
             parent = tracked.plan.partition("__")[0]
             for model_field in _fields(type(event)):
@@ -287,13 +306,31 @@ class _Reader:
             parts.append(self.value(model_field, getattr(event, model_field.attname)))
         return " · ".join(part for part in parts if part != formats.EMPTY)
 
+    def parent(self, tracked: history.Tracked, event: Any) -> str:
+        """The row ``event``'s row belongs to (the first step of its way to the plan), named
+        by its model's ``label`` (or its name): from the row, or its last snapshot if gone."""
+        model_field = type(event)._meta.get_field(tracked.plan.partition("__")[0])
+        model = model_field.related_model
+        value = getattr(event, model_field.attname)
+        row = self.rows.get(model, {}).get(value) or self.snapshots.get(model, {}).get(value)
+        parent = history.TRACKED.get(model)
+        if row is None or parent is None:
+            return self.value(model_field, value)
+        if parent.label_of is not None:
+            return parent.label_of(row)
+        return self.name(parent, row)
+
     def value(self, model_field: Any, value: Any) -> str:
         """``value`` of ``model_field`` as the reader reads it."""
         if value is None or value == "":
             return formats.EMPTY
         if model_field.is_relation:
-            row = self.rows.get(model_field.related_model, {}).get(value)
-            return str(row) if row is not None else f"#{value}"
+            model = model_field.related_model
+            row = self.rows.get(model, {}).get(value)
+            if row is not None:
+                return str(row)
+            snapshot = self.snapshots.get(model, {}).get(value)  # a row gone since
+            return (snapshot and self.name(history.TRACKED[model], snapshot)) or f"#{value}"
         if model_field.choices:
             if model_field not in self.choices:  # translated once a page
                 self.choices[model_field] = {k: str(v) for k, v in model_field.flatchoices}

@@ -19,7 +19,16 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts.models import Contact, User
-from planning.models import Cadence, CounterpartPair, Level, Meeting, Plan, Stakeholder
+from planning.models import (
+    Cadence,
+    CounterpartPair,
+    Level,
+    Meeting,
+    MeetingOurParticipant,
+    MeetingTheirParticipant,
+    Plan,
+    Stakeholder,
+)
 
 HIGH_INFLUENCE = 4
 """From this influence (1 to 5) on, one of their people needs someone of ours in front."""
@@ -259,8 +268,8 @@ def people_revisions(plan_ids: Sequence[int]) -> dict[int, str]:
         "user": User._meta.db_table,
         "cadence": Cadence._meta.db_table,
         "meeting": Meeting._meta.db_table,
-        "ours": Meeting.our_participants.through._meta.db_table,
-        "theirs": Meeting.their_participants.through._meta.db_table,
+        "ours": MeetingOurParticipant._meta.db_table,
+        "theirs": MeetingTheirParticipant._meta.db_table,
     }
     query = """
         SELECT p.id, md5(concat_ws('|',
