@@ -55,6 +55,23 @@ def yearly_metrics(
         dispute_rate=("disputed", "mean"),
     ).reset_index()
     records: list[dict[str, Any]] = result.to_dict("records")  # type: ignore[assignment]
+    return metric_rows(records, year_totals=year_totals)
+
+
+# What ``metric_rows`` reads per client and year, as ``yearly_metrics`` aggregates the lines
+# with pandas and ``accounts.services.client_metrics_recompute`` in SQL.
+AGGREGATES = (
+    "client_id", "year", "revenue", "volume", "volume_known", "gross_margin", "profit_known",
+    "line_count", "return_count", "order_count", "avg_days_to_pay", "avg_days_late",
+    "dispute_rate",
+)  # fmt: skip
+
+
+def metric_rows(
+    records: list[dict[str, Any]], *, year_totals: Mapping[int, float]
+) -> list[dict[str, Any]]:
+    """The figures from per client and year aggregates (``AGGREGATES``): sums, counts and means
+    of the lines (a mean is None or NaN when no line gives the value)."""
     revenues = {(row["client_id"], row["year"]): float(row["revenue"]) for row in records}
     rows = []
     for row in records:

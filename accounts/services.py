@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import functools
 import hashlib
 import io
 import logging
 import math
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_futures
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -825,18 +826,19 @@ def _run(ledger_import: LedgerImport) -> None:
     with transaction.atomic():
         with connection.cursor() as cursor:
             _stage_begin(cursor)
-            for parsed, read, done, lines, chunk_missing in _parsed_chunks(ledger_import):
-                _stage_lines(cursor, lines)
-                latest.append(_latest_client_values(lines))
-                for row in chunk_missing:
-                    missing[str(row["currency"]), str(row["month"])] += int(row["lines"])
-                rows_read += read
-                accepted += len(parsed.lines)
-                if len(parsed.rejects):
-                    rejected.append(parsed.rejects)
-                _progress_aside(
-                    ledger_import.pk, 10 + round(60 * done), _("Checking and loading lines")
-                )
+            with _LineStager(cursor) as stager:
+                for parsed, read, done, lines, chunk_missing in _parsed_chunks(ledger_import):
+                    _stage_lines(stager, lines)
+                    latest.append(_latest_client_values(lines))
+                    for row in chunk_missing:
+                        missing[str(row["currency"]), str(row["month"])] += int(row["lines"])
+                    rows_read += read
+                    accepted += len(parsed.lines)
+                    if len(parsed.rejects):
+                        rejected.append(parsed.rejects)
+                    _progress_aside(
+                        ledger_import.pk, 10 + round(60 * done), _("Checking and loading lines")
+                    )
             _progress_aside(ledger_import.pk, 70, _("Loading lines"))
             counts, client_ids = _stage_merge(cursor, ledger_import, _clients(latest))
         _progress_aside(ledger_import.pk, 85, _("Computing figures"))
@@ -925,15 +927,75 @@ CANONICAL_LINE = """concat_ws(E'\\x1f', external_id, date, COALESCE(original_amo
 LOAD_LOCK = 4_610_001  # advisory lock: one ledger load at a time, so keys never race
 
 
-def _copy(cursor: Any, table: str, frame: pd.DataFrame, *, text: Iterable[str]) -> None:
-    """COPY a frame into a table as CSV; empty text cells stay empty strings, not NULL."""
+def _copy_sql(table: str, columns: Iterable[str], *, text: Iterable[str]) -> str:
+    """A COPY of CSV into a table; empty text cells stay empty strings, not NULL."""
+    return (
+        f"COPY {table} ({', '.join(columns)}) FROM STDIN "
+        f"WITH (FORMAT csv, FORCE_NOT_NULL ({', '.join(text)}))"
+    )
+
+
+def _csv_text(frame: pd.DataFrame) -> str:
     buffer = io.StringIO()
     frame.to_csv(buffer, index=False, header=False, na_rep="")
-    columns, not_null = ", ".join(frame.columns), ", ".join(text)
-    with cursor.cursor.copy(
-        f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL ({not_null}))"
-    ) as copy:
-        copy.write(buffer.getvalue())
+    return buffer.getvalue()
+
+
+def _copy(cursor: Any, table: str, frame: pd.DataFrame, *, text: Iterable[str]) -> None:
+    """COPY a frame into a table as CSV; empty text cells stay empty strings, not NULL."""
+    with cursor.cursor.copy(_copy_sql(table, frame.columns, text=text)) as copy:
+        copy.write(_csv_text(frame))
+
+
+LINE_TEXT_COLUMNS = ("external_id", "order_ref", "country", "currency")
+
+
+class _LineStager:
+    """Loads the chunks of lines into the staging table, each line with its hash, on a thread of
+    its own: PostgreSQL copies and hashes a chunk while this process reads the next one.
+
+    The thread works in the load's transaction (the same connection; psycopg runs one command
+    at a time on it). One chunk at most waits to be loaded: ``stage`` first waits for the one
+    before, and raises its error if it failed."""
+
+    def __init__(self, cursor: Any) -> None:
+        self.connection = cursor.cursor.connection
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger-stage")
+        self.pending: Future[None] | None = None
+
+    def __enter__(self) -> _LineStager:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_exc: object) -> None:
+        try:
+            if kind is None:
+                self.wait()
+            elif self.pending is not None:  # the load fails anyway: let the thread end first
+                wait_futures([self.pending])
+        finally:
+            self.executor.shutdown(wait=True)
+
+    def stage(self, text: str) -> None:
+        self.wait()
+        self.pending = self.executor.submit(self._load, text)
+
+    def wait(self) -> None:
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            pending.result()
+
+    def _load(self, text: str) -> None:
+        with self.connection.cursor() as cursor:
+            with cursor.copy(
+                _copy_sql("chunk_staging", LINE_COLUMNS, text=LINE_TEXT_COLUMNS)
+            ) as copy:
+                copy.write(text)
+            cursor.execute(
+                f"INSERT INTO line_staging SELECT *, md5({CANONICAL_LINE})::uuid "
+                "FROM chunk_staging",
+                {"company": settings.KAM_DEFAULT_CURRENCY},
+            )
+            cursor.execute("TRUNCATE chunk_staging")
 
 
 def _stage_begin(cursor: Any) -> None:
@@ -946,23 +1008,24 @@ def _stage_begin(cursor: Any) -> None:
         CREATE TEMP TABLE client_staging (
             external_id text, name text, country text, segment text
         ) ON COMMIT DROP;
-        CREATE TEMP TABLE line_staging (
+        CREATE TEMP TABLE chunk_staging (
             ordinal integer, external_id text, order_ref text, date date,
             amount numeric(18, 4), quantity numeric(14, 3), profit numeric(18, 4),
             due_date date, paid_date date, days_late integer, disputed boolean,
             is_return boolean, country text, currency text, original_amount numeric(18, 4),
             original_profit numeric(18, 4), exchange_rate numeric(24, 12)
-        ) ON COMMIT DROP
+        ) ON COMMIT DROP;
+        CREATE TEMP TABLE line_staging (LIKE chunk_staging, line_hash uuid) ON COMMIT DROP
         """
     )
 
 
-def _stage_lines(cursor: Any, lines: pd.DataFrame) -> None:
-    """COPY a chunk of lines into the staging table."""
+def _stage_lines(stager: _LineStager, lines: pd.DataFrame) -> None:
+    """Write a chunk of lines as CSV and hand it to the stager."""
     staged = lines.loc[:, list(LINE_COLUMNS)]
     for name in ("date", "due_date", "paid_date"):
         staged[name] = ledger.per_unique(staged[name], lambda days: days.dt.strftime("%Y-%m-%d"))
-    _copy(cursor, "line_staging", staged, text=("external_id", "order_ref", "country", "currency"))
+    stager.stage(_csv_text(staged))
 
 
 def _latest_client_values(lines: pd.DataFrame) -> pd.DataFrame:
@@ -1021,14 +1084,12 @@ def _stage_merge(
     outcomes = [row[0] for row in cursor.fetchall()]
     cursor.execute(
         f"""
-        WITH hashed AS (
-            SELECT *, md5({CANONICAL_LINE})::uuid AS line_hash FROM line_staging
-        ), keyed AS (
+        WITH keyed AS (
             SELECT *, CASE WHEN repeat = 1 THEN line_hash
                 ELSE md5(line_hash::text || '#' || repeat)::uuid END AS line_key
             FROM (
                 SELECT *, row_number() OVER (PARTITION BY line_hash ORDER BY ordinal) AS repeat
-                FROM hashed
+                FROM line_staging
             ) AS numbered
         )
         INSERT INTO {line_table} (
@@ -1045,7 +1106,7 @@ def _stage_merge(
             SELECT 1 FROM {line_table} AS known WHERE known.line_key = keyed.line_key
         )
         """,
-        {"import_id": ledger_import.pk, "company": settings.KAM_DEFAULT_CURRENCY},
+        {"import_id": ledger_import.pk},
     )
     imported = cursor.rowcount
     cursor.execute(
@@ -1056,7 +1117,7 @@ def _stage_merge(
         """
     )
     client_ids = [row[0] for row in cursor.fetchall()]
-    cursor.execute("DROP TABLE client_staging, line_staging")
+    cursor.execute("DROP TABLE client_staging, chunk_staging, line_staging")
     counts = {
         "imported": imported,
         "created": sum(outcomes),
@@ -1369,23 +1430,25 @@ def ledger_lines_convert(*, currencies: Iterable[str], start: dt.date, end: dt.d
 # --- client metrics -----------------------------------------------------------------------------
 
 
-METRIC_COLUMNS = (
-    "client_id", "date", "amount", "quantity", "profit", "due_date", "paid_date", "days_late",
-    "disputed", "is_return", "order_ref",
-)  # fmt: skip
-# The lines as tab-separated text in blocks of 50,000: a few rows to fetch instead of one
-# round of the driver per line (COPY TO sends every line as a message of its own).
+# Per client and calendar year, what ``accounts.metrics.metric_rows`` needs (``AGGREGATES``),
+# summed up where the lines are: the lines themselves never leave PostgreSQL. As
+# ``metrics.yearly_metrics`` does with pandas: a line without an order reference is an order of
+# its own day; days late are those the ledger states, else those paid after the due date (none
+# when paid on time); a mean leaves out the lines that do not give its value.
 METRIC_SQL = """
-    SELECT string_agg(line, E'\\n') FROM (
-        SELECT concat_ws(E'\\t', client_id, date, amount, COALESCE(quantity::text, ''),
-                COALESCE(profit::text, ''), COALESCE(due_date::text, ''),
-                COALESCE(paid_date::text, ''), COALESCE(days_late::text, ''),
-                COALESCE(disputed::int::text, ''), is_return::int,
-                translate(order_ref, E'\\t\\n\\r', '   ')) AS line,
-            row_number() OVER () / 50000 AS block
-        FROM {table} {where}
-    ) AS lines
-    GROUP BY block
+    SELECT client_id, EXTRACT(YEAR FROM date)::int AS year, SUM(amount)::float8,
+        COALESCE(SUM(quantity), 0)::float8, COUNT(quantity), COALESCE(SUM(profit), 0)::float8,
+        COUNT(profit), COUNT(*), COUNT(*) FILTER (WHERE is_return),
+        COUNT(DISTINCT CASE WHEN order_ref = '' THEN 'date:' || date::text ELSE order_ref END),
+        AVG(paid_date - date)::float8,
+        AVG(COALESCE(
+            days_late,
+            CASE WHEN paid_date - due_date < 0 THEN 0 ELSE paid_date - due_date END
+        ))::float8,
+        AVG(disputed::int)::float8
+    FROM {table} {where}
+    GROUP BY client_id, year
+    ORDER BY client_id, year
 """
 
 
@@ -1399,24 +1462,20 @@ def client_metrics_recompute(*, client_ids: Iterable[int] | None = None) -> int:
     if ids == []:
         return 0
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL DateStyle = 'ISO, YMD'")
+        cursor.execute("SET LOCAL DateStyle = 'ISO, YMD'")  # date::text of the order keys
         cursor.execute(METRIC_SQL.format(table=LedgerLine._meta.db_table, where=where))
-        text = "\n".join(["\t".join(METRIC_COLUMNS), *(block for (block,) in cursor.fetchall())])
-        cursor.execute(
-            f"SELECT EXTRACT(YEAR FROM date)::int, SUM(amount) FROM {LedgerLine._meta.db_table} "
-            "GROUP BY 1"
-        )
-        year_totals = {int(year): float(total) for year, total in cursor.fetchall()}
-        lines = pd.read_csv(
-            io.StringIO(text),
-            sep="\t",
-            quoting=csv.QUOTE_NONE,
-            parse_dates=["date", "due_date", "paid_date"],
-            dtype={"order_ref": str},
-            keep_default_na=False,
-            na_values=[""],
-        )
-        rows = metrics.yearly_metrics(lines, year_totals=year_totals)
+        records = [dict(zip(metrics.AGGREGATES, row, strict=True)) for row in cursor.fetchall()]
+        if ids is None:
+            year_totals: dict[int, float] = defaultdict(float)
+            for record in records:
+                year_totals[record["year"]] += record["revenue"]
+        else:
+            cursor.execute(
+                f"SELECT EXTRACT(YEAR FROM date)::int, SUM(amount)::float8 "
+                f"FROM {LedgerLine._meta.db_table} WHERE amount IS NOT NULL GROUP BY 1"
+            )
+            year_totals = {int(year): float(total) for year, total in cursor.fetchall()}
+        rows = metrics.metric_rows(records, year_totals=year_totals)
         stale = ClientYearMetric.objects.all()
         if ids is not None:
             stale = stale.filter(client_id__in=ids)

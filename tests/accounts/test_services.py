@@ -8,6 +8,7 @@ from collections import defaultdict
 from decimal import Decimal
 from unittest import mock
 
+import pandas as pd
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
@@ -16,7 +17,7 @@ from django.core.management.base import CommandError
 from django.db.models import Sum
 from django.utils import translation
 
-from accounts import ledger, services, signals
+from accounts import ledger, metrics, services, signals
 from accounts.models import (
     Client,
     ClientYearMetric,
@@ -328,6 +329,71 @@ def test_client_metrics_recompute_marks_unknown_margin_and_shares_per_year():
     services.client_metrics_recompute(client_ids=[known.pk])
     assert ClientYearMetric.objects.get(client=known).revenue == Decimal("800.00")
     assert ClientYearMetric.objects.count() == 2
+
+
+def test_client_metrics_recompute_in_sql_gives_the_figures_of_the_pandas_reference():
+    """The figures summed up in PostgreSQL are those ``metrics.yearly_metrics`` computes from
+    the same lines: order keys, days late, means that leave out missing values, shares."""
+    first, second = ClientFactory(), ClientFactory()
+    day = dt.date
+    shapes = [
+        (first, day(2023, 3, 1), "120.50", "3", "20", None, None, None, None, "A-1", False),
+        (first, day(2023, 3, 1), "79.50", None, "5", day(2023, 4, 1), day(2023, 4, 11), None, True,
+         "A-1", False),
+        (first, day(2023, 3, 2), "-40", "-1", "-8", day(2023, 4, 1), day(2023, 3, 20), None, False,
+         "", True),
+        (first, day(2023, 3, 2), "60", "2", "12", day(2023, 4, 1), None, 7, None, "", False),
+        (first, day(2024, 1, 5), "300", "4", "33.33", day(2024, 2, 5), day(2024, 3, 5), None,
+         False, "B-7", False),
+        (second, day(2024, 2, 29), "99.99", None, None, None, day(2024, 3, 30), 0, None, "", False),
+        (second, day(2024, 6, 1), "0.01", "1", "0.01", day(2024, 6, 30), day(2024, 6, 1), None,
+         True, "C-3", False),
+    ]  # fmt: skip
+    for client, date, amount, quantity, profit, due, paid, late, disputed, ref, ret in shapes:
+        LedgerLineFactory(
+            client=client,
+            date=date,
+            amount=Decimal(amount),
+            quantity=None if quantity is None else Decimal(quantity),
+            profit=None if profit is None else Decimal(profit),
+            due_date=due,
+            paid_date=paid,
+            days_late=late,
+            disputed=disputed,
+            order_ref=ref,
+            is_return=ret,
+        )
+    LedgerLineFactory(  # waits for a rate: not counted
+        client=second, date=day(2024, 7, 1), amount=None, original_amount=Decimal("5")
+    )
+    assert services.client_metrics_recompute() == 3
+
+    columns = ["client_id", "date", "amount", "quantity", "profit", "due_date", "paid_date",
+               "days_late", "disputed", "is_return", "order_ref"]  # fmt: skip
+    lines = pd.DataFrame(
+        list(LedgerLine.objects.filter(amount__isnull=False).values_list(*columns)),
+        columns=columns,
+    )
+    for name in ("date", "due_date", "paid_date"):
+        lines[name] = pd.to_datetime(lines[name])
+    for name in ("amount", "quantity", "profit", "days_late"):
+        lines[name] = lines[name].astype(float)
+    lines["disputed"] = lines["disputed"].astype(float)
+    lines["is_return"] = lines["is_return"].astype(int)
+    totals = lines.groupby(lines["date"].dt.year)["amount"].sum().to_dict()
+    expected = metrics.yearly_metrics(lines, year_totals=totals)
+    stored = list(
+        ClientYearMetric.objects.order_by("client_id", "year").values(*expected[0].keys())
+    )
+    assert len(stored) == len(expected) == 3
+    for got, want in zip(stored, expected, strict=True):
+        for name, value in want.items():
+            if isinstance(value, float):
+                assert got[name] == pytest.approx(value), name
+            else:
+                assert got[name] == value, name
+    assert stored[0]["order_count"] == 2  # A-1, and the two lines without a reference: one day
+    assert stored[0]["avg_days_late"] == pytest.approx((10 + 0 + 7) / 3)
 
 
 def test_import_ledger_command_prints_a_summary_and_accepts_mappings(dana, tmp_path, capsys):

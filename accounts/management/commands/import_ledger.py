@@ -9,6 +9,7 @@ from accounts.models import User
 
 
 class Command(BaseCommand):
+    requires_system_checks: list[str] = []  # a data command: start fast, as the worker does
     help = (
         "Import a ledger (CSV or XLSX of invoice or order lines, or a French FEC) and print a"
         " summary."
