@@ -113,6 +113,31 @@ def _plan_ids(plans: Plans) -> Any:
     return [plan.pk for plan in plans]
 
 
+@dataclass(frozen=True)
+class Kept:
+    """Some plans' cadences and the days their meetings were held up to ``through``: what
+    ``cadence_status`` and ``level_totals_between`` read, read once (two queries) when a page
+    shows both."""
+
+    cadences: list[Cadence]
+    held: dict[int, list[dt.date]]
+    through: dt.date
+
+    def held_until(self, day: dt.date) -> dict[int, list[dt.date]]:
+        """The days held up to ``day`` (at most ``through``), per cadence."""
+        if day > self.through:
+            raise ValueError(f"Meetings were read up to {self.through}, not {day}.")
+        if day == self.through:
+            return self.held
+        return defaultdict(list, {k: [d for d in v if d <= day] for k, v in self.held.items()})
+
+
+def cadences_kept(plans: Plans, *, through: dt.date) -> Kept:
+    """The cadences of ``plans`` and the days their meetings were held up to ``through``."""
+    cadences = _cadences(plans)
+    return Kept(cadences=cadences, held=_held_dates(cadences, through), through=through)
+
+
 def _held_dates(cadences: list[Cadence], today: dt.date) -> dict[int, list[dt.date]]:
     dates: dict[int, list[dt.date]] = defaultdict(list)
     rows = (
@@ -126,12 +151,14 @@ def _held_dates(cadences: list[Cadence], today: dt.date) -> dict[int, list[dt.da
 
 
 def cadence_status(
-    plans: Plans, today: dt.date, *, with_pairs: bool = False
+    plans: Plans, today: dt.date, *, with_pairs: bool = False, kept: Kept | None = None
 ) -> dict[int, list[CadenceStatus]]:
     """For each plan of ``plans`` that has cadences, where each stands (two queries; three with
-    the counterpart pairs each cadence covers)."""
-    cadences = _cadences(plans)
-    held = _held_dates(cadences, today)
+    the counterpart pairs each cadence covers; none for the cadences when ``kept``, their
+    ``cadences_kept`` through ``today`` or later, is given)."""
+    if kept is None:
+        kept = cadences_kept(plans, through=today)
+    cadences, held = kept.cadences, kept.held_until(today)
     pairs: dict[int, list[CounterpartPair]] = defaultdict(list)
     if with_pairs and cadences:
         covered = CounterpartPair.objects.filter(cadence__in=[c.pk for c in cadences])
@@ -350,7 +377,12 @@ def plan_compliance(
 
 
 def level_totals_between(
-    plans: Plans, *, since: dt.date, until: dt.date, held_through: dt.date
+    plans: Plans,
+    *,
+    since: dt.date,
+    until: dt.date,
+    held_through: dt.date,
+    kept: Kept | None = None,
 ) -> list[LevelCompliance]:
     """The meetings agreed, held and held on time per level (all three, in order), summed over
     ``plans``: the due dates of the cadences' chains that fell in ``[since, until)`` and those
@@ -358,13 +390,15 @@ def level_totals_between(
     (included; with or without a cadence). A programme year's figures, where
     ``compliance_by_level`` looks at the last twelve months: ``until`` is today or the next
     1 January, ``held_through`` today or 31 December. Three queries (none for an empty
-    window)."""
+    window; one when ``kept``, the plans' ``cadences_kept`` through ``until`` or later, is
+    given)."""
     agreed: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     held: dict[str, int] = defaultdict(int)
     if since < until:
-        cadences = _cadences(plans)
         last_day = until - dt.timedelta(days=1)
-        dates = _held_dates(cadences, last_day)
+        if kept is None:
+            kept = cadences_kept(plans, through=last_day)
+        cadences, dates = kept.cadences, kept.held_until(last_day)
         for cadence in cadences:
             chain = due_chain(cadence, dates[cadence.pk], since=since, today=until)
             counts = agreed[cadence.level]

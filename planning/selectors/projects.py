@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from types import EllipsisType
 
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
@@ -20,7 +21,7 @@ from kam import permissions
 from planning.models import InvestmentProject, ProjectYear, SteeringDecision, SteeringSession
 from planning.selectors import plans as plan_selectors
 from scoring import selectors as scoring_selectors
-from scoring.models import ClientScore, Programme
+from scoring.models import ClientScore, Programme, ShortlistDecision
 
 ZERO = Decimal(0)
 
@@ -208,9 +209,23 @@ def budget_standing(years: Iterable[int]) -> dict[int, InvestmentYear]:
     return standing
 
 
-def investment_by_year(programme: Programme) -> InvestmentYear:
-    """Investment committed vs budget for one programme year (for the programme's results)."""
-    return budget_standing([programme.year])[programme.year]
+def investment_by_year(
+    programme: Programme, *, decision: ShortlistDecision | EllipsisType | None = ...
+) -> InvestmentYear:
+    """Investment committed vs budget for one programme year (for the programme's results):
+    one query when ``decision``, the programme's latest shortlist decision (or ``None``: it has
+    none), is given, as ``budget_standing`` counts it."""
+    if decision is ...:
+        return budget_standing([programme.year])[programme.year]
+    approved, spent = _approved_by_year([programme.year])
+    return InvestmentYear(
+        year=programme.year,
+        currency=programme.currency,
+        budget=programme.budget,
+        shortlist_cost=decision.cost if decision else ZERO,
+        approved=approved.get(programme.year, ZERO),
+        spent=spent.get(programme.year, ZERO),
+    )
 
 
 # --- the steering committee's board ---------------------------------------------------------------

@@ -33,6 +33,7 @@ import hashlib
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
+from types import EllipsisType
 from typing import Any
 
 from django.core.cache import cache
@@ -68,10 +69,16 @@ def results_programme_list() -> QuerySet[Programme]:
     return scoring_selectors.programme_list()
 
 
-def results_default_programme(*, today: dt.date) -> Programme | None:
-    """The programme year shown first: the latest that has begun, else the earliest to come."""
-    programmes = results_programme_list()
-    return programmes.filter(year__lte=today.year).first() or programmes.order_by("year").first()
+def results_default_programme(
+    *, today: dt.date, among: list[Programme] | None = None
+) -> Programme | None:
+    """The programme year shown first: the latest that has begun, else the earliest to come
+    (of ``among``, the ``results_programme_list`` the caller has read already, if given)."""
+    programmes = results_programme_list() if among is None else among
+    begun = [programme for programme in programmes if programme.year <= today.year]
+    if begun:
+        return max(begun, key=lambda programme: programme.year)
+    return min(programmes, key=lambda programme: programme.year, default=None)
 
 
 @dataclass(frozen=True)
@@ -177,18 +184,27 @@ def key_account_ids_query(programme: Programme) -> QuerySet[Any, Any]:
     )
 
 
+def latest_decision(programme: Programme) -> ShortlistDecision | None:
+    """The programme's confirmed shortlist: its latest decision, if any."""
+    return scoring_selectors.shortlist_decision_list(programme=programme).first()
+
+
 FIGURES_CACHE_SECONDS = 6 * 3600
 """How long the groups' sums stay cached; the key changes anyway with the figures (a recompute
 writes new rows) and with the shortlist (a new decision)."""
 
 
-def ledger_results(*, programme: Programme) -> LedgerResults:
+def ledger_results(
+    *, programme: Programme, decision: ShortlistDecision | EllipsisType | None = ...
+) -> LedgerResults:
     """The key accounts of ``programme`` against the other clients, every year of the ledger up
     to the programme year. The groups' sums come from one aggregate query over the stored
     yearly figures, cached under what they depend on: the programme, its latest shortlist
     decision and the newest row of figures (a recompute deletes and writes them anew). Three
-    queries, two when cached, whatever the number of clients and lines."""
-    decision = scoring_selectors.shortlist_decision_list(programme=programme).first()
+    queries, two when cached, whatever the number of clients and lines; one less when
+    ``decision``, the programme's latest shortlist decision (or ``None``), is given."""
+    if decision is ...:
+        decision = latest_decision(programme)
     newest = ClientYearMetric.objects.order_by("-pk").values_list("pk", "computed_at").first()
     version = (
         "programme-results:v1",
@@ -288,15 +304,31 @@ class PlanResults:
         return self.count - len(self.listed)
 
 
-def plan_results(*, user: User, programme: Programme, today: dt.date) -> PlanResults:
-    """The plans of ``programme``: counted over the whole programme year, listed for those
-    ``user`` may see. Health in a fixed number of queries (``health.plan_health_list``)."""
-    plans = list(
+def programme_plans(programme: Programme) -> list[Plan]:
+    """The plans of the programme year, by client name."""
+    return list(
         Plan.objects.filter(programme=programme)
         .select_related("client", "client__kam", "client__sponsor", "owner", "programme")
         .order_by("client__name", "pk")
     )
-    healths = health.plan_health_list(plans, today=today)
+
+
+def plan_results(
+    *,
+    user: User,
+    programme: Programme,
+    today: dt.date,
+    plans: list[Plan] | None = None,
+    kept: cadences.Kept | None = None,
+) -> PlanResults:
+    """The plans of ``programme`` (``plans``, when the caller has ``programme_plans``
+    already): counted over the whole programme year, listed for those ``user`` may see.
+    Health in a fixed number of queries (``health.plan_health_list``; two less with ``kept``,
+    the plans' ``cadences.cadences_kept`` through ``today``)."""
+    if plans is None:
+        plans = programme_plans(programme)
+    statuses = cadences.cadence_status(plans, today, kept=kept) if kept is not None else None
+    healths = health.plan_health_list(plans, today=today, statuses=statuses)
     visible = set(
         plan_selectors.plan_list(user=user).filter(programme=programme).values_list("pk", flat=True)
     )
@@ -340,21 +372,31 @@ class MeetingResults:
         return self.on_time * 100 / self.agreed if self.agreed else None
 
 
-def meeting_results(*, programme: Programme, today: dt.date) -> MeetingResults:
+def meeting_results(
+    *,
+    programme: Programme,
+    today: dt.date,
+    plans: list[Plan] | None = None,
+    kept: cadences.Kept | None = None,
+) -> MeetingResults:
     """The cadences of ``programme``'s plans kept per level, from 1 January of the programme
     year to the end of that year or today, whichever comes first (a meeting due today is not
-    late yet; one held today counts as held)."""
+    late yet; one held today counts as held). ``plans`` and ``kept``: the programme's plans and
+    their ``cadences.cadences_kept`` through today, when the caller has them."""
     since = dt.date(programme.year, 1, 1)
     until = min(dt.date(programme.year + 1, 1, 1), today)
-    plans = Plan.objects.filter(programme=programme)
+    among: list[Plan] | QuerySet[Plan] = (
+        plans if plans is not None else Plan.objects.filter(programme=programme)
+    )
     return MeetingResults(
         since=since,
         until=max(since, until),
         levels=cadences.level_totals_between(
-            plans,
+            among,
             since=since,
             until=until,
             held_through=min(dt.date(programme.year, 12, 31), today),
+            kept=kept,
         ),
     )
 
@@ -372,12 +414,16 @@ class ProgrammeResults:
 def programme_results(*, user: User, programme: Programme, today: dt.date) -> ProgrammeResults:
     """Everything the results page and its API show for ``programme``. The figures are the
     programme's, whoever asks (who may ask is ``permissions.may_see_programme_results``); the
-    plans listed one by one are those ``user`` may see."""
+    plans listed one by one are those ``user`` may see. The shortlist decision, the plans, their
+    cadences and the meetings held are read once for all the parts that show them."""
+    decision = latest_decision(programme)
+    plans = programme_plans(programme)
+    kept = cadences.cadences_kept(plans, through=today)
     return ProgrammeResults(
         programme=programme,
-        ledger=ledger_results(programme=programme),
-        plans=plan_results(user=user, programme=programme, today=today),
-        meetings=meeting_results(programme=programme, today=today),
+        ledger=ledger_results(programme=programme, decision=decision),
+        plans=plan_results(user=user, programme=programme, today=today, plans=plans, kept=kept),
+        meetings=meeting_results(programme=programme, today=today, plans=plans, kept=kept),
         recognitions=list(sponsorship.recognitions_for_year(programme.year)),
-        investment=projects.investment_by_year(programme),
+        investment=projects.investment_by_year(programme, decision=decision),
     )

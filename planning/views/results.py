@@ -124,7 +124,7 @@ def _programme(request: AuthedRequest) -> tuple[Programme | None, forms.ResultsY
     )
     if form.is_valid():
         return programmes[form.cleaned_data["year"]], form
-    programme = selectors.results_default_programme(today=today)
+    programme = selectors.results_default_programme(today=today, among=list(programmes.values()))
     if not form.is_bound and programme is not None:
         form = forms.ResultsYearForm(initial={"year": programme.year}, years=list(programmes))
     return programme, form

@@ -7,6 +7,9 @@ from collections import defaultdict
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts import services as account_services
 from accounts.models import LedgerLine
@@ -268,3 +271,45 @@ def test_meeting_results_of_a_year_to_come_have_not_started(dana):
     assert not results.started
     assert results.agreed == results.held == 0
     assert results.on_time_pct is None
+
+
+def test_the_page_reads_the_plans_cadences_and_meetings_once_for_the_same_figures(
+    dana, django_assert_num_queries
+):
+    """``programme_results`` reads the shortlist, the plans, their cadences and the meetings
+    held once for the plans' health, the meetings kept and the investment: the same figures as
+    each part read on its own, in four queries less (the decision and the programme read
+    again, the cadences and the meetings held read twice)."""
+    plan = PlanFactory(status=Plan.Status.APPROVED)
+    make_key_account(plan.client, year=YEAR, by=dana)
+    monthly = CadenceFactory(plan=plan, every=1, starts_on=D(YEAR, 1, 1), level="management")
+    for day in (D(YEAR, 1, 1), D(YEAR, 3, 1), D(YEAR, 4, 1)):  # 1 Apr: today, held, not late
+        MeetingFactory(plan=plan, cadence=monthly, date=day, level="management")
+    other = PlanFactory(programme=plan.programme)
+    CadenceFactory(plan=other, every=2, starts_on=D(YEAR, 2, 1), level="executive")
+    today = D(YEAR, 4, 1)
+    programme = plan.programme
+
+    together = selectors.programme_results(user=dana, programme=programme, today=today)
+    meetings = selectors.meeting_results(programme=programme, today=today)
+    plans = selectors.plan_results(user=dana, programme=programme, today=today)
+
+    assert together.meetings == meetings
+    assert [level.agreed for level in meetings.levels] == [1, 3, 0]  # executive, management, op.
+    assert [(h.plan, h.overdue_meetings, h.score) for h in together.plans.listed] == [
+        (h.plan, h.overdue_meetings, h.score) for h in plans.listed
+    ]
+    assert together.plans.by_level == plans.by_level
+    assert together.investment == selectors.projects.budget_standing([YEAR])[YEAR]
+    assert together.ledger.key_account_count == 1
+
+    cache.clear()  # both times: the groups' sums and the plans' coverage gaps not from the cache
+    separate = CaptureQueriesContext(connection)
+    with separate:
+        selectors.ledger_results(programme=programme)
+        selectors.plan_results(user=dana, programme=programme, today=today)
+        selectors.meeting_results(programme=programme, today=today)
+        selectors.projects.investment_by_year(programme)
+    cache.clear()
+    with django_assert_num_queries(len(separate.captured_queries) + 1 - 4):  # + recognitions
+        selectors.programme_results(user=dana, programme=programme, today=today)
