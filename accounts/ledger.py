@@ -931,17 +931,37 @@ def parse_dates(values: pd.Series, *, order: str) -> pd.Series:
     return per_unique(values, lambda uniques: _dates_from_parts(_date_parts(uniques), order=order))
 
 
+def _impossible(parts: pd.DataFrame, dates: pd.Series, *, order: str) -> pd.Series:
+    """Where ``dates`` (``parts`` read in ``order``) has none but the other order reads one."""
+    impossible = pd.Series(False, index=parts.index)
+    unread = dates.isna()
+    if unread.any():  # most values read: the other order is tried on the others only
+        other = MDY if order == DMY else DMY
+        impossible[unread] = _dates_from_parts(parts[unread], order=other).notna()
+    return impossible
+
+
 def impossible_dates(values: pd.Series, *, order: str) -> pd.Series:
     """True where ``order`` cannot read a value that the other order reads as a date."""
-    other = MDY if order == DMY else DMY
 
     def convert(uniques: pd.Series) -> pd.Series:
         parts = _date_parts(uniques)
-        mine = _dates_from_parts(parts, order=order)
-        theirs = _dates_from_parts(parts, order=other)
-        return mine.isna() & theirs.notna()
+        return _impossible(parts, _dates_from_parts(parts, order=order), order=order)
 
     return per_unique(values, convert).fillna(False).astype(bool)
+
+
+def parse_dates_checked(values: pd.Series, *, order: str) -> tuple[pd.Series, pd.Series]:
+    """``parse_dates`` and ``impossible_dates`` of the same values, reading each distinct value
+    once."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    parts = _date_parts(pd.Series(uniques, dtype=values.dtype))
+    dates = _dates_from_parts(parts, order=order)
+    impossible = _impossible(parts, dates, order=order)
+    return (
+        _spread(dates, codes, values.index),
+        _spread(impossible, codes, values.index).fillna(False).astype(bool),
+    )
 
 
 def column_order(values: pd.Series, *, chosen: str = "", fallback: str = DMY) -> str:
@@ -955,10 +975,14 @@ def column_order(values: pd.Series, *, chosen: str = "", fallback: str = DMY) ->
 def per_unique(values: pd.Series, convert: Callable[[pd.Series], pd.Series]) -> pd.Series:
     """Apply ``convert`` once per distinct value: ledgers repeat dates, prices and countries."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    converted = convert(pd.Series(uniques, dtype=values.dtype))
+    return _spread(convert(pd.Series(uniques, dtype=values.dtype)), codes, values.index)
+
+
+def _spread(converted: pd.Series, codes: Any, index: pd.Index) -> pd.Series:
+    """The values converted once per distinct value, back in place (``pd.factorize`` codes)."""
     padded = pd.concat([converted, converted.iloc[:0].reindex([len(converted)])])
     result = padded.take(codes)  # code -1 (a missing value) takes the missing value at the end
-    result.index = values.index
+    result.index = index
     return result
 
 
@@ -1157,9 +1181,9 @@ def parse(
     def read_dates(code: str, values: pd.Series) -> pd.Series:
         name = mapping[code]
         order = column_order(values, chosen=chosen_orders.get(name, ""), fallback=fallback)
-        parsed = parse_dates(values, order=order)
+        parsed, impossible = parse_dates_checked(values, order=order)
         reject(
-            impossible_dates(values, order=order),
+            impossible,
             _("%(field)s cannot be read as %(order)s: it would have a month above 12.")
             % {"field": FIELD_BY_CODE[code].label, "order": ORDER_LABELS[order]},
         )
