@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from planning.models import Branding
 from planning.models.branding import LOGO_MAX_BYTES
+from planning.services import reports
 
 SVG_FORBIDDEN = re.compile(rb"<!DOCTYPE|<!ENTITY|<script|<foreignObject|\bon\w+\s*=", re.I)
 
@@ -50,7 +51,8 @@ def branding_update(
 ) -> Branding:
     """Set the branding: the company's name, its accent colour (``#rrggbb``) and, when given,
     a new logo (``logo_type`` checks it); ``remove_logo`` goes back to no logo. The revision
-    goes up by one on every change."""
+    goes up by one on every change, and the reports made under the older ones are dropped
+    (``reports.reports_outdated_drop``)."""
     branding = Branding.objects.select_for_update().filter(pk=1).first() or Branding(pk=1)
     branding.name = name.strip()
     branding.accent = accent.strip().lower()
@@ -63,4 +65,5 @@ def branding_update(
     branding.revision = F("revision") + 1 if branding.revision else 1  # type: ignore[assignment]
     branding.save()
     branding.refresh_from_db()
+    reports.reports_outdated_drop(revision=branding.revision)
     return branding

@@ -16,11 +16,17 @@
 - **The zip** of a programme year's approved plans reuses the stored PDF of each latest version,
   makes the missing ones (each under its own lock, as a report of its own) and counts its
   progress (``done`` of ``total``) as it goes.
+- **Cleaning up**: a report's file is deleted when its row is (by itself, or with its plan or
+  programme year), once that deletion commits (``report_file_drop``, called by a receiver of
+  ``post_delete``). A new branding revision drops the reports made under the older ones
+  (``reports_outdated_drop``): their rows and files go, except the rows of reports someone
+  downloaded, which the plan's history names: those lose their file and read "no longer exists".
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import io
 import logging
@@ -295,10 +301,11 @@ def _store(report_id: int, content: bytes) -> None:
         report = (
             Report.objects.select_for_update(of=("self",))
             .select_related("plan__client", "version", "programme")
-            .get(pk=report_id)
+            .filter(pk=report_id)
+            .first()
         )
-        if report.status == Report.Status.READY:
-            return
+        if report is None or report.status == Report.Status.READY:
+            return  # deleted meanwhile (its plan, or an outdated branding), or already stored
         name = selectors.report_storage_name(report)
         if default_storage.exists(name):
             default_storage.delete(name)  # an earlier run's, whose row was never marked ready
@@ -316,6 +323,42 @@ def _fail(report_id: int, failure: str) -> None:
     Report.objects.filter(pk=report_id).update(
         status=Report.Status.FAILED, failure=failure, finished_at=timezone.now()
     )
+
+
+# --- cleaning up ----------------------------------------------------------------------------------
+
+
+def report_file_drop(*, name: str) -> None:
+    """Delete the stored file ``name`` (a report's, whose row is being deleted) once the
+    transaction commits: a rollback keeps the row, and the row keeps its file."""
+    if name:
+        transaction.on_commit(functools.partial(default_storage.delete, name))
+
+
+@transaction.atomic
+def reports_outdated_drop(*, revision: int) -> int:
+    """Drop the ready or failed reports made under a branding revision older than
+    ``revision``: nobody is offered them any more (a report is asked for in the current
+    branding). Rows and files go, except that a report someone downloaded keeps its row (the
+    plan's history names it) without its file, failed as "no longer exists". Reports still
+    queued or rendering are left to finish. Returns how many reports lost their file or row."""
+    outdated = Report.objects.filter(
+        branding_revision__lt=revision, status__in=[Report.Status.READY, Report.Status.FAILED]
+    )
+    downloaded = set(
+        outdated.filter(downloads__isnull=False).values_list("pk", flat=True).distinct()
+    )
+    kept = 0
+    for report in Report.objects.select_for_update().filter(pk__in=downloaded).exclude(file=""):
+        report_file_drop(name=report.file.name or "")
+        report.file.name, report.size, report.sha256 = "", None, ""
+        report.status, report.failure = Report.Status.FAILED, Report.Failure.GONE
+        report.save(update_fields=["file", "size", "sha256", "status", "failure"])
+        kept += 1
+    deleted = list(outdated.exclude(pk__in=downloaded))
+    for report in deleted:
+        report.delete()  # its file goes on commit (``report_file_drop``, after ``post_delete``)
+    return kept + len(deleted)
 
 
 # --- downloading ----------------------------------------------------------------------------------

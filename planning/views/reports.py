@@ -47,12 +47,13 @@ def _status_response(request: AuthedRequest, report: Report, status: int = 200) 
 
 
 def _refused(request: AuthedRequest, error: ValidationError) -> HttpResponse:
-    """Bad input (a language or version that is not one): said on the page, nothing written."""
+    """Bad input (a language or version that is not one): said on the page, nothing written.
+    For htmx, the error fragment answers 200, in the slot the button targets: htmx swaps no
+    4xx answer, and the reader would see nothing (as the plan's forms do)."""
     context = {"errors": error.messages}
-    template = "planning/report_status.html#report-error"
-    if not request.htmx:
-        template = "planning/report_status.html"
-    return TemplateResponse(request, template, context, status=400)
+    if request.htmx:
+        return TemplateResponse(request, "planning/report_status.html#report-error", context)
+    return TemplateResponse(request, "planning/report_status.html", context, status=400)
 
 
 @login_required

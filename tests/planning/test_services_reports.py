@@ -1,7 +1,8 @@
 """Stored reports: asked for once, made once, stored once per (version, language, branding
 revision); a draft again only when it changed; a failed one retried by asking again; a run left
 "rendering" by a dead worker made again over the same file; the year's zip reusing the stored
-PDFs; and who may ask."""
+PDFs; and who may ask. A report's file goes when its row does (with its plan, or when a new
+branding makes it outdated), once that commits."""
 
 import io
 import subprocess
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -17,6 +19,7 @@ from planning import pdf
 from planning.models import Plan, PlanVersion, Report, ReportDownload
 from planning.selectors import reports as selectors
 from planning.selectors.versions import plan_snapshot
+from planning.services import branding as branding_services
 from planning.services import reports as services
 from planning.tasks import report_render_task
 from tests.factories import ClientFactory, UserFactory
@@ -312,3 +315,82 @@ def test_a_download_is_recorded_for_the_plans_history(alice, sam, plan, version)
         sam,
     )
     assert ReportDownload.objects.count() == 1
+
+
+# --- cleaning up ----------------------------------------------------------------------------------
+
+
+def stored(plan: Plan, by: User, **values) -> Report:
+    """A ready report of ``plan`` with its file written where the renderer writes it."""
+    fields = {
+        "kind": Report.Kind.PLAN_DRAFT,
+        "plan": plan,
+        "language": "fr",
+        "branding_revision": selectors.branding_revision(),
+        "requested_by": by,
+        "requested_at": timezone.now(),
+        **values,
+    }
+    report = Report.objects.create(**fields)
+    services._store(report.pk, b"%PDF-1.7 " + str(report.pk).encode())
+    report.refresh_from_db()
+    return report
+
+
+def test_a_deleted_plans_reports_and_files_go_once_the_deletion_commits(
+    alice, media, django_capture_on_commit_callbacks
+):
+    plan = PlanFactory(client=ClientFactory(kam=alice))  # a draft: no version protects it
+    other = PlanFactory(client=ClientFactory(kam=alice))
+    mine = [stored(plan, alice, content_digest="a"), stored(plan, alice, content_digest="b")]
+    theirs = stored(other, alice)
+    assert len(files(media)) == 3
+
+    with transaction.atomic():  # rolled back: the rows and the files stay
+        Plan.objects.get(pk=plan.pk).delete()
+        transaction.set_rollback(True)
+    assert len(files(media)) == 3
+    assert Report.objects.filter(plan=plan).count() == 2
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        Plan.objects.get(pk=plan.pk).delete()
+        assert len(files(media)) == 3  # not before the commit
+    for callback in callbacks:
+        callback()
+    assert not Report.objects.filter(pk__in=[report.pk for report in mine]).exists()
+    assert files(media) == [theirs.file.name]
+
+
+def test_a_new_branding_drops_the_files_of_older_revisions(
+    alice, sam, plan, version, media, django_capture_on_commit_callbacks
+):
+    read_once = stored(plan, alice, kind=Report.Kind.PLAN_VERSION, version=version)
+    services.report_download(user=sam, report=read_once)
+    unread = stored(plan, alice, content_digest="draft")
+    queued = Report.objects.create(
+        kind=Report.Kind.PLAN_VERSION,
+        plan=plan,
+        version=version,
+        language="en",
+        branding_revision=selectors.branding_revision(),
+        requested_by=alice,
+        requested_at=timezone.now(),
+    )
+    assert len(files(media)) == 2
+
+    with django_capture_on_commit_callbacks(execute=True):
+        branding_services.branding_update(name="Acme", accent="#c0392b")
+
+    assert files(media) == []
+    assert not Report.objects.filter(pk=unread.pk).exists()
+    read_once.refresh_from_db()  # the plan's history names it: the row stays, without its file
+    assert (read_once.status, read_once.failure, read_once.file.name, read_once.size) == (
+        Report.Status.FAILED, Report.Failure.GONE, "", None
+    )  # fmt: skip
+    assert ReportDownload.objects.get().report == read_once
+    assert Report.objects.get(pk=queued.pk).status == Report.Status.QUEUED  # left to finish
+
+    # asking again makes it anew, in the new branding
+    again = services.plan_pdf_request(user=alice, plan=plan, version=version, language="fr")
+    assert again.pk != read_once.pk
+    assert again.branding_revision == selectors.branding_revision()

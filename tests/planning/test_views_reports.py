@@ -341,3 +341,20 @@ def test_a_director_may_ask_for_any_plans_pdf(client, dana, plan, version):
     response = client.post(url, {"language": "en"}, content_type="application/json")
     assert response.status_code == 202
     assert response.json()["kind"] == "plan_draft"
+
+
+def test_a_refused_request_shows_its_error_in_the_slot_it_targets(client, alice, plan, version):
+    client.force_login(alice)
+    url = reverse("planning:plan_pdf_request", args=[plan.pk])
+    response = client.post(url, {"version": "7", "language": "en"}, headers=HX)
+    assert response.status_code == 200  # htmx swaps no 4xx answer: the reader would see nothing
+    html = body(response)
+    assert 'data-testid="report-error"' in html
+    assert "This plan has no such version." in html
+    response = client.post(url, {"version": "1", "language": "de"}, headers=HX)
+    assert "Choose French or English." in body(response)
+
+    response = client.post(url, {"version": "7", "language": "en"})  # without htmx: its page
+    assert response.status_code == 400
+    assert "This plan has no such version." in body(response)
+    assert not Report.objects.exists()
