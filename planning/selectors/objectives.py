@@ -33,6 +33,7 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Sum,
     Value,
     When,
 )
@@ -283,13 +284,18 @@ class ObjectiveRow:
     objective: Objective
     kpis: list[KpiRow]
     actions: list[Action]
+    """Its actions, when its group of actions is shown (``read_actions``); else empty."""
     progress: int | None
     overdue: int
+    action_count: int = 0
+    """How many actions it has, dropped ones included, shown or not."""
     first: bool = False
     last: bool = False
     urls: dict[str, str] = field(default_factory=dict)
     action_rows: list[dict[str, Any]] = field(default_factory=list)
     """What each action's row writes, made ready by the page's view."""
+    ident: str = ""
+    """The objective's id as its elements' ids write it (no thousands separator)."""
 
 
 @dataclass
@@ -305,6 +311,31 @@ class OfferGrid:
     rows: list[tuple[Offering, list[OfferCell]]]
     offers: list[Offer]
     whitespace: int
+
+
+WORK_PAGE_OBJECTIVES = 10
+"""Objectives whose actions a page of the Actions section shows at most."""
+WORK_PAGE_ACTIONS = 50
+"""A page of the Actions section takes no further objective once it shows this many actions
+(an objective's actions are never split across pages)."""
+
+
+def work_pages(rows: Sequence[ObjectiveRow]) -> list[list[ObjectiveRow]]:
+    """The Actions section's pages: the objectives in the page's order, cut into groups of at
+    most ``WORK_PAGE_OBJECTIVES``, and fewer when their actions reach ``WORK_PAGE_ACTIONS``; an
+    objective with more actions than that fills a page alone."""
+    pages: list[list[ObjectiveRow]] = []
+    current: list[ObjectiveRow] = []
+    actions = 0
+    for row in rows:
+        if current and (len(current) >= WORK_PAGE_OBJECTIVES or actions >= WORK_PAGE_ACTIONS):
+            pages.append(current)
+            current, actions = [], 0
+        current.append(row)
+        actions += row.action_count
+    if current:
+        pages.append(current)
+    return pages
 
 
 @dataclass
@@ -324,6 +355,45 @@ class PlanPage:
     action_count: int
     filled: dict[str, bool] = field(default_factory=dict)
     work_read: bool = False
+    pages: list[list[ObjectiveRow]] = field(default_factory=list)
+    """The Actions section's pages (``work_pages``), once the objectives are read."""
+    shown: tuple[int, int] = (0, 0)
+    """The first and last (1-based) of ``pages`` whose actions are read (``read_actions``)."""
+    more_url: str = ""
+    """The next page of the Actions section alone (htmx), set by the page's view."""
+    more_href: str = ""
+    """The plan page with the pages up to the next one, at its first group (without JS)."""
+
+    @property
+    def ordered(self) -> list[ObjectiveRow]:
+        """The objectives in the page's order: by side (the customer's goals first), then
+        their position."""
+        return [row for _, _, rows in self.sides for row in rows]
+
+    @property
+    def action_groups(self) -> list[tuple[Any, ObjectiveRow]]:
+        """The objectives whose actions are shown, each with its side's label."""
+        first, last = self.shown
+        labels = dict(Objective.Side.choices)
+        return [
+            (labels[row.objective.side], row)
+            for rows in self.pages[first - 1 : last]
+            if first
+            for row in rows
+        ]
+
+    @property
+    def more_page(self) -> int | None:
+        """The number of the page after the last shown, if there is one."""
+        last = self.shown[1]
+        return last + 1 if last and last < len(self.pages) else None
+
+    def page_of(self, objective_id: int) -> int | None:
+        """The (1-based) page of the Actions section that shows this objective's actions."""
+        for number, rows in enumerate(self.pages, start=1):
+            if any(row.objective.pk == objective_id for row in rows):
+                return number
+        return None
 
 
 def plan_page(*, plan: Plan, today: dt.date, work: bool = True) -> PlanPage:
@@ -331,7 +401,8 @@ def plan_page(*, plan: Plan, today: dt.date, work: bool = True) -> PlanPage:
     quadrant, the objectives by side with their KPIs' current values, actions, progress and
     overdue count, and the offer grid. With ``work=False`` the objectives and actions are left
     out (``page.work_read`` is false, their fields empty) for a page that takes them from a
-    cache keyed by ``work_revision()``; ``read_work(page)`` reads them when it does not."""
+    cache keyed by ``work_revision()``; ``read_work(page)`` reads them when it does not, and
+    ``read_actions(page, …)`` the actions of some pages of the Actions section."""
     swot = _swot(plan)
     grid = offer_grid(plan=plan)
     page = PlanPage(
@@ -349,6 +420,7 @@ def plan_page(*, plan: Plan, today: dt.date, work: bool = True) -> PlanPage:
     )
     if work:
         read_work(page)
+        read_actions(page)
     return page
 
 
@@ -374,54 +446,58 @@ actions would decode a thousand timestamps for nothing."""
 
 
 def read_work(page: PlanPage) -> None:
-    """Read the objectives by side with their KPIs' current values and actions into ``page``
-    (a ``plan_page(work=False)``), with the progress, overdue counts and filled sections."""
+    """Read the objectives by side with their KPIs' current values into ``page`` (a
+    ``plan_page(work=False)``), with each objective's progress, overdue and action counts, the
+    plan's, the filled sections and the Actions section's pages, in four queries: the actions
+    themselves are counted by the database, not read (``read_actions`` reads those shown)."""
     plan, today = page.plan, page.today
     objectives = list(
         Objective.objects.filter(plan=plan)
         .order_by("side", "position", "pk")
-        .prefetch_related(
-            Prefetch("kpis", queryset=Kpi.objects.order_by("position", "pk")),
-            Prefetch(
-                "actions",
-                # the rows never show when they were written, nor their owners' logins
-                queryset=Action.objects.select_related("owner")
-                .defer(*UNSHOWN_ACTION_FIELDS)
-                .order_by("due_date", "position", "pk"),
-            ),
-        )
+        .prefetch_related(Prefetch("kpis", queryset=Kpi.objects.order_by("position", "pk")))
     )
+    not_dropped = ~Q(status=Action.Status.DROPPED)
+    counts = {
+        row["objective_id"]: row
+        for row in Action.objects.filter(objective__plan=plan)
+        .values("objective_id")
+        .annotate(
+            count=Count("pk"),
+            weighed=Count("pk", filter=not_dropped),
+            total=Sum(_progress_sql(), filter=not_dropped),
+            overdue=Count("pk", filter=Q(status__in=Action.OPEN, due_date__lt=today)),
+        )
+        .order_by()
+    }
     metric = ledger_metric(plan)
     rows: dict[str, list[ObjectiveRow]] = {side: [] for side in Objective.Side.values}
-    all_actions: list[Action] = []
     margin = False
+    none: dict[str, int] = {"count": 0, "weighed": 0, "total": 0, "overdue": 0}
     for objective in objectives:
         objective.plan = plan  # the plan as read, with its client: no query per objective
-        actions = list(objective.actions.all())
-        for action in actions:
-            action.objective = objective  # no query to climb back to the plan
-            action.overdue = action.is_overdue(today)  # type: ignore[attr-defined]
-        all_actions += actions
         kpis = [KpiRow(kpi, kpi_current(kpi, metric)) for kpi in objective.kpis.all()]
         margin = margin or any(row.kpi.measures_margin for row in kpis)
+        count = counts.get(objective.pk, none)
         rows[objective.side].append(
             ObjectiveRow(
                 objective=objective,
                 kpis=kpis,
-                actions=actions,
-                progress=rollup(actions),
-                overdue=len([action for action in actions if action.is_overdue(today)]),
+                actions=[],
+                progress=_mean(count["total"], count["weighed"]),
+                overdue=count["overdue"],
+                action_count=count["count"],
             )
         )
     for side_rows in rows.values():
         _mark_ends(side_rows)
+    weighed = sum(count["weighed"] for count in counts.values())
     page.objectives = rows
     page.sides = [(value, label, rows[value]) for value, label in Objective.Side.choices]
     page.metric = metric
-    page.progress = rollup(all_actions)
+    page.progress = _mean(sum(count["total"] or 0 for count in counts.values()), weighed)
     page.has_margin_kpi = margin
-    page.overdue = sum(row.overdue for side_rows in rows.values() for row in side_rows)
-    page.action_count = len(all_actions)
+    page.overdue = sum(count["overdue"] for count in counts.values())
+    page.action_count = sum(count["count"] for count in counts.values())
     page.filled = {
         "vision": all(
             getattr(plan, name).strip()
@@ -429,10 +505,45 @@ def read_work(page: PlanPage) -> None:
         ),
         "swot": all(items for _, _, items in page.swot),
         "objectives": any(row.kpis for side_rows in rows.values() for row in side_rows),
-        "actions": any(action_weight(action) is not None for action in all_actions),
+        "actions": weighed > 0,
         "offers": bool(page.offers.offers),
     }
+    page.pages = work_pages(page.ordered)
     page.work_read = True
+
+
+def _mean(total: int | None, count: int) -> int | None:
+    """``rollup``'s rule from a sum of weights and their number."""
+    return _round(Decimal(total or 0) / count) if count else None
+
+
+def read_actions(page: PlanPage, first: int = 1, last: int | None = None) -> None:
+    """Read the actions of the Actions section's pages ``first`` to ``last`` (1-based; all of
+    them by default, or up to the last page) into their objectives' rows of ``page`` (read by
+    ``read_work``), in one query, each flagged ``overdue`` as of the page's day."""
+    count = len(page.pages)
+    last = count if last is None else min(last, count)
+    first = max(first, 1)
+    if first > last:
+        page.shown = (0, 0)
+        return
+    shown = [row for rows in page.pages[first - 1 : last] for row in rows]
+    by_objective = {row.objective.pk: row for row in shown}
+    actions = (
+        Action.objects.filter(objective_id__in=list(by_objective))
+        .select_related("owner")
+        # the rows never show when they were written, nor their owners' logins
+        .defer(*UNSHOWN_ACTION_FIELDS)
+        .order_by("due_date", "position", "pk")
+    )
+    for row in shown:
+        row.actions = []
+    for action in actions:
+        row = by_objective[action.objective_id]
+        action.objective = row.objective  # no query to climb back to the plan
+        action.overdue = action.is_overdue(page.today)  # type: ignore[attr-defined]
+        row.actions.append(action)
+    page.shown = (first, last)
 
 
 def work_revision(plan: Plan) -> str:

@@ -305,10 +305,26 @@ def _coverage_gaps_by_plan(plans: Sequence[Plan], today: date) -> dict[int, list
     """``coverage_gaps()`` of several plans, by plan id, in two queries."""
     ids = [plan.pk for plan in plans]
     people: dict[int, list[Stakeholder]] = {pk: [] for pk in ids}
-    for person in _stakeholders(Stakeholder.objects.filter(plan_id__in=ids)):
+    # only what the gaps read and say (a health badge on every plan page and home page)
+    named = ("contact__first_name", "contact__last_name")
+    for person in (
+        Stakeholder.objects.filter(plan_id__in=ids)
+        .select_related("contact")
+        .only("plan", "buying_role", "attitude", "influence", "level", *named)
+    ):
         people[person.plan_id].append(person)
     pairs: dict[int, list[CounterpartPair]] = {pk: [] for pk in ids}
-    for pair in _pairs(CounterpartPair.objects.filter(plan_id__in=ids)):
+    for pair in _pairs(CounterpartPair.objects.filter(plan_id__in=ids)).only(
+        "plan",
+        "user__first_name",
+        "user__last_name",
+        "user__username",
+        *(f"stakeholder__{name}" for name in named),
+        "cadence__name",
+        "cadence__every",
+        "cadence__unit",
+        "cadence__starts_on",
+    ):
         pairs[pair.plan_id].append(pair)
     return {
         plan.pk: coverage_gaps(plan, today, stakeholders=people[plan.pk], pairs=pairs[plan.pk])

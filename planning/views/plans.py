@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -25,6 +25,8 @@ from planning.selectors import plans as selectors
 from planning.services import plans as services
 from planning.views import sections
 from scoring import selectors as scoring_selectors
+
+TEMPLATE = "planning/plan_detail.html"
 
 
 @login_required
@@ -89,16 +91,29 @@ def _approval_part(request: AuthedRequest, plan: Plan) -> TemplateResponse:
 
 @login_required
 @require_http_methods(["GET"])
-def plan_detail(request: AuthedRequest, plan_id: int) -> TemplateResponse:
-    """The plan's five sections; with htmx and ``?section=`` (vision, swot, work, offers), that
-    section alone (a form's "cancel")."""
+def plan_detail(request: AuthedRequest, plan_id: int) -> HttpResponse:
+    """The plan's sections, the Actions section showing its first page of objectives' actions
+    (``?page=N``: its first N pages; ``?objective=ID``: up to that objective's actions); with
+    htmx and ``?section=`` (vision, swot, work, offers), that section alone (a form's
+    "cancel"), and with htmx and ``?page=N`` the Actions section's page N alone (the page
+    scrolled to the end of the previous one), a 404 for a page the plan does not have."""
     plan = selectors.plan_get(user=request.user, plan_id=plan_id)
     section = request.GET.get("section", "")
+    pages, through = sections.work_pages_asked(request)
     if request.htmx and request.GET.get("part") == "approval":
         return _approval_part(request, plan)
+    if request.htmx and section == "work":
+        context = sections.page_context(request, plan, work=False)
+        return HttpResponse(sections.work_html(request, context, pages=pages, through=through))
     if request.htmx and section in sections.SECTIONS:
         context = sections.page_context(request, plan)
-        return TemplateResponse(request, f"planning/plan_detail.html#section-{section}", context)
+        return TemplateResponse(request, f"{TEMPLATE}#section-{section}", context)
+    if request.htmx and "page" in request.GET:
+        context = sections.page_context(request, plan, work=False)
+        html = sections.work_page_html(request, context, pages)
+        if html is None or str(pages) != request.GET["page"]:
+            raise Http404(_("This plan has no such page of actions."))
+        return HttpResponse(html)
     context = sections.page_context(request, plan, work=False)  # 500 actions: from the cache
     context["health"] = health.plan_health(plan, today=timezone.localdate())
     context["review"] = review = approval_selectors.plan_review(user=request.user, plan=plan)
@@ -106,5 +121,5 @@ def plan_detail(request: AuthedRequest, plan_id: int) -> TemplateResponse:
         context["return_form"] = forms.PlanReturnForm(
             targets=approval_selectors.comment_targets(plan)
         )
-    context["work_html"] = sections.work_html(request, context)
-    return TemplateResponse(request, "planning/plan_detail.html", context)
+    context["work_html"] = sections.work_html(request, context, pages=pages, through=through)
+    return TemplateResponse(request, TEMPLATE, context)

@@ -75,6 +75,7 @@ def page_context(request: AuthedRequest, plan: Plan, *, work: bool = True) -> di
     )
     if work:
         _prepare_actions(request, page)
+        page_urls(page)
     return {
         "plan": plan,
         "page": page,
@@ -127,6 +128,7 @@ def _labels() -> dict[str, str]:
         "add_kpi": _("Add a KPI"),
         "add_action": _("Add an action"),
         "no_actions": _("No actions yet."),
+        "actions": _("Actions"),
     }
     return {name: escape(word) for name, word in words.items()}
 
@@ -154,6 +156,8 @@ def _prepare_actions(request: AuthedRequest, page: selectors.PlanPage) -> None:
     for rows in page.objectives.values():
         for row in rows:
             row.urls = objective_links(row.objective.pk)
+            row.ident = str(row.objective.pk)
+            row.urls["actions"] = f"{page.plan.get_absolute_url()}?objective={row.objective.pk}"
             for kpi_row in row.kpis:
                 kpi_row.urls = kpi_links(kpi_row.kpi.pk)
             row.action_rows = []
@@ -194,27 +198,131 @@ CSRF_MARK = "csrf0token0mark0987654321"
 """Written in place of the CSRF token in the cached block; each request puts its own back."""
 
 
-def work_html(request: AuthedRequest, context: dict[str, Any]) -> str:
-    """The objectives and actions sections (``#section-work``) as ``context`` shows them:
-    from the cache when the same rows were rendered before for the same rights, language and
-    day, else read (when ``page_context(work=False)`` left them out), rendered and kept. The
-    key is a digest of those rows worked out by the database (``work_revision``: one query, no
-    row read), so that a cached block costs neither the rows nor their rendering; each request
-    writes its own CSRF token in the forms."""
-    page: selectors.PlanPage = context["page"]
-    key = "plan-work:" + _work_key(request, context)
-    html = cache.get(key)
-    if html is None:
+def work_pages_asked(request: AuthedRequest) -> tuple[int, int | None]:
+    """Which pages of the Actions section the request asks for: ``?page=N`` (a whole number
+    from 1; anything else is page 1) and ``?objective=ID``, an objective whose actions must be
+    shown (a link to one of its actions, or the objective a write touched): the pages up to
+    the later of the two are shown."""
+    number = request.GET.get("page", "")
+    objective = request.GET.get("objective", "")
+    return (
+        int(number) if number.isdigit() and 0 < int(number) <= 10_000 else 1,
+        int(objective) if objective.isdigit() and len(objective) < 12 else None,
+    )
+
+
+def work_html(
+    request: AuthedRequest,
+    context: dict[str, Any],
+    *,
+    pages: int = 1,
+    through: int | None = None,
+) -> str:
+    """The objectives and actions sections (``#section-work``) as ``context`` shows them, with
+    the actions of the first ``pages`` pages of the Actions section, or more, up to the page of
+    objective ``through`` (an id; one that is not the plan's is ignored, a page past the last
+    is the last).
+
+    The section is put together from pieces cached apart: the section with its first page, and
+    each further page as the htmx request for it gets it (``work_page_html``), the next page's
+    link of one replaced by the next. A piece comes from the cache when the same rows were
+    rendered before for the same rights, language and day, else the rows are read (when
+    ``page_context(work=False)`` left them out), rendered and kept. The key is a digest of those
+    rows worked out by the database (``work_revision``: one query, no row read), so that a
+    cached piece costs neither the rows nor their rendering; each request writes its own CSRF
+    token in the forms. A write renders the pieces that the next page load finds cached."""
+    base = _work_key(request, context)
+    last = 1
+    if pages > 1 or through is not None:
+        index = _work_index(context, base)
+        last = min(max(pages, index["objectives"].get(through, 1)), max(index["count"], 1))
+    pieces = _work_pieces(request, context, base, range(1, last + 1))
+    html = pieces[1]
+    for number in range(2, last + 1):
+        start = html.rfind('<p class="work-more"')
+        if start < 0:
+            break
+        html = html[:start] + pieces[number] + html[html.index("</p>", start) + len("</p>") :]
+    return mark_safe(html.replace(CSRF_MARK, get_token(request)))  # the template escaped it
+
+
+def work_page_html(request: AuthedRequest, context: dict[str, Any], number: int) -> str | None:
+    """Page ``number`` (from 2) of the Actions section alone, its objectives' groups of actions
+    and the link to the next page, which takes the place of the previous page's link as the
+    user scrolls to it; ``None`` when the plan has no such page (page 1 comes with the plan
+    page). Cached as the pieces of ``work_html``."""
+    base = _work_key(request, context)
+    if number < 2 or number > _work_index(context, base)["count"]:
+        return None
+    html = _work_pieces(request, context, base, range(number, number + 1))[number]
+    return mark_safe(html.replace(CSRF_MARK, get_token(request)))  # the template escaped it
+
+
+def _work_index(context: dict[str, Any], base: str) -> dict[str, Any]:
+    """How many pages the Actions section has, and on which page each objective's actions are
+    (``{"count": …, "objectives": {id: page}}``): cached with the pieces, else read."""
+    key = f"plan-work-index:{base}"
+    index = cache.get(key)
+    if index is None:
+        page: selectors.PlanPage = context["page"]
         if not page.work_read:
             selectors.read_work(page)
-            _prepare_actions(request, page)
-        html = render_to_string(
-            f"{TEMPLATE}#section-work",
-            {**context, "csrf_token": CSRF_MARK, "csrf_input": _csrf_input(CSRF_MARK)},
-            request=request,
+        index = _index_of(page)
+        cache.set(key, index, WORK_CACHE_SECONDS)
+    return index
+
+
+def _index_of(page: selectors.PlanPage) -> dict[str, Any]:
+    return {
+        "count": len(page.pages),
+        "objectives": {
+            row.objective.pk: number
+            for number, rows in enumerate(page.pages, start=1)
+            for row in rows
+        },
+    }
+
+
+def _work_pieces(
+    request: AuthedRequest, context: dict[str, Any], base: str, numbers: range
+) -> dict[int, str]:
+    """The cached pieces ``numbers`` of the objectives and actions (1: the section with the
+    first page of actions; from 2: a further page alone), with the CSRF mark in their forms;
+    those not cached are read (in a fixed number of queries), rendered and kept."""
+    keys = {number: f"plan-work:{number}:{base}" for number in numbers}
+    found = cache.get_many(list(keys.values()))
+    pieces = {number: found[key] for number, key in keys.items() if key in found}
+    missing = [number for number in numbers if number not in pieces]
+    if not missing:
+        return pieces
+    page: selectors.PlanPage = context["page"]
+    if not page.work_read:
+        selectors.read_work(page)
+    selectors.read_actions(page, min(missing), max(missing))
+    _prepare_actions(request, page)
+    render = {**context, "csrf_token": CSRF_MARK, "csrf_input": _csrf_input(CSRF_MARK)}
+    fresh: dict[str, Any] = {}
+    for number in missing:
+        page.shown = (number, number)
+        page_urls(page)
+        partial = "section-work" if number == 1 else "action-groups"
+        fresh[keys[number]] = pieces[number] = render_to_string(
+            f"{TEMPLATE}#{partial}", render, request=request
         )
-        cache.set(key, html, WORK_CACHE_SECONDS)
-    return mark_safe(html.replace(CSRF_MARK, get_token(request)))  # the template escaped it
+    fresh[f"plan-work-index:{base}"] = _index_of(page)
+    cache.set_many(fresh, WORK_CACHE_SECONDS)
+    return pieces
+
+
+def page_urls(page: selectors.PlanPage) -> None:
+    """The link to the Actions section's next page: without JavaScript, the plan page with the
+    pages up to it, at its first objective's actions; with htmx, that page alone."""
+    number = page.more_page
+    page.more_url = page.more_href = ""
+    if number is not None:
+        url = f"{page.plan.get_absolute_url()}?page={number}"
+        page.more_url = url
+        page.more_href = f"{url}#actions-{page.pages[number - 1][0].objective.pk}"
 
 
 def _work_key(request: AuthedRequest, context: dict[str, Any]) -> str:
@@ -253,18 +361,29 @@ def status_event[R: HttpResponse](response: R, plan: Plan) -> R:
     return response
 
 
-def section_response(request: AuthedRequest, plan: Plan, section: str) -> HttpResponse:
+def section_response(
+    request: AuthedRequest, plan: Plan, section: str, *, through: int | None = None
+) -> HttpResponse:
     """After a write: the section again (htmx), or the plan page at that section. The
-    objectives and actions go through the cache, so that the next page load finds them there."""
+    objectives and actions go through the cache, so that the next page load finds them there,
+    with the actions shown up to those of objective ``through``, the one the write touched."""
     if request.htmx and section == "work":
-        html = work_html(request, page_context(request, plan, work=False))
+        html = work_html(request, page_context(request, plan, work=False), through=through)
         return status_event(HttpResponse(html), plan)
     if request.htmx:
         return status_event(
             TemplateResponse(request, f"{TEMPLATE}#section-{section}", page_context(request, plan)),
             plan,
         )
-    return redirect(f"{plan.get_absolute_url()}#{SECTIONS[section]}")
+    return redirect(_section_url(plan, section, through))
+
+
+def _section_url(plan: Plan, section: str, through: int | None) -> str:
+    """The plan page at ``section``; for the objectives and actions, with objective
+    ``through``'s actions shown (``?objective=``)."""
+    if section == "work" and through is not None:
+        return f"{plan.get_absolute_url()}?objective={through}#{SECTIONS[section]}"
+    return f"{plan.get_absolute_url()}#{SECTIONS[section]}"
 
 
 def _form_response(
@@ -275,6 +394,7 @@ def _form_response(
     section: str,
     form_id: str,
     title: str,
+    through: int | None = None,
 ) -> HttpResponse:
     context = {
         "plan": plan,
@@ -284,6 +404,8 @@ def _form_response(
         "form_action": request.get_full_path(),
         "section": section,
         "section_id": SECTIONS[section],
+        "section_url": _section_url(plan, section, through),
+        "through": through if section == "work" else None,
         "tab": "plan",
     }
     if not request.htmx:
@@ -295,6 +417,16 @@ def _form_response(
     return response
 
 
+def _touched(saved: object, through: int | None) -> int | None:
+    """The objective a write touched: the one written (or the objective of the KPI or action
+    written, which may have moved), else ``through``."""
+    if isinstance(saved, Objective):
+        return saved.pk
+    if isinstance(saved, Kpi | Action):
+        return saved.objective_id
+    return through
+
+
 def _edit(
     request: AuthedRequest,
     plan: Plan,
@@ -304,18 +436,23 @@ def _edit(
     section: str,
     form_id: str,
     title: str,
+    through: int | None = None,
 ) -> HttpResponse:
-    """Show ``form``; on a valid POST call ``save`` (a service) and answer with the section."""
+    """Show ``form``; on a valid POST call ``save`` (a service) and answer with the section
+    (for the objectives and actions, with those of objective ``through`` shown, or of the
+    objective ``save`` wrote)."""
     if request.method == "POST" and form.is_valid():
         try:
-            save(form.cleaned_data)
+            saved = save(form.cleaned_data)
         except ValidationError as error:
             form.add_service_error(error)
         except versions.StaleEdit as stale:  # someone saved it meanwhile: nothing written
             conflicts.show(form, stale)
         else:
-            return section_response(request, plan, section)
-    return _form_response(request, plan, form, section=section, form_id=form_id, title=title)
+            return section_response(request, plan, section, through=_touched(saved, through))
+    return _form_response(
+        request, plan, form, section=section, form_id=form_id, title=title, through=through
+    )
 
 
 def _seen[M: Model](request: AuthedRequest, rows: QuerySet[M], path: str, pk: int) -> M:
@@ -464,6 +601,7 @@ def objective_edit(request: AuthedRequest, objective_id: int) -> HttpResponse:
     return _edit(
         request, objective.plan, form, save,
         section="work", form_id=f"objective-{objective.pk}-form", title=_("Change an objective"),
+        through=objective.pk,
     )  # fmt: skip
 
 
@@ -471,8 +609,25 @@ def objective_edit(request: AuthedRequest, objective_id: int) -> HttpResponse:
 @require_POST
 def objective_delete(request: AuthedRequest, objective_id: int) -> HttpResponse:
     objective = _objective(request, objective_id)
+    neighbour = _neighbour(objective)
     objective_services.objective_delete(user=request.user, objective=objective)
-    return section_response(request, objective.plan, "work")
+    return section_response(request, objective.plan, "work", through=neighbour)
+
+
+def _neighbour(objective: Objective) -> int | None:
+    """The objective before ``objective`` in the page's order (else the one after): where the
+    page stays once it is deleted."""
+    order = list(
+        Objective.objects.filter(plan_id=objective.plan_id)
+        .order_by("side", "position", "pk")
+        .values_list("pk", "side")
+    )
+    sides = [side for side, _ in Objective.Side.choices]
+    order.sort(key=lambda row: sides.index(row[1]) if row[1] in sides else len(sides))
+    ids = [pk for pk, _ in order]
+    index = ids.index(objective.pk)
+    others = ids[:index] + ids[index + 1 :]
+    return others[max(index - 1, 0)] if others else None
 
 
 @login_required
@@ -487,7 +642,7 @@ def objective_move(request: AuthedRequest, objective_id: int) -> HttpResponse:
         objective=objective,
         direction=direction,  # type: ignore[arg-type]
     )
-    return section_response(request, objective.plan, "work")
+    return section_response(request, objective.plan, "work", through=objective.pk)
 
 
 def _kpi(request: AuthedRequest, kpi_id: int) -> Kpi:
@@ -509,7 +664,7 @@ def kpi_add(request: AuthedRequest, objective_id: int) -> HttpResponse:
     title = _("Add a KPI to “%(objective)s”") % {"objective": objective.title}
     return _edit(
         request, objective.plan, form, save,
-        section="work", form_id=f"kpi-add-{objective.pk}-form", title=title,
+        section="work", form_id=f"kpi-add-{objective.pk}-form", title=title, through=objective.pk,
     )  # fmt: skip
 
 
@@ -527,6 +682,7 @@ def kpi_edit(request: AuthedRequest, kpi_id: int) -> HttpResponse:
     return _edit(
         request, kpi.objective.plan, form, save,
         section="work", form_id=f"kpi-{kpi.pk}-form", title=_("Change a KPI"),
+        through=kpi.objective_id,
     )  # fmt: skip
 
 
@@ -535,7 +691,7 @@ def kpi_edit(request: AuthedRequest, kpi_id: int) -> HttpResponse:
 def kpi_delete(request: AuthedRequest, kpi_id: int) -> HttpResponse:
     kpi = _kpi(request, kpi_id)
     objective_services.kpi_delete(user=request.user, kpi=kpi)
-    return section_response(request, kpi.objective.plan, "work")
+    return section_response(request, kpi.objective.plan, "work", through=kpi.objective_id)
 
 
 # --- 4. actions -----------------------------------------------------------------------------------
@@ -564,6 +720,7 @@ def action_add(request: AuthedRequest, objective_id: int) -> HttpResponse:
     return _edit(
         request, objective.plan, form, save,
         section="work", form_id=f"action-add-{objective.pk}-form", title=title,
+        through=objective.pk,
     )  # fmt: skip
 
 
@@ -584,6 +741,7 @@ def action_edit(request: AuthedRequest, action_id: int) -> HttpResponse:
     return _edit(
         request, plan, form, save,
         section="work", form_id=f"action-{action.pk}-form", title=_("Change an action"),
+        through=action.objective_id,
     )  # fmt: skip
 
 
@@ -604,6 +762,7 @@ def action_progress(request: AuthedRequest, action_id: int) -> HttpResponse:
     return _edit(
         request, action.objective.plan, form, save,
         section="work", form_id=f"action-{action.pk}-progress-form", title=title,
+        through=action.objective_id,
     )  # fmt: skip
 
 
@@ -613,7 +772,7 @@ def action_delete(request: AuthedRequest, action_id: int) -> HttpResponse:
     action = _action(request, action_id)
     permissions.require(permissions.may_edit_plan, request.user, action.objective.plan)
     objective_services.action_delete(user=request.user, action=action)
-    return section_response(request, action.objective.plan, "work")
+    return section_response(request, action.objective.plan, "work", through=action.objective_id)
 
 
 # --- 5. offers ------------------------------------------------------------------------------------

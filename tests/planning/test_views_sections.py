@@ -238,6 +238,12 @@ def test_plan_page_query_count_is_flat(client, alice, carl, plan, django_assert_
     grow(49)
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = page(client, plan)
+    html = response.content.decode()
+    assert html.count('data-testid="objective"') == 50  # every objective with its KPIs
+    assert html.count('data-testid="kpi"') == 100
+    assert html.count('data-testid="action"') == 50  # the first page of actions: 5 objectives'
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(plan.get_absolute_url(), {"page": "10"})
     assert response.content.decode().count('data-testid="action"') == 500
 
 
@@ -262,8 +268,10 @@ def test_without_htmx_a_form_is_a_page_and_a_write_goes_back_to_the_plan(client,
     assert "<html" in response.content.decode()
     assert 'data-testid="plan-form"' in response.content.decode()
     response = client.post(url, {"side": "customer", "title": "Cut costs"})
-    assert response["Location"] == f"{plan.get_absolute_url()}#plan-work"
-    assert Objective.objects.get().side == "customer"
+    objective = Objective.objects.get()
+    assert objective.side == "customer"
+    # the page shows the new objective's actions, wherever they are in the Actions section
+    assert response["Location"] == f"{plan.get_absolute_url()}?objective={objective.pk}#plan-work"
 
 
 def _csrf_tokens(html):
