@@ -26,6 +26,7 @@ import tempfile
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from pathlib import Path
 from typing import TextIO
 
@@ -33,7 +34,15 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts import services
-from accounts.models import Client, Contact, Department, LedgerImport, LedgerLine, User
+from accounts.models import (
+    Client,
+    Contact,
+    Department,
+    ExchangeRate,
+    LedgerImport,
+    LedgerLine,
+    User,
+)
 
 DEMO_PASSWORD = "kam-demo-2025"
 DEMO_SEED = 2025
@@ -291,6 +300,55 @@ def ledger_rows(programme: DemoProgramme) -> Iterator[tuple[str, ...]]:
                 "Oui" if document.disputed else "Non",
                 reference,
             )
+
+
+# A few export invoices billed in the customer's own currency, and the monthly exchange rates
+# that convert them, so that a client page shows original currencies from the start: the first
+# client of each country below, one invoice a month of the last year.
+FOREIGN_BILLING = (("GB", "GBP"), ("CH", "USD"))
+FOREIGN_RATES = {"GBP": 0.85, "USD": 1.08}  # units for 1 EUR, drifting a little month by month
+FOREIGN_HEADER = (*LEDGER_HEADER, "Devise")
+
+
+def foreign_rows(programme: DemoProgramme) -> Iterator[tuple[str, ...]]:
+    """The export invoices as text cells in FOREIGN_HEADER order, amounts in their currency."""
+    rng = random.Random(f"kam-demo:{programme.seed}:foreign")
+    for country, currency in FOREIGN_BILLING:
+        client = next((item for item in programme.clients if item.country == country), None)
+        if client is None:
+            continue
+        for month in range(1, 13):
+            date = _business_day(rng, LAST_YEAR, month)
+            due = date + dt.timedelta(days=client.payment_terms)
+            paid = due + dt.timedelta(days=rng.randint(-5, 12))
+            quantity = rng.randint(5, 40)
+            unit_price = rng.randint(2_000, 9_000)  # cents
+            amount = quantity * unit_price
+            yield (
+                client.external_id,
+                client.name,
+                _day(date),
+                _day(due),
+                _day(paid) if paid <= AS_OF else "",
+                str(quantity),
+                _money(unit_price),
+                _money(amount),
+                _money(round(amount * (1 - client.margin))),
+                client.country,
+                client.segment,
+                "Non",
+                f"EXP-{LAST_YEAR}-{currency}-{month:02d}",
+                currency,
+            )
+
+
+def foreign_rates() -> list[tuple[str, dt.date, Decimal]]:
+    """(currency, first day of the month, units for 1 EUR) for each month of the last year."""
+    return [
+        (currency, dt.date(LAST_YEAR, month, 1), Decimal(f"{base * (1 + (month - 6) / 400):.4f}"))
+        for currency, base in FOREIGN_RATES.items()
+        for month in range(1, 13)
+    ]
 
 
 # --- clients and contacts -------------------------------------------------------------------
@@ -553,6 +611,7 @@ def seed_demo(*, seed: int = DEMO_SEED, lines: int = DEMO_LINES) -> Seeded:
     programme = demo_programme(seed=seed, lines=lines)
     users = _seed_users()
     ledger = _seed_ledger(programme, importer=users["director"])
+    foreign = _seed_foreign(programme, importer=users["director"])
     updated = _seed_clients(programme, users)
     contacts = _seed_contacts(programme, users["director"])
     clients = Client.objects.in_bulk(
@@ -561,6 +620,7 @@ def seed_demo(*, seed: int = DEMO_SEED, lines: int = DEMO_LINES) -> Seeded:
     summary = (
         f"Demo users: {', '.join(DEMO_USERS)} (password: {DEMO_PASSWORD})\n"
         f"Ledger: {ledger}\n"
+        f"Export invoices in GBP and USD: {foreign}\n"
         f"Clients: {Client.objects.count()} ({updated} updated), contacts: {contacts},"
         f" ledger lines: {LedgerLine.objects.count()}"
     )
@@ -591,10 +651,36 @@ def _seed_users() -> dict[str, User]:
 
 
 def _seed_ledger(programme: DemoProgramme, *, importer: User) -> str:
+    return _import_once(
+        f"demo-ledger-{programme.seed}.csv", LEDGER_HEADER, ledger_rows(programme), importer
+    )
+
+
+def _seed_foreign(programme: DemoProgramme, *, importer: User) -> str:
+    """The monthly rates first (a rate already there, perhaps changed by hand, is kept), then
+    the export invoices, converted as they are imported."""
+    for currency, month, rate in foreign_rates():
+        ExchangeRate.objects.get_or_create(
+            currency=currency,
+            period=ExchangeRate.Period.MONTH,
+            date=month,
+            defaults={"rate": rate, "source": ExchangeRate.Source.MANUAL, "updated_by": importer},
+        )
+    return _import_once(
+        f"demo-exports-{programme.seed}.csv", FOREIGN_HEADER, foreign_rows(programme), importer
+    )
+
+
+def _import_once(
+    name: str, header: tuple[str, ...], rows: Iterator[tuple[str, ...]], importer: User
+) -> str:
+    """Import a ledger written as the demo's ERP writes it, unless it was already imported."""
     with tempfile.TemporaryDirectory(prefix="kam-demo-") as folder:
-        path = Path(folder) / f"demo-ledger-{programme.seed}.csv"
+        path = Path(folder) / name
         with path.open("w", encoding="utf-8", newline="") as stream:
-            write_ledger_csv(programme, stream)
+            writer = csv.writer(stream, delimiter=";", lineterminator="\r\n")
+            writer.writerow(header)
+            writer.writerows(rows)
         sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
         done = LedgerImport.objects.filter(sha256=sha256, status=LedgerImport.Status.DONE)
         if done.exists():

@@ -59,7 +59,7 @@ def test_seed_demo_seeds_every_app_and_is_idempotent(settings, tmp_path):
     assert "already imported" in output.getvalue()
     assert "Selection: 0 ratings, 0 costs to serve" in output.getvalue()
     assert "plans opened: none (already there)" in output.getvalue()
-    assert (first["User"], first["Client"], first["LedgerImport"]) == (len(DEMO_USERS), 60, 1)
+    assert (first["User"], first["Client"], first["LedgerImport"]) == (len(DEMO_USERS), 60, 2)
     # the shortlists of the programme year and of its pilot year, the year before
     assert (first["ShortlistDecision"], first["Plan"], first["Cadence"]) == (2, 4, 12)
     assert (first["InvestmentProject"], first["SteeringSession"], first["SteeringDecision"]) == (

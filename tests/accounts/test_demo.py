@@ -7,7 +7,15 @@ from decimal import Decimal
 import pytest
 
 from accounts import demo, ledger
-from accounts.models import Client, ClientYearMetric, Contact, LedgerImport, LedgerLine, User
+from accounts.models import (
+    Client,
+    ClientYearMetric,
+    Contact,
+    ExchangeRate,
+    LedgerImport,
+    LedgerLine,
+    User,
+)
 
 
 def ledger_text(*, seed: int = demo.DEMO_SEED, lines: int = demo.DEMO_LINES) -> str:
@@ -140,6 +148,16 @@ def test_demo_ledger_has_seasons_and_trends(programme, rows):
     assert sum(yearly[c, 2025] < yearly[c, 2023] for c in declining) > len(declining) / 2
 
 
+def test_demo_export_invoices_are_in_pounds_and_dollars_with_a_rate_for_each_month(programme):
+    rows = list(demo.foreign_rows(programme))
+    assert rows == list(demo.foreign_rows(programme))
+    assert ledger.detect_mapping(demo.FOREIGN_HEADER)["currency"] == "Devise"
+    assert Counter(row[-1] for row in rows) == {"GBP": 12, "USD": 12}
+    months = {(row[-1], day(row[2]).replace(day=1)) for row in rows}
+    assert months == {(currency, month) for currency, month, _rate in demo.foreign_rates()}
+    assert all(number(row[7]) == int(row[5]) * number(row[6]) for row in rows)
+
+
 @pytest.mark.django_db
 def test_seed_demo_seeds_people_clients_and_ledger_once(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
@@ -152,16 +170,24 @@ def test_seed_demo_seeds_people_clients_and_ledger_once(settings, tmp_path):
     first = counts()
     again = demo.seed_demo(lines=1_500)
     assert counts() == first
-    assert "already imported" in again.summary
+    assert again.summary.count("already imported") == 2
     assert "(0 updated)" in again.summary
     assert first["User"] == len(demo.DEMO_USERS) == 10
     assert first["Client"] == 60
     assert 1_400 <= first["LedgerLine"] <= 1_600
-    assert first["LedgerImport"] == 1
+    assert first["LedgerImport"] == 2  # the ERP's ledger, and the export invoices
     assert first["ClientYearMetric"] > 60
     assert set(seeded.users) == set(demo.DEMO_USERS)
     assert set(seeded.clients) == {item.external_id for item in seeded.programme.clients}
     assert again.clients.keys() == seeded.clients.keys()
+
+    foreign = LedgerLine.objects.exclude(currency="EUR")
+    assert dict(Counter(foreign.values_list("currency", flat=True))) == {"GBP": 12, "USD": 12}
+    for line in foreign:  # converted at the month's rate: units of the currency for 1 EUR
+        rate = ExchangeRate.objects.get(currency=line.currency, date=line.date.replace(day=1))
+        assert line.amount == pytest.approx(line.original_amount / rate.rate, abs=Decimal("0.01"))
+    billed = foreign.values_list("client", flat=True).distinct()
+    assert ClientYearMetric.objects.filter(client__in=billed, year=demo.LAST_YEAR).count() == 2
 
     director = User.objects.get(username="director")
     assert director.role == User.Role.DIRECTOR
