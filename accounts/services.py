@@ -960,6 +960,8 @@ class _LineStager:
 
     def __init__(self, cursor: Any) -> None:
         self.connection = cursor.cursor.connection
+        # Django's database errors (OperationalError… that the job retries), as on this thread
+        self.errors = connection.wrap_database_errors
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger-stage")
         self.pending: Future[None] | None = None
 
@@ -985,7 +987,7 @@ class _LineStager:
             pending.result()
 
     def _load(self, text: str) -> None:
-        with self.connection.cursor() as cursor:
+        with self.errors, self.connection.cursor() as cursor:
             with cursor.copy(
                 _copy_sql("chunk_staging", LINE_COLUMNS, text=LINE_TEXT_COLUMNS)
             ) as copy:
