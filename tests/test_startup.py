@@ -8,7 +8,10 @@ import sys
 import pytest
 from django.conf import settings
 
-HEAVY = ("pandas", "numpy", "openpyxl", "weasyprint", "pydyf", "pyarrow", "drf_spectacular.views")
+HEAVY = (
+    "pandas", "numpy", "openpyxl", "weasyprint", "pydyf", "pyarrow", "drf_spectacular.views",
+    "icalendar",
+)  # fmt: skip
 
 
 def modules_after(code: str) -> set[str]:

@@ -28,7 +28,7 @@ from django.views.decorators.http import require_http_methods
 
 from kam import links, permissions, versions
 from kam.types import AuthedRequest
-from planning import forms, ics
+from planning import forms
 from planning.models import Cadence, Level, Meeting, Objective, Plan
 from planning.selectors import approval as approval_selectors
 from planning.selectors import cadences as cadence_selectors
@@ -397,6 +397,8 @@ def cadence_compliance(request: AuthedRequest) -> TemplateResponse:
 
 
 def _ics(request: AuthedRequest | Any, plans: list[Plan], name: str, filename: str) -> HttpResponse:
+    from planning import ics  # icalendar loads when a calendar is asked for, not at each start
+
     today = timezone.localdate()
     body = ics.due_meetings_calendar(
         plans=plans,
