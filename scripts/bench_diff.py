@@ -16,9 +16,10 @@ shared vision rewritten) and freezes version 2. Then it times, ``--runs`` times 
 5. the naive diff of the same snapshots: each item looked for in the other version's list (no
    index by id) and each field's label and choices looked up in the model for every item.
 
-It prints p50 and p95 in ms and how many changes the diff found (the same for both diffs), and
-exits with status 1 under ``--check`` when the diff's p95 is over 100 ms. The database is
-dropped at the end, also on error.
+It prints p50 and p95 in ms (and the p95 of the CPU time the work took, which waiting for a
+core on a loaded machine does not inflate) and how many changes the diff found (the same for
+both diffs), and exits with status 1 under ``--check`` when the diff's p95 is over 100 ms. The
+database is dropped at the end, also on error.
 """
 
 from __future__ import annotations
@@ -99,9 +100,9 @@ def run(args: argparse.Namespace) -> int:
         ("naive diff (two snapshots)", time_it(lambda: naive_diff(old, new), args, share=4)),
     ]
     print(f"\nChanges found: {found}, by both diffs.\n")
-    print(f"{'':46} {'p50 ms':>8} {'p95 ms':>8}")
-    for label, (p50, p95) in rows:
-        print(f"{label:46} {p50:8.1f} {p95:8.1f}")
+    print(f"{'':46} {'p50 ms':>8} {'p95 ms':>8} {'CPU p95':>8}")
+    for label, (p50, p95, cpu95) in rows:
+        print(f"{label:46} {p50:8.1f} {p95:8.1f} {cpu95:8.1f}")
     missed = rows[0][1][1] > TARGET_P95_MS
     print(f"\nTarget: diff p95 <= {TARGET_P95_MS:.0f} ms: {'MISSED' if missed else 'met'}.")
     return 1 if args.check and missed else 0
@@ -240,16 +241,22 @@ def naive_diff(old: dict[str, Any], new: dict[str, Any]) -> int:
 
 def time_it(
     work: Callable[[], Any], args: argparse.Namespace, share: int = 1
-) -> tuple[float, float]:
+) -> tuple[float, float, float]:
+    """p50 and p95 of the wall clock, and p95 of the CPU time of this thread (what a loaded
+    machine does not inflate by making the work wait for a core), in ms."""
     for _ in range(2):
         work()
-    timings = []
+    timings, cpu = [], []
     for _ in range(max(5, args.runs // share)):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.thread_time()
         work()
         timings.append((time.perf_counter() - started) * 1000)
-    p95 = statistics.quantiles(timings, n=20)[18] if len(timings) > 1 else timings[0]
-    return statistics.median(timings), p95
+        cpu.append((time.thread_time() - cpu_started) * 1000)
+
+    def p95(values: list[float]) -> float:
+        return statistics.quantiles(values, n=20)[18] if len(values) > 1 else values[0]
+
+    return statistics.median(timings), p95(timings), p95(cpu)
 
 
 if __name__ == "__main__":
