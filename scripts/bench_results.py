@@ -270,9 +270,10 @@ def populate(clients: int, lines: int) -> tuple[Any, Any, Any, dict[str, float]]
     return director, kam, programme, timings
 
 
-def naive_ledger_results(*, programme: Any) -> Any:
+def naive_ledger_results(*, programme: Any, decision: Any = None) -> Any:
     """The page's ledger figures added up in Python from the raw lines of every year up to the
-    programme's, on each request: no stored figures, no aggregate in SQL."""
+    programme's, on each request: no stored figures, no aggregate in SQL (the key accounts
+    read from the programme's shortlist whatever ``decision`` the page passes)."""
     from accounts.models import ClientYearMetric, LedgerLine
     from planning.selectors import plans as plan_selectors
     from planning.selectors.results import (

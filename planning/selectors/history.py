@@ -289,6 +289,8 @@ class _Reader:
                     old = getattr(previous, model_field.attname)
                     if old == new:
                         continue
+                if isinstance(old, str) and isinstance(new, str):
+                    old, new = _around_difference(old, new)
                 entry.changes.append(
                     Change(
                         name=model_field.name,
@@ -344,7 +346,30 @@ class _Reader:
         if isinstance(value, Decimal):
             return formats.number(value, _decimals(value))
         text = str(value)
-        return Truncator(text).chars(160) if len(text) > 160 else text
+        return Truncator(text).chars(LONG) if len(text) > LONG else text
+
+
+LONG = 160
+"""A text longer than this is cut (``…``) where a change shows it."""
+
+
+def _around_difference(old: str, new: str) -> tuple[str, str]:
+    """Two versions of a long text, both cut to start a little before where they first differ
+    (``…`` for what is left out), so that a change far into a long text shows, rather than the
+    same first ``LONG`` characters twice."""
+    if len(old) <= LONG and len(new) <= LONG:
+        return old, new
+    same = 0
+    for a, b in zip(old, new, strict=False):
+        if a != b:
+            break
+        same += 1
+    start = same - 40
+    if start <= 0:
+        return old, new
+    space = old.rfind(" ", 0, start)  # from a word's start
+    start = space + 1 if space > start - 20 else start
+    return "…" + old[start:], "…" + new[start:]
 
 
 def _with_names(rows: QuerySet[Any]) -> QuerySet[Any]:

@@ -103,10 +103,17 @@ class ProjectFigures:
     payback_year: int | None
     cells: list[ProjectYear | None] = field(default_factory=list)
     """Its lines for the years of a table (``with_cells``), ``None`` where it has none."""
+    cell_years: list[int] = field(default_factory=list)
 
     def with_cells(self, years: Iterable[int]) -> ProjectFigures:
-        self.cells = [self.line(year) for year in years]
+        self.cell_years = list(years)
+        self.cells = [self.line(year) for year in self.cell_years]
         return self
+
+    @property
+    def year_cells(self) -> list[tuple[int, ProjectYear | None]]:
+        """``(year, line)`` for the years of a table: a cell says its year on a phone."""
+        return list(zip(self.cell_years, self.cells, strict=True))
 
     @property
     def ratio(self) -> Decimal | None:

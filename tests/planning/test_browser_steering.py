@@ -1,7 +1,8 @@
 """The steering committee in headless Chromium: a director approves one project and rejects
 another on the session's board, each with a reason, and the programme budget gauge moves with
 the approval only; a decision without a reason is refused in place. The board fits a phone's
-width in French and English. Screenshots go to ``test-artifacts/steering/``."""
+width in French and English, its table and the plan's projects stacking their rows on a phone.
+Screenshots go to ``test-artifacts/steering/``."""
 
 import os
 from decimal import Decimal
@@ -118,11 +119,38 @@ def test_the_committee_approves_one_project_rejects_another_and_the_gauge_moves(
 
 @pytest.mark.parametrize("language", ["fr", "en"])
 def test_the_board_fits_a_phone(live_server, browser, board, language):
-    session, _approved, _rejected = board
+    session, approved, _rejected = board
     context, page = open_board(browser, live_server.url, session, width=390, language=language)
     expect(page.get_by_test_id("board-table")).to_be_visible()
     scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SHOTS / f"board-{language}-390.png", full_page=True)
     assert scroll <= inner, f"{scroll} px wide in a {inner} px window"
+    # The table stacks its rows rather than scroll sideways in its frame: each project's title
+    # first, then each figure under its column's name (the years, the totals).
+    frame = page.evaluate(
+        "(() => { const f = document.querySelector('[data-testid=board-table]').closest("
+        "'.table-wrap'); return [f.scrollWidth, f.clientWidth]; })()"
+    )
+    assert frame[0] <= frame[1], f"the board scrolls sideways: {frame}"
+    row = page.get_by_test_id("board-row").first
+    labels = row.locator("td").evaluate_all(
+        "cells => cells.map(cell => getComputedStyle(cell, '::before').content)"
+    )
+    assert '"2026"' in labels
+    assert '"2027"' in labels
+    title = row.locator("th").bounding_box()
+    first_cell = row.locator("td").first.bounding_box()
+    assert title
+    assert first_cell
+    assert title["y"] < first_cell["y"]
+    plan = approved.plan
+    page.goto(f"{live_server.url}/plans/{plan.pk}/projects/")
+    page.wait_for_load_state("networkidle")
+    frame = page.evaluate(
+        "(() => { const f = document.querySelector('[data-testid=projects-table]').closest("
+        "'.table-wrap'); return [f.scrollWidth, f.clientWidth]; })()"
+    )
+    assert frame[0] <= frame[1], f"the plan's projects scroll sideways: {frame}"
+    page.screenshot(path=SHOTS / f"projects-{language}-390.png", full_page=True)
     context.close()

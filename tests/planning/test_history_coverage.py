@@ -329,3 +329,21 @@ def test_every_kind_the_issue_lists_is_tracked_and_filterable():
         SteeringDecision,
     ):  # fmt: skip
         assert history.TRACKED[model].label in kinds
+
+
+def test_a_change_far_into_a_long_text_shows_where_it_is(client, alice, plan):
+    opening = "Together we build a recyclable range for their top lines, " * 4
+    with history.acting(alice):
+        section_services.plan_vision_update(
+            user=alice, plan=plan, shared_vision=opening + "so that we grow on margin."
+        )
+        section_services.plan_vision_update(
+            user=alice, plan=plan, shared_vision=opening + "so that we grow on volume."
+        )
+    client.force_login(alice)
+    text = history_page(client, plan, "en", kind="planning.Plan")
+    old, new = (
+        "…for their top lines, so that we grow on",
+        "…for their top lines, so that we grow on",
+    )
+    assert f"{old} margin. → {new} volume." in text
