@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -20,7 +21,6 @@ from django.db.models import (
     F,
     FloatField,
     IntegerField,
-    Max,
     OuterRef,
     Prefetch,
     Q,
@@ -53,6 +53,7 @@ from scoring.models import (
     Rating,
     ScoringRun,
     ShortlistDecision,
+    ShortlistEntry,
     WeightSet,
 )
 
@@ -604,57 +605,82 @@ def shortlist_board(
     return ShortlistBoard(programme, chosen, candidate_rows, decisions, families, standing, count)
 
 
-def shortlist_version(*, user: User, programme: Programme) -> str:
+def shortlist_version(
+    *, user: User, programme: Programme, parts: ShortlistVersionParts | None = None
+) -> str:
     """A key that changes whenever the shortlist page of ``programme`` would change for
     ``user``: the programme's own fields, its shortlist and decisions, the programme years, the
     latest successful run, the active overrides, the costs to serve and the clients ``user`` may
-    see (names, KAMs). One query."""
-    done = ScoringRun.objects.filter(status=ScoringRun.Status.DONE)
-    costs = CostToServe.objects.all()
-    parts = (
-        Programme.objects.filter(pk=programme.pk)
-        .annotate(
-            shortlist=_whole(
-                programme.entries.all(),
-                MD5(
-                    StringAgg(
-                        Concat(
-                            Cast("pk", TextField()),
-                            Value("|"),
-                            Cast("client_id", TextField()),
-                            output_field=TextField(),
-                        ),
-                        Value(","),
-                        order_by="pk",
-                    )
-                ),
-            ),
-            decision=_whole(programme.decisions.all(), Max("pk")),  # confirmations are kept
-            years=_whole(
-                Programme.objects.all(),
-                StringAgg(Cast("year", TextField()), Value(","), order_by="year"),
-            ),
-            run=_whole(done, Max("pk")),  # a run's scores never change
-            overrides=_overrides_digest(),
-            costs=_whole(costs, Count("pk")),
-            costs_changed=_whole(costs, Max("updated_at")),
-            clients=_clients_digest(user),
-        )
-        .values_list(
-            "updated_at",
-            "shortlist",
-            "decision",
-            "years",
-            "run",
-            "overrides",
-            "costs",
-            "costs_changed",
-            "clients",
-        )
-        .first()
-    )
+    see (names, KAMs). One query, written in SQL: it runs before every shortlist page, cached or
+    not, and the ORM took longer to write it than the database to answer it."""
+    if parts is None:
+        parts = shortlist_version_parts(user=user, programme=programme)
     own = (programme.year, programme.budget, programme.currency, programme.kam_headcount)
     return f"{programme.pk}:{own}:{programme.kam_cost}:{_rights(user)}:{parts}"
+
+
+class ShortlistVersionParts(NamedTuple):
+    """What ``shortlist_version`` is made of, each part a short digest or value."""
+
+    updated_at: dt.datetime | None
+    shortlist: str | None
+    decision: int | None
+    years: str | None
+    run: int | None
+    overrides: str | None
+    costs: str | None
+    clients: str | None
+
+    @property
+    def matrix(self) -> str:
+        """What the portfolio matrix shows changes with: the latest run (its scores and
+        weights), the shortlist (highlighted) and the clients ``user`` may see (names)."""
+        return f"{self.run}:{self.shortlist}:{self.clients}"
+
+
+def shortlist_version_parts(*, user: User, programme: Programme) -> ShortlistVersionParts:
+    """The parts of ``shortlist_version``, in one query. The visible clients are digested as
+    the number of them and a sum of each one's hash (its id, name, currency and KAM's names):
+    no sorting nor long text to build for 1,000 clients, and any change to one of them, one
+    added or one no longer visible changes it."""
+    tables = {
+        "entry": ShortlistEntry._meta.db_table,
+        "decision": ShortlistDecision._meta.db_table,
+        "programme": Programme._meta.db_table,
+        "run": ScoringRun._meta.db_table,
+        "override": Override._meta.db_table,
+        "user": User._meta.db_table,
+        "cost": CostToServe._meta.db_table,
+        "client": Client._meta.db_table,
+    }
+    visible, params = (
+        client_selectors.client_list(user=user).order_by().values("pk").query.sql_with_params()
+    )
+    query = """
+        SELECT p.updated_at,
+            (SELECT md5(string_agg(concat(e.id, '|', e.client_id), ',' ORDER BY e.id))
+               FROM {entry} e WHERE e.programme_id = p.id),
+            (SELECT max(d.id) FROM {decision} d WHERE d.programme_id = p.id),
+            (SELECT string_agg(y.year::text, ',' ORDER BY y.year) FROM {programme} y),
+            (SELECT max(r.id) FROM {run} r WHERE r.status = %s),
+            (SELECT md5(string_agg(concat(o.id, '|', o.client_id, '|', a.first_name, '|',
+                                          a.last_name, '|', a.username), ',' ORDER BY o.id))
+               FROM {override} o LEFT JOIN {user} a ON a.id = o.author_id WHERE o.is_active),
+            (SELECT concat(count(*), '|', max(c.updated_at)) FROM {cost} c),
+            (SELECT concat(count(*), '|', sum(hashtextextended(concat_ws('|', c.id, c.name,
+                                   c.currency, c.kam_id, k.first_name, k.last_name, k.username),
+                                   0)))
+               FROM {client} c LEFT JOIN {user} k ON k.id = c.kam_id
+              WHERE c.id IN ({visible}))
+          FROM {programme} p WHERE p.id = %s
+    """.format(
+        visible=visible,
+        **{name: connection.ops.quote_name(table) for name, table in tables.items()},
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(query, [ScoringRun.Status.DONE, *params, programme.pk])
+        row = cursor.fetchone()
+    return ShortlistVersionParts(*(row or (None,) * len(ShortlistVersionParts._fields)))
 
 
 class PortfolioPoint(NamedTuple):

@@ -53,7 +53,12 @@ MATRIX_BEST = 100
 """The best-ranked clients the shortlist's portfolio matrix places, besides the shortlist: a
 thousand points would neither read nor render quickly."""
 
-CACHED_TEMPLATES = ("scoring/ranking.html", "scoring/grid.html", "scoring/shortlist.html")
+CACHED_TEMPLATES = (
+    "scoring/ranking.html",
+    "scoring/grid.html",
+    "scoring/shortlist.html",
+    "kam/charts/portfolio_matrix.svg",
+)
 """The templates of the blocks kept in the cache (``_rows_block``)."""
 
 CSRF_MARK = "csrf0token0mark0987654321"
@@ -329,15 +334,17 @@ def _shortlist_page(
         partial = "#shortlist-board" if request.htmx else ""
         return TemplateResponse(request, f"scoring/shortlist.html{partial}", context, status=status)
 
+    parts = selectors.shortlist_version_parts(user=request.user, programme=programme)
+
     def content() -> RowsBlock:
-        context = _shortlist_context(request, programme, page, form=form)
+        context = _shortlist_context(request, programme, page, form=form, matrix=parts.matrix)
         context["csrf_token"] = CSRF_MARK  # each request writes its own
         html = render_to_string(
             "scoring/shortlist.html#shortlist-content", context, request=request
         )
         return RowsBlock(html, context["board"].candidate_count)
 
-    version = selectors.shortlist_version(user=request.user, programme=programme)
+    version = selectors.shortlist_version(user=request.user, programme=programme, parts=parts)
     block = _rows_block(name="shortlist", version=version, page=page, render=content)
     context = {
         "programme": programme,  # the title
@@ -354,9 +361,13 @@ def _shortlist_context(
     form: forms.ShortlistConfirmForm | None = None,
     error: ValidationError | None = None,
     candidates_only: bool = False,
+    matrix: str | None = None,
 ) -> dict[str, Any]:
     """What the shortlist page shows, with the ``page`` of its candidates; with
-    ``candidates_only``, what the candidates' rows need."""
+    ``candidates_only``, what the candidates' rows need. ``matrix``: the version of what the
+    portfolio matrix shows (``ShortlistVersionParts.matrix``), under which its drawing is
+    cached apart from the page, as most changes to the page (costs, budget, decisions,
+    overrides) leave it as it is."""
     start = (page - 1) * PAGE_ROWS
     board = selectors.shortlist_board(
         user=request.user, programme=programme, candidates=slice(start, start + PAGE_ROWS)
@@ -375,20 +386,25 @@ def _shortlist_context(
     if candidates_only:
         return {"board": board, "programme": programme, "next_url": next_url}
     chosen = {row.client.pk for row in board.chosen}
-    points = [
-        charts.MatrixPoint(
-            label=point.name,
-            attractiveness=point.attractiveness,
-            maturity=point.maturity,
-            highlighted=point.client_id in chosen,
-            detail=_("rank %(rank)s, score %(score)s")
-            % {"rank": point.rank, "score": formats.number(point.total, 1)},
-            href=explanation(point.client_id),
-        )
-        for point in selectors.portfolio_points(
-            user=request.user, families=board.family_weights, best=MATRIX_BEST, also=chosen
-        )
-    ]
+
+    def draw() -> tuple[str, int]:
+        points = [
+            charts.MatrixPoint(
+                label=point.name,
+                attractiveness=point.attractiveness,
+                maturity=point.maturity,
+                highlighted=point.client_id in chosen,
+                detail=_("rank %(rank)s, score %(score)s")
+                % {"rank": point.rank, "score": formats.number(point.total, 1)},
+                href=explanation(point.client_id),
+            )
+            for point in selectors.portfolio_points(
+                user=request.user, families=board.family_weights, best=MATRIX_BEST, also=chosen
+            )
+        ]
+        return portfolio_matrix_svg(points), len(points)
+
+    svg, shown = draw() if matrix is None else _matrix_block(matrix, draw)
     ranked = board.candidate_count + sum(1 for row in board.chosen if row.score is not None)
     return {
         "board": board,
@@ -396,8 +412,8 @@ def _shortlist_context(
         "programme": programme,
         "form": form,
         "error": error,
-        "matrix": mark_safe(portfolio_matrix_svg(points)),  # the chart escapes what it writes
-        "matrix_shown": len(points),
+        "matrix": mark_safe(svg),  # the chart escapes what it writes
+        "matrix_shown": shown,
         "matrix_best": MATRIX_BEST,
         "ranked": ranked,
         "years": selectors.programme_list().values_list("year", flat=True),
@@ -405,6 +421,25 @@ def _shortlist_context(
         "recommended": SHORTLIST_RECOMMENDED,
         "confirm_above": SHORTLIST_CONFIRM_ABOVE,
     }
+
+
+def _matrix_block(version: str, draw: Callable[[], tuple[str, int]]) -> tuple[str, int]:
+    """The portfolio matrix drawn by ``draw`` (its SVG and how many clients it places), from the
+    cache when drawn before for the same ``version`` of what it shows (which clients the user
+    sees included), language and template; else drawn and kept."""
+    parts = (
+        version,  # the clients the user sees are in it
+        get_language(),
+        str(MATRIX_BEST),
+        _templates_version(),
+    )
+    key = "matrix:" + hashlib.sha256("\n".join(parts).encode()).hexdigest()
+    cached = cache.get(key)
+    if cached is not None:
+        return cached[0], cached[1]
+    svg, shown = draw()
+    cache.set(key, (svg, shown), ROWS_CACHE_SECONDS)
+    return svg, shown
 
 
 def portfolio_matrix_svg(points: list[charts.MatrixPoint]) -> str:

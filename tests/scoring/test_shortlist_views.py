@@ -510,3 +510,65 @@ def test_next_candidates_carry_the_requests_own_csrf_token(criteria, programme, 
     )
     assert response.status_code == 302
     assert list(programme.entries.values_list("client_id", flat=True)) == [company.pk]
+
+
+def test_shortlist_matrix_is_drawn_again_only_when_what_it_shows_changes(
+    client, ranked, programme, dana, monkeypatch
+):
+    """The page is rendered anew after a cost or budget change, but the matrix it holds comes
+    from the cache; a client added to the shortlist (highlighted) or renamed (its label), however
+    it changed, draws it again."""
+    from scoring import views
+
+    mine, _, theirs = ranked
+    drawn = []
+    draw = views.portfolio_matrix_svg
+    monkeypatch.setattr(
+        views, "portfolio_matrix_svg", lambda points: drawn.append(1) or draw(points)
+    )
+    client.force_login(dana)
+    url = reverse("scoring:shortlist_detail", args=[2026])
+    first = client.get(url).content.decode()
+    assert len(drawn) == 1
+
+    selection.cost_to_serve_set(user=dana, client=mine, kam_share=Decimal("0.5"))
+    selection.programme_save(
+        user=dana, year=2026, budget=Decimal(40000), kam_headcount=4, kam_cost=Decimal(100000)
+    )
+    page = client.get(url).content.decode()
+    assert "40,000" in page  # the page is new
+    assert "40,000" not in first
+    assert len(drawn) == 1  # its matrix is not
+    assert "matrix-point-highlighted" not in page
+
+    selection.shortlist_add(user=dana, programme=programme, client=mine)
+    page = client.get(url).content.decode()
+    assert len(drawn) == 2
+    assert page.count("matrix-point-highlighted") == 1
+
+    Client.objects.filter(pk=theirs.pk).update(name="Renamed & Co")  # behind the services' back
+    page = client.get(url).content.decode()
+    assert len(drawn) == 3
+    matrix = page.split('data-testid="portfolio-matrix"')[1].split("</figure>")[0]
+    assert "Renamed &amp; Co" in matrix
+
+
+def test_shortlist_version_follows_the_visible_clients_and_their_kams(ranked, programme, dana):
+    from accounts.models import User
+    from scoring import selectors
+
+    mine, also_mine, theirs = ranked
+
+    def version():
+        return selectors.shortlist_version(user=dana, programme=programme)
+
+    before = version()
+    assert version() == before  # nothing changed: the same
+    User.objects.filter(pk=mine.kam_id).update(last_name="Renamed")  # the KAM's name it shows
+    after_kam = version()
+    assert after_kam != before
+    Client.objects.filter(pk=theirs.pk).update(currency="USD")
+    after_currency = version()
+    assert after_currency != after_kam
+    Client.objects.filter(pk=also_mine.pk).delete()  # one client fewer
+    assert version() != after_currency
