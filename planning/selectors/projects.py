@@ -344,8 +344,8 @@ class AccountInvestments:
     projects: list[ProjectFigures]
     budget_by_year: dict[int, Decimal]
     spent_by_year: dict[int, Decimal]
-    cells: list[tuple[Decimal | None, Decimal | None]] = field(default_factory=list)
-    """(budget, spent) for the years of the view."""
+    cells: list[tuple[int, Decimal | None, Decimal | None]] = field(default_factory=list)
+    """(year, budget, spent) for the years of the view."""
 
     @property
     def budget(self) -> Decimal:
@@ -393,7 +393,8 @@ def investment_view(*, user: User) -> InvestmentView:
     years = sorted({year for account in accounts.values() for year in account.budget_by_year})
     for account in accounts.values():
         account.cells = [
-            (account.budget_by_year.get(year), account.spent_by_year.get(year)) for year in years
+            (year, account.budget_by_year.get(year), account.spent_by_year.get(year))
+            for year in years
         ]
         for figures in account.projects:
             figures.with_cells(years)
