@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import DataError
 from django.db.models import Sum
 from django.utils import translation
 
@@ -535,6 +536,24 @@ def test_a_failure_in_a_later_chunk_writes_nothing(dana, monkeypatch):
     assert failed.status == LedgerImport.Status.FAILED
     assert "disk full" in failed.error
     assert staged == [2, 2, 2]
+    assert not LedgerLine.objects.exists()
+    assert not Client.objects.exists()
+
+
+def test_a_chunk_that_postgresql_refuses_on_the_staging_thread_writes_nothing(dana, monkeypatch):
+    monkeypatch.setattr(ledger, "CHUNK_ROWS", 2)
+    rows = [f"C{n};Client {n};1{n}/03/2024;{10 + n},50" for n in range(6)]
+    rows[4] = "C4;Client 4;14/03/2024;1000000000000000,00"  # above numeric(18, 4): refused
+    text = "N° client;Client;Date facture;Montant HT\r\n" + "\r\n".join(rows) + "\r\n"
+    ledger_import = services.ledger_import_create(user=dana, upload=upload(text))
+    services.ledger_import_confirm(
+        ledger_import=ledger_import, user=dana, mapping=ledger_import.mapping
+    )
+    with pytest.raises(DataError):  # Django's error, raised in the job as any other
+        services.ledger_import_run(import_id=ledger_import.pk)
+    ledger_import.refresh_from_db()
+    assert ledger_import.status == LedgerImport.Status.FAILED
+    assert "numeric" in ledger_import.error
     assert not LedgerLine.objects.exists()
     assert not Client.objects.exists()
 
