@@ -13,7 +13,7 @@ from datetime import date
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import formats, timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -93,26 +93,28 @@ def counterpart_list(*, plan: Plan) -> QuerySet[CounterpartPair]:
     return _pairs(CounterpartPair.objects.filter(plan=plan))
 
 
-def _pairs(pairs: QuerySet[CounterpartPair]) -> QuerySet[CounterpartPair]:
-    met = (
-        Meeting.objects.filter(
-            plan=OuterRef("plan"),
-            our_participants=OuterRef("user"),
-            their_participants=OuterRef("stakeholder"),
+def _pairs(
+    pairs: QuerySet[CounterpartPair], *, last_contact: bool = True
+) -> QuerySet[CounterpartPair]:
+    """``pairs`` in the grid's order with their people and cadence; with ``last_contact``
+    (the pair's last meeting, a subquery for each pair)."""
+    if last_contact:
+        met = (
+            Meeting.objects.filter(
+                plan=OuterRef("plan"),
+                our_participants=OuterRef("user"),
+                their_participants=OuterRef("stakeholder"),
+            )
+            .order_by("-date")
+            .values("date")[:1]
         )
-        .order_by("-date")
-        .values("date")[:1]
-    )
-    return (
-        pairs.select_related("user", "stakeholder__contact", "cadence")
-        .annotate(last_contact=Subquery(met))
-        .order_by(
-            "level",  # executive, management, operational: the alphabet agrees
-            "user__last_name",
-            "user__first_name",
-            "stakeholder__contact__last_name",
-            "pk",
-        )
+        pairs = pairs.annotate(last_contact=Subquery(met))
+    return pairs.select_related("user", "stakeholder__contact", "cadence").order_by(
+        "level",  # executive, management, operational: the alphabet agrees
+        "user__last_name",
+        "user__first_name",
+        "stakeholder__contact__last_name",
+        "pk",
     )
 
 
@@ -234,7 +236,7 @@ GAPS_CACHE_SECONDS = 24 * 60 * 60
 def coverage_gaps_by_plan(plans: Iterable[Plan], today: date) -> dict[int, list[Gap]]:
     """``coverage_gaps()`` of several plans (the plan page's header, a home page's plans), by
     plan id: from the cache for the plans whose people, pairs, cadences and meetings have not
-    changed since (``people_revisions``, one query), else worked out (two more queries) and
+    changed since (``people_revisions``, one query), else worked out (three more queries) and
     kept for the day and language."""
     plans = list(plans)
     if not plans:
@@ -301,8 +303,21 @@ def people_revisions(plan_ids: Sequence[int]) -> dict[int, str]:
         return {pk: str(digest) for pk, digest in cursor.fetchall()}
 
 
+def last_contacts(plan_ids: Sequence[int]) -> dict[tuple[int, int, int], date]:
+    """The date of the last meeting of each plan where each of our people met each of theirs,
+    by (plan id, user id, stakeholder id), in one query (the ``last_contact`` of ``_pairs``,
+    for all the pairs at once rather than one subquery each)."""
+    rows = (
+        Meeting.objects.filter(plan_id__in=plan_ids)
+        .values_list("plan_id", "our_participants", "their_participants")
+        .annotate(last=Max("date"))
+        .order_by()
+    )
+    return {(plan, user, person): last for plan, user, person, last in rows if user and person}
+
+
 def _coverage_gaps_by_plan(plans: Sequence[Plan], today: date) -> dict[int, list[Gap]]:
-    """``coverage_gaps()`` of several plans, by plan id, in two queries."""
+    """``coverage_gaps()`` of several plans, by plan id, in three queries."""
     ids = [plan.pk for plan in plans]
     people: dict[int, list[Stakeholder]] = {pk: [] for pk in ids}
     # only what the gaps read and say (a health badge on every plan page and home page)
@@ -314,7 +329,9 @@ def _coverage_gaps_by_plan(plans: Sequence[Plan], today: date) -> dict[int, list
     ):
         people[person.plan_id].append(person)
     pairs: dict[int, list[CounterpartPair]] = {pk: [] for pk in ids}
-    for pair in _pairs(CounterpartPair.objects.filter(plan_id__in=ids)).only(
+    met = last_contacts(ids)
+    rows = _pairs(CounterpartPair.objects.filter(plan_id__in=ids), last_contact=False)
+    for pair in rows.only(
         "plan",
         "user__first_name",
         "user__last_name",
@@ -325,6 +342,7 @@ def _coverage_gaps_by_plan(plans: Sequence[Plan], today: date) -> dict[int, list
         "cadence__unit",
         "cadence__starts_on",
     ):
+        pair.last_contact = met.get((pair.plan_id, pair.user_id, pair.stakeholder_id))  # type: ignore[attr-defined]
         pairs[pair.plan_id].append(pair)
     return {
         plan.pk: coverage_gaps(plan, today, stakeholders=people[plan.pk], pairs=pairs[plan.pk])

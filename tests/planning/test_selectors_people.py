@@ -148,13 +148,14 @@ def test_coverage_gaps_and_grid_read_two_queries_whatever_the_size(size, django_
     assert len(grid.rows) == size[1]
 
 
-def test_coverage_gaps_of_several_plans_read_three_queries_then_come_from_the_cache(
+def test_coverage_gaps_of_several_plans_read_four_queries_then_come_from_the_cache(
     django_assert_num_queries,
 ):
     cache.clear()
     plans = [covered_plan(), PlanFactory(), big_plan(20, 30, 10)]
     StakeholderFactory(plan=plans[0], attitude=Attitude.HOSTILE, influence=5)
-    with django_assert_num_queries(3):  # the plans' digests, their people, their pairs
+    # the plans' digests, their people, who met whom last and when, their pairs
+    with django_assert_num_queries(4):
         gaps = selectors.coverage_gaps_by_plan(plans, TODAY)
     assert {pk: [gap.code for gap in found] for pk, found in gaps.items()} == {
         plan.pk: codes(plan) for plan in plans
