@@ -329,9 +329,14 @@ def plan_results(
         plans = programme_plans(programme)
     statuses = cadences.cadence_status(plans, today, kept=kept) if kept is not None else None
     healths = health.plan_health_list(plans, today=today, statuses=statuses)
-    visible = set(
-        plan_selectors.plan_list(user=user).filter(programme=programme).values_list("pk", flat=True)
-    )
+    if user.sees_all_clients:  # plan_list() is every plan: no query
+        visible = {plan.pk for plan in plans}
+    else:
+        visible = set(
+            plan_selectors.plan_list(user=user)
+            .filter(programme=programme)
+            .values_list("pk", flat=True)
+        )
     levels = Counter(item.level for item in healths)
     return PlanResults(
         count=len(plans),

@@ -313,3 +313,17 @@ def test_the_page_reads_the_plans_cadences_and_meetings_once_for_the_same_figure
     cache.clear()
     with django_assert_num_queries(len(separate.captured_queries) + 1 - 4):  # + recognitions
         selectors.programme_results(user=dana, programme=programme, today=today)
+
+
+def test_a_director_who_sees_every_plan_costs_one_query_less_than_a_kam(alice, dana):
+    mine = PlanFactory(client=ClientFactory(kam=alice))
+    PlanFactory(client=ClientFactory(), programme=mine.programme)
+    today = D(YEAR, 6, 1)
+    counts = {}
+    for user in (alice, dana):
+        cache.clear()
+        with CaptureQueriesContext(connection) as queries:
+            listed = selectors.plan_results(user=user, programme=mine.programme, today=today)
+        counts[user.username] = (len(queries.captured_queries), len(listed.listed))
+    assert counts["dana"] == (counts["alice"][0] - 1, 2)
+    assert counts["alice"][1] == 1
