@@ -20,6 +20,7 @@ from typing import Any
 from django.db.models import DecimalField, Model, QuerySet
 from django.http import Http404
 from django.utils import formats
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from planning.models import (
@@ -224,13 +225,13 @@ class _Entity:
     def __init__(self, model: type[Model], names: Sequence[str], title: str) -> None:
         self.names = names
         self.title = title
-        self.label = str(model._meta.verbose_name).capitalize()
+        self.label = capfirst(str(model._meta.verbose_name))
         self.labels: dict[str, str] = {}
         self.choices: dict[str, dict[Any, str]] = {}
         self.numbers: set[str] = set()
         for name in names:
             model_field = model._meta.get_field(name)
-            self.labels[name] = str(getattr(model_field, "verbose_name", name)).capitalize()
+            self.labels[name] = capfirst(str(getattr(model_field, "verbose_name", name)))
             if isinstance(model_field, DecimalField):
                 self.numbers.add(name)
             if getattr(model_field, "choices", None):
