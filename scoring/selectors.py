@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import connection
 from django.db.models import (
     Case,
@@ -32,6 +32,7 @@ from django.db.models import (
     When,
     Window,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import MD5, Cast, Coalesce, Concat, Lower, TruncDate
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -306,35 +307,31 @@ def _whole(rows: QuerySet[Any], aggregate: Any) -> Subquery:
     return Subquery(every.annotate(value=aggregate).values("value"))
 
 
-def _clients_digest(user: User) -> Subquery:
-    """A digest of what a page shows of the clients ``user`` may see (which ones, their names,
-    currencies and KAMs), as a subquery."""
-    visible = client_selectors.client_list(user=user).order_by().values("pk")
-    return _whole(
-        Client.objects.filter(pk__in=visible),
-        MD5(
-            StringAgg(
-                Concat(
-                    Cast("pk", TextField()),
-                    Value("|"),
-                    "name",
-                    Value("|"),
-                    "currency",
-                    Value("|"),
-                    Cast("kam_id", TextField()),
-                    Value("|"),
-                    "kam__first_name",
-                    Value("|"),
-                    "kam__last_name",
-                    Value("|"),
-                    "kam__username",
-                    output_field=TextField(),
-                ),
-                Value(","),
-                order_by="pk",
-            )
-        ),
-    )
+def _clients_digest_sql(user: User) -> tuple[str, tuple[Any, ...]]:
+    """SQL of one value (and its parameters) that digests what a page shows of the clients
+    ``user`` may see: their number and a sum of each one's hash (its id, name, currency and its
+    KAM's names). No sorting nor long text to build for 1,000 clients; any change to one of
+    them, one added or one no longer visible changes it."""
+    try:
+        visible, params = (
+            client_selectors.client_list(user=user).order_by().values("pk").query.sql_with_params()
+        )
+    except EmptyResultSet:  # a user who sees no client (``.none()``)
+        visible, params = "SELECT NULL::bigint WHERE false", ()
+    client, people = (connection.ops.quote_name(model._meta.db_table) for model in (Client, User))
+    sql = f"""
+        SELECT concat(count(*), '|', sum(hashtextextended(concat_ws('|', c.id, c.name,
+                   c.currency, c.kam_id, k.first_name, k.last_name, k.username), 0)))
+          FROM {client} c LEFT JOIN {people} k ON k.id = c.kam_id
+         WHERE c.id IN ({visible})
+    """
+    return sql, tuple(params)
+
+
+def _clients_digest(user: User) -> RawSQL:
+    """``_clients_digest_sql`` as an expression, to annotate a version's query with."""
+    sql, params = _clients_digest_sql(user)
+    return RawSQL(sql, params, output_field=TextField())
 
 
 def _rights(user: User) -> str:
@@ -639,10 +636,8 @@ class ShortlistVersionParts(NamedTuple):
 
 
 def shortlist_version_parts(*, user: User, programme: Programme) -> ShortlistVersionParts:
-    """The parts of ``shortlist_version``, in one query. The visible clients are digested as
-    the number of them and a sum of each one's hash (its id, name, currency and KAM's names):
-    no sorting nor long text to build for 1,000 clients, and any change to one of them, one
-    added or one no longer visible changes it."""
+    """The parts of ``shortlist_version``, in one query (the visible clients digested by
+    ``_clients_digest_sql``)."""
     tables = {
         "entry": ShortlistEntry._meta.db_table,
         "decision": ShortlistDecision._meta.db_table,
@@ -651,11 +646,8 @@ def shortlist_version_parts(*, user: User, programme: Programme) -> ShortlistVer
         "override": Override._meta.db_table,
         "user": User._meta.db_table,
         "cost": CostToServe._meta.db_table,
-        "client": Client._meta.db_table,
     }
-    visible, params = (
-        client_selectors.client_list(user=user).order_by().values("pk").query.sql_with_params()
-    )
+    clients, params = _clients_digest_sql(user)
     query = """
         SELECT p.updated_at,
             (SELECT md5(string_agg(concat(e.id, '|', e.client_id), ',' ORDER BY e.id))
@@ -667,14 +659,10 @@ def shortlist_version_parts(*, user: User, programme: Programme) -> ShortlistVer
                                           a.last_name, '|', a.username), ',' ORDER BY o.id))
                FROM {override} o LEFT JOIN {user} a ON a.id = o.author_id WHERE o.is_active),
             (SELECT concat(count(*), '|', max(c.updated_at)) FROM {cost} c),
-            (SELECT concat(count(*), '|', sum(hashtextextended(concat_ws('|', c.id, c.name,
-                                   c.currency, c.kam_id, k.first_name, k.last_name, k.username),
-                                   0)))
-               FROM {client} c LEFT JOIN {user} k ON k.id = c.kam_id
-              WHERE c.id IN ({visible}))
+            ({clients})
           FROM {programme} p WHERE p.id = %s
     """.format(
-        visible=visible,
+        clients=clients,
         **{name: connection.ops.quote_name(table) for name, table in tables.items()},
     )
     with connection.cursor() as cursor:

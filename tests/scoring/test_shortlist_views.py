@@ -572,3 +572,28 @@ def test_shortlist_version_follows_the_visible_clients_and_their_kams(ranked, pr
     assert after_currency != after_kam
     Client.objects.filter(pk=also_mine.pk).delete()  # one client fewer
     assert version() != after_currency
+
+
+def test_ranking_and_grid_versions_follow_only_the_clients_their_reader_sees(
+    ranked, alice, dana, criteria
+):
+    from accounts.models import User
+    from scoring import selectors
+
+    mine, also_mine, theirs = ranked
+    grid = selectors.grid_header()
+
+    def versions(user):
+        return selectors.ranking_version(user=user), selectors.grid_version(user=user, grid=grid)
+
+    director, kam = versions(dana), versions(alice)
+    assert versions(dana) == director and versions(alice) == kam  # nothing changed: the same
+    Client.objects.filter(pk=theirs.pk).update(name="Renamed & Co")  # not one of alice's
+    assert versions(alice) == kam
+    renamed = versions(dana)
+    assert all(new != old for new, old in zip(renamed, director, strict=True))
+    User.objects.filter(pk=mine.kam_id).update(first_name="Renamed")  # the KAM's name shown
+    assert all(new != old for new, old in zip(versions(alice), kam, strict=True))
+    kam = versions(alice)
+    Client.objects.filter(pk=also_mine.pk).update(kam=theirs.kam)  # no longer alice's
+    assert all(new != old for new, old in zip(versions(alice), kam, strict=True))
