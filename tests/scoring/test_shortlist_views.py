@@ -587,7 +587,8 @@ def test_ranking_and_grid_versions_follow_only_the_clients_their_reader_sees(
         return selectors.ranking_version(user=user), selectors.grid_version(user=user, grid=grid)
 
     director, kam = versions(dana), versions(alice)
-    assert versions(dana) == director and versions(alice) == kam  # nothing changed: the same
+    assert versions(dana) == director  # nothing changed: the same
+    assert versions(alice) == kam
     Client.objects.filter(pk=theirs.pk).update(name="Renamed & Co")  # not one of alice's
     assert versions(alice) == kam
     renamed = versions(dana)
