@@ -325,3 +325,30 @@ def test_shortlist_pdf_ranks_the_shortlist_with_budget_and_matrix(account, dana,
 def test_an_unknown_programme_year_is_refused(db):
     with pytest.raises(Programme.DoesNotExist):
         pdf.shortlist_pdf(year_id=1999, language="en")
+
+
+def test_compact_drops_the_templates_indentation_and_keeps_spaces_in_a_line():
+    html = '<td>\n  <b>Total</b> <i>12 %</i>\n</td>\n<p class="text">one\ntwo</p>'
+
+    assert pdf.compact(html) == '<td><b>Total</b> <i>12 %</i></td><p class="text">one\ntwo</p>'
+
+
+def test_report_user_agent_stylesheet_styles_list_markers_and_no_notes():
+    css = pdf.user_agent_css()
+
+    assert "::footnote" not in css
+    assert "::note" not in css
+    assert "\n::marker {" not in css
+    assert "\nli::marker {" in css
+    document = pdf.ReportHTML(string="<ul><li>first</li></ul><p>text</p>").render(
+        stylesheets=[pdf.stylesheet()]
+    )
+    texts = [
+        box.text
+        for page in document.pages
+        for box in page._page_box.descendants(placeholders=True)
+        if getattr(box, "text", None)
+    ]
+    assert "first" in texts
+    assert "text" in texts
+    assert any(text.strip() == "•" for text in texts)  # the list item keeps its bullet
