@@ -282,3 +282,14 @@ def test_meeting_and_decision_ids_have_no_thousands_separator(client, alice, pla
         assert 'data-meeting="1234567"' in text
         assert 'for="objective-7654321"' in text
         assert 'id="objective-7654321"' in text
+
+
+def test_a_cadence_log_link_names_its_cadence_without_a_thousands_separator(client, alice, plan):
+    cadence = CadenceFactory(pk=1234567, plan=plan)
+    client.force_login(alice)
+    for language in ("fr", "en"):
+        client.cookies["django_language"] = language
+        text = client.get(reverse("planning:plan_meetings", args=[plan.pk])).content.decode()
+        assert f"?cadence={cadence.pk}" in text
+        form = client.get(reverse("planning:meeting_add", args=[plan.pk]), {"cadence": "1234567"})
+        assert form.status_code == 200
