@@ -7,7 +7,7 @@ import datetime as dt
 import hashlib
 import json
 import math
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -39,7 +39,8 @@ from django.utils.translation import gettext as _
 
 from accounts import selectors as client_selectors
 from accounts.models import Client, ClientYearMetric, User
-from kam import permissions
+from kam import charts, permissions
+from kam import formats as kam_formats
 from scoring import ranking
 from scoring.models import (
     SHORTLIST_CONFIRM_ABOVE,
@@ -705,6 +706,33 @@ def portfolio_points(
         attractiveness, mature = _portfolio_position(financial, strategic, maturity, weights)
         points.append(PortfolioPoint(client_id, name, rank, total, attractiveness, mature))
     return points
+
+
+MATRIX_BEST = 100  # the portfolio matrix places this many best-ranked clients, and the shortlist
+
+
+def portfolio_matrix_points(
+    *,
+    user: User,
+    families: Mapping[str, float],
+    chosen: Collection[int],
+    href: Callable[[int], str] | None = None,
+) -> list[charts.MatrixPoint]:
+    """The portfolio matrix's points, as the shortlist page and its report draw them: the
+    ``MATRIX_BEST`` best-ranked clients ``user`` may see and the ``chosen`` ones (highlighted),
+    each labelled with its rank and score, linked by ``href(client_id)`` when given."""
+    return [
+        charts.MatrixPoint(
+            label=point.name,
+            attractiveness=point.attractiveness,
+            maturity=point.maturity,
+            highlighted=point.client_id in chosen,
+            detail=_("rank %(rank)s, score %(score)s")
+            % {"rank": point.rank, "score": kam_formats.number(point.total, 1)},
+            href=href(point.client_id) if href else "",
+        )
+        for point in portfolio_points(user=user, families=families, best=MATRIX_BEST, also=chosen)
+    ]
 
 
 def _shortlist_row(

@@ -49,7 +49,6 @@ PAGE_ROWS = 50
 """Rows the ranking and the grid show at first; each further page of rows loads as the last
 row scrolls into view."""
 
-MATRIX_BEST = 100
 """The best-ranked clients the shortlist's portfolio matrix places, besides the shortlist: a
 thousand points would neither read nor render quickly."""
 
@@ -388,20 +387,9 @@ def _shortlist_context(
     chosen = {row.client.pk for row in board.chosen}
 
     def draw() -> tuple[str, int]:
-        points = [
-            charts.MatrixPoint(
-                label=point.name,
-                attractiveness=point.attractiveness,
-                maturity=point.maturity,
-                highlighted=point.client_id in chosen,
-                detail=_("rank %(rank)s, score %(score)s")
-                % {"rank": point.rank, "score": formats.number(point.total, 1)},
-                href=explanation(point.client_id),
-            )
-            for point in selectors.portfolio_points(
-                user=request.user, families=board.family_weights, best=MATRIX_BEST, also=chosen
-            )
-        ]
+        points = selectors.portfolio_matrix_points(
+            user=request.user, families=board.family_weights, chosen=chosen, href=explanation
+        )
         return portfolio_matrix_svg(points), len(points)
 
     svg, shown = draw() if matrix is None else _matrix_block(matrix, draw)
@@ -414,7 +402,7 @@ def _shortlist_context(
         "error": error,
         "matrix": mark_safe(svg),  # the chart escapes what it writes
         "matrix_shown": shown,
-        "matrix_best": MATRIX_BEST,
+        "matrix_best": selectors.MATRIX_BEST,
         "ranked": ranked,
         "years": selectors.programme_list().values_list("year", flat=True),
         "decisions": board.decisions,
@@ -430,7 +418,7 @@ def _matrix_block(version: str, draw: Callable[[], tuple[str, int]]) -> tuple[st
     parts = (
         version,  # the clients the user sees are in it
         get_language(),
-        str(MATRIX_BEST),
+        str(selectors.MATRIX_BEST),
         _templates_version(),
     )
     key = "matrix:" + hashlib.sha256("\n".join(parts).encode()).hexdigest()

@@ -17,7 +17,6 @@ from scoring import selectors as scoring_selectors
 from scoring.models import Programme, ShortlistDecision
 
 TOP_CRITERIA = 3
-MATRIX_BEST = 100
 """As many of the best-ranked clients as the shortlist page's matrix shows."""
 
 
@@ -99,19 +98,9 @@ def shortlist_report(*, year: int) -> ShortlistReport:
             )
         )
     chosen = {row.client.pk for row in board.chosen}
-    points = [
-        charts.MatrixPoint(
-            label=point.name,
-            attractiveness=point.attractiveness,
-            maturity=point.maturity,
-            highlighted=point.client_id in chosen,
-            detail=_("rank %(rank)s, score %(score)s")
-            % {"rank": point.rank, "score": formats.number(point.total, 1)},
-        )
-        for point in scoring_selectors.portfolio_points(
-            user=user, families=board.family_weights, best=MATRIX_BEST, also=chosen
-        )
-    ]
+    points = scoring_selectors.portfolio_matrix_points(
+        user=user, families=board.family_weights, chosen=chosen
+    )
     caption = _("Committed %(committed)s of %(budget)s") % {
         "committed": formats.money(board.cost, currency),
         "budget": formats.money(programme.budget, currency),

@@ -346,9 +346,9 @@ def test_shortlist_page_writes_large_client_ids_plainly(client, criteria, progra
 def test_shortlist_matrix_places_the_best_ranked_and_the_shortlist_and_says_so(
     client, criteria, programme, dana, monkeypatch
 ):
-    from scoring import views
+    from scoring import selectors
 
-    monkeypatch.setattr(views, "MATRIX_BEST", 10)
+    monkeypatch.setattr(selectors, "MATRIX_BEST", 10)
     for index in range(30):
         company = ClientFactory(name=f"Firm {index:03d}")
         ClientYearMetricFactory(client=company, year=2025, revenue=Decimal(1000 - index))
