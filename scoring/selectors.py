@@ -25,7 +25,6 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
-    StringAgg,
     Subquery,
     TextField,
     Value,
@@ -33,7 +32,7 @@ from django.db.models import (
     Window,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import MD5, Cast, Coalesce, Concat, Lower, TruncDate
+from django.db.models.functions import Cast, Coalesce, Lower, TruncDate
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -275,37 +274,22 @@ def ranking_version(*, user: User) -> str:
     return f"{_rights(user)}:{';'.join(parts)}"
 
 
-def _overrides_digest() -> Subquery:
-    """A digest of the active overrides (an override is never changed: a new one replaces it)
-    and of their authors' names, as a subquery."""
-    return _whole(
-        Override.objects.filter(is_active=True),
-        MD5(
-            StringAgg(
-                Concat(
-                    Cast("pk", TextField()),
-                    Value("|"),
-                    Cast("client_id", TextField()),
-                    Value("|"),
-                    "author__first_name",
-                    Value("|"),
-                    "author__last_name",
-                    Value("|"),
-                    "author__username",
-                    output_field=TextField(),
-                ),
-                Value(","),
-                order_by="pk",
-            )
-        ),
+def _overrides_digest_sql() -> str:
+    """SQL of one value that digests the active overrides (an override is never changed: a new
+    one replaces it) and their authors' names."""
+    override, people = (
+        connection.ops.quote_name(model._meta.db_table) for model in (Override, User)
     )
+    return f"""
+        SELECT md5(string_agg(concat(o.id, '|', o.client_id, '|', a.first_name, '|',
+                                     a.last_name, '|', a.username), ',' ORDER BY o.id))
+          FROM {override} o LEFT JOIN {people} a ON a.id = o.author_id WHERE o.is_active
+    """
 
 
-def _whole(rows: QuerySet[Any], aggregate: Any) -> Subquery:
-    """``aggregate`` over every one of ``rows``, as a subquery of one value: the parts of a
-    version come in one query."""
-    every = rows.order_by().annotate(every=Value(1)).values("every")  # a constant: no GROUP BY
-    return Subquery(every.annotate(value=aggregate).values("value"))
+def _overrides_digest() -> RawSQL:
+    """``_overrides_digest_sql`` as an expression, to annotate a version's query with."""
+    return RawSQL(_overrides_digest_sql(), (), output_field=TextField())
 
 
 def _clients_digest_sql(user: User) -> tuple[str, tuple[Any, ...]]:
@@ -644,8 +628,6 @@ def shortlist_version_parts(*, user: User, programme: Programme) -> ShortlistVer
         "decision": ShortlistDecision._meta.db_table,
         "programme": Programme._meta.db_table,
         "run": ScoringRun._meta.db_table,
-        "override": Override._meta.db_table,
-        "user": User._meta.db_table,
         "cost": CostToServe._meta.db_table,
     }
     clients, params = _clients_digest_sql(user)
@@ -656,14 +638,13 @@ def shortlist_version_parts(*, user: User, programme: Programme) -> ShortlistVer
             (SELECT max(d.id) FROM {decision} d WHERE d.programme_id = p.id),
             (SELECT string_agg(y.year::text, ',' ORDER BY y.year) FROM {programme} y),
             (SELECT max(r.id) FROM {run} r WHERE r.status = %s),
-            (SELECT md5(string_agg(concat(o.id, '|', o.client_id, '|', a.first_name, '|',
-                                          a.last_name, '|', a.username), ',' ORDER BY o.id))
-               FROM {override} o LEFT JOIN {user} a ON a.id = o.author_id WHERE o.is_active),
+            ({overrides}),
             (SELECT concat(count(*), '|', max(c.updated_at)) FROM {cost} c),
             ({clients})
           FROM {programme} p WHERE p.id = %s
     """.format(
         clients=clients,
+        overrides=_overrides_digest_sql(),
         **{name: connection.ops.quote_name(table) for name, table in tables.items()},
     )
     with connection.cursor() as cursor:

@@ -17,7 +17,6 @@ from scoring import selectors as scoring_selectors
 from scoring.models import Programme, ShortlistDecision
 
 TOP_CRITERIA = 3
-"""As many of the best-ranked clients as the shortlist page's matrix shows."""
 
 
 @dataclass

@@ -571,7 +571,10 @@ def test_shortlist_version_follows_the_visible_clients_and_their_kams(ranked, pr
     after_currency = version()
     assert after_currency != after_kam
     Client.objects.filter(pk=also_mine.pk).delete()  # one client fewer
-    assert version() != after_currency
+    after_delete = version()
+    assert after_delete != after_currency
+    OverrideFactory(client=mine, points=4, author=dana, rationale="Framework deal")
+    assert version() != after_delete
 
 
 def test_ranking_and_grid_versions_follow_only_the_clients_their_reader_sees(
