@@ -549,7 +549,7 @@ def read_csv(*, raw: bytes, nrows: int | None = None) -> Table:
     )
 
 
-CHUNK_ROWS = 100_000
+CHUNK_ROWS = 25_000
 
 
 def read_csv_chunks(

@@ -826,10 +826,11 @@ def _run(ledger_import: LedgerImport) -> None:
     with transaction.atomic():
         with connection.cursor() as cursor:
             _stage_begin(cursor)
-            with _LineStager(cursor) as stager:
+            with _LineStager(cursor, ledger_import) as stager:
                 for parsed, read, done, lines, chunk_missing in _parsed_chunks(ledger_import):
-                    _stage_lines(stager, lines)
-                    latest.append(_latest_client_values(lines))
+                    chunk_latest = _latest_client_values(lines)
+                    _stage_lines(stager, lines, _clients([chunk_latest]))
+                    latest.append(chunk_latest)
                     for row in chunk_missing:
                         missing[str(row["currency"]), str(row["month"])] += int(row["lines"])
                     rows_read += read
@@ -840,7 +841,7 @@ def _run(ledger_import: LedgerImport) -> None:
                         ledger_import.pk, 10 + round(60 * done), _("Checking and loading lines")
                     )
             _progress_aside(ledger_import.pk, 70, _("Loading lines"))
-            counts, client_ids = _stage_merge(cursor, ledger_import, _clients(latest))
+            counts, client_ids = _stage_merge(cursor, stager, _clients(latest))
         _progress_aside(ledger_import.pk, 85, _("Computing figures"))
         client_metrics_recompute()
         transaction.on_commit(
@@ -951,19 +952,32 @@ LINE_TEXT_COLUMNS = ("external_id", "order_ref", "country", "currency")
 
 
 class _LineStager:
-    """Loads the chunks of lines into the staging table, each line with its hash, on a thread of
-    its own: PostgreSQL copies and hashes a chunk while this process reads the next one.
+    """Loads each chunk of lines on a thread of its own, in the load's transaction (the same
+    connection; psycopg runs one command at a time on it): PostgreSQL copies, keys and inserts a
+    chunk while this process reads the next one, so that little of the database's work is left
+    when the file has been read.
 
-    The thread works in the load's transaction (the same connection; psycopg runs one command
-    at a time on it). One chunk at most waits to be loaded: ``stage`` first waits for the one
-    before, and raises its error if it failed."""
+    For a chunk: the clients it names that do not exist yet are created (with the chunk's
+    latest values; ``_stage_merge`` settles every client's values once the whole file is read),
+    then its lines are copied, hashed and numbered among the earlier lines with the same hash
+    (``line_seen`` holds each chunk's count of lines per hash: appended to, never updated),
+    and those not already known are inserted, their client checked then (the foreign key is
+    made immediate for the load). One chunk at most waits to be loaded: ``stage`` first waits
+    for the one before, and raises its error if it failed."""
 
-    def __init__(self, cursor: Any) -> None:
+    def __init__(self, cursor: Any, ledger_import: LedgerImport) -> None:
         self.connection = cursor.cursor.connection
         # Django's database errors (OperationalError… that the job retries), as on this thread
         self.errors = connection.wrap_database_errors
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger-stage")
         self.pending: Future[None] | None = None
+        self.parameters = {
+            "company": settings.KAM_DEFAULT_CURRENCY,
+            "currency": ledger_import.currency,
+            "import_id": ledger_import.pk,
+        }
+        self.created: set[int] = set()  # clients created by this load
+        self.imported = 0  # lines inserted
 
     def __enter__(self) -> _LineStager:
         return self
@@ -977,34 +991,94 @@ class _LineStager:
         finally:
             self.executor.shutdown(wait=True)
 
-    def stage(self, text: str) -> None:
+    def stage(self, lines: str, clients: str) -> None:
         self.wait()
-        self.pending = self.executor.submit(self._load, text)
+        self.pending = self.executor.submit(self._load, lines, clients)
 
     def wait(self) -> None:
         pending, self.pending = self.pending, None
         if pending is not None:
             pending.result()
 
-    def _load(self, text: str) -> None:
+    def _load(self, lines: str, clients: str) -> None:
+        client_table, line_table = Client._meta.db_table, LedgerLine._meta.db_table
         with self.errors, self.connection.cursor() as cursor:
+            with cursor.copy(
+                _copy_sql("client_staging", CLIENT_COLUMNS, text=CLIENT_COLUMNS)
+            ) as copy:
+                copy.write(clients)
+            cursor.execute(
+                f"""
+                INSERT INTO {client_table}
+                    (name, external_id, "group", country, segment, currency, created_at,
+                     updated_at)
+                SELECT name, external_id, '', country, segment, %(currency)s, now(), now()
+                FROM client_staging
+                ON CONFLICT (external_id) DO NOTHING
+                RETURNING id
+                """,
+                self.parameters,
+            )
+            self.created.update(row[0] for row in cursor.fetchall())
+            cursor.execute("TRUNCATE client_staging")
             with cursor.copy(
                 _copy_sql("chunk_staging", LINE_COLUMNS, text=LINE_TEXT_COLUMNS)
             ) as copy:
-                copy.write(text)
+                copy.write(lines)
             cursor.execute(
-                f"INSERT INTO line_staging SELECT *, md5({CANONICAL_LINE})::uuid "
-                "FROM chunk_staging",
-                {"company": settings.KAM_DEFAULT_CURRENCY},
+                f"""
+                WITH hashed AS (
+                    SELECT *, md5({CANONICAL_LINE})::uuid AS line_hash FROM chunk_staging
+                ), earlier AS (
+                    SELECT line_hash, sum(repeats) AS repeats FROM line_seen
+                    WHERE line_hash IN (SELECT line_hash FROM hashed) GROUP BY line_hash
+                ), counted AS (
+                    INSERT INTO line_seen SELECT line_hash, count(*) FROM hashed GROUP BY line_hash
+                ), numbered AS (
+                    SELECT hashed.*, COALESCE(earlier.repeats, 0) + row_number() OVER (
+                        PARTITION BY hashed.line_hash ORDER BY hashed.ordinal) AS repeat
+                    FROM hashed LEFT JOIN earlier ON earlier.line_hash = hashed.line_hash
+                ), keyed AS (
+                    SELECT *, CASE WHEN repeat = 1 THEN line_hash
+                        ELSE md5(line_hash::text || '#' || repeat)::uuid END AS line_key
+                    FROM numbered
+                )
+                INSERT INTO {line_table} (
+                    client_id, ledger_import_id, line_key, order_ref, date, amount, quantity,
+                    profit, due_date, paid_date, days_late, disputed, is_return, country,
+                    currency, original_amount, original_profit, exchange_rate
+                )
+                SELECT client.id, %(import_id)s, keyed.line_key, keyed.order_ref, keyed.date,
+                    keyed.amount, keyed.quantity, keyed.profit, keyed.due_date, keyed.paid_date,
+                    keyed.days_late, keyed.disputed, keyed.is_return, keyed.country,
+                    keyed.currency, keyed.original_amount, keyed.original_profit,
+                    keyed.exchange_rate
+                FROM keyed JOIN {client_table} AS client ON client.external_id = keyed.external_id
+                WHERE NOT EXISTS (
+                    SELECT 1 FROM {line_table} AS known WHERE known.line_key = keyed.line_key
+                )
+                """,
+                self.parameters,
             )
+            self.imported += cursor.rowcount
             cursor.execute("TRUNCATE chunk_staging")
 
 
 def _stage_begin(cursor: Any) -> None:
-    """Take the load lock and create the staging tables, for this transaction."""
+    """Take the load lock, check each line's client as it is inserted (on the staging thread)
+    rather than all at the commit, and create the staging tables, for this transaction."""
     cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOAD_LOCK])
     cursor.execute("SET LOCAL DateStyle = 'ISO, YMD'")
-    cursor.execute("SET LOCAL work_mem = '64MB'")  # sort the line keys in memory
+    cursor.execute("SET LOCAL work_mem = '64MB'")  # number each chunk's lines in memory
+    cursor.execute(
+        "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f' "
+        "AND condeferrable",
+        [LedgerLine._meta.db_table],
+    )
+    deferred = [row[0] for row in cursor.fetchall()]
+    if deferred:
+        names = ", ".join(connection.ops.quote_name(name) for name in deferred)
+        cursor.execute(f"SET CONSTRAINTS {names} IMMEDIATE")
     cursor.execute(
         """
         CREATE TEMP TABLE client_staging (
@@ -1017,17 +1091,18 @@ def _stage_begin(cursor: Any) -> None:
             is_return boolean, country text, currency text, original_amount numeric(18, 4),
             original_profit numeric(18, 4), exchange_rate numeric(24, 12)
         ) ON COMMIT DROP;
-        CREATE TEMP TABLE line_staging (LIKE chunk_staging, line_hash uuid) ON COMMIT DROP
+        CREATE TEMP TABLE line_seen (line_hash uuid, repeats bigint) ON COMMIT DROP
         """
     )
 
 
-def _stage_lines(stager: _LineStager, lines: pd.DataFrame) -> None:
-    """Write a chunk of lines as CSV and hand it to the stager."""
+def _stage_lines(stager: _LineStager, lines: pd.DataFrame, clients: pd.DataFrame) -> None:
+    """Write a chunk of lines, and the latest values of the clients it names, as CSV and hand
+    them to the stager."""
     staged = lines.loc[:, list(LINE_COLUMNS)]
     for name in ("date", "due_date", "paid_date"):
         staged[name] = ledger.per_unique(staged[name], lambda days: days.dt.strftime("%Y-%m-%d"))
-    stager.stage(_csv_text(staged))
+    stager.stage(_csv_text(staged), _csv_text(clients))
 
 
 def _latest_client_values(lines: pd.DataFrame) -> pd.DataFrame:
@@ -1058,59 +1133,29 @@ def _clients(latest: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def _stage_merge(
-    cursor: Any, ledger_import: LedgerImport, clients: pd.DataFrame
+    cursor: Any, stager: _LineStager, clients: pd.DataFrame
 ) -> tuple[dict[str, int], list[int]]:
-    """Upsert the clients and insert the staged lines not already known, set-based. Returns the
-    counts and the ids of the clients the lines name."""
-    client_table, line_table = Client._meta.db_table, LedgerLine._meta.db_table
+    """Once every chunk is loaded: give the clients the values of their latest lines in the
+    file. Returns the counts and the ids of the clients the lines name."""
+    client_table = Client._meta.db_table
     _copy(cursor, "client_staging", clients, text=CLIENT_COLUMNS)
     cursor.execute(
         f"""
-        INSERT INTO {client_table} AS client
-            (name, external_id, "group", country, segment, currency, created_at, updated_at)
-        SELECT name, external_id, '', country, segment, %s, now(), now()
-        FROM client_staging
-        ON CONFLICT (external_id) DO UPDATE SET
-            name = EXCLUDED.name,
-            country = COALESCE(NULLIF(EXCLUDED.country, ''), client.country),
-            segment = COALESCE(NULLIF(EXCLUDED.segment, ''), client.segment),
+        UPDATE {client_table} AS client SET
+            name = staged.name,
+            country = COALESCE(NULLIF(staged.country, ''), client.country),
+            segment = COALESCE(NULLIF(staged.segment, ''), client.segment),
             updated_at = now()
-        WHERE (client.name, client.country, client.segment) IS DISTINCT FROM (
-            EXCLUDED.name,
-            COALESCE(NULLIF(EXCLUDED.country, ''), client.country),
-            COALESCE(NULLIF(EXCLUDED.segment, ''), client.segment))
-        RETURNING (xmax = 0) AS created
-        """,
-        [ledger_import.currency],
+        FROM client_staging AS staged
+        WHERE staged.external_id = client.external_id
+        AND (client.name, client.country, client.segment) IS DISTINCT FROM (
+            staged.name,
+            COALESCE(NULLIF(staged.country, ''), client.country),
+            COALESCE(NULLIF(staged.segment, ''), client.segment))
+        RETURNING client.id
+        """
     )
-    outcomes = [row[0] for row in cursor.fetchall()]
-    cursor.execute(
-        f"""
-        WITH keyed AS (
-            SELECT *, CASE WHEN repeat = 1 THEN line_hash
-                ELSE md5(line_hash::text || '#' || repeat)::uuid END AS line_key
-            FROM (
-                SELECT *, row_number() OVER (PARTITION BY line_hash ORDER BY ordinal) AS repeat
-                FROM line_staging
-            ) AS numbered
-        )
-        INSERT INTO {line_table} (
-            client_id, ledger_import_id, line_key, order_ref, date, amount, quantity, profit,
-            due_date, paid_date, days_late, disputed, is_return, country, currency,
-            original_amount, original_profit, exchange_rate
-        )
-        SELECT client.id, %(import_id)s, keyed.line_key, keyed.order_ref, keyed.date,
-            keyed.amount, keyed.quantity, keyed.profit, keyed.due_date, keyed.paid_date,
-            keyed.days_late, keyed.disputed, keyed.is_return, keyed.country, keyed.currency,
-            keyed.original_amount, keyed.original_profit, keyed.exchange_rate
-        FROM keyed JOIN {client_table} AS client ON client.external_id = keyed.external_id
-        WHERE NOT EXISTS (
-            SELECT 1 FROM {line_table} AS known WHERE known.line_key = keyed.line_key
-        )
-        """,
-        {"import_id": ledger_import.pk},
-    )
-    imported = cursor.rowcount
+    changed = {row[0] for row in cursor.fetchall()}
     cursor.execute(
         f"""
         SELECT client.id FROM {client_table} AS client
@@ -1119,11 +1164,11 @@ def _stage_merge(
         """
     )
     client_ids = [row[0] for row in cursor.fetchall()]
-    cursor.execute("DROP TABLE client_staging, chunk_staging, line_staging")
+    cursor.execute("DROP TABLE client_staging, chunk_staging, line_seen")
     counts = {
-        "imported": imported,
-        "created": sum(outcomes),
-        "updated": len(outcomes) - sum(outcomes),
+        "imported": stager.imported,
+        "created": len(stager.created),
+        "updated": len(changed - stager.created),
     }
     return counts, client_ids
 

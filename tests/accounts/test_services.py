@@ -520,16 +520,49 @@ def test_a_file_read_in_chunks_imports_as_one_with_duplicates_rejects_and_totals
     assert (again.rows_imported, again.rows_duplicate) == (0, 9)
 
 
+def test_clients_read_in_several_chunks_take_their_latest_values_and_are_counted_once(
+    dana, monkeypatch
+):
+    monkeypatch.setattr(ledger, "CHUNK_ROWS", 2)
+    Client.objects.create(external_id="C1", name="Old name", country="FR", segment="Retail")
+    Client.objects.create(external_id="C2", name="Kept", country="DE", segment="Health")
+    rows = [
+        "C3;First name;21/03/2024;10,00;;",
+        "C1;Old name;22/03/2024;11,00;;",
+        "C2;Kept;23/03/2024;12,00;DE;Health",
+        "C3;Latest name;24/03/2024;13,00;BE;",  # a later chunk renames a client it created
+        "C1;New name;25/03/2024;14,00;;",  # and an existing one
+    ]
+    text = "N° client;Client;Date facture;Montant HT;Pays;Segment\r\n" + "\r\n".join(rows)
+    ledger_import = run_import(dana, text + "\r\n")
+    assert ledger_import.status == LedgerImport.Status.DONE, ledger_import.error
+    assert (ledger_import.clients_created, ledger_import.clients_updated) == (1, 1)
+    values = Client.objects.order_by("external_id").values_list(
+        "external_id", "name", "country", "segment"
+    )
+    assert list(values) == [
+        ("C1", "New name", "FR", "Retail"),  # an empty country or segment keeps the known one
+        ("C2", "Kept", "DE", "Health"),
+        ("C3", "Latest name", "BE", ""),
+    ]
+    assert LedgerLine.objects.count() == ledger_import.rows_imported == 5
+    assert set(LedgerLine.objects.values_list("client__external_id", flat=True)) == {
+        "C1",
+        "C2",
+        "C3",
+    }
+
+
 def test_a_failure_in_a_later_chunk_writes_nothing(dana, monkeypatch):
     monkeypatch.setattr(ledger, "CHUNK_ROWS", 2)
     staged = []
     real = services._stage_lines
 
-    def fail_on_the_third_chunk(cursor, lines):
+    def fail_on_the_third_chunk(stager, lines, clients):
         staged.append(len(lines))
         if len(staged) == 3:
             raise ValidationError("disk full")
-        real(cursor, lines)
+        real(stager, lines, clients)
 
     monkeypatch.setattr(services, "_stage_lines", fail_on_the_third_chunk)
     failed = run_import(dana, FRENCH + FRENCH.split("\r\n", 1)[1].replace("C1;", "C7;"))
