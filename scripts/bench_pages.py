@@ -18,7 +18,8 @@ client (middleware, session, view, template: the server's side of a request), DE
    sync workers serve them in production (``KAM_WEB_WORKERS``, 3 by default): each director
    clicks ``--clicks`` times through the pages above (a page drawn at random, seeded by
    ``--seed``) with a think time of 1 to 3 s (random, seeded) between a response and the next
-   click. The worker processes are forked from this one once the data is in place; each
+   click. The worker processes are forked from this one once the data is in place, and each
+   loads its middleware once before the clock, as a server process loads its application; each
    request goes to the first free worker, as a worker takes the next connection waiting on the
    socket. Each worker times the requests it serves (server time, wall clock, and the CPU time
    of its process), so the figure is the server's, not a Python thread's turn at the GIL; the
@@ -37,6 +38,7 @@ for the director, p95 at most 100 ms cold and warm, and while the directors brow
 from __future__ import annotations
 
 import argparse
+import functools
 import multiprocessing
 import os
 import platform
@@ -418,6 +420,16 @@ def browsing(
 _browsers: dict[int, Any] = {}  # a worker process's sessions, one a director
 
 
+@functools.cache
+def _handler() -> Any:
+    """This worker process's request handler, middleware loaded."""
+    from django.test.client import ClientHandler
+
+    handler = ClientHandler(enforce_csrf_checks=False)  # as Client() makes it
+    handler.load_middleware()
+    return handler
+
+
 def _worker_start(naive_rows: bool) -> None:
     """In each worker process, once: the naive rendering when asked. The parent closed its
     database connections before forking, so each worker opens its own; redis-py opens new
@@ -439,6 +451,10 @@ def _worker_serve(number: int, url: str, headers: dict[str, str]) -> tuple[float
     browser = _browsers.get(number)
     if browser is None:  # this director's first request to this worker: log in (untimed)
         browser = _browsers[number] = Client()
+        # One handler a process, its middleware loaded before the clock, as a server process
+        # loads its application once at start (kam/wsgi.py): a new test client would load the
+        # middleware again at its first request (WhiteNoise alone reads every static file).
+        browser.handler = _handler()
         browser.force_login(User.objects.get(username="bench-director"))
         browser.cookies["django_language"] = "en"
     started, started_cpu = time.perf_counter(), time.process_time()
