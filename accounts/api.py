@@ -20,10 +20,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import selectors, services
+from accounts import selectors
 from accounts.ledger import FIELD_CODES
 from accounts.models import Client, Contact, ExchangeRate, LedgerImport, User
 from accounts.selectors import CLIENT_ORDERINGS
+from accounts.services import clients as client_services
+from accounts.services import exchange_rates as rate_services
+from accounts.services import imports as import_services
 from kam import api, permissions
 
 NO_SUCH_IMPORT = OpenApiResponse(api.ErrorSerializer, description="No such import.")
@@ -239,7 +242,7 @@ class LedgerImportCreateApi(APIView):
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        ledger_import = services.ledger_import_create(
+        ledger_import = import_services.ledger_import_create(
             user=request.user,  # type: ignore[arg-type]
             upload=data.validated_data["file"],
             currency=data.validated_data.get("currency"),
@@ -302,7 +305,7 @@ class LedgerImportConfirmApi(APIView):
         )
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        ledger_import = services.ledger_import_confirm(
+        ledger_import = import_services.ledger_import_confirm(
             ledger_import=ledger_import,
             user=request.user,  # type: ignore[arg-type]
             mapping=data.validated_data["mapping"],
@@ -401,7 +404,7 @@ class ClientUpdateApi(APIView):
         client = get_object_or_404(selectors.client_list(user=user), pk=client_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        client = services.client_update(
+        client = client_services.client_update(
             user=user,
             client=client,
             kam=data.validated_data["kam"],
@@ -423,7 +426,7 @@ class ContactCreateApi(ContactApi):
         client = self.client(request, client_id)
         data = ContactInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        contact = services.contact_save(
+        contact = client_services.contact_save(
             user=request.user,  # type: ignore[arg-type]
             client=client,
             **data.validated_data,
@@ -442,7 +445,7 @@ class ContactUpdateApi(ContactApi):
         client, contact = self.contact(request, client_id, contact_id)
         data = ContactInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        contact = services.contact_save(
+        contact = client_services.contact_save(
             user=request.user,  # type: ignore[arg-type]
             client=client,
             contact=contact,
@@ -464,7 +467,7 @@ class ContactDeleteApi(ContactApi):
     )
     def delete(self, request: Request, client_id: int, contact_id: int) -> Response:
         _client, contact = self.contact(request, client_id, contact_id)
-        services.contact_delete(user=request.user, contact=contact)  # type: ignore[arg-type]
+        client_services.contact_delete(user=request.user, contact=contact)  # type: ignore[arg-type]
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -534,7 +537,7 @@ class ExchangeRateCreateApi(APIView):
     def post(self, request: Request) -> Response:
         data = ExchangeRateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        rate = services.exchange_rate_save(
+        rate = rate_services.exchange_rate_save(
             user=request.user,  # type: ignore[arg-type]
             **data.validated_data,
         )
@@ -574,7 +577,7 @@ class ExchangeRateUpdateApi(APIView):
         rate = get_object_or_404(selectors.exchange_rate_list(), pk=rate_id)
         data = ExchangeRateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        rate = services.exchange_rate_save(
+        rate = rate_services.exchange_rate_save(
             user=request.user,  # type: ignore[arg-type]
             exchange_rate=rate,
             **data.validated_data,
@@ -597,7 +600,7 @@ class ExchangeRateDeleteApi(APIView):
     )
     def delete(self, request: Request, rate_id: int) -> Response:
         rate = get_object_or_404(selectors.exchange_rate_list(), pk=rate_id)
-        services.exchange_rate_delete(user=request.user, exchange_rate=rate)  # type: ignore[arg-type]
+        rate_services.exchange_rate_delete(user=request.user, exchange_rate=rate)  # type: ignore[arg-type]
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -634,7 +637,7 @@ class ExchangeRatesUploadApi(APIView):
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        result = services.exchange_rates_upload(
+        result = rate_services.exchange_rates_upload(
             user=request.user,  # type: ignore[arg-type]
             upload=data.validated_data["file"],
         )

@@ -33,7 +33,6 @@ from typing import TextIO
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from accounts import services
 from accounts.models import (
     Client,
     Contact,
@@ -43,6 +42,8 @@ from accounts.models import (
     LedgerLine,
     User,
 )
+from accounts.services import clients as client_services
+from accounts.services import imports as import_services
 
 DEMO_PASSWORD = "kam-demo-2025"
 DEMO_SEED = 2025
@@ -685,7 +686,7 @@ def _import_once(
         done = LedgerImport.objects.filter(sha256=sha256, status=LedgerImport.Status.DONE)
         if done.exists():
             return f"already imported ({done.first()})"
-        result = services.ledger_import_from_path(path=path, user=importer)
+        result = import_services.ledger_import_from_path(path=path, user=importer)
     if result.status != LedgerImport.Status.DONE:
         raise ValidationError(f"The demo ledger import failed: {result.error}")
     return (
@@ -710,7 +711,7 @@ def _seed_clients(programme: DemoProgramme, users: dict[str, User]) -> int:
         wanted = (item.group, kam.pk if kam else None, sponsor.pk if sponsor else None)
         if (client.group, client.kam_id, client.sponsor_id) == wanted:
             continue
-        services.client_update(
+        client_services.client_update(
             user=users["director"], client=client, kam=kam, sponsor=sponsor, group=item.group
         )
         updated += 1
@@ -734,7 +735,7 @@ def _seed_contacts(programme: DemoProgramme, director: User) -> int:
         wanted = (item.title, item.country, item.email, item.phone)
         if contact and (contact.title, contact.country, contact.email, contact.phone) == wanted:
             continue
-        services.contact_save(
+        client_services.contact_save(
             user=director,
             client=client,
             contact=contact,

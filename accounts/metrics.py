@@ -1,7 +1,8 @@
 """Client figures per calendar year, computed from ledger lines.
 
 Ledger lines in (a pandas frame, one row per line), plain values out; no models and no database:
-``accounts.services.client_metrics_recompute`` reads the lines and stores the rows.
+``accounts.services.client_metrics.client_metrics_recompute`` reads the lines and stores the
+rows.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ def yearly_metrics(
 
 
 # What ``metric_rows`` reads per client and year, as ``yearly_metrics`` aggregates the lines
-# with pandas and ``accounts.services.client_metrics_recompute`` in SQL.
+# with pandas and ``accounts.services.client_metrics.client_metrics_recompute`` in SQL.
 AGGREGATES = (
     "client_id", "year", "revenue", "volume", "volume_known", "gross_margin", "profit_known",
     "line_count", "return_count", "order_count", "avg_days_to_pay", "avg_days_late",

@@ -10,9 +10,9 @@ def _import_failed(
 ) -> None:
     """After the last retry of a transient error, the import is marked failed (a rerun ends in
     no-op when the service has already recorded the failure)."""
-    from accounts import services
+    from accounts.services import imports as import_services
 
-    services.ledger_import_fail(
+    import_services.ledger_import_fail(
         import_id=kwargs["import_id"],
         error=_("The import was interrupted several times and has been stopped; try again later."),
     )
@@ -21,17 +21,17 @@ def _import_failed(
 @tasks.task(tasks.IDEMPOTENT_JOB, soft_time_limit=900, time_limit=960, on_failure=_import_failed)
 def ledger_import_run_task(*, import_id: int) -> None:
     """Read, check and load one confirmed ledger import (a million lines take about 30 s)."""
-    from accounts import services  # here, not at the top: services import this module
+    from accounts.services import imports as import_services  # services import this module
 
-    services.ledger_import_run(import_id=import_id)
+    import_services.ledger_import_run(import_id=import_id)
 
 
 @tasks.task(tasks.IDEMPOTENT_JOB, soft_time_limit=300, time_limit=360)
 def client_metrics_recompute_task() -> int:
     """Nightly (beat): each client's yearly figures from its ledger lines, the same each run."""
-    from accounts import services
+    from accounts.services import client_metrics as metric_services
 
-    return services.client_metrics_recompute()
+    return metric_services.client_metrics_recompute()
 
 
 @tasks.task(tasks.IDEMPOTENT_JOB, soft_time_limit=300, time_limit=360)
@@ -40,8 +40,8 @@ def ledger_lines_convert_task(*, currencies: list[str], start: str, end: str) ->
     stored now, then the figures recomputed (a second run changes nothing)."""
     import datetime as dt
 
-    from accounts import services
+    from accounts.services import exchange_rates as rate_services
 
-    return services.ledger_lines_convert(
+    return rate_services.ledger_lines_convert(
         currencies=currencies, start=dt.date.fromisoformat(start), end=dt.date.fromisoformat(end)
     )

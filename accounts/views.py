@@ -17,9 +17,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from accounts import forms, ledger, selectors, services
+from accounts import forms, ledger, selectors
 from accounts.ledger import FIELDS
 from accounts.models import Client, LedgerImport
+from accounts.services import clients as client_services
+from accounts.services import exchange_rates as rate_services
+from accounts.services import imports as import_services
 from kam import charts, permissions, spreadsheets
 from kam.formats import current_locale
 from kam.forms import add_service_error
@@ -118,7 +121,7 @@ def client_update(request: AuthedRequest, client_id: int) -> HttpResponse:
     )
     if form.is_valid():
         try:
-            services.client_update(user=request.user, client=client, **form.cleaned_data)
+            client_services.client_update(user=request.user, client=client, **form.cleaned_data)
         except ValidationError as error:
             add_service_error(form, error)
         else:
@@ -134,7 +137,9 @@ def contact_create(request: AuthedRequest, client_id: int) -> HttpResponse:
     form = forms.ContactForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
         try:
-            contact = services.contact_save(user=request.user, client=client, **form.cleaned_data)
+            contact = client_services.contact_save(
+                user=request.user, client=client, **form.cleaned_data
+            )
         except ValidationError as error:
             add_service_error(form, error)
         else:
@@ -152,7 +157,7 @@ def contact_update(request: AuthedRequest, client_id: int, contact_id: int) -> H
     form = forms.ContactForm(request.POST if request.method == "POST" else None, contact=contact)
     if form.is_valid():
         try:
-            services.contact_save(
+            client_services.contact_save(
                 user=request.user, client=client, contact=contact, **form.cleaned_data
             )
         except ValidationError as error:
@@ -174,7 +179,7 @@ def contact_delete(request: AuthedRequest, client_id: int, contact_id: int) -> H
     if request.method == "POST":
         name = str(contact)
         try:
-            services.contact_delete(user=request.user, contact=contact)
+            client_services.contact_delete(user=request.user, contact=contact)
         except ValidationError as refusal:
             error = refusal
         else:
@@ -200,7 +205,7 @@ def ledger_import_create(request: AuthedRequest) -> HttpResponse:
     form = forms.LedgerUploadForm(request.POST or None, request.FILES or None)
     if form.is_valid():
         try:
-            ledger_import = services.ledger_import_create(
+            ledger_import = import_services.ledger_import_create(
                 user=request.user,
                 upload=form.cleaned_data["file"],
                 currency=form.cleaned_data["currency"],
@@ -223,7 +228,7 @@ def ledger_import_detail(request: AuthedRequest, import_id: int) -> HttpResponse
         missing = []
         if ledger_import.status == LedgerImport.Status.DONE and ledger_import.rows_unconverted:
             rows = selectors.missing_rate_list(ledger_import=ledger_import)
-            missing = services.missing_rate_messages(
+            missing = import_services.missing_rate_messages(
                 {**row, "month": f"{row['month']:%Y-%m}"} for row in rows
             )
         context = {"ledger_import": ledger_import, "missing_rates": missing}
@@ -239,7 +244,7 @@ def ledger_import_detail(request: AuthedRequest, import_id: int) -> HttpResponse
         )
         if posted and sheet_form.is_valid():
             try:
-                services.ledger_import_choose_sheet(
+                import_services.ledger_import_choose_sheet(
                     ledger_import=ledger_import,
                     user=request.user,
                     sheet=sheet_form.cleaned_data["sheet"],
@@ -265,7 +270,7 @@ def ledger_import_detail(request: AuthedRequest, import_id: int) -> HttpResponse
         mapping, date_orders = form.mapping(), form.date_orders()
         if request.POST.get("action") == "confirm":
             try:
-                services.ledger_import_confirm(
+                import_services.ledger_import_confirm(
                     ledger_import=ledger_import,
                     user=request.user,
                     mapping=mapping,
@@ -280,7 +285,7 @@ def ledger_import_detail(request: AuthedRequest, import_id: int) -> HttpResponse
     preview = None
     try:
         # The preview reads the dates the way the user now says, without storing it yet.
-        preview = services.ledger_import_preview(
+        preview = import_services.ledger_import_preview(
             ledger_import=ledger_import, mapping=mapping, date_orders=date_orders
         )
     except ValidationError as error:
@@ -358,7 +363,7 @@ def exchange_rate_upload(request: AuthedRequest) -> HttpResponse:
     form = forms.ExchangeRatesUploadForm(request.POST or None, request.FILES or None)
     if form.is_valid():
         try:
-            result = services.exchange_rates_upload(
+            result = rate_services.exchange_rates_upload(
                 user=request.user, upload=form.cleaned_data["file"]
             )
         except ValidationError as error:
@@ -392,7 +397,7 @@ def exchange_rate_create(request: AuthedRequest) -> HttpResponse:
     form = forms.ExchangeRateForm(request.POST or None, initial=initial)
     if form.is_valid():
         try:
-            rate = services.exchange_rate_save(user=request.user, **form.cleaned_data)
+            rate = rate_services.exchange_rate_save(user=request.user, **form.cleaned_data)
         except ValidationError as error:
             add_service_error(form, error)
         else:
@@ -410,7 +415,9 @@ def exchange_rate_update(request: AuthedRequest, rate_id: int) -> HttpResponse:
     form = forms.ExchangeRateForm(request.POST or None, exchange_rate=rate)
     if form.is_valid():
         try:
-            services.exchange_rate_save(user=request.user, exchange_rate=rate, **form.cleaned_data)
+            rate_services.exchange_rate_save(
+                user=request.user, exchange_rate=rate, **form.cleaned_data
+            )
         except ValidationError as error:
             add_service_error(form, error)
         else:
@@ -428,7 +435,7 @@ def exchange_rate_delete(request: AuthedRequest, rate_id: int) -> HttpResponse:
     rate = get_object_or_404(selectors.exchange_rate_list(), pk=rate_id)
     if request.method == "POST":
         name = str(rate)
-        services.exchange_rate_delete(user=request.user, exchange_rate=rate)
+        rate_services.exchange_rate_delete(user=request.user, exchange_rate=rate)
         messages.success(request, _("Rate deleted: %(rate)s.") % {"rate": name})
         return redirect("accounts:exchange_rate_list")
     context = {"exchange_rate": rate, "deleting": True}

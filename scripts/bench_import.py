@@ -5,10 +5,10 @@
 Creates a throwaway database (kam_bench_import_<pid>) on the server of DATABASE_URL, migrates it,
 generates a demo ledger, then times:
 
-1. the real import through ``accounts.services.ledger_import_from_path``: the import job as the
-   Celery worker runs it (read the stored file, parse with pandas, COPY into staging tables,
-   set-based upserts, client metrics; its own start and finish times), and the whole path from
-   upload to done (size and format checks, detection, preview, then the job);
+1. the real import through ``accounts.services.imports.ledger_import_from_path``: the import
+   job as the Celery worker runs it (read the stored file, parse with pandas, COPY into staging
+   tables, set-based upserts, client metrics; its own start and finish times), and the whole
+   path from upload to done (size and format checks, detection, preview, then the job);
 2. a naive load of a sample of the same lines: ``Client.objects.get_or_create`` and
    ``LedgerLine(...).save()`` per line, extrapolated to the whole file (no metrics, which
    flatters the naive load).
@@ -60,8 +60,9 @@ def run(args: argparse.Namespace, folder: Path, *, database: str) -> int:
     django.setup()
     from django.core.management import call_command
 
-    from accounts import demo, services
+    from accounts import demo
     from accounts.models import User
+    from accounts.services import imports as import_services
 
     print(f"Database {database}: migrating…", file=sys.stderr)
     call_command("migrate", verbosity=0)
@@ -76,7 +77,7 @@ def run(args: argparse.Namespace, folder: Path, *, database: str) -> int:
     print(f"Generated {lines:,} lines ({size:.1f} MB) in {generated:.1f} s.", file=sys.stderr)
 
     started = time.perf_counter()
-    result = services.ledger_import_from_path(path=path, user=director)
+    result = import_services.ledger_import_from_path(path=path, user=director)
     whole = time.perf_counter() - started
     if result.status != result.Status.DONE or result.rows_imported != lines:
         print(f"The import did not load every line: {result.status} {result.error}")

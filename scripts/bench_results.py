@@ -152,8 +152,8 @@ def populate(clients: int, lines: int) -> tuple[Any, Any, Any, dict[str, float]]
     the programme year with its shortlist and plans through the ORM."""
     from django.db import connection
 
-    from accounts import services as account_services
     from accounts.models import Client, User
+    from accounts.services import client_metrics as metric_services
     from planning.models import Cadence, Level, Meeting, Plan
     from scoring.models import Programme, ShortlistDecision
 
@@ -204,7 +204,7 @@ def populate(clients: int, lines: int) -> tuple[Any, Any, Any, dict[str, float]]
         cursor.execute("ANALYZE")
     timings[f"{clients:,} clients and {lines:,} ledger lines (SQL)"] = time.perf_counter() - started
     started = time.perf_counter()
-    account_services.client_metrics_recompute()
+    metric_services.client_metrics_recompute()
     timings["Yearly figures (the import's service)"] = time.perf_counter() - started
 
     started = time.perf_counter()

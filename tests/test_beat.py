@@ -10,8 +10,8 @@ from django.conf import settings
 from django.core import mail
 from django.core.files.base import ContentFile
 
-from accounts import services as account_services
 from accounts.models import ClientYearMetric
+from accounts.services import imports as import_services
 from accounts.tasks import client_metrics_recompute_task
 from kam.celery import app
 from planning.models import MeetingReminder
@@ -78,13 +78,13 @@ def test_a_beat_down_for_three_nights_runs_each_missed_job_once(tmp_path):
 @pytest.mark.django_db
 def test_a_second_run_the_same_night_does_nothing_new(dana):
     ledger = b"Customer;Date;Amount\nA;2025-01-05;100\nB;2025-02-05;50\nA;2025-03-05;25\n"
-    ledger_import = account_services.ledger_import_create(
+    ledger_import = import_services.ledger_import_create(
         user=dana, upload=ContentFile(ledger, name="nightly.csv")
     )
-    account_services.ledger_import_confirm(
+    import_services.ledger_import_confirm(
         ledger_import=ledger_import, user=dana, mapping=ledger_import.mapping
     )
-    account_services.ledger_import_run(import_id=ledger_import.pk)
+    import_services.ledger_import_run(import_id=ledger_import.pk)
     small_model()
     account()
 

@@ -23,8 +23,9 @@ from django.test import Client as HttpClient
 from django.urls import reverse
 from django.utils.html import escape
 
-from accounts import services as client_services
 from accounts.models import Client, Contact, ExchangeRate, LedgerImport
+from accounts.services import clients as client_services
+from accounts.services import imports as import_services
 from planning.models import (
     Action,
     AdvisoryMeeting,
@@ -104,11 +105,11 @@ def hostile(alice, sam, dana):
     """The hostile client (from a ledger), its contact, a criterion, and notes everywhere."""
     criteria = small_model()
     upload = ContentFile(LEDGER.encode(), name="ledger.csv")
-    ledger_import = client_services.ledger_import_create(user=dana, upload=upload)
-    client_services.ledger_import_confirm(
+    ledger_import = import_services.ledger_import_create(user=dana, upload=upload)
+    import_services.ledger_import_confirm(
         ledger_import=ledger_import, user=dana, mapping=ledger_import.mapping
     )
-    client_services.ledger_import_run(import_id=ledger_import.pk)
+    import_services.ledger_import_run(import_id=ledger_import.pk)
     ledger_import.refresh_from_db()
     assert ledger_import.status == LedgerImport.Status.DONE
     assert ledger_import.rows_rejected == 1

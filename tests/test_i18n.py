@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape
 
-from accounts import services
+from accounts.services import imports as import_services
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +58,7 @@ def test_language_switch_is_on_the_login_page_too(client):
 
 def refusal(user, raw: bytes, name: str) -> str:
     with pytest.raises(ValidationError) as refused:
-        services.ledger_import_create(user=user, upload=ContentFile(raw, name=name))
+        import_services.ledger_import_create(user=user, upload=ContentFile(raw, name=name))
     return " ".join(refused.value.messages)
 
 

@@ -10,8 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from playwright.sync_api import Browser
 
-from accounts import services as account_services
 from accounts.models import ExchangeRate, User
+from accounts.services import imports as import_services
 from scoring.models import Criterion, ScoringRun
 from scoring.services import runs
 from tests.factories import (
@@ -91,7 +91,7 @@ def programme_book():
     programme = ProgrammeFactory(year=2026, updated_by=dana)
     programme.entries.create(client=clients[0], added_by=dana)
     programme.entries.create(client=clients[1], added_by=dana)
-    preview = account_services.ledger_import_create(
+    preview = import_services.ledger_import_create(
         user=dana, upload=SimpleUploadedFile("grand-livre-2025.csv", LEDGER.encode())
     )
     cache.clear()

@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts import services as account_services
 from accounts.models import Contact, User
+from accounts.services import clients as client_services
 from kam import permissions, versions
 from planning.models import Cadence, CounterpartPair, Plan, Stakeholder
 from planning.services import approval
@@ -73,7 +73,7 @@ def stakeholder_contact_add(
     written if either is refused."""
     permissions.require(permissions.may_edit_plan, user, plan)
     approval.plan_writable(plan=plan)
-    contact = account_services.contact_save(
+    contact = client_services.contact_save(
         user=user,
         client=plan.client,
         first_name=first_name,

@@ -11,8 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
 
-from accounts import services
 from accounts.models import Client, ClientYearMetric, LedgerImport
+from accounts.services import imports as import_services
 from accounts.tasks import ledger_import_run_task
 from kam import permissions
 from tests.factories import ClientFactory, ClientYearMetricFactory, ContactFactory
@@ -193,7 +193,7 @@ def test_ledger_import_create_api_returns_the_detected_options(client, dana):
 def test_ledger_import_create_api_turns_the_services_refusal_into_a_400(english, dana):
     bad = b"%PDF-1.4 not a ledger"
     with pytest.raises(ValidationError) as refused:
-        services.ledger_import_create(user=dana, upload=ContentFile(bad, name="ledger.pdf"))
+        import_services.ledger_import_create(user=dana, upload=ContentFile(bad, name="ledger.pdf"))
     english.force_login(dana)
     response = english.post(
         reverse("api-accounts:ledger_import_create"),
@@ -269,7 +269,7 @@ def test_ledger_import_detail_api_has_no_rejects_url_without_rejects(client, dan
 def test_ledger_import_confirm_api_queues_the_import(
     client, dana, django_capture_on_commit_callbacks
 ):
-    ledger_import = services.ledger_import_create(
+    ledger_import = import_services.ledger_import_create(
         user=dana, upload=ContentFile(LEDGER, name="ledger.csv")
     )
     client.force_login(dana)
@@ -290,12 +290,14 @@ def test_ledger_import_confirm_api_queues_the_import(
 
 
 def test_ledger_import_confirm_api_turns_an_unusable_mapping_into_a_400(english, dana):
-    ledger_import = services.ledger_import_create(
+    ledger_import = import_services.ledger_import_create(
         user=dana, upload=ContentFile(LEDGER, name="ledger.csv")
     )
     mapping = {"customer_id": "Customer", "date": "Date"}  # no amount
     with pytest.raises(ValidationError) as refused:
-        services.ledger_import_confirm(ledger_import=ledger_import, user=dana, mapping=mapping)
+        import_services.ledger_import_confirm(
+            ledger_import=ledger_import, user=dana, mapping=mapping
+        )
     english.force_login(dana)
     response = english.post(
         reverse("api-accounts:ledger_import_confirm", args=[ledger_import.pk]),

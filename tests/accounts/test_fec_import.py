@@ -22,9 +22,9 @@ from django.db.models import Count, Sum
 from django.urls import reverse
 from django.utils import translation
 
-from accounts import services
 from accounts.fec_generator import FecOptions, generate
 from accounts.models import Client, ClientYearMetric, LedgerImport, LedgerLine
+from accounts.services import imports as import_services
 
 pytestmark = pytest.mark.django_db
 
@@ -169,7 +169,7 @@ def test_a_fec_imports_per_customer_totals_computed_from_the_file(dana, tmp_path
     raw = generate(options)
     path = tmp_path / options.filename
     path.write_bytes(raw)
-    ledger_import = services.ledger_import_from_path(path=path, user=dana)
+    ledger_import = import_services.ledger_import_from_path(path=path, user=dana)
     check_import(ledger_import, expected_from_file(raw, options))
     assert ledger_import.entries_ignored > 0
     assert ledger_import.entries_unbalanced == 0
@@ -180,7 +180,7 @@ def test_a_fec_imports_per_customer_totals_computed_from_the_file(dana, tmp_path
 def test_a_fec_with_a_wrong_column_count_is_refused_and_nothing_is_written(dana):
     raw = generate(FecOptions(invoices=40, broken_lines=3))
     with pytest.raises(ValidationError) as refused:
-        services.ledger_import_create(user=dana, upload=ContentFile(raw, name="fec.txt"))
+        import_services.ledger_import_create(user=dana, upload=ContentFile(raw, name="fec.txt"))
     assert "3 lines do not have the 18 columns" in refused.value.messages[0]
     assert not LedgerImport.objects.exists()
     assert not LedgerLine.objects.exists()
@@ -190,7 +190,7 @@ def test_an_unbalanced_fec_is_imported_as_read_and_flagged(dana, tmp_path, clien
     options = FecOptions(invoices=60, unbalanced=2)
     path = tmp_path / "fec.txt"
     path.write_bytes(generate(options))
-    ledger_import = services.ledger_import_from_path(path=path, user=dana)
+    ledger_import = import_services.ledger_import_from_path(path=path, user=dana)
     assert ledger_import.status == LedgerImport.Status.DONE
     assert ledger_import.entries_unbalanced == 2
     assert any("2 entries do not balance" in note for note in ledger_import.notes)

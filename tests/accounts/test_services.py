@@ -1,4 +1,5 @@
-"""accounts/services.py: ledger imports end to end on PostgreSQL, and client metrics."""
+"""accounts/services/imports.py and loading.py: ledger imports end to end on PostgreSQL; and
+accounts/services/client_metrics.py."""
 
 import csv
 import datetime as dt
@@ -18,7 +19,7 @@ from django.db import DataError
 from django.db.models import Sum
 from django.utils import translation
 
-from accounts import ledger, metrics, services, signals
+from accounts import ledger, metrics, signals
 from accounts.models import (
     Client,
     ClientYearMetric,
@@ -27,6 +28,10 @@ from accounts.models import (
     LedgerImport,
     LedgerLine,
 )
+from accounts.services import client_metrics as metric_services
+from accounts.services import clients as client_services
+from accounts.services import imports as import_services
+from accounts.services import loading as loading_services
 from accounts.tasks import ledger_import_run_task
 from tests.factories import ClientFactory, LedgerLineFactory
 
@@ -51,18 +56,18 @@ def upload(text: str | bytes, name: str = "ledger.csv", encoding: str = "cp1252"
 
 
 def run_import(user, text: str | bytes, name: str = "ledger.csv", **confirm) -> LedgerImport:
-    ledger_import = services.ledger_import_create(user=user, upload=upload(text, name))
+    ledger_import = import_services.ledger_import_create(user=user, upload=upload(text, name))
     mapping = confirm.pop("mapping", ledger_import.mapping)
-    services.ledger_import_confirm(
+    import_services.ledger_import_confirm(
         ledger_import=ledger_import, user=user, mapping=mapping, **confirm
     )
-    services.ledger_import_run(import_id=ledger_import.pk)
+    import_services.ledger_import_run(import_id=ledger_import.pk)
     ledger_import.refresh_from_db()
     return ledger_import
 
 
 def test_ledger_import_create_detects_format_and_mapping(dana):
-    ledger_import = services.ledger_import_create(user=dana, upload=upload(FRENCH))
+    ledger_import = import_services.ledger_import_create(user=dana, upload=upload(FRENCH))
     assert ledger_import.status == LedgerImport.Status.PREVIEW
     assert (ledger_import.encoding, ledger_import.delimiter) == ("cp1252", ";")
     assert (ledger_import.decimal, ledger_import.dayfirst) == (",", True)
@@ -72,14 +77,14 @@ def test_ledger_import_create_detects_format_and_mapping(dana):
 
 
 def test_ledger_import_preview_shows_raw_and_parsed_lines(dana):
-    ledger_import = services.ledger_import_create(user=dana, upload=upload(FRENCH))
-    preview = services.ledger_import_preview(ledger_import=ledger_import)
+    ledger_import = import_services.ledger_import_create(user=dana, upload=upload(FRENCH))
+    preview = import_services.ledger_import_preview(ledger_import=ledger_import)
     assert preview.problems == []
     assert preview.rows[0][:2] == ["C1", "Dupont SA"]
     assert preview.parsed[0]["date"] == "2023-01-15"
     assert preview.parsed[0]["profit"] == "40"
     assert preview.parsed[0]["is_return"] == "no"
-    wrong = services.ledger_import_preview(
+    wrong = import_services.ledger_import_preview(
         ledger_import=ledger_import, mapping={"customer_name": "Client", "date": "Client"}
     )
     assert any("more than one field" in problem for problem in wrong.problems)
@@ -88,10 +93,10 @@ def test_ledger_import_preview_shows_raw_and_parsed_lines(dana):
 def test_ledger_import_confirm_queues_the_job_after_commit(
     dana, django_capture_on_commit_callbacks
 ):
-    ledger_import = services.ledger_import_create(user=dana, upload=upload(FRENCH))
+    ledger_import = import_services.ledger_import_create(user=dana, upload=upload(FRENCH))
     with mock.patch.object(ledger_import_run_task, "apply_async") as send:
         with django_capture_on_commit_callbacks() as callbacks:
-            services.ledger_import_confirm(
+            import_services.ledger_import_confirm(
                 ledger_import=ledger_import, user=dana, mapping=ledger_import.mapping
             )
         send.assert_not_called()  # not before the commit
@@ -132,8 +137,8 @@ def test_ledger_import_run_loads_clients_lines_and_metrics(dana):
 
 
 def confirmed_import(user, text: str) -> LedgerImport:
-    ledger_import = services.ledger_import_create(user=user, upload=upload(text))
-    services.ledger_import_confirm(
+    ledger_import = import_services.ledger_import_create(user=user, upload=upload(text))
+    import_services.ledger_import_confirm(
         ledger_import=ledger_import, user=user, mapping=ledger_import.mapping
     )
     return ledger_import
@@ -145,7 +150,7 @@ def test_ledger_import_run_announces_the_import_once_committed(
     ledger_import = confirmed_import(dana, FRENCH)
     with mock.patch.object(signals.ledger_imported, "send") as send:
         with django_capture_on_commit_callbacks() as callbacks:
-            services.ledger_import_run(import_id=ledger_import.pk)
+            import_services.ledger_import_run(import_id=ledger_import.pk)
         send.assert_not_called()  # not before the lines are committed
         for callback in callbacks:
             callback()
@@ -166,7 +171,7 @@ def test_a_ledger_imported_again_is_announced_with_the_clients_it_names(
         mock.patch.object(signals.ledger_imported, "send") as send,
         django_capture_on_commit_callbacks(execute=True),
     ):
-        services.ledger_import_run(import_id=again.pk)
+        import_services.ledger_import_run(import_id=again.pk)
     again.refresh_from_db()
     assert (again.rows_imported, again.rows_duplicate) == (0, 4)
     assert send.call_args.kwargs["ledger_import_id"] == again.pk
@@ -199,9 +204,9 @@ def test_ledger_import_keeps_identical_lines_of_one_file_apart(dana):
 
 def test_ledger_import_run_twice_is_a_no_op(dana):
     ledger_import = run_import(dana, FRENCH)
-    services.ledger_import_run(import_id=ledger_import.pk)
+    import_services.ledger_import_run(import_id=ledger_import.pk)
     assert LedgerLine.objects.count() == 4
-    services.ledger_import_run(import_id=999_999)  # deleted meanwhile: nothing to do
+    import_services.ledger_import_run(import_id=999_999)  # deleted meanwhile: nothing to do
 
 
 def test_ledger_import_run_writes_rejected_lines_with_reasons(dana):
@@ -248,14 +253,14 @@ BAD_FILES = [
 @pytest.mark.parametrize(("raw", "name", "message"), BAD_FILES)
 def test_ledger_import_create_refuses_bad_files_and_writes_nothing(dana, raw, name, message):
     with pytest.raises(ValidationError, match=message):
-        services.ledger_import_create(user=dana, upload=upload(raw, name))
+        import_services.ledger_import_create(user=dana, upload=upload(raw, name))
     assert not LedgerImport.objects.exists()
 
 
 def test_ledger_import_create_refuses_files_over_the_size_limit(dana, settings):
     settings.KAM_IMPORT_MAX_BYTES = 100
     with pytest.raises(ValidationError, match="limit is"):
-        services.ledger_import_create(user=dana, upload=upload(FRENCH))
+        import_services.ledger_import_create(user=dana, upload=upload(FRENCH))
     assert not LedgerImport.objects.exists()
 
 
@@ -266,7 +271,7 @@ def test_ledger_import_create_refuses_abnormal_workbooks(dana, settings):
         archive.writestr("xl/workbook.xml", "<workbook/>")
         archive.writestr("xl/worksheets/sheet1.xml", "<row/>" * 5_000)
     with pytest.raises(ValidationError, match="abnormal size"):
-        services.ledger_import_create(user=dana, upload=upload(bomb.getvalue(), "bomb.xlsx"))
+        import_services.ledger_import_create(user=dana, upload=upload(bomb.getvalue(), "bomb.xlsx"))
     assert not LedgerImport.objects.exists()
 
 
@@ -279,9 +284,9 @@ def test_ledger_import_create_refuses_abnormal_workbooks(dana, settings):
     ],
 )
 def test_ledger_import_confirm_refuses_unusable_mappings_and_writes_nothing(dana, text, message):
-    ledger_import = services.ledger_import_create(user=dana, upload=upload(text))
+    ledger_import = import_services.ledger_import_create(user=dana, upload=upload(text))
     with pytest.raises(ValidationError, match=message):
-        services.ledger_import_confirm(
+        import_services.ledger_import_confirm(
             ledger_import=ledger_import, user=dana, mapping=ledger_import.mapping
         )
     ledger_import.refresh_from_db()
@@ -291,29 +296,31 @@ def test_ledger_import_confirm_refuses_unusable_mappings_and_writes_nothing(dana
 
 
 def test_ledger_import_refuses_a_concurrent_second_import_of_the_same_file(dana):
-    first = services.ledger_import_create(user=dana, upload=upload(FRENCH))
-    second = services.ledger_import_create(user=dana, upload=upload(FRENCH))
-    services.ledger_import_confirm(ledger_import=first, user=dana, mapping=first.mapping)
+    first = import_services.ledger_import_create(user=dana, upload=upload(FRENCH))
+    second = import_services.ledger_import_create(user=dana, upload=upload(FRENCH))
+    import_services.ledger_import_confirm(ledger_import=first, user=dana, mapping=first.mapping)
     with pytest.raises(ValidationError, match="already being imported"):
-        services.ledger_import_confirm(ledger_import=second, user=dana, mapping=second.mapping)
+        import_services.ledger_import_confirm(
+            ledger_import=second, user=dana, mapping=second.mapping
+        )
     with pytest.raises(ValidationError, match="already being imported"):
-        services.ledger_import_create(user=dana, upload=upload(FRENCH))
+        import_services.ledger_import_create(user=dana, upload=upload(FRENCH))
     second.refresh_from_db()
     assert second.status == LedgerImport.Status.PREVIEW
     with pytest.raises(ValidationError, match="already been confirmed"):
-        services.ledger_import_confirm(ledger_import=first, user=dana, mapping=first.mapping)
+        import_services.ledger_import_confirm(ledger_import=first, user=dana, mapping=first.mapping)
 
 
 def test_ledger_import_is_for_directors_and_admins_only(alice, sam, carl, ada):
     for user in (alice, sam, carl):
         with pytest.raises(PermissionDenied, match="Only directors"):
-            services.ledger_import_create(user=user, upload=upload(FRENCH))
-    assert services.ledger_import_create(user=ada, upload=upload(FRENCH)).pk
+            import_services.ledger_import_create(user=user, upload=upload(FRENCH))
+    assert import_services.ledger_import_create(user=ada, upload=upload(FRENCH)).pk
 
 
 def test_ledger_import_refuses_a_malformed_currency(dana):
     with pytest.raises(ValidationError, match="not a currency code"):
-        services.ledger_import_create(user=dana, upload=upload(FRENCH), currency="euro")
+        import_services.ledger_import_create(user=dana, upload=upload(FRENCH), currency="euro")
 
 
 def test_client_metrics_recompute_marks_unknown_margin_and_shares_per_year():
@@ -321,13 +328,13 @@ def test_client_metrics_recompute_marks_unknown_margin_and_shares_per_year():
     LedgerLineFactory(client=known, amount=Decimal("300"), profit=Decimal("30"))
     LedgerLineFactory(client=unknown, amount=Decimal("100"), profit=None)
     LedgerLineFactory(client=unknown, amount=Decimal("100"), profit=Decimal("10"))
-    assert services.client_metrics_recompute() == 2
+    assert metric_services.client_metrics_recompute() == 2
     assert ClientYearMetric.objects.get(client=unknown).gross_margin is None
     assert ClientYearMetric.objects.get(client=unknown).margin_pct is None
     assert ClientYearMetric.objects.get(client=known).margin_pct == pytest.approx(10.0)
     assert ClientYearMetric.objects.get(client=known).share_pct == pytest.approx(60.0)
     LedgerLineFactory(client=known, amount=Decimal("500"), date=dt.date(2024, 5, 1))
-    services.client_metrics_recompute(client_ids=[known.pk])
+    metric_services.client_metrics_recompute(client_ids=[known.pk])
     assert ClientYearMetric.objects.get(client=known).revenue == Decimal("800.00")
     assert ClientYearMetric.objects.count() == 2
 
@@ -367,7 +374,7 @@ def test_client_metrics_recompute_in_sql_gives_the_figures_of_the_pandas_referen
     LedgerLineFactory(  # waits for a rate: not counted
         client=second, date=day(2024, 7, 1), amount=None, original_amount=Decimal("5")
     )
-    assert services.client_metrics_recompute() == 3
+    assert metric_services.client_metrics_recompute() == 3
 
     columns = ["client_id", "date", "amount", "quantity", "profit", "due_date", "paid_date",
                "days_late", "disputed", "is_return", "order_ref"]  # fmt: skip
@@ -444,8 +451,8 @@ def test_a_retail_export_with_two_month_first_shapes_imports_every_line(dana):
 
 def test_a_conflicting_column_is_read_in_its_majority_order_and_the_rest_rejected(dana):
     text = "Customer;Date;Amount\nA;25/11/2011;1\nB;13/01/2012;2\nC;01/14/2012;3\nD;02/03/2012;4\n"
-    ledger_import = services.ledger_import_create(user=dana, upload=upload(text))
-    preview = services.ledger_import_preview(ledger_import=ledger_import)
+    ledger_import = import_services.ledger_import_create(user=dana, upload=upload(text))
+    preview = import_services.ledger_import_preview(ledger_import=ledger_import)
     assert preview.problems == []
     (warning,) = preview.warnings
     assert "line 4: 01/14/2012" in warning
@@ -456,15 +463,15 @@ def test_a_conflicting_column_is_read_in_its_majority_order_and_the_rest_rejecte
 
 def test_a_confirmed_order_the_file_contradicts_is_refused_and_nothing_written(dana):
     text = "Customer;Date;Amount\nA;03/04/2011;1\nB;25/11/2011;2\nC;13/12/2011;2\n"
-    ledger_import = services.ledger_import_create(user=dana, upload=upload(text))
-    preview = services.ledger_import_preview(
+    ledger_import = import_services.ledger_import_create(user=dana, upload=upload(text))
+    preview = import_services.ledger_import_preview(
         ledger_import=ledger_import, date_orders={"Date": "mdy"}
     )
     assert [reading.impossible for reading in preview.dates] == [
         [(3, "25/11/2011"), (4, "13/12/2011")]
     ]
     with pytest.raises(ValidationError, match=r"line 3: 25/11/2011, line 4: 13/12/2011"):
-        services.ledger_import_confirm(
+        import_services.ledger_import_confirm(
             ledger_import=ledger_import,
             user=dana,
             mapping=ledger_import.mapping,
@@ -556,7 +563,7 @@ def test_clients_read_in_several_chunks_take_their_latest_values_and_are_counted
 def test_a_failure_in_a_later_chunk_writes_nothing(dana, monkeypatch):
     monkeypatch.setattr(ledger, "CHUNK_ROWS", 2)
     staged = []
-    real = services._stage_lines
+    real = loading_services._stage_lines
 
     def fail_on_the_third_chunk(stager, lines, clients):
         staged.append(len(lines))
@@ -564,7 +571,7 @@ def test_a_failure_in_a_later_chunk_writes_nothing(dana, monkeypatch):
             raise ValidationError("disk full")
         real(stager, lines, clients)
 
-    monkeypatch.setattr(services, "_stage_lines", fail_on_the_third_chunk)
+    monkeypatch.setattr(loading_services, "_stage_lines", fail_on_the_third_chunk)
     failed = run_import(dana, FRENCH + FRENCH.split("\r\n", 1)[1].replace("C1;", "C7;"))
     assert failed.status == LedgerImport.Status.FAILED
     assert "disk full" in failed.error
@@ -578,12 +585,12 @@ def test_a_chunk_that_postgresql_refuses_on_the_staging_thread_writes_nothing(da
     rows = [f"C{n};Client {n};1{n}/03/2024;{10 + n},50" for n in range(6)]
     rows[4] = "C4;Client 4;14/03/2024;1000000000000000,00"  # above numeric(18, 4): refused
     text = "N° client;Client;Date facture;Montant HT\r\n" + "\r\n".join(rows) + "\r\n"
-    ledger_import = services.ledger_import_create(user=dana, upload=upload(text))
-    services.ledger_import_confirm(
+    ledger_import = import_services.ledger_import_create(user=dana, upload=upload(text))
+    import_services.ledger_import_confirm(
         ledger_import=ledger_import, user=dana, mapping=ledger_import.mapping
     )
     with pytest.raises(DataError):  # Django's error, raised in the job as any other
-        services.ledger_import_run(import_id=ledger_import.pk)
+        import_services.ledger_import_run(import_id=ledger_import.pk)
     ledger_import.refresh_from_db()
     assert ledger_import.status == LedgerImport.Status.FAILED
     assert "numeric" in ledger_import.error
@@ -615,7 +622,7 @@ def raw_totals(path, encoding, customer, amount, delimiter, decimal_comma):
 def test_real_ledgers_import_untouched_with_exact_totals(dana, sample_data, spec):
     name, *shape = spec
     path = sample_data / name
-    ledger_import = services.ledger_import_from_path(path=path, user=dana)
+    ledger_import = import_services.ledger_import_from_path(path=path, user=dana)
     assert ledger_import.status == LedgerImport.Status.DONE, ledger_import.error
     expected = raw_totals(path, *shape)
     assert ledger_import.rows_rejected == 0
@@ -629,7 +636,7 @@ def test_real_ledgers_import_untouched_with_exact_totals(dana, sample_data, spec
     assert metric_total == pytest.approx(
         sum(expected.values()), abs=Decimal("0.01") * len(loaded) * 4
     )
-    again = services.ledger_import_from_path(path=path, user=dana)
+    again = import_services.ledger_import_from_path(path=path, user=dana)
     assert (again.rows_imported, again.clients_created) == (0, 0)
 
 
@@ -638,7 +645,7 @@ def test_real_ledgers_import_untouched_with_exact_totals(dana, sample_data, spec
 
 def test_client_update_assigns_kam_sponsor_and_group(dana, alice, sam):
     company = ClientFactory()
-    services.client_update(user=dana, client=company, kam=alice, sponsor=sam, group=" Acme ")
+    client_services.client_update(user=dana, client=company, kam=alice, sponsor=sam, group=" Acme ")
     company.refresh_from_db()
     assert (company.kam, company.sponsor, company.group) == (alice, sam, "Acme")
 
@@ -646,46 +653,48 @@ def test_client_update_assigns_kam_sponsor_and_group(dana, alice, sam):
 def test_client_update_refuses_wrong_roles_and_non_directors(dana, alice, bob, sam):
     company = ClientFactory(kam=alice)
     with pytest.raises(ValidationError, match="not an active key account manager"):
-        services.client_update(user=dana, client=company, kam=sam, sponsor=None)
+        client_services.client_update(user=dana, client=company, kam=sam, sponsor=None)
     with pytest.raises(ValidationError, match="not an active executive sponsor"):
-        services.client_update(user=dana, client=company, kam=alice, sponsor=bob)
+        client_services.client_update(user=dana, client=company, kam=alice, sponsor=bob)
     with pytest.raises(PermissionDenied, match="Only directors"):
-        services.client_update(user=alice, client=company, kam=alice, sponsor=None)
+        client_services.client_update(user=alice, client=company, kam=alice, sponsor=None)
     company.refresh_from_db()
     assert (company.kam, company.sponsor) == (alice, None)
 
 
 def test_contact_save_lets_the_kam_and_directors_edit_and_no_one_else(alice, bob, dana, sam):
     company = ClientFactory(kam=alice)
-    contact = services.contact_save(
+    contact = client_services.contact_save(
         user=alice, client=company, last_name="Durand", title="Buyer", country="fr"
     )
     assert (contact.client, contact.country) == (company, "FR")
-    services.contact_save(user=dana, client=company, contact=contact, last_name="Durand-Roy")
+    client_services.contact_save(user=dana, client=company, contact=contact, last_name="Durand-Roy")
     contact.refresh_from_db()
     assert contact.last_name == "Durand-Roy"
     for outsider in (bob, sam):
         with pytest.raises(PermissionDenied, match="key account manager or a director"):
-            services.contact_save(user=outsider, client=company, last_name="Intrus")
+            client_services.contact_save(user=outsider, client=company, last_name="Intrus")
         with pytest.raises(PermissionDenied, match="key account manager or a director"):
-            services.contact_delete(user=outsider, contact=contact)
-    services.contact_delete(user=alice, contact=contact)
+            client_services.contact_delete(user=outsider, contact=contact)
+    client_services.contact_delete(user=alice, contact=contact)
     assert not company.contacts.exists()
 
 
 def test_contact_save_refuses_bad_input_and_writes_nothing(alice):
     company = ClientFactory(kam=alice)
     with pytest.raises(ValidationError) as error:
-        services.contact_save(user=alice, client=company, last_name="X", email="not-an-email")
+        client_services.contact_save(
+            user=alice, client=company, last_name="X", email="not-an-email"
+        )
     assert "email" in error.value.message_dict
     with pytest.raises(ValidationError, match="two-letter country code"):
-        services.contact_save(user=alice, client=company, last_name="X", country="Narnia")
+        client_services.contact_save(user=alice, client=company, last_name="X", country="Narnia")
     with pytest.raises(ValidationError) as error:
-        services.contact_save(user=alice, client=company, last_name="  ")
+        client_services.contact_save(user=alice, client=company, last_name="  ")
     assert "last_name" in error.value.message_dict
-    other = services.contact_save(user=alice, client=ClientFactory(kam=alice), last_name="Y")
+    other = client_services.contact_save(user=alice, client=ClientFactory(kam=alice), last_name="Y")
     with pytest.raises(ValidationError, match="another client"):
-        services.contact_save(user=alice, client=company, contact=other, last_name="Z")
+        client_services.contact_save(user=alice, client=company, contact=other, last_name="Z")
     assert not company.contacts.exists()
 
 
@@ -695,7 +704,7 @@ def test_contact_delete_refuses_a_plan_stakeholder_and_keeps_them(alice):
     plan = PlanFactory(client=ClientFactory(kam=alice))
     stakeholder = StakeholderFactory(plan=plan)
     with pytest.raises(ValidationError, match="Take them out of the plan first"):
-        services.contact_delete(user=alice, contact=stakeholder.contact)
+        client_services.contact_delete(user=alice, contact=stakeholder.contact)
     assert Contact.objects.filter(pk=stakeholder.contact_id).exists()
 
 

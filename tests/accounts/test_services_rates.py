@@ -1,6 +1,6 @@
-"""accounts/services.py: exchange rates and the conversion of ledger lines into the company's
-currency, end to end on PostgreSQL. Expected totals are computed here, line by line, from the
-generated ledger and the generated ECB file."""
+"""accounts/services/exchange_rates.py: exchange rates and the conversion of ledger lines into
+the company's currency, end to end on PostgreSQL. Expected totals are computed here, line by
+line, from the generated ledger and the generated ECB file."""
 
 import datetime as dt
 import random
@@ -12,8 +12,10 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 
-from accounts import services, signals
+from accounts import signals
 from accounts.models import ClientYearMetric, ExchangeRate, LedgerImport, LedgerLine
+from accounts.services import exchange_rates as rate_services
+from accounts.services import imports as import_services
 from accounts.tasks import ledger_lines_convert_task
 from tests.accounts.test_rates import ecb_history
 
@@ -89,18 +91,18 @@ def euro_rate(table, currency: str, day: dt.date) -> float | None:
 
 
 def import_ledger(user, upload) -> LedgerImport:
-    ledger_import = services.ledger_import_create(user=user, upload=upload)
-    services.ledger_import_confirm(
+    ledger_import = import_services.ledger_import_create(user=user, upload=upload)
+    import_services.ledger_import_confirm(
         ledger_import=ledger_import, user=user, mapping=ledger_import.mapping
     )
-    services.ledger_import_run(import_id=ledger_import.pk)
+    import_services.ledger_import_run(import_id=ledger_import.pk)
     ledger_import.refresh_from_db()
     return ledger_import
 
 
 def upload_rates(user, table, name="eurofxref-hist.csv"):
     with mock.patch.object(ledger_lines_convert_task, "delay_on_commit") as convert:
-        result = services.exchange_rates_upload(
+        result = rate_services.exchange_rates_upload(
             user=user, upload=ContentFile(ecb_history(table), name=name)
         )
     return result, convert
@@ -177,7 +179,7 @@ def test_rates_added_later_convert_the_waiting_lines_and_recompute_the_figures(d
             currencies=["CHF", "GBP", "JPY", "USD"], start="2024-02-26", end="2024-04-05"
         )
         with django_on_commit():
-            changed = services.ledger_lines_convert(
+            changed = rate_services.ledger_lines_convert(
                 currencies=["CHF", "GBP", "JPY", "USD"],
                 start=dt.date(2024, 2, 26),
                 end=dt.date(2024, 4, 5),
@@ -192,7 +194,7 @@ def test_rates_added_later_convert_the_waiting_lines_and_recompute_the_figures(d
     announced.assert_called_once()
     # A second run finds nothing to change.
     assert (
-        services.ledger_lines_convert(
+        rate_services.ledger_lines_convert(
             currencies=["USD"], start=dt.date(2024, 3, 1), end=dt.date(2024, 3, 31)
         )
         == 0
@@ -225,7 +227,7 @@ def test_a_rate_entered_by_hand_changes_its_lines_and_a_deleted_one_leaves_them_
     text = "Customer,Date,Amount,Currency\nA,2024-03-10,100,USD\nA,2024-03-11,50,EUR\n"
     import_ledger(dana, ContentFile(text.encode(), name="usd.csv"))
     with mock.patch.object(ledger_lines_convert_task, "delay_on_commit") as convert:
-        rate = services.exchange_rate_save(
+        rate = rate_services.exchange_rate_save(
             user=dana,
             currency="usd",
             period="month",
@@ -234,7 +236,7 @@ def test_a_rate_entered_by_hand_changes_its_lines_and_a_deleted_one_leaves_them_
         )
     assert (rate.currency, rate.date, rate.source) == ("USD", dt.date(2024, 3, 1), "manual")
     convert.assert_called_once_with(currencies=["USD"], start="2024-03-01", end="2024-04-07")
-    services.ledger_lines_convert(
+    rate_services.ledger_lines_convert(
         currencies=["USD"], start=dt.date(2024, 3, 1), end=dt.date(2024, 4, 7)
     )
     line = LedgerLine.objects.get(currency="USD")
@@ -242,7 +244,7 @@ def test_a_rate_entered_by_hand_changes_its_lines_and_a_deleted_one_leaves_them_
     assert ClientYearMetric.objects.get().revenue == Decimal("130.00")
 
     with mock.patch.object(ledger_lines_convert_task, "delay_on_commit"):
-        services.exchange_rate_save(
+        rate_services.exchange_rate_save(
             user=dana,
             exchange_rate=rate,
             currency="USD",
@@ -250,15 +252,15 @@ def test_a_rate_entered_by_hand_changes_its_lines_and_a_deleted_one_leaves_them_
             date=dt.date(2024, 3, 1),
             rate=Decimal("1.6"),
         )
-    services.ledger_lines_convert(
+    rate_services.ledger_lines_convert(
         currencies=["USD"], start=dt.date(2024, 3, 1), end=dt.date(2024, 4, 7)
     )
     assert LedgerLine.objects.get(currency="USD").amount == Decimal("62.5000")
     assert ClientYearMetric.objects.get().revenue == Decimal("112.50")
 
     with mock.patch.object(ledger_lines_convert_task, "delay_on_commit"):
-        services.exchange_rate_delete(user=dana, exchange_rate=rate)
-    services.ledger_lines_convert(
+        rate_services.exchange_rate_delete(user=dana, exchange_rate=rate)
+    rate_services.ledger_lines_convert(
         currencies=["USD"], start=dt.date(2024, 3, 1), end=dt.date(2024, 4, 7)
     )
     line.refresh_from_db()
@@ -278,15 +280,15 @@ def test_a_rate_entered_by_hand_changes_its_lines_and_a_deleted_one_leaves_them_
 def test_exchange_rate_save_refuses_bad_rates_and_writes_nothing(dana, fields, message):
     values = {"currency": "USD", "period": "day", "date": dt.date(2024, 3, 1), "rate": Decimal(1)}
     with pytest.raises(ValidationError, match=message):
-        services.exchange_rate_save(user=dana, **{**values, **fields})
+        rate_services.exchange_rate_save(user=dana, **{**values, **fields})
     assert not ExchangeRate.objects.exists()
 
 
 def test_exchange_rate_save_refuses_a_second_rate_for_the_same_day(dana):
     values = {"currency": "USD", "period": "day", "date": dt.date(2024, 3, 1), "rate": Decimal(1)}
-    services.exchange_rate_save(user=dana, **values)
+    rate_services.exchange_rate_save(user=dana, **values)
     with pytest.raises(ValidationError, match="already a rate"):
-        services.exchange_rate_save(user=dana, **values)
+        rate_services.exchange_rate_save(user=dana, **values)
     assert ExchangeRate.objects.count() == 1
 
 
@@ -294,9 +296,9 @@ def test_exchange_rates_are_for_directors_only(alice, sam):
     values = {"currency": "USD", "period": "day", "date": dt.date(2024, 3, 1), "rate": Decimal(1)}
     for user in (alice, sam):
         with pytest.raises(PermissionDenied, match="change the exchange rates"):
-            services.exchange_rate_save(user=user, **values)
+            rate_services.exchange_rate_save(user=user, **values)
         with pytest.raises(PermissionDenied):
-            services.exchange_rates_upload(
+            rate_services.exchange_rates_upload(
                 user=user, upload=ContentFile(b"Date,USD\n2024-03-01,1.1\n", name="r.csv")
             )
     assert not ExchangeRate.objects.exists()
@@ -312,12 +314,12 @@ def test_exchange_rates_are_for_directors_only(alice, sam):
 )
 def test_exchange_rates_upload_is_all_or_nothing(dana, raw):
     with pytest.raises(ValidationError):
-        services.exchange_rates_upload(user=dana, upload=ContentFile(raw, name="rates.csv"))
+        rate_services.exchange_rates_upload(user=dana, upload=ContentFile(raw, name="rates.csv"))
     assert not ExchangeRate.objects.exists()
 
 
 def test_exchange_rates_upload_replaces_changed_rates_and_keeps_hand_entered_monthly_ones(dana):
-    services.exchange_rate_save(
+    rate_services.exchange_rate_save(
         user=dana, currency="USD", period="month", date=dt.date(2024, 3, 1), rate=Decimal("1.2")
     )
     first = {dt.date(2024, 3, 1): {"USD": 1.1, "JPY": 160.0}}

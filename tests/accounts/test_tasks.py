@@ -5,8 +5,8 @@ import time
 import pytest
 from django.core.files.base import ContentFile
 
-from accounts import services
 from accounts.models import ClientYearMetric, LedgerImport, LedgerLine
+from accounts.services import imports as import_services
 from accounts.tasks import client_metrics_recompute_task
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -24,10 +24,10 @@ def wait_for(ledger_import: LedgerImport, timeout: float = 60) -> LedgerImport:
 
 def test_ledger_import_runs_on_the_live_worker(live_worker, dana):
     text = "Customer;Date;Amount;Profit\nA;2024-01-05;100,50;10\nB;2024-02-05;50;5\nB;bad;1;1\n"
-    ledger_import = services.ledger_import_create(
+    ledger_import = import_services.ledger_import_create(
         user=dana, upload=ContentFile(text.encode(), name="worker.csv")
     )
-    services.ledger_import_confirm(
+    import_services.ledger_import_confirm(
         ledger_import=ledger_import, user=dana, mapping=ledger_import.mapping
     )
     done = wait_for(ledger_import)
@@ -41,10 +41,10 @@ def test_ledger_import_runs_on_the_live_worker(live_worker, dana):
 
 
 def test_client_metrics_recompute_task_runs_on_the_live_worker(live_worker, dana):
-    ledger_import = services.ledger_import_create(
+    ledger_import = import_services.ledger_import_create(
         user=dana, upload=ContentFile(b"Customer,Date,Amount\nA,2024-01-05,7\n", name="m.csv")
     )
-    services.ledger_import_confirm(
+    import_services.ledger_import_confirm(
         ledger_import=ledger_import, user=dana, mapping=ledger_import.mapping
     )
     wait_for(ledger_import)

@@ -6,8 +6,9 @@ from unittest import mock
 import pytest
 from django.core.files.base import ContentFile
 
-from accounts import demo, services
+from accounts import demo
 from accounts.models import LedgerImport, LedgerLine
+from accounts.services import imports as import_services
 from accounts.tasks import ledger_import_run_task
 from tests.workers import dedicated_worker  # noqa: F401  (the fixture)
 
@@ -28,11 +29,11 @@ def test_a_ledger_import_killed_mid_way_runs_again_and_loads_each_line_once(
     dana,
 ):
     content, count = big_ledger()
-    ledger_import = services.ledger_import_create(
+    ledger_import = import_services.ledger_import_create(
         user=dana, upload=ContentFile(content, name="big.csv")
     )
     with mock.patch.object(ledger_import_run_task, "delay_on_commit") as enqueue:
-        services.ledger_import_confirm(
+        import_services.ledger_import_confirm(
             ledger_import=ledger_import, user=dana, mapping=ledger_import.mapping
         )
     enqueue.assert_called_once_with(import_id=ledger_import.pk)

@@ -8,8 +8,9 @@ from django.core.files.base import ContentFile
 from django.db import OperationalError
 from django.utils import translation
 
-from accounts import services
 from accounts.models import LedgerImport, LedgerLine
+from accounts.services import imports as import_services
+from accounts.services import loading as loading_services
 from accounts.tasks import ledger_import_run_task
 from kam import tasks
 
@@ -20,10 +21,10 @@ LEDGER = b"Customer;Date;Amount\nA;2024-01-05;100\nB;2024-02-05;50\n"
 
 @pytest.fixture
 def queued(dana):
-    ledger_import = services.ledger_import_create(
+    ledger_import = import_services.ledger_import_create(
         user=dana, upload=ContentFile(LEDGER, name="ledger.csv")
     )
-    services.ledger_import_confirm(
+    import_services.ledger_import_confirm(
         ledger_import=ledger_import, user=dana, mapping=ledger_import.mapping
     )
     ledger_import.refresh_from_db()
@@ -33,7 +34,7 @@ def queued(dana):
 
 def test_an_import_stopped_at_its_soft_time_limit_is_failed_with_a_translated_reason(queued):
     with (
-        mock.patch.object(services, "_stage_merge", side_effect=SoftTimeLimitExceeded()),
+        mock.patch.object(loading_services, "_stage_merge", side_effect=SoftTimeLimitExceeded()),
         translation.override("fr"),
     ):
         result = ledger_import_run_task.apply(kwargs={"import_id": queued.pk})
@@ -48,7 +49,7 @@ def test_an_import_stopped_at_its_soft_time_limit_is_failed_with_a_translated_re
 
 
 def test_an_import_whose_database_went_away_is_tried_again_and_loads_once(queued):
-    real_load = services._stage_merge
+    real_load = loading_services._stage_merge
     calls = []
 
     def load_after_a_lost_connection(*args, **kwargs):
@@ -57,7 +58,9 @@ def test_an_import_whose_database_went_away_is_tried_again_and_loads_once(queued
             raise OperationalError("server closed the connection unexpectedly")
         return real_load(*args, **kwargs)
 
-    with mock.patch.object(services, "_stage_merge", side_effect=load_after_a_lost_connection):
+    with mock.patch.object(
+        loading_services, "_stage_merge", side_effect=load_after_a_lost_connection
+    ):
         result = ledger_import_run_task.apply(kwargs={"import_id": queued.pk})
 
     assert result.successful()
@@ -70,7 +73,7 @@ def test_an_import_whose_database_went_away_is_tried_again_and_loads_once(queued
 def test_an_import_whose_database_stays_away_fails_after_its_last_retry(queued):
     with (
         mock.patch.object(
-            services, "_stage_merge", side_effect=OperationalError("no database")
+            loading_services, "_stage_merge", side_effect=OperationalError("no database")
         ) as load,
         translation.override("en"),
     ):
@@ -86,18 +89,18 @@ def test_an_import_whose_database_stays_away_fails_after_its_last_retry(queued):
 
 
 def test_an_unreadable_ledger_fails_at_once_without_retries(dana):
-    ledger_import = services.ledger_import_create(
+    ledger_import = import_services.ledger_import_create(
         user=dana, upload=ContentFile(LEDGER, name="ledger.csv")
     )
-    services.ledger_import_confirm(
+    import_services.ledger_import_confirm(
         ledger_import=ledger_import, user=dana, mapping=ledger_import.mapping
     )
-    unreadable = services.ledger.LedgerError("no amounts")
+    unreadable = loading_services.ledger.LedgerError("no amounts")
     with (
         mock.patch.object(
-            services, "_stage_merge", side_effect=AssertionError("unexpected")
+            loading_services, "_stage_merge", side_effect=AssertionError("unexpected")
         ) as load,
-        mock.patch.object(services.ledger, "parse", side_effect=unreadable) as parse,
+        mock.patch.object(loading_services.ledger, "parse", side_effect=unreadable) as parse,
     ):
         result = ledger_import_run_task.apply(kwargs={"import_id": ledger_import.pk})
 

@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import escape
 
-from accounts import services
 from accounts.models import Client, ClientYearMetric, LedgerImport, LedgerLine
+from accounts.services import imports as import_services
 from kam import permissions
 from tests.factories import ClientFactory, ClientYearMetricFactory, ContactFactory
 from tests.refusals import assert_refused
@@ -375,7 +375,7 @@ def test_ledger_import_create_offers_the_default_currency_first(client, dana, se
 def test_ledger_import_create_shows_the_services_error_for_a_bad_file(english, dana):
     bad = b"%PDF-1.4 not a ledger"
     with pytest.raises(ValidationError) as refused:
-        services.ledger_import_create(user=dana, upload=ContentFile(bad, name="ledger.pdf"))
+        import_services.ledger_import_create(user=dana, upload=ContentFile(bad, name="ledger.pdf"))
     english.force_login(dana)
     response = english.post(
         reverse("accounts:ledger_import_create"),
@@ -419,7 +419,7 @@ def test_ledger_import_create_then_preview_then_confirm(client, dana):
 
 
 def test_ledger_import_refresh_preview_answers_htmx_with_the_preview_partial(client, dana):
-    ledger_import = services.ledger_import_create(
+    ledger_import = import_services.ledger_import_create(
         user=dana, upload=ContentFile(LEDGER, name="ventes.csv")
     )
     client.force_login(dana)
@@ -436,12 +436,14 @@ def test_ledger_import_refresh_preview_answers_htmx_with_the_preview_partial(cli
 
 
 def test_ledger_import_confirm_shows_the_services_error_for_an_unusable_mapping(english, dana):
-    ledger_import = services.ledger_import_create(
+    ledger_import = import_services.ledger_import_create(
         user=dana, upload=ContentFile(LEDGER, name="ventes.csv")
     )
     mapping = {"customer_id": "N° client", "date": "Date facture"}  # no amount
     with pytest.raises(ValidationError) as refused:
-        services.ledger_import_confirm(ledger_import=ledger_import, user=dana, mapping=mapping)
+        import_services.ledger_import_confirm(
+            ledger_import=ledger_import, user=dana, mapping=mapping
+        )
     english.force_login(dana)
     data = {f"map_{code}": column for code, column in mapping.items()}
     response = english.post(
@@ -490,7 +492,7 @@ def test_ledger_import_preview_asks_the_order_of_an_undecidable_date_column(engl
     assert ledger_import.date_orders["Invoice date"]["order"] == "mdy"
 
     # The next file with a column of that name is read the same way, without asking.
-    again = services.ledger_import_create(
+    again = import_services.ledger_import_create(
         user=dana, upload=ContentFile(UNDECIDED.replace(b"A;", b"Z;"), name="next.csv")
     )
     text = page_text(english.get(again.get_absolute_url()))
@@ -499,7 +501,9 @@ def test_ledger_import_preview_asks_the_order_of_an_undecidable_date_column(engl
 
 def test_ledger_import_preview_shows_the_impossible_dates_of_a_wrong_order(english, dana):
     raw = b"Customer;Date;Amount\r\nA;03/04/2011;1\r\nB;25/11/2011;2\r\n"
-    ledger_import = services.ledger_import_create(user=dana, upload=ContentFile(raw, name="x.csv"))
+    ledger_import = import_services.ledger_import_create(
+        user=dana, upload=ContentFile(raw, name="x.csv")
+    )
     english.force_login(dana)
     page = page_text(english.get(ledger_import.get_absolute_url()))
     assert "day/month/year, decided by 25/11/2011" in page
@@ -550,13 +554,15 @@ def test_ledger_import_asks_which_sheet_and_remembers_the_choice(english, dana):
     assert ledger_import.sheet == "2024"
     data = {f"map_{code}": column for code, column in ledger_import.mapping.items()}
     assert english.post(url, data | {"currency": "EUR", "action": "confirm"}).status_code == 302
-    services.ledger_import_run(import_id=ledger_import.pk)
+    import_services.ledger_import_run(import_id=ledger_import.pk)
     assert list(Client.objects.values_list("name", flat=True)) == ["New Co"]
 
 
 def test_ledger_import_preview_names_the_fields_an_unknown_layout_lacks(english, dana):
     raw = b"Libelle;Reference;Debit;Credit;Solde\r\nVirement ACME;R1;120,00;;1000,00\r\n"
-    ledger_import = services.ledger_import_create(user=dana, upload=ContentFile(raw, name="b.csv"))
+    ledger_import = import_services.ledger_import_create(
+        user=dana, upload=ContentFile(raw, name="b.csv")
+    )
     english.force_login(dana)
     page = page_text(english.get(ledger_import.get_absolute_url()))
     assert "no column for the customer, the date, or the amount was found" in page

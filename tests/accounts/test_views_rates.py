@@ -12,8 +12,8 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from accounts import services
 from accounts.models import ExchangeRate
+from accounts.services import imports as import_services
 from accounts.tasks import ledger_lines_convert_task
 from kam import permissions
 from tests.accounts.test_rates import ecb_daily
@@ -286,10 +286,10 @@ def test_the_import_preview_and_summary_report_lines_without_a_rate(client, dana
     )
     assert "2 lines in USD have no exchange rate for March 2024." in text(response)
     ledger_import = response.context["ledger_import"]
-    services.ledger_import_confirm(
+    import_services.ledger_import_confirm(
         ledger_import=ledger_import, user=dana, mapping=ledger_import.mapping
     )
-    services.ledger_import_run(import_id=ledger_import.pk)
+    import_services.ledger_import_run(import_id=ledger_import.pk)
     page = text(client.get(ledger_import.get_absolute_url()))
     assert "2 lines in USD have no exchange rate for March 2024." in page
     assert "with no need to import again" in page

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
-from accounts import services as account_services
 from accounts.models import User
+from accounts.services import client_metrics as metric_services
 from planning.models import Plan
 from tests.factories import ClientFactory, LedgerLineFactory, UserFactory
 from tests.planning.factories import PlanFactory, make_key_account
@@ -45,7 +45,7 @@ def programme():
     for company in companies[:2]:
         programme = make_key_account(company, year=2026, by=director)
         PlanFactory(client=company, programme=programme, status=Plan.Status.APPROVED)
-    account_services.client_metrics_recompute()
+    metric_services.client_metrics_recompute()
     return programme
 
 

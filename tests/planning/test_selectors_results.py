@@ -11,8 +11,8 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts import services as account_services
 from accounts.models import LedgerLine
+from accounts.services import client_metrics as metric_services
 from planning.models import Plan
 from planning.selectors import results as selectors
 from scoring.models import ShortlistDecision
@@ -94,7 +94,7 @@ def programme_with_ledger(dana):
     _ledger(key[0], YEAR - 2, rng)  # an older year, only in the trend
     for company in key:
         programme = make_key_account(company, year=YEAR, by=dana)
-    account_services.client_metrics_recompute()
+    metric_services.client_metrics_recompute()
     return programme, {company.pk for company in key}, {company.pk for company in others}
 
 
@@ -175,7 +175,7 @@ def test_no_ledger_for_last_year_leaves_growth_unknown_not_zero(dana):
     company = ClientFactory()
     LedgerLineFactory(client=company, date=D(YEAR, 2, 1), amount=Decimal("100.00"))
     programme = make_key_account(company, year=YEAR, by=dana)
-    account_services.client_metrics_recompute()
+    metric_services.client_metrics_recompute()
     results = selectors.ledger_results(programme=programme)
     assert results.key.current.revenue == Decimal("100.00")
     assert results.key.previous is None
@@ -191,7 +191,7 @@ def test_zero_revenue_gives_no_margin_percentage_and_no_growth(dana):
         LedgerLineFactory(client=company, date=D(year, 3, 1), amount=Decimal(50), profit=10)
         LedgerLineFactory(client=company, date=D(year, 3, 2), amount=Decimal(-50), profit=-10)
     programme = make_key_account(company, year=YEAR, by=dana)
-    account_services.client_metrics_recompute()
+    metric_services.client_metrics_recompute()
     key = selectors.ledger_results(programme=programme).key
     assert key.current.revenue == 0
     assert key.current.gross_margin == 0
@@ -222,7 +222,7 @@ def test_a_recompute_of_the_figures_is_read_at_once(programme_with_ledger):
     programme, key, _ = programme_with_ledger
     before = selectors.ledger_results(programme=programme).key.current.revenue
     LedgerLineFactory(client_id=min(key), date=D(YEAR, 6, 1), amount=Decimal("12.34"))
-    account_services.client_metrics_recompute(client_ids=[min(key)])
+    metric_services.client_metrics_recompute(client_ids=[min(key)])
     after = selectors.ledger_results(programme=programme).key.current.revenue
     assert after == before + Decimal("12.34")
 

@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from accounts import services as account_services
+from accounts.services import clients as client_services
 from planning.models import Plan, PlanOwnership
 from planning.services import plans as services
 from tests.factories import ClientFactory
@@ -78,7 +78,7 @@ def test_a_new_kam_takes_the_running_plan_and_the_previous_holder_is_recorded(
     past = PlanFactory(
         client=company, period_start=dt.date(2020, 1, 1), period_end=dt.date(2020, 12, 31)
     )
-    account_services.client_update(user=dana, client=company, kam=bob, sponsor=None)
+    client_services.client_update(user=dana, client=company, kam=bob, sponsor=None)
     plan.refresh_from_db()
     past.refresh_from_db()
     assert plan.owner == bob
@@ -92,14 +92,14 @@ def test_a_new_kam_takes_the_running_plan_and_the_previous_holder_is_recorded(
 def test_reassigning_only_the_sponsor_leaves_the_plan_holder_alone(key_account, dana, sam):
     company, programme = key_account
     plan = services.plan_open(user=dana, client=company, programme=programme)
-    account_services.client_update(user=dana, client=company, kam=company.kam, sponsor=sam)
+    client_services.client_update(user=dana, client=company, kam=company.kam, sponsor=sam)
     assert PlanOwnership.objects.filter(plan=plan).count() == 1
 
 
 def test_the_plan_page_names_who_held_the_plan_before(key_account, dana, bob, client):
     company, programme = key_account
     plan = services.plan_open(user=dana, client=company, programme=programme)
-    account_services.client_update(user=dana, client=company, kam=bob, sponsor=None)
+    client_services.client_update(user=dana, client=company, kam=bob, sponsor=None)
     client.force_login(bob)
     client.cookies["django_language"] = "en"
     page = client.get(plan.get_absolute_url()).content.decode()

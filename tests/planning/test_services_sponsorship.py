@@ -294,7 +294,7 @@ def test_a_kam_may_not_give_recognitions(alice, carl):
 
 
 def test_a_contact_deleted_leaves_the_committee_and_their_topics_stay(plan, alice, sam):
-    from accounts import services as account_services
+    from accounts.services import clients as client_services
 
     executive = ContactFactory(client=plan.client, title="CEO")
     member = services.advisory_member_add(user=sam, contact=executive, since=dt.date(2026, 1, 1))
@@ -302,7 +302,7 @@ def test_a_contact_deleted_leaves_the_committee_and_their_topics_stay(plan, alic
     topic = services.advisory_topic_add(
         user=sam, meeting=meeting, topic="Lead times", raised_by=member
     )
-    account_services.contact_delete(user=alice, contact=executive)
+    client_services.contact_delete(user=alice, contact=executive)
     assert not AdvisoryMember.objects.exists()
     topic.refresh_from_db()
     assert topic.raised_by is None

@@ -12,7 +12,7 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import translation
 
-from accounts import services as account_services
+from accounts.services import client_metrics as metric_services
 from kam import formats
 from planning.models import InvestmentProject, Plan
 from scoring.models import ShortlistDecision
@@ -59,7 +59,7 @@ def ledger(alice, bob, dana):
         programme = make_key_account(company, year=YEAR, by=dana)
     PlanFactory(client=acme, programme=programme, status=Plan.Status.APPROVED)
     PlanFactory(client=bolt, programme=programme)
-    account_services.client_metrics_recompute()
+    metric_services.client_metrics_recompute()
     return programme
 
 
@@ -180,7 +180,7 @@ def test_results_page_query_count_does_not_grow_with_clients_and_plans(
         _line(company, YEAR, 100 + index, profit=10, late=2)
         make_key_account(company, year=YEAR)
         PlanFactory(client=company, programme=ledger)
-    account_services.client_metrics_recompute()
+    metric_services.client_metrics_recompute()
     cache.clear()
     with django_assert_max_num_queries(len(before.captured_queries)):
         _get(client, dana, url)

@@ -5,8 +5,8 @@ from django.apps import apps
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 
-from accounts import services as account_services
 from accounts.models import LedgerImport
+from accounts.services import imports as import_services
 from accounts.signals import ledger_imported
 from scoring.services import runs
 
@@ -36,14 +36,14 @@ def test_a_ledger_imported_asks_for_a_recompute_once_committed(
 
 def test_a_ledger_import_run_asks_for_one_recompute(sent, dana, django_capture_on_commit_callbacks):
     text = "Customer;Date;Amount\nA;2024-01-05;100\nB;2024-02-05;50\n"
-    ledger_import = account_services.ledger_import_create(
+    ledger_import = import_services.ledger_import_create(
         user=dana, upload=ContentFile(text.encode(), name="import.csv")
     )
-    account_services.ledger_import_confirm(
+    import_services.ledger_import_confirm(
         ledger_import=ledger_import, user=dana, mapping=ledger_import.mapping
     )  # its task is queued on a commit that never comes in this test
     with django_capture_on_commit_callbacks(execute=True):
-        account_services.ledger_import_run(import_id=ledger_import.pk)
+        import_services.ledger_import_run(import_id=ledger_import.pk)
     ledger_import.refresh_from_db()
     assert ledger_import.status == LedgerImport.Status.DONE
     assert sent == [{"kwargs": {"trigger": "import"}, "countdown": runs.RECOMPUTE_DELAY}]

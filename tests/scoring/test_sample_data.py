@@ -3,8 +3,8 @@
 import pytest
 from django.db.models import Max
 
-from accounts import services as account_services
 from accounts.models import ClientYearMetric, LedgerImport
+from accounts.services import imports as import_services
 from scoring.models import ClientScore, CriterionScore, ScoringRun
 from scoring.services import runs
 
@@ -15,7 +15,7 @@ FILES = ["superstore.csv", "superstore_eu.csv", "sales_data_sample.csv"]
 
 @pytest.mark.parametrize("name", FILES)
 def test_real_ledger_is_ranked_end_to_end(dana, sample_data, name):
-    ledger_import = account_services.ledger_import_from_path(path=sample_data / name, user=dana)
+    ledger_import = import_services.ledger_import_from_path(path=sample_data / name, user=dana)
     assert ledger_import.status == LedgerImport.Status.DONE, ledger_import.error
 
     run = runs.scores_recompute(trigger=ScoringRun.Trigger.IMPORT)

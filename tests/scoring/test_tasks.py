@@ -7,8 +7,8 @@ import pytest
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 
-from accounts import services as account_services
 from accounts.models import Client, LedgerImport
+from accounts.services import imports as import_services
 from scoring.models import ClientScore, ScoringRun
 from scoring.services import ratings, runs, weights
 from scoring.tasks import scores_recompute_task
@@ -89,12 +89,12 @@ def test_a_ledger_import_on_the_live_worker_ends_in_a_new_scoring_run(live_worke
     small_model()
     cache.delete(runs.RECOMPUTE_PENDING_KEY)
     text = "Customer;Date;Amount\nSmall;2024-01-05;100\nBig;2024-02-05;300\n"
-    ledger_import = account_services.ledger_import_create(
+    ledger_import = import_services.ledger_import_create(
         user=dana, upload=ContentFile(text.encode(), name="import.csv")
     )
     assert not ScoringRun.objects.exists()
 
-    account_services.ledger_import_confirm(
+    import_services.ledger_import_confirm(
         ledger_import=ledger_import, user=dana, mapping=ledger_import.mapping
     )  # the worker imports, accounts announces it, scoring's receiver asks for a recompute
 

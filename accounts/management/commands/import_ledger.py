@@ -4,8 +4,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from accounts import ledger, services
+from accounts import ledger
 from accounts.models import User
+from accounts.services import imports as import_services
 
 
 class Command(BaseCommand):
@@ -52,7 +53,7 @@ class Command(BaseCommand):
         user = self._importer(options["user"])
         try:
             order = options["date_order"]
-            result = services.ledger_import_from_path(
+            result = import_services.ledger_import_from_path(
                 path=path,
                 user=user,
                 mapping=mapping,
