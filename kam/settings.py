@@ -315,4 +315,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("KAM_LOG_LEVEL", "INFO")},
+    # WeasyPrint writes each step of every PDF at INFO ("Step 2 - Fetching and parsing CSS")
+    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
 }
