@@ -268,8 +268,11 @@ def _zip(report: Report) -> bytes:
             if name in names:  # two plans of one client in a year
                 name = f"{name}-{version.plan.pk}"
             names.add(name)
-            with part.file.open("rb") as stored:
-                archive.writestr(f"{name}-{report.language}.pdf", stored.read())
+            try:
+                with part.file.open("rb") as stored:
+                    archive.writestr(f"{name}-{report.language}.pdf", stored.read())
+            except FileNotFoundError:  # dropped meanwhile, with an outdated branding
+                raise RenderFailed(Report.Failure.GONE) from None
             Report.objects.filter(pk=report.pk).update(done=done)
     return buffer.getvalue()
 
@@ -289,7 +292,10 @@ def _part(report: Report, version: PlanVersion) -> Report:
         if not created and part.status == Report.Status.FAILED:
             Report.objects.filter(pk=part.pk).update(status=Report.Status.QUEUED, failure="")
     report_render(report_id=part.pk)  # a no-op if it is ready; waits if another run makes it
-    part.refresh_from_db()
+    part = Report.objects.filter(pk=part.pk).first()
+    if part is None or part.failure == Report.Failure.GONE:
+        # a new branding dropped it meanwhile: the zip, in the old branding, is outdated too
+        raise RenderFailed(Report.Failure.GONE)
     if part.status != Report.Status.READY:
         raise RenderFailed(Report.Failure.PART_FAILED)
     return part

@@ -291,6 +291,32 @@ def test_the_zip_holds_the_latest_version_of_each_approved_plan_reusing_stored_p
     assert changed.pk != report.pk  # a new version: a new zip
 
 
+def test_a_zip_whose_parts_a_new_branding_drops_while_it_is_made_fails_as_gone(
+    dana, alice, monkeypatch
+):
+    plans = [PlanFactory(client=ClientFactory(name=name, kam=alice)) for name in ("Acme", "Bora")]
+    for plan in plans:
+        approve(plan, dana)
+    report = services.plans_zip_request(user=dana, programme=plans[0].programme, language="en")
+    real_render = services.report_render
+
+    def render_then_rebrand(*, report_id):
+        real_render(report_id=report_id)
+        if report_id != report.pk:  # a part, just made: the branding changes at that moment
+            branding_services.branding_update(name="Acme", accent="#c0392b")
+
+    monkeypatch.setattr(services, "report_render", render_then_rebrand)
+    real_render(report_id=report.pk)
+
+    report.refresh_from_db()
+    assert (report.status, report.failure) == (Report.Status.FAILED, Report.Failure.GONE)
+    assert not report.file
+    # asked again, the zip is made anew in the new branding
+    again = services.plans_zip_request(user=dana, programme=plans[0].programme, language="en")
+    assert again.pk != report.pk
+    assert again.branding_revision == selectors.branding_revision() > report.branding_revision
+
+
 def test_the_shortlist_report_is_the_directors_and_made_once(dana, plan, renders):
     report = services.shortlist_report_request(user=dana, programme=plan.programme, language="fr")
     services.report_render(report_id=report.pk)
