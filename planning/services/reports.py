@@ -292,13 +292,13 @@ def _part(report: Report, version: PlanVersion) -> Report:
         if not created and part.status == Report.Status.FAILED:
             Report.objects.filter(pk=part.pk).update(status=Report.Status.QUEUED, failure="")
     report_render(report_id=part.pk)  # a no-op if it is ready; waits if another run makes it
-    part = Report.objects.filter(pk=part.pk).first()
-    if part is None or part.failure == Report.Failure.GONE:
+    made = Report.objects.filter(pk=part.pk).first()
+    if made is None or made.failure == Report.Failure.GONE:
         # a new branding dropped it meanwhile: the zip, in the old branding, is outdated too
         raise RenderFailed(Report.Failure.GONE)
-    if part.status != Report.Status.READY:
+    if made.status != Report.Status.READY:
         raise RenderFailed(Report.Failure.PART_FAILED)
-    return part
+    return made
 
 
 def _store(report_id: int, content: bytes) -> None:
