@@ -42,8 +42,8 @@ from planning.selectors import plans as plan_selectors
 from planning.services import approval, meetings, objectives, offers, plans, projects, sections
 from planning.services import people as people_services
 from scoring import demo as scoring_demo
-from scoring import selectors as scoring_selectors
 from scoring.models import Programme
+from scoring.selectors import shortlist as shortlist_selectors
 from scoring.services import selection
 
 OFFERINGS = (
@@ -252,9 +252,9 @@ def _seed_pilot_year(director: User, key_accounts: list[Client]) -> str:
     )
     chosen = key_accounts[:PILOT_ACCOUNTS]
     selection.shortlist_set(user=director, programme=programme, clients=chosen)
-    standing = scoring_selectors.shortlist_standing(
+    standing = shortlist_selectors.shortlist_standing(
         programme=programme,
-        costs=[scoring_selectors.client_cost(client, programme) for client in chosen],
+        costs=[shortlist_selectors.client_cost(client, programme) for client in chosen],
     )
     selection.shortlist_confirm(
         user=director,

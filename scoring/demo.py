@@ -14,8 +14,10 @@ from django.db import transaction
 
 from accounts import demo as accounts_demo
 from accounts.models import Client, ClientYearMetric, User
-from scoring import selectors
 from scoring.models import CostToServe, Programme, Rating, ScoringRun
+from scoring.selectors import scores as score_selectors
+from scoring.selectors import shortlist as shortlist_selectors
+from scoring.selectors import weights as weight_selectors
 from scoring.services import ratings, runs, selection
 
 PROGRAMME_YEAR = accounts_demo.FIRST_YEAR + 3
@@ -64,7 +66,7 @@ def seed_demo(*, accounts: accounts_demo.Seeded) -> str:
     costed = set(
         CostToServe.objects.filter(client__in=clients.values()).values_list("client_id", flat=True)
     )
-    criteria = list(selectors.criterion_list().exclude(family="financial"))
+    criteria = list(weight_selectors.criterion_list().exclude(family="financial"))
     rating_count = cost_count = 0
     for item in accounts.programme.clients:
         client = clients.get(item.external_id)
@@ -112,12 +114,12 @@ def _seed_shortlist(director: User) -> str:
     clients of each KAM, ``SHORTLIST_PER_KAM`` each, as a director following the ranking
     would."""
     programme = Programme.objects.get(year=PROGRAMME_YEAR)
-    decision = selectors.shortlist_decision_list(programme=programme).first()
+    decision = shortlist_selectors.shortlist_decision_list(programme=programme).first()
     if decision is not None:
         return f"shortlist of {PROGRAMME_YEAR} already confirmed ({len(decision.client_ids)})"
     chosen: list[Client] = []
     per_kam: dict[int, int] = {}
-    for score in selectors.ranking_latest(user=director).exclude(client__kam=None):
+    for score in score_selectors.ranking_latest(user=director).exclude(client__kam=None):
         kam_id = score.client.kam_id or 0
         if per_kam.get(kam_id, 0) < SHORTLIST_PER_KAM:
             per_kam[kam_id] = per_kam.get(kam_id, 0) + 1
@@ -125,9 +127,9 @@ def _seed_shortlist(director: User) -> str:
     if not chosen:
         return "no shortlist (no ranking)"
     selection.shortlist_set(user=director, programme=programme, clients=chosen)
-    standing = selectors.shortlist_standing(
+    standing = shortlist_selectors.shortlist_standing(
         programme=programme,
-        costs=[selectors.client_cost(client, programme) for client in chosen],
+        costs=[shortlist_selectors.client_cost(client, programme) for client in chosen],
     )
     selection.shortlist_confirm(
         user=director,

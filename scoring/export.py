@@ -12,7 +12,7 @@ import io
 from django.utils.translation import gettext as _
 
 from kam.spreadsheets import csv_bytes, spreadsheet_text
-from scoring.selectors import GRID_UNITS, Grid
+from scoring.selectors.grid import GRID_UNITS, Grid
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from kam.forms import currency_choices
 from scoring import ranking
 from scoring.models import LEVELS, RATED_FAMILIES, CostToServe, Criterion, Override, Programme
-from scoring.selectors import WeightsInForce
+from scoring.selectors.weights import WeightsInForce
 
 
 class OverrideForm(forms.Form):

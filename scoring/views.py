@@ -32,7 +32,7 @@ from accounts import selectors as client_selectors
 from kam import charts, formats, links, permissions
 from kam.forms import add_service_error
 from kam.types import AuthedRequest
-from scoring import export, forms, ranking, selectors
+from scoring import export, forms, ranking
 from scoring.models import (
     LEVELS,
     SHORTLIST_CONFIRM_ABOVE,
@@ -41,6 +41,11 @@ from scoring.models import (
     Programme,
     ScoringRun,
 )
+from scoring.selectors import grid as grid_selectors
+from scoring.selectors import runs as run_selectors
+from scoring.selectors import scores as score_selectors
+from scoring.selectors import shortlist as shortlist_selectors
+from scoring.selectors import weights as weight_selectors
 from scoring.services import criteria as criterion_services
 from scoring.services import overrides, ratings, runs, selection
 from scoring.services import weights as weight_services
@@ -116,7 +121,7 @@ class RankingRowView(TypedDict):
     """A ranking row as its partial writes it: figures formatted by ``kam.formats`` and the
     link reversed once a page, so that the partial only writes them."""
 
-    row: selectors.RankingRow  # its override, written by the template (a few rows have one)
+    row: score_selectors.RankingRow  # its override, written by the template (a few rows have one)
     href: str
     name: str
     kam: str
@@ -137,7 +142,7 @@ class RankingRowView(TypedDict):
 TENTH = Decimal("0.1")
 
 
-def _ranking_views(rows: list[selectors.RankingRow]) -> list[RankingRowView]:
+def _ranking_views(rows: list[score_selectors.RankingRow]) -> list[RankingRowView]:
     explanation = links.row_link("scoring:client_explanation")
     rank, one, whole_pct = (
         formats.figure_format("number"),
@@ -185,10 +190,10 @@ def scoring_ranking(request: AuthedRequest) -> HttpResponse:
     page = _page_number(request)
 
     def render() -> RowsBlock:
-        scores = selectors.ranking_latest(user=request.user)
+        scores = score_selectors.ranking_latest(user=request.user)
         count = scores.count()
         start = (page - 1) * PAGE_ROWS
-        rows = selectors.ranking_rows(scores[start : start + PAGE_ROWS])
+        rows = score_selectors.ranking_rows(scores[start : start + PAGE_ROWS])
         more = start + PAGE_ROWS < count
         context = {
             "rows": _ranking_views(rows),
@@ -198,15 +203,15 @@ def scoring_ranking(request: AuthedRequest) -> HttpResponse:
         html = render_to_string("scoring/ranking.html#ranking-rows", context, request=request)
         return RowsBlock(html, count)
 
-    version = selectors.ranking_version(user=request.user)
+    version = score_selectors.ranking_version(user=request.user)
     block = _rows_block(name="ranking", version=version, page=page, render=render)
     if request.htmx and "page" in request.GET:  # the next rows
         return HttpResponse(block.html)
     context = {
         "rows_html": mark_safe(block.html),  # rendered by the template, escaped there
         "count": block.total,
-        "run": selectors.scoring_run_latest(),
-        "latest": selectors.scoring_run_latest(any_status=True),
+        "run": score_selectors.scoring_run_latest(),
+        "latest": score_selectors.scoring_run_latest(any_status=True),
         "can_recompute": permissions.may_manage_programme(request.user),
     }
     return TemplateResponse(request, "scoring/ranking.html", context)
@@ -224,7 +229,7 @@ def scoring_recompute(request: AuthedRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET"])
 def client_explanation(request: AuthedRequest, client_id: int) -> HttpResponse:
-    explanation = selectors.client_explanation(user=request.user, client_id=client_id)
+    explanation = score_selectors.client_explanation(user=request.user, client_id=client_id)
     if explanation is None:
         raise Http404
     most = max((abs(score.points) for score in explanation.criteria), default=0.0)
@@ -237,7 +242,7 @@ def client_explanation(request: AuthedRequest, client_id: int) -> HttpResponse:
         "score": explanation.score,
         "company": explanation.score.client,
         "bars": bars,
-        "history": selectors.client_rank_history(user=request.user, client_id=client_id),
+        "history": score_selectors.client_rank_history(user=request.user, client_id=client_id),
         "stability_pct": 100 * explanation.score.stability,
         "can_manage": permissions.may_manage_programme(request.user),
     }
@@ -251,7 +256,7 @@ def client_explanation(request: AuthedRequest, client_id: int) -> HttpResponse:
 @permissions.capability_required(permissions.may_manage_programme)
 @require_http_methods(["GET", "POST"])
 def override_edit(request: AuthedRequest, client_id: int) -> HttpResponse:
-    explanation = selectors.client_explanation(user=request.user, client_id=client_id)
+    explanation = score_selectors.client_explanation(user=request.user, client_id=client_id)
     if explanation is None:
         raise Http404
     company = explanation.score.client
@@ -285,7 +290,7 @@ def override_clear(request: AuthedRequest, client_id: int) -> HttpResponse:
 @permissions.capability_required(permissions.may_manage_programme)
 @require_http_methods(["GET"])
 def shortlist_current(request: AuthedRequest) -> HttpResponse:
-    programme = selectors.programme_list().first()
+    programme = shortlist_selectors.programme_list().first()
     year = programme.year if programme else timezone.localdate().year
     return redirect("scoring:shortlist_detail", year)
 
@@ -294,7 +299,7 @@ def shortlist_current(request: AuthedRequest) -> HttpResponse:
 @permissions.capability_required(permissions.may_manage_programme)
 @require_http_methods(["GET"])
 def shortlist_detail(request: AuthedRequest, year: int) -> HttpResponse:
-    programme = selectors.programme_list().filter(year=year).first()
+    programme = shortlist_selectors.programme_list().filter(year=year).first()
     if programme is None:
         message = _("Set the budget of %(year)s before choosing its key accounts.")
         messages.info(request, message % {"year": year})
@@ -325,7 +330,7 @@ def _shortlist_page(
             )
             return RowsBlock(html, context["board"].candidate_count)
 
-        version = selectors.shortlist_version(user=request.user, programme=programme)
+        version = shortlist_selectors.shortlist_version(user=request.user, programme=programme)
         block = _rows_block(name="shortlist-candidates", version=version, page=page, render=rows)
         return HttpResponse(block.html.replace(CSRF_MARK, get_token(request)))
     if request.htmx or error is not None or form.is_bound:  # after a change: never cached
@@ -333,7 +338,7 @@ def _shortlist_page(
         partial = "#shortlist-board" if request.htmx else ""
         return TemplateResponse(request, f"scoring/shortlist.html{partial}", context, status=status)
 
-    parts = selectors.shortlist_version_parts(user=request.user, programme=programme)
+    parts = shortlist_selectors.shortlist_version_parts(user=request.user, programme=programme)
 
     def content() -> RowsBlock:
         context = _shortlist_context(request, programme, page, form=form, matrix=parts.matrix)
@@ -343,7 +348,9 @@ def _shortlist_page(
         )
         return RowsBlock(html, context["board"].candidate_count)
 
-    version = selectors.shortlist_version(user=request.user, programme=programme, parts=parts)
+    version = shortlist_selectors.shortlist_version(
+        user=request.user, programme=programme, parts=parts
+    )
     block = _rows_block(name="shortlist", version=version, page=page, render=content)
     context = {
         "programme": programme,  # the title
@@ -368,7 +375,7 @@ def _shortlist_context(
     cached apart from the page, as most changes to the page (costs, budget, decisions,
     overrides) leave it as it is."""
     start = (page - 1) * PAGE_ROWS
-    board = selectors.shortlist_board(
+    board = shortlist_selectors.shortlist_board(
         user=request.user, programme=programme, candidates=slice(start, start + PAGE_ROWS)
     )
     more = start + PAGE_ROWS < board.candidate_count
@@ -387,7 +394,7 @@ def _shortlist_context(
     chosen = {row.client.pk for row in board.chosen}
 
     def draw() -> tuple[str, int]:
-        points = selectors.portfolio_matrix_points(
+        points = shortlist_selectors.portfolio_matrix_points(
             user=request.user, families=board.family_weights, chosen=chosen, href=explanation
         )
         return portfolio_matrix_svg(points), len(points)
@@ -402,9 +409,9 @@ def _shortlist_context(
         "error": error,
         "matrix": mark_safe(svg),  # the chart escapes what it writes
         "matrix_shown": shown,
-        "matrix_best": selectors.MATRIX_BEST,
+        "matrix_best": shortlist_selectors.MATRIX_BEST,
         "ranked": ranked,
-        "years": selectors.programme_list().values_list("year", flat=True),
+        "years": shortlist_selectors.programme_list().values_list("year", flat=True),
         "decisions": board.decisions,
         "recommended": SHORTLIST_RECOMMENDED,
         "confirm_above": SHORTLIST_CONFIRM_ABOVE,
@@ -418,7 +425,7 @@ def _matrix_block(version: str, draw: Callable[[], tuple[str, int]]) -> tuple[st
     parts = (
         version,  # the clients the user sees are in it
         get_language(),
-        str(selectors.MATRIX_BEST),
+        str(shortlist_selectors.MATRIX_BEST),
         _templates_version(),
     )
     key = "matrix:" + hashlib.sha256("\n".join(parts).encode()).hexdigest()
@@ -449,7 +456,7 @@ def portfolio_matrix_svg(points: list[charts.MatrixPoint]) -> str:
 
 
 def _shortlist_change(request: AuthedRequest, year: int, *, add: bool) -> HttpResponse:
-    programme = get_object_or_404(selectors.programme_list(), year=year)
+    programme = get_object_or_404(shortlist_selectors.programme_list(), year=year)
     client_id = request.POST.get("client", "")
     if not client_id.isdigit():
         raise Http404
@@ -488,7 +495,7 @@ def shortlist_remove(request: AuthedRequest, year: int) -> HttpResponse:
 @permissions.capability_required(permissions.may_manage_programme)
 @require_http_methods(["POST"])
 def shortlist_confirm(request: AuthedRequest, year: int) -> HttpResponse:
-    programme = get_object_or_404(selectors.programme_list(), year=year)
+    programme = get_object_or_404(shortlist_selectors.programme_list(), year=year)
     form = forms.ShortlistConfirmForm(request.POST)
     if form.is_valid():
         try:
@@ -517,7 +524,7 @@ def shortlist_confirm(request: AuthedRequest, year: int) -> HttpResponse:
 def programme_edit(request: AuthedRequest, year: int) -> HttpResponse:
     if not 2000 <= year <= 2100:
         raise Http404
-    programme = selectors.programme_list().filter(year=year).first()
+    programme = shortlist_selectors.programme_list().filter(year=year).first()
     form = forms.ProgrammeForm(
         request.POST if request.method == "POST" else None, programme=programme
     )
@@ -538,7 +545,7 @@ def programme_edit(request: AuthedRequest, year: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def cost_to_serve_edit(request: AuthedRequest, client_id: int) -> HttpResponse:
     company = get_object_or_404(client_selectors.client_list(user=request.user), pk=client_id)
-    cost = selectors.cost_to_serve_for(client=company)
+    cost = shortlist_selectors.cost_to_serve_for(client=company)
     form = forms.CostToServeForm(request.POST if request.method == "POST" else None, cost=cost)
     back = request.POST.get("next") or request.GET.get("next") or ""
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
@@ -647,7 +654,9 @@ class _GridWriter:
                 escape(f"{self.labels['rate']} {criterion.name}"),
                 split("scoring:grid_rating", criterion.code),
                 split("scoring:grid_cell", criterion.code),
-                "level" if criterion.is_rated else selectors.GRID_UNITS.get(criterion.source, ""),
+                "level"
+                if criterion.is_rated
+                else grid_selectors.GRID_UNITS.get(criterion.source, ""),
             )
             for criterion in criteria
         }
@@ -660,7 +669,7 @@ class _GridWriter:
         self.money: dict[str, Callable[[object], str]] = {}
 
     def row(
-        self, row: selectors.GridRow, *, form: tuple[int, int, str] | None = None
+        self, row: grid_selectors.GridRow, *, form: tuple[int, int, str] | None = None
     ) -> GridRowView:
         before, after = self.explanation
         return {
@@ -676,8 +685,8 @@ class _GridWriter:
 
     def cell(
         self,
-        row: selectors.GridRow,
-        cell: selectors.GridCell,
+        row: grid_selectors.GridRow,
+        cell: grid_selectors.GridCell,
         *,
         saved: bool = False,
         form: tuple[int, int, str] | None = None,
@@ -743,12 +752,12 @@ def _grid_page(
     the rendered rating form) show that one client's row with the form open in its cell."""
     sort, direction = request.GET.get("sort", ""), request.GET.get("dir", "")
     page = _page_number(request)
-    grid = selectors.grid_header(sort=sort, direction=direction)  # the run, criteria and sort
+    grid = grid_selectors.grid_header(sort=sort, direction=direction)  # the run, criteria and sort
     query = urlencode({"sort": grid.sort, "dir": "desc" if grid.descending else "asc"})
 
     def render() -> RowsBlock:
         start = (page - 1) * PAGE_ROWS
-        rows = selectors.grid_rows(
+        rows = grid_selectors.grid_rows(
             user=request.user,
             grid=grid,
             client_id=client_id,
@@ -767,7 +776,7 @@ def _grid_page(
     if form is not None or grid.run is None:
         block = render()  # one client's row with a form: never cached
     else:
-        version = selectors.grid_version(user=request.user, grid=grid)
+        version = grid_selectors.grid_version(user=request.user, grid=grid)
         block = _rows_block(name=f"grid:{query}", version=version, page=page, render=render)
 
     def column(key: str, label: str, **extra: object) -> dict[str, object]:
@@ -775,7 +784,7 @@ def _grid_page(
             current = "desc" if grid.descending else "asc"
             direction = "asc" if grid.descending else "desc"
         else:
-            current, descending = "", selectors.grid_sort(key, "", criteria=grid.criteria)[1]
+            current, descending = "", grid_selectors.grid_sort(key, "", criteria=grid.criteria)[1]
             direction = "desc" if descending else "asc"
         query = urlencode({"sort": key, "dir": direction})
         return {"key": key, "label": label, "query": query, "current": current, **extra}
@@ -809,9 +818,9 @@ def scoring_grid(request: AuthedRequest) -> HttpResponse:
 
 def _grid_cell(
     request: AuthedRequest, client_id: int, code: str
-) -> tuple[selectors.GridRow, selectors.GridCell]:
+) -> tuple[grid_selectors.GridRow, grid_selectors.GridCell]:
     """A rated cell of a ranked client the user sees; anything else is a 404."""
-    grid = selectors.grid_latest(user=request.user, client_id=client_id)
+    grid = grid_selectors.grid_latest(user=request.user, client_id=client_id)
     if not grid.rows:
         raise Http404
     row = grid.rows[0]
@@ -888,7 +897,7 @@ def scoring_grid_export(request: AuthedRequest) -> HttpResponse:
         return HttpResponseBadRequest(
             _("Choose the export format: csv or xlsx."), content_type="text/plain; charset=utf-8"
         )
-    grid = selectors.grid_latest(
+    grid = grid_selectors.grid_latest(
         user=request.user, sort=request.GET.get("sort", ""), direction=request.GET.get("dir", "")
     )
     content = export.grid_export(grid=grid, kind=kind)
@@ -905,7 +914,7 @@ def scoring_grid_export(request: AuthedRequest) -> HttpResponse:
 @permissions.capability_required(permissions.may_manage_programme)
 @require_http_methods(["GET", "POST"])
 def weights(request: AuthedRequest) -> HttpResponse:
-    in_force = selectors.weights_in_force()
+    in_force = weight_selectors.weights_in_force()
     form = forms.WeightsForm(request.POST or None, in_force=in_force)
     # A form sent back keeps the version it was based on, so a stale edit is still caught.
     base_version = form["base_version"].value() if form.is_bound else in_force.version
@@ -939,11 +948,11 @@ def weights(request: AuthedRequest) -> HttpResponse:
 @permissions.capability_required(permissions.may_manage_programme)
 @require_http_methods(["POST"])
 def weights_what_if(request: AuthedRequest) -> HttpResponse:
-    form = forms.WeightsPreviewForm(request.POST, in_force=selectors.weights_in_force())
-    moves: list[selectors.WhatIfMove] = []
+    form = forms.WeightsPreviewForm(request.POST, in_force=weight_selectors.weights_in_force())
+    moves: list[run_selectors.WhatIfMove] = []
     if form.is_valid():
         try:
-            moves = selectors.weights_what_if(user=request.user, **form.weights())
+            moves = run_selectors.weights_what_if(user=request.user, **form.weights())
         except ValidationError as error:
             add_service_error(form, error)
     context = {
@@ -958,7 +967,7 @@ def weights_what_if(request: AuthedRequest) -> HttpResponse:
 @permissions.capability_required(permissions.may_manage_programme)
 @require_http_methods(["GET"])
 def weight_set_list(request: AuthedRequest) -> HttpResponse:
-    context = {"changes": selectors.weight_set_changes()}
+    context = {"changes": weight_selectors.weight_set_changes()}
     return TemplateResponse(request, "scoring/weight_set_list.html", context)
 
 
@@ -966,8 +975,8 @@ def weight_set_list(request: AuthedRequest) -> HttpResponse:
 @permissions.capability_required(permissions.may_manage_programme)
 @require_http_methods(["GET"])
 def criterion_list(request: AuthedRequest) -> HttpResponse:
-    in_force = selectors.weights_in_force()
-    criteria = list(selectors.criterion_list(include_inactive=True))
+    in_force = weight_selectors.weights_in_force()
+    criteria = list(weight_selectors.criterion_list(include_inactive=True))
     labels = dict(Criterion.Family.choices)
     families = [
         {
@@ -1018,7 +1027,9 @@ def criterion_create(request: AuthedRequest) -> HttpResponse:
 @permissions.capability_required(permissions.may_manage_programme)
 @require_http_methods(["GET", "POST"])
 def criterion_update(request: AuthedRequest, criterion_id: int) -> HttpResponse:
-    criterion = get_object_or_404(selectors.criterion_list(include_inactive=True), pk=criterion_id)
+    criterion = get_object_or_404(
+        weight_selectors.criterion_list(include_inactive=True), pk=criterion_id
+    )
     form = forms.CriterionForm(request.POST or None, criterion=criterion)
     if form.is_valid():
         try:

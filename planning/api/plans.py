@@ -13,7 +13,7 @@ from planning.models import Plan
 from planning.selectors import plans as selectors
 from planning.services import plans as services
 from planning.services.sections import VISION_FIELDS
-from scoring import selectors as scoring_selectors
+from scoring.selectors import shortlist as shortlist_selectors
 
 NO_SUCH_PLAN = OpenApiResponse(
     api.ErrorSerializer, description="No such plan, or not one you may see."
@@ -77,7 +77,7 @@ class PlanOpenApi(APIView):
             client_selectors.client_list(user=request.user),  # type: ignore[arg-type]
             pk=values["client"],
         )
-        programme = get_object_or_404(scoring_selectors.programme_list(), year=values["year"])
+        programme = get_object_or_404(shortlist_selectors.programme_list(), year=values["year"])
         plan = services.plan_open(
             user=request.user,  # type: ignore[arg-type]
             client=company,

@@ -46,8 +46,8 @@ from planning.selectors import projects as project_selectors
 from planning.selectors import sponsorship as sponsorship_selectors
 from planning.selectors import versions as version_selectors
 from planning.selectors.branding import CurrentBranding, branding_current
-from scoring import selectors as scoring_selectors
 from scoring.models import Override
+from scoring.selectors import scores as score_selectors
 
 TOP_OBJECTIVES = 3
 WATERFALL_STEPS = 8
@@ -305,7 +305,7 @@ def _choices(model_choices: Any) -> dict[str, str]:
 
 
 def _score(client_id: int) -> ScoreSummary | None:
-    explanation = scoring_selectors.client_explanation(user=reader(), client_id=client_id)
+    explanation = score_selectors.client_explanation(user=reader(), client_id=client_id)
     if explanation is None:
         return None
     score = explanation.score

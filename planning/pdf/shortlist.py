@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 from kam import charts, formats
 from planning.pdf.plan import reader
 from planning.selectors.branding import CurrentBranding, branding_current
-from scoring import selectors as scoring_selectors
 from scoring.models import Programme, ShortlistDecision
+from scoring.selectors import scores as score_selectors
+from scoring.selectors import shortlist as shortlist_selectors
 
 TOP_CRITERIA = 3
 
@@ -62,16 +63,16 @@ def shortlist_report(*, year: int) -> ShortlistReport:
     """The shortlist report of programme year ``year`` in the active language, as of now."""
     from scoring.views import portfolio_matrix_svg  # the page's own matrix, one code path
 
-    programme = scoring_selectors.programme_list().get(year=year)
+    programme = shortlist_selectors.programme_list().get(year=year)
     user = reader()
-    board = scoring_selectors.shortlist_board(user=user, programme=programme)
+    board = shortlist_selectors.shortlist_board(user=user, programme=programme)
     currency = programme.currency
     lines = []
     for row in board.chosen:
         score = row.score
         reasons: list[str] = []
         if score is not None:
-            explanation = scoring_selectors.client_explanation(user=user, client_id=row.client.pk)
+            explanation = score_selectors.client_explanation(user=user, client_id=row.client.pk)
             for item in (explanation.criteria if explanation else [])[:TOP_CRITERIA]:
                 reasons.append(
                     _("%(criterion)s: %(points)s pts")
@@ -97,7 +98,7 @@ def shortlist_report(*, year: int) -> ShortlistReport:
             )
         )
     chosen = {row.client.pk for row in board.chosen}
-    points = scoring_selectors.portfolio_matrix_points(
+    points = shortlist_selectors.portfolio_matrix_points(
         user=user, families=board.family_weights, chosen=chosen
     )
     caption = _("Committed %(committed)s of %(budget)s") % {
@@ -114,7 +115,7 @@ def shortlist_report(*, year: int) -> ShortlistReport:
         budget_label=_("Budget"),
     )
     decision = board.decision
-    run = scoring_selectors.scoring_run_latest()
+    run = score_selectors.scoring_run_latest()
     families = {
         "financial": _("Financial"),
         "strategic": _("Strategic"),

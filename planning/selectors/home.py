@@ -15,7 +15,7 @@ from planning.models import Action, Plan
 from planning.selectors import approval, cadences, health, objectives
 from planning.selectors import plans as plan_selectors
 from planning.selectors import projects as project_selectors
-from scoring import selectors as scoring_selectors
+from scoring.selectors import shortlist as shortlist_selectors
 
 OVERDUE_LIMIT = 8
 """Lists of overdue things on a home page stop here, with the count of the rest."""
@@ -54,7 +54,7 @@ def home_for(*, user: User, today: dt.date) -> Home:
     home = Home(user=user, today=today)
     statuses = cadences.cadence_status(plans, today)  # for health and the meetings due, once
     home.healths = health.plan_health_list(plans, today=today, statuses=statuses)
-    programme = scoring_selectors.programme_list().filter(year__lte=today.year).first()
+    programme = shortlist_selectors.programme_list().filter(year__lte=today.year).first()
     if programme is not None and user.role in {User.Role.KAM, User.Role.DIRECTOR, User.Role.ADMIN}:
         home.year = programme.year
         planned = {plan.client_id for plan in plans if plan.programme_id == programme.pk}

@@ -9,8 +9,8 @@ from django.http import Http404
 from accounts.models import Client, User
 from kam import permissions
 from planning.models import Action, CounterpartPair, Plan
-from scoring import selectors as scoring_selectors
 from scoring.models import Programme
+from scoring.selectors import shortlist as shortlist_selectors
 
 
 def plan_list(*, user: User) -> QuerySet[Plan]:
@@ -57,7 +57,7 @@ def plan_for_edit(*, user: User, plan_id: int) -> Plan:
 
 def key_account_ids(*, programme: Programme) -> set[int]:
     """The clients of ``programme``'s confirmed shortlist (its latest decision)."""
-    decision = scoring_selectors.shortlist_decision_list(programme=programme).first()
+    decision = shortlist_selectors.shortlist_decision_list(programme=programme).first()
     return set(decision.client_ids) if decision else set()
 
 

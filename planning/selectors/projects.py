@@ -20,8 +20,9 @@ from accounts.models import Client, User
 from kam import permissions
 from planning.models import InvestmentProject, ProjectYear, SteeringDecision, SteeringSession
 from planning.selectors import plans as plan_selectors
-from scoring import selectors as scoring_selectors
 from scoring.models import ClientScore, Programme, ShortlistDecision
+from scoring.selectors import scores as score_selectors
+from scoring.selectors import shortlist as shortlist_selectors
 
 ZERO = Decimal(0)
 
@@ -204,7 +205,7 @@ def budget_standing(years: Iterable[int]) -> dict[int, InvestmentYear]:
     approved, spent = _approved_by_year([programme.year for programme in programmes])
     standing = {}
     for programme in programmes:
-        decision = scoring_selectors.shortlist_decision_list(programme=programme).first()
+        decision = shortlist_selectors.shortlist_decision_list(programme=programme).first()
         standing[programme.year] = InvestmentYear(
             year=programme.year,
             currency=programme.currency,
@@ -278,7 +279,7 @@ class Board:
 
 def scores_by_client(client_ids: Iterable[int]) -> dict[int, ClientScore]:
     """Each client's score and rank in the latest successful scoring run."""
-    run = scoring_selectors.scoring_run_latest()
+    run = score_selectors.scoring_run_latest()
     if run is None:
         return {}
     scores = ClientScore.objects.filter(run=run, client_id__in=set(client_ids))

@@ -27,8 +27,8 @@ from planning.selectors import objectives as objective_selectors
 from planning.selectors import people as people_selectors
 from planning.selectors import plans as plan_selectors
 from planning.selectors import versions as version_selectors
-from scoring import selectors as scoring_selectors
 from scoring.models import Programme, ScoringRun
+from scoring.selectors import shortlist as shortlist_selectors
 
 PLAN_KINDS = (Report.Kind.PLAN_VERSION, Report.Kind.PLAN_DRAFT)
 PROGRAMME_KINDS = (Report.Kind.SHORTLIST, Report.Kind.PLANS_ZIP)
@@ -142,7 +142,7 @@ def draft_digest(*, plan: Plan) -> str:
 
 def shortlist_digest(*, user: User, programme: Programme) -> str:
     """A digest of what the shortlist report of ``programme`` shows (the shortlist page's key)."""
-    key = scoring_selectors.shortlist_version(user=user, programme=programme)
+    key = shortlist_selectors.shortlist_version(user=user, programme=programme)
     return hashlib.sha256(str(key).encode()).hexdigest()
 
 

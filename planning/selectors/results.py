@@ -58,15 +58,15 @@ from accounts.models import ClientYearMetric, User
 from planning.models import Plan, Recognition
 from planning.selectors import cadences, health, projects, sponsorship
 from planning.selectors import plans as plan_selectors
-from scoring import selectors as scoring_selectors
 from scoring.models import Programme, ShortlistDecision
+from scoring.selectors import shortlist as shortlist_selectors
 
 KEY, OTHERS = "key", "others"
 
 
 def results_programme_list() -> QuerySet[Programme]:
     """The programme years the results page offers, latest first."""
-    return scoring_selectors.programme_list()
+    return shortlist_selectors.programme_list()
 
 
 def results_default_programme(
@@ -186,7 +186,7 @@ def key_account_ids_query(programme: Programme) -> QuerySet[Any, Any]:
 
 def latest_decision(programme: Programme) -> ShortlistDecision | None:
     """The programme's confirmed shortlist: its latest decision, if any."""
-    return scoring_selectors.shortlist_decision_list(programme=programme).first()
+    return shortlist_selectors.shortlist_decision_list(programme=programme).first()
 
 
 FIGURES_CACHE_SECONDS = 6 * 3600

@@ -28,7 +28,7 @@ from planning.models import (
     YearEndNegotiation,
 )
 from planning.selectors import plans as plan_selectors
-from scoring import selectors as scoring_selectors
+from scoring.selectors import shortlist as shortlist_selectors
 
 # --- asks of the sponsor --------------------------------------------------------------------------
 
@@ -129,7 +129,7 @@ def advisory_member_list() -> QuerySet[AdvisoryMember]:
 def advisory_candidate_list() -> QuerySet[Contact]:
     """The contacts who may join the committee: executives of a key account (a client on the
     confirmed shortlist of the latest programme year), not sitting on it yet."""
-    programme = scoring_selectors.programme_list().first()
+    programme = shortlist_selectors.programme_list().first()
     ids = plan_selectors.key_account_ids(programme=programme) if programme else set()
     return (
         Contact.objects.filter(client__in=ids, advisory_seat__isnull=True)

@@ -24,7 +24,7 @@ from planning.selectors import health
 from planning.selectors import plans as selectors
 from planning.services import plans as services
 from planning.views import sections
-from scoring import selectors as scoring_selectors
+from scoring.selectors import shortlist as shortlist_selectors
 
 TEMPLATE = "planning/plan_detail.html"
 
@@ -36,7 +36,7 @@ def plan_list(request: AuthedRequest) -> TemplateResponse:
     plans = list(selectors.plan_list(user=request.user).select_related("owner"))
     context: dict[str, object] = {"plans": plans, "form": None, "unplanned": []}
     if permissions.may_open_plan(request.user):
-        programme = scoring_selectors.programme_list().first()
+        programme = shortlist_selectors.programme_list().first()
         if programme is not None:
             planned = {plan.client_id for plan in plans if plan.programme_id == programme.pk}
             ids = selectors.key_account_ids(programme=programme) - planned
@@ -51,7 +51,7 @@ def plan_list(request: AuthedRequest) -> TemplateResponse:
 @permissions.capability_required(permissions.may_open_plan)
 @require_http_methods(["POST"])
 def plan_open(request: AuthedRequest) -> HttpResponse:
-    programme = scoring_selectors.programme_list().first()
+    programme = shortlist_selectors.programme_list().first()
     if programme is None:
         messages.error(request, _("Set a programme year and confirm its shortlist first."))
         return redirect("planning:plan_list")

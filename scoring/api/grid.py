@@ -22,8 +22,9 @@ from rest_framework.views import APIView
 from accounts import selectors as client_selectors
 from accounts.models import User
 from kam import api, permissions
-from scoring import selectors
 from scoring.models import Criterion, Rating
+from scoring.selectors import grid as grid_selectors
+from scoring.selectors import weights as weight_selectors
 from scoring.services import ratings
 
 LEVEL_ERRORS: dict[str, Any] = {
@@ -72,9 +73,9 @@ class RatingListApi(APIView):
         company = get_object_or_404(client_selectors.client_list(user=user), pk=client_id)
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(
-            selectors.rating_list(user=user, client=company), request, view=self
+            grid_selectors.rating_list(user=user, client=company), request, view=self
         )
-        current = selectors.rating_current_ids(client=company)
+        current = grid_selectors.rating_current_ids(client=company)
         output = RatingOutputSerializer(page, many=True, context={"current": current})
         return paginator.get_paginated_response(output.data)
 
@@ -120,7 +121,7 @@ class RatingSetApi(APIView):
         )
         self.check_object_permissions(request, company)
         code = data.validated_data["criterion"]
-        criterion = selectors.criterion_list(include_inactive=True).filter(code=code).first()
+        criterion = weight_selectors.criterion_list(include_inactive=True).filter(code=code).first()
         if criterion is None:
             raise ValidationError(
                 {"criterion": _("There is no criterion %(code)s.") % {"code": code}}
@@ -194,7 +195,7 @@ class ScoringGridApi(APIView):
         responses={200: OutputSerializer(many=True)},
     )
     def get(self, request: Request) -> Response:
-        grid = selectors.grid_latest(
+        grid = grid_selectors.grid_latest(
             user=request.user,  # type: ignore[arg-type]
             sort=request.query_params.get("sort", ""),
             direction=request.query_params.get("dir", ""),

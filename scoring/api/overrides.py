@@ -9,8 +9,8 @@ from rest_framework.views import APIView
 
 from accounts import selectors as client_selectors
 from kam import api, permissions
-from scoring import selectors
 from scoring.models import Override
+from scoring.selectors import shortlist as shortlist_selectors
 from scoring.services import overrides
 
 
@@ -38,7 +38,7 @@ class OverrideListApi(APIView):
         responses={200: OutputSerializer(many=True)},
     )
     def get(self, request: Request) -> Response:
-        active = selectors.override_list_active(user=request.user)  # type: ignore[arg-type]
+        active = shortlist_selectors.override_list_active(user=request.user)  # type: ignore[arg-type]
         return Response(self.OutputSerializer(active, many=True).data)
 
 

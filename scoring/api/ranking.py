@@ -11,9 +11,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kam import api
-from scoring import selectors
 from scoring.api import overrides as override_api
 from scoring.models import ScoringRun
+from scoring.selectors import runs as run_selectors
+from scoring.selectors import scores as score_selectors
 
 NOT_IN_RANKING = OpenApiResponse(
     api.ErrorSerializer,
@@ -72,7 +73,7 @@ class ScoringRankingApi(APIView):
         },
     )
     def get(self, request: Request) -> Response:
-        rows = selectors.ranking_rows(selectors.ranking_latest(user=request.user))  # type: ignore[arg-type]
+        rows = score_selectors.ranking_rows(score_selectors.ranking_latest(user=request.user))  # type: ignore[arg-type]
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(rows, request, view=self)  # type: ignore[arg-type]
         return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
@@ -113,7 +114,7 @@ class ScoringClientExplanationApi(APIView):
         responses={200: OutputSerializer, 404: NOT_IN_RANKING},
     )
     def get(self, request: Request, client_id: int) -> Response:
-        explanation = selectors.client_explanation(
+        explanation = score_selectors.client_explanation(
             user=request.user,  # type: ignore[arg-type]
             client_id=client_id,
         )
@@ -133,7 +134,7 @@ class ScoringClientExplanationApi(APIView):
             "run": score.run,
             "criteria": explanation.criteria,
             "override": explanation.override,
-            "history": selectors.client_rank_history(
+            "history": score_selectors.client_rank_history(
                 user=request.user,  # type: ignore[arg-type]
                 client_id=client_id,
             ),
@@ -155,5 +156,5 @@ class ScoringRunListApi(APIView):
         responses={200: OutputSerializer(many=True)},
     )
     def get(self, request: Request) -> Response:
-        runs = selectors.scoring_run_list()[:50]
+        runs = run_selectors.scoring_run_list()[:50]
         return Response(self.OutputSerializer(runs, many=True).data)

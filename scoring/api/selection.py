@@ -14,8 +14,8 @@ from rest_framework.views import APIView
 
 from accounts import selectors as client_selectors
 from kam import api, permissions
-from scoring import selectors
 from scoring.api import overrides as override_api
+from scoring.selectors import shortlist as shortlist_selectors
 from scoring.services import selection
 
 NO_SUCH_YEAR = OpenApiResponse(api.ErrorSerializer, description="No such programme year.")
@@ -42,7 +42,7 @@ class ProgrammeListApi(APIView):
         responses={200: ProgrammeSerializer(many=True)},
     )
     def get(self, request: Request) -> Response:
-        return Response(ProgrammeSerializer(selectors.programme_list(), many=True).data)
+        return Response(ProgrammeSerializer(shortlist_selectors.programme_list(), many=True).data)
 
 
 class ProgrammeSaveApi(APIView):
@@ -164,8 +164,8 @@ class ShortlistDetailApi(APIView):
         responses={200: ShortlistSerializer, 404: NO_SUCH_YEAR},
     )
     def get(self, request: Request, year: int) -> Response:
-        programme = get_object_or_404(selectors.programme_list(), year=year)
-        board = selectors.shortlist_board(user=request.user, programme=programme)  # type: ignore[arg-type]
+        programme = get_object_or_404(shortlist_selectors.programme_list(), year=year)
+        board = shortlist_selectors.shortlist_board(user=request.user, programme=programme)  # type: ignore[arg-type]
         return Response(ShortlistSerializer(board).data)
 
 
@@ -188,7 +188,7 @@ class ShortlistSetApi(APIView):
         },
     )
     def put(self, request: Request, year: int) -> Response:
-        programme = get_object_or_404(selectors.programme_list(), year=year)
+        programme = get_object_or_404(shortlist_selectors.programme_list(), year=year)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         wanted = list(dict.fromkeys(data.validated_data["client_ids"]))
@@ -203,7 +203,7 @@ class ShortlistSetApi(APIView):
             programme=programme,
             clients=[clients[pk] for pk in wanted],
         )
-        board = selectors.shortlist_board(user=request.user, programme=programme)  # type: ignore[arg-type]
+        board = shortlist_selectors.shortlist_board(user=request.user, programme=programme)  # type: ignore[arg-type]
         return Response(ShortlistSerializer(board).data)
 
 
@@ -235,7 +235,7 @@ class ShortlistConfirmApi(APIView):
         },
     )
     def post(self, request: Request, year: int) -> Response:
-        programme = get_object_or_404(selectors.programme_list(), year=year)
+        programme = get_object_or_404(shortlist_selectors.programme_list(), year=year)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         decision = selection.shortlist_confirm(

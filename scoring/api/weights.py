@@ -11,8 +11,9 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from kam import api, permissions
-from scoring import selectors
 from scoring.models import Criterion
+from scoring.selectors import runs as run_selectors
+from scoring.selectors import weights as weight_selectors
 from scoring.services import criteria, weights
 
 STALE = OpenApiResponse(
@@ -62,7 +63,7 @@ class CriterionListApi(APIView):
         responses={200: CriterionOutputSerializer(many=True)},
     )
     def get(self, request: Request) -> Response:
-        catalogue = selectors.criterion_list(include_inactive=True)
+        catalogue = weight_selectors.criterion_list(include_inactive=True)
         return Response(CriterionOutputSerializer(catalogue, many=True).data)
 
 
@@ -167,7 +168,7 @@ class CriterionUpdateApi(APIView):
     def patch(self, request: Request, criterion_id: int) -> Response:
         user: User = request.user  # type: ignore[assignment]
         criterion = get_object_or_404(
-            selectors.criterion_list(include_inactive=True), pk=criterion_id
+            weight_selectors.criterion_list(include_inactive=True), pk=criterion_id
         )
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -221,7 +222,7 @@ class WeightSetListApi(APIView):
         responses={200: WeightSetOutputSerializer(many=True)},
     )
     def get(self, request: Request) -> Response:
-        weight_sets = [change.weight_set for change in selectors.weight_set_changes()]
+        weight_sets = [change.weight_set for change in weight_selectors.weight_set_changes()]
         return Response(WeightSetOutputSerializer(weight_sets, many=True).data)
 
 
@@ -294,7 +295,7 @@ class WeightSetActiveApi(APIView):
         },
     )
     def get(self, request: Request) -> Response:
-        in_force = selectors.weights_in_force()
+        in_force = weight_selectors.weights_in_force()
         weight_set = in_force.weight_set
         if weight_set is None:
             raise Http404
@@ -346,5 +347,5 @@ class WeightsWhatIfApi(APIView):
         user: User = request.user  # type: ignore[assignment]
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        moves = selectors.weights_what_if(user=user, **data.validated_data)
+        moves = run_selectors.weights_what_if(user=user, **data.validated_data)
         return Response(self.OutputSerializer(moves, many=True).data)

@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from kam import permissions
-from scoring import ranking, selectors
+from scoring import ranking
 from scoring.models import LEVELS, RATED_FAMILIES, Criterion, ScoringRun
+from scoring.selectors import weights as weight_selectors
 from scoring.services import runs
 
 
@@ -33,7 +34,7 @@ def criterion_create(
     rubric_fr: Mapping[str, str] | None = None,
 ) -> Criterion:
     """Add a criterion to the catalogue, active. It weighs 0 in its family until a director
-    gives it a weight in a new version of the weights (see ``selectors.weights_in_force``).
+    gives it a weight in a new version of the weights (see ``weight_selectors.weights_in_force``).
 
     Its name and rubric are given in English, in French or both; a reader of the other
     language sees the given text, marked as untranslated (``Criterion.name``)."""
@@ -171,7 +172,7 @@ def _rubric_texts(rubric: Mapping[str, str]) -> dict[str, str]:
 
 def _check_deactivation(criterion: Criterion) -> None:
     """Refuse to deactivate a criterion the weights in force still count on."""
-    in_force = selectors.weights_in_force()
+    in_force = weight_selectors.weights_in_force()
     if in_force.weight_set is None:
         return
     family = criterion.family

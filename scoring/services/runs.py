@@ -1,7 +1,7 @@
 """Scoring runs: every client with ledger history scored and ranked under the weights in force.
 
 What a run reads (each client's raw values and where they come from) is
-``scoring.selectors.run_inputs``; this module asks for runs, computes them and stores them.
+``scoring.selectors.runs.run_inputs``; this module asks for runs, computes them and stores them.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from scoring import ranking, selectors
+from scoring import ranking
 from scoring.models import ClientScore, CriterionScore, ScoringRun
+from scoring.selectors import runs as run_selectors
 from scoring.tasks import scores_recompute_task
 
 STABILITY_CUT = 5
@@ -53,7 +54,7 @@ def scores_recompute(*, trigger: str) -> ScoringRun | None:
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [RECOMPUTE_LOCK])
-        inputs = selectors.run_inputs()
+        inputs = run_selectors.run_inputs()
         if inputs is None:
             return None
         fingerprint = inputs.fingerprint()
@@ -78,7 +79,7 @@ def scores_recompute(*, trigger: str) -> ScoringRun | None:
     return run
 
 
-def _store(run: ScoringRun, inputs: selectors.RunInputs) -> int:
+def _store(run: ScoringRun, inputs: run_selectors.RunInputs) -> int:
     """Rank the clients and bulk-insert their scores; returns the number of clients."""
     families = inputs.family_weights
     result = ranking.rank(inputs.values, inputs.specs, families, clients=inputs.client_ids)

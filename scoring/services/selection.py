@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Client, User
 from kam import permissions
-from scoring import selectors
 from scoring.models import (
     SHORTLIST_CONFIRM_ABOVE,
     CostToServe,
@@ -21,6 +20,7 @@ from scoring.models import (
     ShortlistDecision,
     ShortlistEntry,
 )
+from scoring.selectors import shortlist as shortlist_selectors
 
 
 @transaction.atomic
@@ -74,7 +74,9 @@ def cost_to_serve_set(
 def _shortlist_check_candidates(clients: Sequence[Client]) -> None:
     """A key account is an existing client with ledger history that no override forces out;
     refuse the first client that is not, asking for all of them in one query."""
-    eligibility = selectors.shortlist_eligibility(client_ids={client.pk for client in clients})
+    eligibility = shortlist_selectors.shortlist_eligibility(
+        client_ids={client.pk for client in clients}
+    )
     for client in clients:
         eligible = eligibility.get(client.pk)
         if eligible is None or not eligible.has_history:
@@ -139,7 +141,7 @@ def shortlist_confirm(
     Refused when the shortlist is empty, when a shortlisted client has no cost-to-serve estimate
     (the budget could not be judged), above ten key accounts without a reason, and over budget
     (money or KAM headcount) without a recorded exception (``ShortlistDecision``'s rule). Where
-    the shortlist stands is ``selectors.shortlist_standing``, as on the page.
+    the shortlist stands is ``shortlist_selectors.shortlist_standing``, as on the page.
     """
     permissions.require(permissions.may_manage_programme, user)
     programme = Programme.objects.select_for_update().get(pk=programme.pk)
@@ -151,7 +153,7 @@ def shortlist_confirm(
     if not entries:
         raise ValidationError(_("Choose at least one key account before confirming."))
     _shortlist_check_candidates([entry.client for entry in entries])
-    costs = [selectors.client_cost(entry.client, programme) for entry in entries]
+    costs = [shortlist_selectors.client_cost(entry.client, programme) for entry in entries]
     unpriced = [
         entry.client.name for entry, cost in zip(entries, costs, strict=True) if cost is None
     ]
@@ -160,7 +162,7 @@ def shortlist_confirm(
             _("Estimate the cost to serve of %(clients)s before confirming.")
             % {"clients": ", ".join(unpriced)}
         )
-    standing = selectors.shortlist_standing(programme=programme, costs=costs)
+    standing = shortlist_selectors.shortlist_standing(programme=programme, costs=costs)
     reason, budget_exception = reason.strip(), budget_exception.strip()
     if standing.guardrail == "confirm" and not reason:
         raise ValidationError(

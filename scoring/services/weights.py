@@ -10,8 +10,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from kam import permissions
-from scoring import ranking, selectors
+from scoring import ranking
 from scoring.models import Criterion, CriterionWeight, ScoringRun, WeightSet
+from scoring.selectors import runs as run_selectors
 from scoring.services import runs
 
 
@@ -49,7 +50,7 @@ def weight_set_update(
             code="stale",
         )
     criteria = list(Criterion.objects.filter(is_active=True))
-    specs = selectors.weights_checked(criteria, family_weights, criterion_weights)
+    specs = run_selectors.weights_checked(criteria, family_weights, criterion_weights)
     families = {family: float(weight) for family, weight in family_weights.items()}
     try:
         ranking.effective_weights(specs, families)

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 
 from accounts.models import User
-from scoring import ranking, selectors
+from scoring import ranking
 from scoring.models import (
     ClientScore,
     Criterion,
@@ -17,6 +17,7 @@ from scoring.models import (
     ScoringRun,
     WeightSet,
 )
+from scoring.selectors import runs as run_selectors
 from scoring.services import overrides, ratings, runs
 from scoring.services import weights as weight_services
 from tests.factories import ClientFactory, ClientYearMetricFactory
@@ -470,7 +471,9 @@ def test_default_criteria_and_weights_are_valid(db):
     assert sum(criterion.family == "maturity" for criterion in criteria) == 4
     assert not Criterion.objects.filter(code="strategic-fit", is_active=True).exists()
     weights = {w.criterion_id: w.weight for w in weight_set.criterion_weights.all()}
-    specs = [selectors.criterion_spec(criterion, weights[criterion.pk]) for criterion in criteria]
+    specs = [
+        run_selectors.criterion_spec(criterion, weights[criterion.pk]) for criterion in criteria
+    ]
     effective = ranking.effective_weights(specs, weight_set.family_weights)
     assert sum(effective.values()) == pytest.approx(100)
     for criterion in criteria:

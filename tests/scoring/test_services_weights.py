@@ -1,10 +1,10 @@
-"""scoring/services/criteria.py and scoring/selectors.py: weights what-if, criteria, change log."""
+"""scoring/services/criteria.py, selectors/weights.py and selectors/runs.py: weights what-if,
+criteria, change log."""
 
 import pytest
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from scoring import selectors
 from scoring.models import (
     ClientScore,
     Criterion,
@@ -13,6 +13,8 @@ from scoring.models import (
     ScoringRun,
     WeightSet,
 )
+from scoring.selectors import runs as run_selectors
+from scoring.selectors import weights as weight_selectors
 from scoring.services import criteria as criterion_services
 from scoring.services import ratings, runs
 from scoring.services import weights as weight_services
@@ -76,7 +78,7 @@ def test_weights_what_if_moves_clients_as_the_saved_weights_would(rated_book, da
     mine, also_mine, theirs = rated_book
     recompute()
 
-    moves = selectors.weights_what_if(user=dana, **STRATEGY_FIRST)
+    moves = run_selectors.weights_what_if(user=dana, **STRATEGY_FIRST)
 
     # Under v1 revenue decides (Mine, Also mine, Theirs); with strategy first, fit decides.
     assert [move.client for move in moves] == [theirs, also_mine, mine]
@@ -95,7 +97,7 @@ def test_weights_what_if_starts_from_the_ranks_of_a_run_under_the_weights_in_for
     rated_book, dana
 ):
     run = recompute()
-    moves = selectors.weights_what_if(user=dana, **STRATEGY_FIRST)
+    moves = run_selectors.weights_what_if(user=dana, **STRATEGY_FIRST)
     stored = {score.client: score for score in ClientScore.objects.filter(run=run)}
 
     assert {move.client: move.old_rank for move in moves} == {
@@ -111,7 +113,7 @@ def test_weights_what_if_writes_nothing(rated_book, dana):
         for model in (WeightSet, CriterionWeight, ScoringRun, ClientScore, CriterionScore)
     ]
 
-    selectors.weights_what_if(user=dana, **STRATEGY_FIRST)
+    run_selectors.weights_what_if(user=dana, **STRATEGY_FIRST)
 
     assert [
         model.objects.count()
@@ -122,7 +124,7 @@ def test_weights_what_if_writes_nothing(rated_book, dana):
 
 def test_weights_what_if_shows_a_kam_only_their_clients_with_their_overall_rank(rated_book, bob):
     *_, theirs = rated_book
-    moves = selectors.weights_what_if(user=bob, **STRATEGY_FIRST)
+    moves = run_selectors.weights_what_if(user=bob, **STRATEGY_FIRST)
 
     assert [(move.client, move.old_rank, move.new_rank) for move in moves] == [(theirs, 3, 1)]
 
@@ -141,13 +143,13 @@ def test_weights_what_if_refuses_weights_a_version_could_not_have(
     rated_book, dana, families, weights, message
 ):
     with pytest.raises(ValidationError, match=message):
-        selectors.weights_what_if(user=dana, family_weights=families, criterion_weights=weights)
+        run_selectors.weights_what_if(user=dana, family_weights=families, criterion_weights=weights)
 
 
 def test_weights_what_if_needs_weights_in_force(rated_book, dana):
     WeightSet.objects.update(is_active=False)
     with pytest.raises(ValidationError, match="No weights are in force"):
-        selectors.weights_what_if(user=dana, **STRATEGY_FIRST)
+        run_selectors.weights_what_if(user=dana, **STRATEGY_FIRST)
 
 
 # --- criteria: create ---------------------------------------------------------------------------
@@ -161,7 +163,7 @@ def test_criterion_create_adds_an_active_criterion_that_weighs_zero(rated_book, 
     assert (criterion.name_en, criterion.name_fr) == ("Loyalty", "Fidélité")
     assert (criterion.family, criterion.is_active) == ("maturity", True)
     assert (criterion.rubric_en, criterion.rubric_fr) == (RUBRIC, {})
-    in_force = selectors.weights_in_force()
+    in_force = weight_selectors.weights_in_force()
     assert in_force.criterion_weights["loyalty"] == 0
     assert in_force.unweighted == {"loyalty"}
     run = recompute()  # a new run: the criterion shows in the explanations, with no points
@@ -187,7 +189,7 @@ def test_a_family_whose_criteria_have_no_weight_yet_counts_for_nothing(book, cri
     criterion_services.criterion_create(user=dana, **rated_kwargs(code="trust", name_en="Trust"))
     criterion_services.criterion_create(user=dana, **rated_kwargs(code="care", name_en="Care"))
 
-    in_force = selectors.weights_in_force()
+    in_force = weight_selectors.weights_in_force()
     assert in_force.family_weights["maturity"] == 0
     assert [in_force.criterion_weights[c] for c in ("care", "loyalty", "trust")] == [
         33.33,
@@ -364,7 +366,7 @@ def test_criterion_update_reactivates_a_criterion(book, criteria, dana):
     )
 
     assert late.is_active
-    assert selectors.weights_in_force().criterion_weights["late"] == 0
+    assert weight_selectors.weights_in_force().criterion_weights["late"] == 0
     assert recompute().status == ScoringRun.Status.DONE
 
 
@@ -396,7 +398,7 @@ def test_weight_set_changes_lists_versions_newest_first_with_their_differences(c
         base_version=2,
     )
 
-    changes = selectors.weight_set_changes()
+    changes = weight_selectors.weight_set_changes()
 
     assert [change.weight_set.version for change in changes] == [3, 2, 1]
     third, second, first = changes
@@ -436,5 +438,5 @@ def test_weight_set_changes_query_count_is_flat(criteria, dana, django_assert_nu
             base_version=version,
         )
     with django_assert_num_queries(2):  # versions with their authors, then their weights
-        changes = selectors.weight_set_changes()
+        changes = weight_selectors.weight_set_changes()
     assert len(changes) == 6

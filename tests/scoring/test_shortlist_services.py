@@ -1,12 +1,13 @@
-"""scoring/services/selection.py and selectors.py: programme, cost to serve and shortlist."""
+"""scoring/services/selection.py and selectors/shortlist.py: programme, cost to serve and
+shortlist."""
 
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from scoring import selectors
 from scoring.models import CostToServe, Override, Programme, ShortlistDecision, ShortlistEntry
+from scoring.selectors import shortlist as shortlist_selectors
 from scoring.services import overrides, selection
 from tests.factories import ClientFactory, ClientYearMetricFactory
 from tests.scoring.conftest import recompute
@@ -252,7 +253,7 @@ def test_shortlist_confirm_keeps_no_exception_when_within_budget(programme, firm
 def test_shortlist_board_adds_up_costs_and_capacity(programme, firms, dana):
     recompute()
     selection.shortlist_set(user=dana, programme=programme, clients=firms[:5])
-    board = selectors.shortlist_board(user=dana, programme=programme)
+    board = shortlist_selectors.shortlist_board(user=dana, programme=programme)
 
     assert [row.client for row in board.chosen] == sorted(
         firms[:5], key=lambda company: -company.pk
@@ -269,22 +270,24 @@ def test_shortlist_board_adds_up_costs_and_capacity(programme, firms, dana):
 )
 def test_shortlist_board_guardrail(programme, firms, dana, count, guardrail):
     selection.shortlist_set(user=dana, programme=programme, clients=firms[:count])
-    assert selectors.shortlist_board(user=dana, programme=programme).guardrail == guardrail
+    assert (
+        shortlist_selectors.shortlist_board(user=dana, programme=programme).guardrail == guardrail
+    )
 
 
 def test_shortlist_board_is_confirmed_until_the_shortlist_changes(programme, firms, dana):
     recompute()
     selection.shortlist_set(user=dana, programme=programme, clients=firms[:2])
-    assert not selectors.shortlist_board(user=dana, programme=programme).is_confirmed
+    assert not shortlist_selectors.shortlist_board(user=dana, programme=programme).is_confirmed
     selection.shortlist_confirm(user=dana, programme=programme)
-    assert selectors.shortlist_board(user=dana, programme=programme).is_confirmed
+    assert shortlist_selectors.shortlist_board(user=dana, programme=programme).is_confirmed
     selection.shortlist_add(user=dana, programme=programme, client=firms[3])
-    assert not selectors.shortlist_board(user=dana, programme=programme).is_confirmed
+    assert not shortlist_selectors.shortlist_board(user=dana, programme=programme).is_confirmed
 
 
 def test_shortlist_board_places_clients_on_the_matrix(programme, firms, dana):
     recompute()
-    board = selectors.shortlist_board(user=dana, programme=programme)
+    board = shortlist_selectors.shortlist_board(user=dana, programme=programme)
     for row in board.candidates:
         attractiveness = 100 * (row.score.financial + row.score.strategic) / 80
         assert row.attractiveness == pytest.approx(attractiveness)
@@ -336,7 +339,7 @@ def test_shortlist_standing_is_the_one_measure_of_budget_and_guardrail(
     costs, over_money, over_kams, guardrail
 ):
     programme = Programme(year=2026, budget=Decimal(200), kam_headcount=3, kam_cost=Decimal(1))
-    standing = selectors.shortlist_standing(programme=programme, costs=costs)
+    standing = shortlist_selectors.shortlist_standing(programme=programme, costs=costs)
     assert (standing.over_money, standing.over_kams, standing.guardrail) == (
         over_money,
         over_kams,
@@ -349,7 +352,7 @@ def test_shortlist_standing_is_the_one_measure_of_budget_and_guardrail(
 def test_the_board_and_the_confirmation_agree_on_the_budget(programme, firms, dana):
     recompute()
     selection.shortlist_set(user=dana, programme=programme, clients=firms[:6])
-    board = selectors.shortlist_board(user=dana, programme=programme)
+    board = shortlist_selectors.shortlist_board(user=dana, programme=programme)
     assert board.is_over_budget
     with pytest.raises(ValidationError, match="over budget"):
         selection.shortlist_confirm(user=dana, programme=programme)

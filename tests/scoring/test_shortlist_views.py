@@ -346,9 +346,9 @@ def test_shortlist_page_writes_large_client_ids_plainly(client, criteria, progra
 def test_shortlist_matrix_places_the_best_ranked_and_the_shortlist_and_says_so(
     client, criteria, programme, dana, monkeypatch
 ):
-    from scoring import selectors
+    from scoring.selectors import shortlist as shortlist_selectors
 
-    monkeypatch.setattr(selectors, "MATRIX_BEST", 10)
+    monkeypatch.setattr(shortlist_selectors, "MATRIX_BEST", 10)
     for index in range(30):
         company = ClientFactory(name=f"Firm {index:03d}")
         ClientYearMetricFactory(client=company, year=2025, revenue=Decimal(1000 - index))
@@ -555,12 +555,12 @@ def test_shortlist_matrix_is_drawn_again_only_when_what_it_shows_changes(
 
 def test_shortlist_version_follows_the_visible_clients_and_their_kams(ranked, programme, dana):
     from accounts.models import User
-    from scoring import selectors
+    from scoring.selectors import shortlist as shortlist_selectors
 
     mine, also_mine, theirs = ranked
 
     def version():
-        return selectors.shortlist_version(user=dana, programme=programme)
+        return shortlist_selectors.shortlist_version(user=dana, programme=programme)
 
     before = version()
     assert version() == before  # nothing changed: the same
@@ -581,13 +581,16 @@ def test_ranking_and_grid_versions_follow_only_the_clients_their_reader_sees(
     ranked, alice, dana, criteria
 ):
     from accounts.models import User
-    from scoring import selectors
+    from scoring.selectors import grid as grid_selectors
+    from scoring.selectors import scores as score_selectors
 
     mine, also_mine, theirs = ranked
-    grid = selectors.grid_header()
+    grid = grid_selectors.grid_header()
 
     def versions(user):
-        return selectors.ranking_version(user=user), selectors.grid_version(user=user, grid=grid)
+        return score_selectors.ranking_version(user=user), grid_selectors.grid_version(
+            user=user, grid=grid
+        )
 
     director, kam = versions(dana), versions(alice)
     assert versions(dana) == director  # nothing changed: the same
