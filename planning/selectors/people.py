@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from django.core.cache import cache
 from django.db import connection
@@ -148,9 +149,7 @@ def counterpart_grid(
         if not hasattr(pair, "last_contact"):
             raise TypeError("Pass the pairs of counterpart_list(), with their last contact.")
         last: date | None = pair.last_contact
-        next_due = None
-        if pair.cadence is not None:
-            next_due = pair.cadence.due_after(last or pair.cadence.starts_on)
+        next_due = _next_due(pair.cadence, last)
         rows.append(PairRow(pair, last, next_due, next_due is not None and next_due < today))
     paired = {pair.stakeholder_id for pair in pairs}
     uncovered = [
@@ -160,6 +159,12 @@ def counterpart_grid(
     ]
     uncovered.sort(key=lambda person: (-person.influence, person.contact.last_name, person.pk))
     return CounterpartGrid(rows=rows, uncovered=uncovered)
+
+
+def _next_due(cadence: Cadence | None, last: date | None) -> date | None:
+    """When a pair is next due to meet under its cadence: one period after their last meeting,
+    or after the cadence's start when they never met; ``None`` without a cadence."""
+    return None if cadence is None else cadence.due_after(last or cadence.starts_on)
 
 
 def coverage_gaps(
@@ -180,8 +185,48 @@ def coverage_gaps(
         stakeholders = list(stakeholder_list(plan=plan))
     if grid is None:
         grid = counterpart_grid(plan, today, stakeholders=stakeholders, pairs=pairs)
+    return _gaps(
+        roles={person.buying_role for person in stakeholders},
+        levels={person.level for person in stakeholders},
+        uncovered=[
+            _Uncovered(person.pk, str(person), person.influence, person.attitude)
+            for person in grid.uncovered
+        ],
+        late=[
+            _Late(row.pair.pk, str(row.pair.user), str(row.pair.stakeholder),
+                  str(row.pair.cadence), row.last_contact)
+            for row in grid.overdue
+        ],
+    )  # fmt: skip
+
+
+class _Uncovered(NamedTuple):
+    """One of their influential people nobody of ours faces, as a gap names them."""
+
+    pk: int
+    name: str
+    influence: int
+    attitude: str
+
+
+class _Late(NamedTuple):
+    """A pair not met within its cadence, as a gap names it."""
+
+    pk: int
+    ours: str
+    theirs: str
+    cadence: str
+    last_contact: date | None
+
+
+def _gaps(
+    *, roles: set[str], levels: set[str], uncovered: list[_Uncovered], late: list[_Late]
+) -> list[Gap]:
+    """The gaps, most serious first, from the buying roles and levels of the plan's people,
+    their influential people nobody faces (the grid's order) and the pairs met late (the
+    grid's order): ``coverage_gaps()``'s rules, whether the rows were read as models (the people
+    page) or as plain values (``coverage_gaps_by_plan``)."""
     gaps = []
-    roles = {person.buying_role for person in stakeholders}
     if Stakeholder.BuyingRole.DECISION_MAKER not in roles:
         gaps.append(
             Gap(
@@ -191,40 +236,39 @@ def coverage_gaps(
         )
     if Stakeholder.BuyingRole.CHAMPION not in roles:
         gaps.append(Gap("no_champion", _("No champion: nobody on their side sells for us.")))
-    if not any(person.level == Level.EXECUTIVE for person in stakeholders):
+    if Level.EXECUTIVE not in levels:
         gaps.append(Gap("no_executive", _("No contact at executive level.")))
-    for person in grid.uncovered:
-        values = {"person": person, "influence": person.influence}
+    hostile = _(
+        "%(person)s is hostile and influential (%(influence)s/5), and no one on our side "
+        "is assigned to them."
+    )
+    influential = _("%(person)s is influential (%(influence)s/5) and has no counterpart.")
+    for person in uncovered:
+        values = {"person": person.name, "influence": person.influence}
         if person.attitude == Stakeholder.Attitude.HOSTILE:
-            message = _(
-                "%(person)s is hostile and influential (%(influence)s/5), and no one on our side "
-                "is assigned to them."
-            )
-            gaps.append(Gap("hostile_uncovered", message % values, stakeholder_id=person.pk))
+            gaps.append(Gap("hostile_uncovered", hostile % values, stakeholder_id=person.pk))
         else:
-            message = _("%(person)s is influential (%(influence)s/5) and has no counterpart.")
-            gaps.append(Gap("influential_uncovered", message % values, stakeholder_id=person.pk))
+            gaps.append(
+                Gap("influential_uncovered", influential % values, stakeholder_id=person.pk)
+            )
     gaps.sort(key=lambda gap: gap.code != "hostile_uncovered")  # stable: the rest keep order
-    for row in grid.overdue:
-        pair = row.pair
-        values = {
-            "ours": pair.user,
-            "theirs": pair.stakeholder,
-            "cadence": pair.cadence,
-            "date": formats.date_format(row.last_contact, "SHORT_DATE_FORMAT")
-            if row.last_contact
-            else "",
-        }
-        if row.last_contact:
-            message = _(
-                "%(ours)s and %(theirs)s have not met within their cadence (%(cadence)s): "
-                "last met %(date)s."
-            )
-        else:
-            message = _(
-                "%(ours)s and %(theirs)s have never met, though their cadence (%(cadence)s) "
-                "is under way."
-            )
+    met_late = _(
+        "%(ours)s and %(theirs)s have not met within their cadence (%(cadence)s): "
+        "last met %(date)s."
+    )
+    never_met = _(
+        "%(ours)s and %(theirs)s have never met, though their cadence (%(cadence)s) is under way."
+    )
+    dates: dict[date, str] = {}  # the messages' words and dates looked up once, not once a pair
+    for pair in late:
+        values = {"ours": pair.ours, "theirs": pair.theirs, "cadence": pair.cadence, "date": ""}
+        if pair.last_contact:
+            if pair.last_contact not in dates:
+                dates[pair.last_contact] = formats.date_format(
+                    pair.last_contact, "SHORT_DATE_FORMAT"
+                )
+            values["date"] = dates[pair.last_contact]
+        message = met_late if pair.last_contact else never_met
         gaps.append(Gap("pair_overdue", message % values, pair_id=pair.pk))
     return gaps
 
@@ -317,34 +361,58 @@ def last_contacts(plan_ids: Sequence[int]) -> dict[tuple[int, int, int], date]:
 
 
 def _coverage_gaps_by_plan(plans: Sequence[Plan], today: date) -> dict[int, list[Gap]]:
-    """``coverage_gaps()`` of several plans, by plan id, in three queries."""
+    """``coverage_gaps()`` of several plans, by plan id, in three queries: their people and
+    pairs read as plain values, not models (a health badge on every plan page and home page;
+    300 pairs with their people and cadences would build over a thousand models)."""
     ids = [plan.pk for plan in plans]
-    people: dict[int, list[Stakeholder]] = {pk: [] for pk in ids}
-    # only what the gaps read and say (a health badge on every plan page and home page)
-    named = ("contact__first_name", "contact__last_name")
-    for person in (
-        Stakeholder.objects.filter(plan_id__in=ids)
-        .select_related("contact")
-        .only("plan", "buying_role", "attitude", "influence", "level", *named)
-    ):
-        people[person.plan_id].append(person)
-    pairs: dict[int, list[CounterpartPair]] = {pk: [] for pk in ids}
+    roles: dict[int, set[str]] = {pk: set() for pk in ids}
+    levels: dict[int, set[str]] = {pk: set() for pk in ids}
+    influential: dict[int, list[tuple[int, str, int, str, str]]] = {pk: [] for pk in ids}
+    for plan_id, pk, role, attitude, influence, level, first, last in Stakeholder.objects.filter(
+        plan_id__in=ids
+    ).values_list(
+        "plan_id", "pk", "buying_role", "attitude", "influence", "level",
+        "contact__first_name", "contact__last_name",
+    ):  # fmt: skip
+        roles[plan_id].add(role)
+        levels[plan_id].add(level)
+        if influence >= HIGH_INFLUENCE:
+            influential[plan_id].append((pk, f"{first} {last}".strip(), influence, attitude, last))
     met = last_contacts(ids)
+    paired: dict[int, set[int]] = {pk: set() for pk in ids}
+    late: dict[int, list[_Late]] = {pk: [] for pk in ids}
+    cadences: dict[int, Cadence] = {}
     rows = _pairs(CounterpartPair.objects.filter(plan_id__in=ids), last_contact=False)
-    for pair in rows.only(
-        "plan",
-        "user__first_name",
-        "user__last_name",
-        "user__username",
-        *(f"stakeholder__{name}" for name in named),
-        "cadence__name",
-        "cadence__every",
-        "cadence__unit",
-        "cadence__starts_on",
-    ):
-        pair.last_contact = met.get((pair.plan_id, pair.user_id, pair.stakeholder_id))  # type: ignore[attr-defined]
-        pairs[pair.plan_id].append(pair)
-    return {
-        plan.pk: coverage_gaps(plan, today, stakeholders=people[plan.pk], pairs=pairs[plan.pk])
-        for plan in plans
-    }
+    for (
+        plan_id, pk, user_id, stakeholder_id, first, last, username, their_first, their_last,
+        cadence_id, name, every, unit, starts_on,
+    ) in rows.values_list(
+        "plan_id", "pk", "user_id", "stakeholder_id",
+        "user__first_name", "user__last_name", "user__username",
+        "stakeholder__contact__first_name", "stakeholder__contact__last_name",
+        "cadence_id", "cadence__name", "cadence__every", "cadence__unit", "cadence__starts_on",
+    ):  # fmt: skip
+        paired[plan_id].add(stakeholder_id)
+        if cadence_id is None:
+            continue
+        if cadence_id not in cadences:
+            cadences[cadence_id] = Cadence(
+                pk=cadence_id, name=name, every=every, unit=unit, starts_on=starts_on
+            )
+        last_contact = met.get((plan_id, user_id, stakeholder_id))
+        next_due = _next_due(cadences[cadence_id], last_contact)
+        if next_due is not None and next_due < today:
+            ours = f"{first} {last}".strip() or username  # as User.__str__ writes them
+            theirs = f"{their_first} {their_last}".strip()  # as Contact.__str__
+            late[plan_id].append(_Late(pk, ours, theirs, name, last_contact))
+    gaps = {}
+    for pk in ids:
+        uncovered = [row for row in influential[pk] if row[0] not in paired[pk]]
+        uncovered.sort(key=lambda row: (-row[2], row[4], row[0]))  # as counterpart_grid
+        gaps[pk] = _gaps(
+            roles=roles[pk],
+            levels=levels[pk],
+            uncovered=[_Uncovered(*row[:4]) for row in uncovered],
+            late=late[pk],
+        )
+    return gaps

@@ -157,9 +157,9 @@ def test_coverage_gaps_of_several_plans_read_four_queries_then_come_from_the_cac
     # the plans' digests, their people, who met whom last and when, their pairs
     with django_assert_num_queries(4):
         gaps = selectors.coverage_gaps_by_plan(plans, TODAY)
-    assert {pk: [gap.code for gap in found] for pk, found in gaps.items()} == {
-        plan.pk: codes(plan) for plan in plans
-    }
+    # read as plain values, the same gaps, words and order as from the people page's models
+    assert gaps == {plan.pk: selectors.coverage_gaps(plan, TODAY) for plan in plans}
+    assert "pair_overdue" in {gap.code for gap in gaps[plans[2].pk]}
     assert [gap.code for gap in gaps[plans[0].pk]] == ["hostile_uncovered"]
     with django_assert_num_queries(1):  # the digests: the gaps themselves from the cache
         assert selectors.coverage_gaps_by_plan(plans, TODAY) == gaps
