@@ -20,7 +20,6 @@ from babel.dates import format_timedelta
 from babel.numbers import (
     NumberPattern,
     format_compact_currency,
-    format_decimal,
     get_currency_precision,
     parse_pattern,
 )
@@ -60,11 +59,11 @@ def number(value: Figure | None, digits: int = 0) -> str:
     return _shape(current_locale(), "number", max(int(digits), 0), "").format(value)
 
 
-def weight(value: float | int | None) -> str:
+def weight(value: Figure | None) -> str:
     """A weight with up to two decimals: ``33.333`` → ``33,33`` in French, ``33.33`` in English."""
     if value is None or value == "":
         return EMPTY
-    return format_decimal(value, format="#,##0.##", locale=current_locale())
+    return _shape(current_locale(), "number", 2, "").format(value, trim=True)
 
 
 def figure_format(kind: str, digits: int = 0, currency: str = "") -> Callable[[Any], str]:
@@ -143,13 +142,17 @@ class _Shape:
     affixes: tuple[tuple[str, str], tuple[str, str]]  # (prefix, suffix) positive, negative
     percent: bool  # a figure already in percent, taken through a fraction as babel does
 
-    def format(self, value: Figure) -> str:
+    def format(self, value: Figure, *, trim: bool = False) -> str:
+        """``value`` written with ``digits`` decimals; with ``trim``, up to ``digits``: without
+        trailing zeros, nor the decimal mark when none is left (babel's ``#,##0.##``)."""
         if self.percent:
             figure = Decimal(repr(float(value) / 100)) * 100
         else:
             figure = value if isinstance(value, Decimal) else Decimal(repr(value))
         negative = figure.is_signed()
         text = f"{abs(figure):,.{self.digits}f}"
+        if trim and self.digits:
+            text = text.rstrip("0").rstrip(".")
         if self.group != "," or self.decimal != ".":
             text = text.replace(",", "\0").replace(".", self.decimal).replace("\0", self.group)
         prefix, suffix = self.affixes[negative]

@@ -132,6 +132,7 @@ def test_figures_read_exactly_as_babel_writes_them(value, language, currency, di
         assert money(value, currency) == format_currency(value, currency, locale=locale)
         pattern = "#,##0" if digits == 0 else "#,##0." + "0" * digits
         assert number(value, digits) == format_decimal(value, format=pattern, locale=locale)
+        assert weight(value) == format_decimal(value, format="#,##0.##", locale=locale)
         if not isinstance(value, Decimal):
             assert pct(value, digits) == format_pct(value, digits=digits, locale=language)
 
