@@ -296,6 +296,9 @@ class ObjectiveRow:
     """What each action's row writes, made ready by the page's view."""
     ident: str = ""
     """The objective's id as its elements' ids write it (no thousands separator)."""
+    view: dict[str, Any] = field(default_factory=dict)
+    """What its article in the objectives section writes, with its KPIs, made ready by the
+    page's view."""
 
 
 @dataclass

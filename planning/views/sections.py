@@ -38,7 +38,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import Department
-from kam import links, permissions, versions
+from kam import formats, links, permissions, versions
 from kam.types import AuthedRequest
 from planning import forms
 from planning.models import Action, Kpi, Objective, Offer, Offering, Plan, SwotItem
@@ -73,8 +73,9 @@ def page_context(request: AuthedRequest, plan: Plan, *, work: bool = True) -> di
     can_edit = (
         permissions.may_edit_plan(request.user, plan) and plan.status != Plan.Status.SUBMITTED
     )
+    _prepare_sections(page)
     if work:
-        _prepare_actions(request, page)
+        _prepare_rows(request, page)
         page_urls(page)
     return {
         "plan": plan,
@@ -116,6 +117,8 @@ def _labels() -> dict[str, str]:
         "delete_action": _("Delete this action?"),
         "delete_objective": _("Delete this objective with its KPIs and actions?"),
         "delete_kpi": _("Delete this KPI?"),
+        "delete_swot": _("Delete this point?"),
+        "delete_offer": _("Delete this offer?"),
         "move_up": _("Move up"),
         "move_down": _("Move down"),
         "objective_progress": _("Progress of its actions"),
@@ -123,7 +126,6 @@ def _labels() -> dict[str, str]:
         "baseline": _("Baseline"),
         "target": _("Target"),
         "current": _("Current"),
-        "no_ledger_figures": _("from the ledger, no figures yet"),
         "no_kpi": _("No KPI yet: say how this objective is measured."),
         "add_kpi": _("Add a KPI"),
         "add_action": _("Add an action"),
@@ -139,33 +141,70 @@ OBJECTIVE_ROUTES = {
     for name in ("objective_edit", "objective_move", "objective_delete", "kpi_add", "action_add")
 }
 KPI_ROUTES = {name: f"planning:{name}" for name in ("kpi_edit", "kpi_delete")}
+SWOT_ROUTES = {name: f"planning:swot_item_{name}" for name in ("edit", "move", "delete")}
+OFFER_ROUTES = {name: f"planning:offer_{name}" for name in ("edit", "delete")}
 
 
-def _prepare_actions(request: AuthedRequest, page: selectors.PlanPage) -> None:
-    """What each action's row writes, worked out once here (its links reversed once a page,
-    its labels looked up once, its texts escaped once), so that a plan of 500 actions renders
-    quickly: the row's template only writes ready values (``ObjectiveRow.action_rows``)."""
+def _prepare_sections(page: selectors.PlanPage) -> None:
+    """The links of the SWOT's points and of the offers, reversed once a page, their ids as
+    their elements' ids write them, and the offers' status and pricing by name, looked up once."""
+    swot_links = links.row_links(SWOT_ROUTES)
+    for _quadrant, _label, items in page.swot:
+        for item in items:
+            item.urls = swot_links(item.pk)  # type: ignore[attr-defined]
+            item.ident = str(item.pk)  # type: ignore[attr-defined]
+    offer_links = links.row_links(OFFER_ROUTES)
+    statuses = dict(Offer.Status.choices)
+    pricings = dict(Offer.Pricing.choices)
+    for offer in page.offers.offers:  # the grid's cells show the same offers
+        offer.urls = offer_links(offer.pk)  # type: ignore[attr-defined]
+        offer.ident = str(offer.pk)  # type: ignore[attr-defined]
+        offer.status_label = statuses.get(offer.status, offer.status)  # type: ignore[attr-defined]
+        offer.pricing_label = pricings.get(offer.pricing, offer.pricing)  # type: ignore[attr-defined]
+
+
+def _prepare_rows(request: AuthedRequest, page: selectors.PlanPage) -> None:
+    """What each objective's, KPI's and action's row writes, worked out once here (their links
+    reversed once a page, their labels looked up once, their texts escaped and their figures and
+    dates written once), so that a plan of 50 objectives and 500 actions renders quickly: the
+    rows' templates only write ready values (``ObjectiveRow.view`` and ``.action_rows``)."""
     action_links = links.row_links(ACTION_ROUTES)
     objective_links = links.row_links(OBJECTIVE_ROUTES)
     kpi_links = links.row_links(KPI_ROUTES)
     statuses = {value: escape(label) for value, label in Action.Status.choices}
     departments = {value: escape(label) for value, label in Department.choices}
     dates: dict[Any, str] = {}
+
+    def short(day: Any) -> str:
+        if day not in dates:
+            dates[day] = escape(date_format(day, "SHORT_DATE_FORMAT"))
+        return dates[day]
+
     # whoever edits the plan updates every action; others (a contributor) only their own
     edits_plan = permissions.may_edit_plan(request.user, page.plan)
+    plan_url = page.plan.get_absolute_url()
     for rows in page.objectives.values():
         for row in rows:
-            row.urls = objective_links(row.objective.pk)
-            row.ident = str(row.objective.pk)
-            row.urls["actions"] = f"{page.plan.get_absolute_url()}?objective={row.objective.pk}"
+            objective = row.objective
+            row.urls = objective_links(objective.pk)
+            row.ident = str(objective.pk)
+            row.urls["actions"] = f"{plan_url}?objective={objective.pk}"
             for kpi_row in row.kpis:
                 kpi_row.urls = kpi_links(kpi_row.kpi.pk)
+            row.view = {
+                "pk": objective.pk,
+                "ident": row.ident,
+                "title": escape(objective.title),
+                "description": objective.description,
+                "progress": row.progress,
+                "action_count": row.action_count,
+                "first": row.first,
+                "last": row.last,
+                "urls": {name: escape(url) for name, url in row.urls.items()},
+                "kpis": [_kpi_view(kpi_row, short) for kpi_row in row.kpis],
+            }
             row.action_rows = []
             for action in row.actions:
-                if action.due_date not in dates:
-                    dates[action.due_date] = escape(
-                        date_format(action.due_date, "SHORT_DATE_FORMAT")
-                    )
                 row.action_rows.append(
                     {
                         "pk": escape(action.pk),
@@ -176,7 +215,7 @@ def _prepare_actions(request: AuthedRequest, page: selectors.PlanPage) -> None:
                         "owner": escape(action.owner),
                         "department": departments.get(action.department)
                         or escape(action.department),
-                        "due": dates[action.due_date],
+                        "due": short(action.due_date),
                         "progress": escape(action.progress),
                         "comment": action.comment,
                         "can_update": edits_plan
@@ -186,6 +225,31 @@ def _prepare_actions(request: AuthedRequest, page: selectors.PlanPage) -> None:
                         },
                     }
                 )
+
+
+def _kpi_view(row: selectors.KpiRow, short: Callable[[Any], str]) -> dict[str, Any]:
+    """What a KPI's row writes: its name, its figures as the language writes them (up to two
+    decimals), where its current value comes from, its due date and links, escaped."""
+    kpi, reading = row.kpi, row.reading
+    note = ""
+    if reading.from_ledger:
+        note = (
+            _("from the ledger, %(year)s") % {"year": f"{reading.year:d}"}
+            if reading.year
+            else _("from the ledger, no figures yet")
+        )
+    return {
+        "pk": kpi.pk,
+        "name": escape(kpi.name),
+        "unit": escape(kpi.unit),
+        "margin": kpi.measures_margin,
+        "baseline": "" if kpi.baseline is None else escape(formats.weight(kpi.baseline)),
+        "target": escape(formats.weight(kpi.target)),
+        "current": escape(formats.weight(reading.value)),
+        "ledger_note": escape(note),
+        "due": short(kpi.due_date) if kpi.due_date else "",
+        "urls": {name: escape(url) for name, url in row.urls.items()},
+    }
 
 
 # --- the objectives and actions, cached ----------------------------------------------------------
@@ -299,7 +363,7 @@ def _work_pieces(
     if not page.work_read:
         selectors.read_work(page)
     selectors.read_actions(page, min(missing), max(missing))
-    _prepare_actions(request, page)
+    _prepare_rows(request, page)
     render = {**context, "csrf_token": CSRF_MARK, "csrf_input": _csrf_input(CSRF_MARK)}
     fresh: dict[str, Any] = {}
     for number in missing:
