@@ -66,6 +66,28 @@ class PairRow:
     overdue: bool
 
 
+class PairLine(NamedTuple):
+    """A counterpart pair read as plain values, not models (``pair_lines``): who faces whom, at
+    which level and in which cadence, when they last met and when they are next due to."""
+
+    pk: int
+    plan_id: int
+    level: str
+    ours: str
+    """Our person's name, as ``User.__str__`` writes it."""
+    department: str
+    stakeholder_id: int
+    theirs: str
+    """Their person's name, as ``Contact.__str__`` writes it."""
+    title: str
+    country: str
+    cadence: str
+    """The cadence's name; empty without one."""
+    last_contact: date | None
+    next_due: date | None
+    overdue: bool
+
+
 @dataclass(frozen=True)
 class CounterpartGrid:
     rows: list[PairRow]
@@ -151,14 +173,19 @@ def counterpart_grid(
         last: date | None = pair.last_contact
         next_due = _next_due(pair.cadence, last)
         rows.append(PairRow(pair, last, next_due, next_due is not None and next_due < today))
-    paired = {pair.stakeholder_id for pair in pairs}
+    uncovered = _uncovered(stakeholders, {pair.stakeholder_id for pair in pairs})
+    return CounterpartGrid(rows=rows, uncovered=uncovered)
+
+
+def _uncovered(stakeholders: Iterable[Stakeholder], paired: set[int]) -> list[Stakeholder]:
+    """Their influential people no pair covers, the most influential first."""
     uncovered = [
         person
         for person in stakeholders
         if person.influence >= HIGH_INFLUENCE and person.pk not in paired
     ]
     uncovered.sort(key=lambda person: (-person.influence, person.contact.last_name, person.pk))
-    return CounterpartGrid(rows=rows, uncovered=uncovered)
+    return uncovered
 
 
 def _next_due(cadence: Cadence | None, last: date | None) -> date | None:
@@ -192,12 +219,29 @@ def coverage_gaps(
             _Uncovered(person.pk, str(person), person.influence, person.attitude)
             for person in grid.uncovered
         ],
-        late=[
-            _Late(row.pair.pk, str(row.pair.user), str(row.pair.stakeholder),
-                  str(row.pair.cadence), row.last_contact)
-            for row in grid.overdue
-        ],
-    )  # fmt: skip
+        late=[_line(row) for row in grid.overdue],
+    )
+
+
+def _line(row: PairRow) -> PairLine:
+    """A pair of the grid (models) as a ``PairLine`` (plain values)."""
+    pair = row.pair
+    contact = pair.stakeholder.contact
+    return PairLine(
+        pk=pair.pk,
+        plan_id=pair.plan_id,
+        level=pair.level,
+        ours=str(pair.user),
+        department=pair.user.department,
+        stakeholder_id=pair.stakeholder_id,
+        theirs=str(contact),
+        title=contact.title,
+        country=contact.country,
+        cadence=str(pair.cadence) if pair.cadence else "",
+        last_contact=row.last_contact,
+        next_due=row.next_due,
+        overdue=row.overdue,
+    )
 
 
 class _Uncovered(NamedTuple):
@@ -209,18 +253,8 @@ class _Uncovered(NamedTuple):
     attitude: str
 
 
-class _Late(NamedTuple):
-    """A pair not met within its cadence, as a gap names it."""
-
-    pk: int
-    ours: str
-    theirs: str
-    cadence: str
-    last_contact: date | None
-
-
 def _gaps(
-    *, roles: set[str], levels: set[str], uncovered: list[_Uncovered], late: list[_Late]
+    *, roles: set[str], levels: set[str], uncovered: list[_Uncovered], late: list[PairLine]
 ) -> list[Gap]:
     """The gaps, most serious first, from the buying roles and levels of the plan's people,
     their influential people nobody faces (the grid's order) and the pairs met late (the
@@ -362,8 +396,7 @@ def last_contacts(plan_ids: Sequence[int]) -> dict[tuple[int, int, int], date]:
 
 def _coverage_gaps_by_plan(plans: Sequence[Plan], today: date) -> dict[int, list[Gap]]:
     """``coverage_gaps()`` of several plans, by plan id, in three queries: their people and
-    pairs read as plain values, not models (a health badge on every plan page and home page;
-    300 pairs with their people and cadences would build over a thousand models)."""
+    pairs read as plain values, not models (a health badge on every plan page and home page)."""
     ids = [plan.pk for plan in plans]
     roles: dict[int, set[str]] = {pk: set() for pk in ids}
     levels: dict[int, set[str]] = {pk: set() for pk in ids}
@@ -378,41 +411,94 @@ def _coverage_gaps_by_plan(plans: Sequence[Plan], today: date) -> dict[int, list
         levels[plan_id].add(level)
         if influence >= HIGH_INFLUENCE:
             influential[plan_id].append((pk, f"{first} {last}".strip(), influence, attitude, last))
-    met = last_contacts(ids)
-    paired: dict[int, set[int]] = {pk: set() for pk in ids}
-    late: dict[int, list[_Late]] = {pk: [] for pk in ids}
-    cadences: dict[int, Cadence] = {}
-    rows = _pairs(CounterpartPair.objects.filter(plan_id__in=ids), last_contact=False)
-    for (
-        plan_id, pk, user_id, stakeholder_id, first, last, username, their_first, their_last,
-        cadence_id, name, every, unit, starts_on,
-    ) in rows.values_list(
-        "plan_id", "pk", "user_id", "stakeholder_id",
-        "user__first_name", "user__last_name", "user__username",
-        "stakeholder__contact__first_name", "stakeholder__contact__last_name",
-        "cadence_id", "cadence__name", "cadence__every", "cadence__unit", "cadence__starts_on",
-    ):  # fmt: skip
-        paired[plan_id].add(stakeholder_id)
-        if cadence_id is None:
-            continue
-        if cadence_id not in cadences:
-            cadences[cadence_id] = Cadence(
-                pk=cadence_id, name=name, every=every, unit=unit, starts_on=starts_on
-            )
-        last_contact = met.get((plan_id, user_id, stakeholder_id))
-        next_due = _next_due(cadences[cadence_id], last_contact)
-        if next_due is not None and next_due < today:
-            ours = f"{first} {last}".strip() or username  # as User.__str__ writes them
-            theirs = f"{their_first} {their_last}".strip()  # as Contact.__str__
-            late[plan_id].append(_Late(pk, ours, theirs, name, last_contact))
+    lines = pair_lines(ids, today)
     gaps = {}
     for pk in ids:
-        uncovered = [row for row in influential[pk] if row[0] not in paired[pk]]
-        uncovered.sort(key=lambda row: (-row[2], row[4], row[0]))  # as counterpart_grid
+        paired = {line.stakeholder_id for line in lines[pk]}
+        uncovered = [row for row in influential[pk] if row[0] not in paired]
+        uncovered.sort(key=lambda row: (-row[2], row[4], row[0]))  # as _uncovered()
         gaps[pk] = _gaps(
             roles=roles[pk],
             levels=levels[pk],
             uncovered=[_Uncovered(*row[:4]) for row in uncovered],
-            late=late[pk],
+            late=[line for line in lines[pk] if line.overdue],
         )
     return gaps
+
+
+def pair_lines(plan_ids: Sequence[int], today: date) -> dict[int, list[PairLine]]:
+    """The counterpart pairs of each plan, by plan id, in the grid's order (as
+    ``counterpart_list()``), with when each pair last met (``last_contacts``) and is next due
+    to, as of ``today``: read as plain values in two queries, not as models (300 pairs with
+    their people and cadences would build 1,500 models)."""
+    lines: dict[int, list[PairLine]] = {pk: [] for pk in plan_ids}
+    met = last_contacts(plan_ids)
+    cadences: dict[int, Cadence] = {}  # a few a plan, to work out the next meetings' dates
+    rows = _pairs(CounterpartPair.objects.filter(plan_id__in=plan_ids), last_contact=False)
+    for (
+        pk, plan_id, level, user_id, first, last, username, department,
+        stakeholder_id, their_first, their_last, title, country,
+        cadence_id, name, every, unit, starts_on,
+    ) in rows.values_list(
+        "pk", "plan_id", "level",
+        "user_id", "user__first_name", "user__last_name", "user__username", "user__department",
+        "stakeholder_id", "stakeholder__contact__first_name", "stakeholder__contact__last_name",
+        "stakeholder__contact__title", "stakeholder__contact__country",
+        "cadence_id", "cadence__name", "cadence__every", "cadence__unit", "cadence__starts_on",
+    ):  # fmt: skip
+        cadence = None
+        if cadence_id is not None:
+            if cadence_id not in cadences:
+                cadences[cadence_id] = Cadence(
+                    pk=cadence_id, name=name, every=every, unit=unit, starts_on=starts_on
+                )
+            cadence = cadences[cadence_id]
+        last_contact = met.get((plan_id, user_id, stakeholder_id))
+        next_due = _next_due(cadence, last_contact)
+        lines[plan_id].append(
+            PairLine(
+                pk=pk,
+                plan_id=plan_id,
+                level=level,
+                ours=f"{first} {last}".strip() or username,  # as User.__str__ writes it
+                department=department,
+                stakeholder_id=stakeholder_id,
+                theirs=f"{their_first} {their_last}".strip(),  # as Contact.__str__
+                title=title,
+                country=country,
+                cadence=name if cadence_id is not None else "",
+                last_contact=last_contact,
+                next_due=next_due,
+                overdue=next_due is not None and next_due < today,
+            )
+        )
+    return lines
+
+
+@dataclass(frozen=True)
+class PeoplePage:
+    """What the people page shows: the plan's stakeholders (``stakeholder_list()``), its pairs
+    (``pair_lines``), their influential people no pair covers and the coverage gaps."""
+
+    stakeholders: list[Stakeholder]
+    pairs: list[PairLine]
+    uncovered: list[Stakeholder]
+    gaps: list[Gap]
+
+
+def people_page(*, plan: Plan, today: date) -> PeoplePage:
+    """The people page of ``plan`` (from ``plan_list(user=)``) as of ``today``, in three
+    queries: the stakeholders, the pairs and who met whom last."""
+    stakeholders = list(stakeholder_list(plan=plan))
+    pairs = pair_lines([plan.pk], today)[plan.pk]
+    uncovered = _uncovered(stakeholders, {line.stakeholder_id for line in pairs})
+    gaps = _gaps(
+        roles={person.buying_role for person in stakeholders},
+        levels={person.level for person in stakeholders},
+        uncovered=[
+            _Uncovered(person.pk, str(person), person.influence, person.attitude)
+            for person in uncovered
+        ],
+        late=[line for line in pairs if line.overdue],
+    )
+    return PeoplePage(stakeholders=stakeholders, pairs=pairs, uncovered=uncovered, gaps=gaps)

@@ -112,6 +112,7 @@ def _stakeholder_rows(stakeholders: list[Stakeholder], labels: _Labels) -> list[
         rows.append(
             {
                 "pk": person.pk,
+                "ident": str(person.pk),
                 "name": name,
                 "title": person.contact.title,
                 "note": person.note,
@@ -130,7 +131,7 @@ def _stakeholder_rows(stakeholders: list[Stakeholder], labels: _Labels) -> list[
     return rows
 
 
-def _pair_rows(rows: list[selectors.PairRow], labels: _Labels) -> list[dict[str, object]]:
+def _pair_rows(lines: list[selectors.PairLine], labels: _Labels) -> list[dict[str, object]]:
     """What each counterpart pair's row writes, as for the stakeholders."""
     urls = links.row_links(PAIR_LINKS)
     dates: dict[date, str] = {}
@@ -142,34 +143,30 @@ def _pair_rows(rows: list[selectors.PairRow], labels: _Labels) -> list[dict[str,
             dates[day] = date_format(day, "SHORT_DATE_FORMAT")
         return dates[day]
 
-    result = []
-    for row in rows:
-        pair = row.pair
-        contact = pair.stakeholder.contact
-        result.append(
-            {
-                "pk": pair.pk,
-                "overdue": row.overdue,
-                "level": labels.levels.get(pair.level, pair.level),
-                "ours": str(pair.user),
-                "department": labels.departments.get(pair.user.department, pair.user.department),
-                "theirs": str(contact),
-                "title": contact.title,
-                "country": labels.country(contact.country),
-                "cadence": str(pair.cadence) if pair.cadence else "",
-                "last_contact": short(row.last_contact),
-                "next_due": short(row.next_due),
-                "urls": urls(pair.pk),
-            }
-        )
-    return result
+    return [
+        {
+            "pk": line.pk,
+            "ident": str(line.pk),
+            "overdue": line.overdue,
+            "level": labels.levels.get(line.level, line.level),
+            "ours": line.ours,
+            "department": labels.departments.get(line.department, line.department),
+            "theirs": line.theirs,
+            "title": line.title,
+            "country": labels.country(line.country),
+            "cadence": line.cadence,
+            "last_contact": short(line.last_contact),
+            "next_due": short(line.next_due),
+            "urls": urls(line.pk),
+        }
+        for line in lines
+    ]
 
 
 def _people_context(request: AuthedRequest, plan: Plan, **extra: object) -> dict[str, object]:
     today = timezone.localdate()
-    stakeholders = list(selectors.stakeholder_list(plan=plan))
-    pairs = list(selectors.counterpart_list(plan=plan))
-    grid = selectors.counterpart_grid(plan, today, stakeholders=stakeholders, pairs=pairs)
+    page = selectors.people_page(plan=plan, today=today)
+    stakeholders = page.stakeholders
     labels = _Labels()
     if "item_comments" not in extra:
         extra["item_comments"] = approval_selectors.item_comments(plan=plan)
@@ -181,9 +178,9 @@ def _people_context(request: AuthedRequest, plan: Plan, **extra: object) -> dict
         "today": today,
         "stakeholders": stakeholders,
         "stakeholder_rows": _stakeholder_rows(stakeholders, labels),
-        "grid": grid,
-        "pair_rows": _pair_rows(grid.rows, labels),
-        "gaps": selectors.coverage_gaps(plan, today, stakeholders=stakeholders, grid=grid),
+        "uncovered": page.uncovered,
+        "pair_rows": _pair_rows(page.pairs, labels),
+        "gaps": page.gaps,
         "relationship_map": _map(stakeholders, labels),  # a template wrote it, escaping all text
         "labels": {
             "edit": _("Edit"),
