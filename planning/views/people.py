@@ -25,7 +25,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -66,6 +66,15 @@ class _Labels:
         return self.countries[code]
 
 
+class _Escaped(dict[object, str]):
+    """Texts escaped once a page, not once a row: ``escaped[text]``. The rows repeat names
+    (ours and theirs, three times a row), choices, countries, cadences and dates."""
+
+    def __missing__(self, text: object) -> str:
+        value = self[text] = escape(text)
+        return value
+
+
 def _map(stakeholders: list[Stakeholder], labels: _Labels) -> str:
     detail = _("%(attitude)s, influence %(influence)s/5, %(level)s")
     short_roles = {**labels.roles, **{role: str(label) for role, label in SHORT_ROLES.items()}}
@@ -101,9 +110,12 @@ STAKEHOLDER_LINKS = {"edit": "planning:stakeholder_edit", "remove": "planning:st
 PAIR_LINKS = {"edit": "planning:counterpart_edit", "remove": "planning:counterpart_remove"}
 
 
-def _stakeholder_rows(stakeholders: list[Stakeholder], labels: _Labels) -> list[dict[str, object]]:
+def _stakeholder_rows(
+    stakeholders: list[Stakeholder], labels: _Labels, escaped: _Escaped
+) -> list[dict[str, object]]:
     """What each stakeholder's row writes, worked out here so that the row only writes values:
-    its links reversed once a page, its choices' names looked up once."""
+    its links reversed once a page, its choices' names looked up once, its texts escaped once
+    (``escaped``)."""
     urls = links.row_links(STAKEHOLDER_LINKS)
     confirm = _("Take %(person)s out of the plan?")
     rows = []
@@ -113,25 +125,27 @@ def _stakeholder_rows(stakeholders: list[Stakeholder], labels: _Labels) -> list[
             {
                 "pk": person.pk,
                 "ident": str(person.pk),
-                "name": name,
-                "title": person.contact.title,
+                "name": escaped[name],
+                "title": escaped[person.contact.title],
                 "note": person.note,
-                "role": labels.roles.get(person.buying_role, person.buying_role),
-                "attitude": person.attitude,
-                "attitude_label": labels.attitudes.get(person.attitude, person.attitude),
+                "role": escaped[labels.roles.get(person.buying_role, person.buying_role)],
+                "attitude": escaped[person.attitude],
+                "attitude_label": escaped[labels.attitudes.get(person.attitude, person.attitude)],
                 "influence": person.influence,
-                "level": labels.levels.get(person.level, person.level),
-                "reports_to": str(person.reports_to.contact) if person.reports_to else "",
-                "country": labels.country(person.contact.country),
+                "level": escaped[labels.levels.get(person.level, person.level)],
+                "reports_to": escaped[str(person.reports_to.contact)] if person.reports_to else "",
+                "country": escaped[labels.country(person.contact.country)],
                 "pair_count": person.pair_count,  # type: ignore[attr-defined]
-                "urls": urls(person.pk),
+                "urls": {name: escape(url) for name, url in urls(person.pk).items()},
                 "confirm": confirm % {"person": name},
             }
         )
     return rows
 
 
-def _pair_rows(lines: list[selectors.PairLine], labels: _Labels) -> list[dict[str, object]]:
+def _pair_rows(
+    lines: list[selectors.PairLine], labels: _Labels, escaped: _Escaped
+) -> list[dict[str, object]]:
     """What each counterpart pair's row writes, as for the stakeholders."""
     urls = links.row_links(PAIR_LINKS)
     dates: dict[date, str] = {}
@@ -140,7 +154,7 @@ def _pair_rows(lines: list[selectors.PairLine], labels: _Labels) -> list[dict[st
         if day is None:
             return ""
         if day not in dates:
-            dates[day] = date_format(day, "SHORT_DATE_FORMAT")
+            dates[day] = escape(date_format(day, "SHORT_DATE_FORMAT"))
         return dates[day]
 
     return [
@@ -148,16 +162,16 @@ def _pair_rows(lines: list[selectors.PairLine], labels: _Labels) -> list[dict[st
             "pk": line.pk,
             "ident": str(line.pk),
             "overdue": line.overdue,
-            "level": labels.levels.get(line.level, line.level),
-            "ours": line.ours,
-            "department": labels.departments.get(line.department, line.department),
-            "theirs": line.theirs,
-            "title": line.title,
-            "country": labels.country(line.country),
-            "cadence": line.cadence,
+            "level": escaped[labels.levels.get(line.level, line.level)],
+            "ours": escaped[line.ours],
+            "department": escaped[labels.departments.get(line.department, line.department)],
+            "theirs": escaped[line.theirs],
+            "title": escaped[line.title],
+            "country": escaped[labels.country(line.country)],
+            "cadence": escaped[line.cadence],
             "last_contact": short(line.last_contact),
             "next_due": short(line.next_due),
-            "urls": urls(line.pk),
+            "urls": {name: escape(url) for name, url in urls(line.pk).items()},
         }
         for line in lines
     ]
@@ -167,7 +181,7 @@ def _people_context(request: AuthedRequest, plan: Plan, **extra: object) -> dict
     today = timezone.localdate()
     page = selectors.people_page(plan=plan, today=today)
     stakeholders = page.stakeholders
-    labels = _Labels()
+    labels, escaped = _Labels(), _Escaped()
     if "item_comments" not in extra:
         extra["item_comments"] = approval_selectors.item_comments(plan=plan)
     return {
@@ -177,16 +191,16 @@ def _people_context(request: AuthedRequest, plan: Plan, **extra: object) -> dict
         "tab": "people",
         "today": today,
         "stakeholders": stakeholders,
-        "stakeholder_rows": _stakeholder_rows(stakeholders, labels),
+        "stakeholder_rows": _stakeholder_rows(stakeholders, labels, escaped),
         "uncovered": page.uncovered,
-        "pair_rows": _pair_rows(page.pairs, labels),
+        "pair_rows": _pair_rows(page.pairs, labels, escaped),
         "gaps": page.gaps,
         "relationship_map": _map(stakeholders, labels),  # a template wrote it, escaping all text
         "labels": {
-            "edit": _("Edit"),
-            "remove": _("Remove"),
-            "never": _("never"),
-            "overdue": _("overdue"),
+            "edit": escape(_("Edit")),
+            "remove": escape(_("Remove")),
+            "never": escape(_("never")),
+            "overdue": escape(_("overdue")),
         },
         "csrf_input": _csrf_input(get_token(request)),
         **extra,
