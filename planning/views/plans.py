@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -115,11 +114,12 @@ def plan_detail(request: AuthedRequest, plan_id: int) -> HttpResponse:
             raise Http404(_("This plan has no such page of actions."))
         return HttpResponse(html)
     context = sections.page_context(request, plan, work=False)  # 500 actions: from the cache
-    context["health"] = health.plan_health(plan, today=timezone.localdate())
+    context["work_html"] = sections.work_html(request, context, pages=pages, through=through)
+    # after the objectives and actions: when they were not cached, the health reuses their read
+    context["health"] = health.plan_health(plan, today=context["today"], page=context["page"])
     context["review"] = review = approval_selectors.plan_review(user=request.user, plan=plan)
     if review.can_review:
         context["return_form"] = forms.PlanReturnForm(
             targets=approval_selectors.comment_targets(plan)
         )
-    context["work_html"] = sections.work_html(request, context, pages=pages, through=through)
     return TemplateResponse(request, TEMPLATE, context)

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from planning.models import Action
-from planning.selectors import health, home
+from planning.selectors import health, home, objectives
 from tests.factories import ClientFactory
 from tests.planning.factories import (
     ActionFactory,
@@ -59,6 +59,20 @@ def test_health_improves_as_the_plan_fills(plans):
     assert after.has_margin_kpi
     assert after.overdue_actions == 0
     assert after.score > before
+
+
+def test_health_from_the_plan_pages_read_is_the_health_read_apart(plans):
+    """The plan page's health takes the progress, overdue actions, margin KPI and filled
+    sections from its objectives' read when they were not cached: the same health."""
+    mine, _, late = plans
+    for _ in range(2):  # as it stands, then filled some more
+        page = objectives.plan_page(plan=mine, today=TODAY)
+        assert health.plan_health(mine, today=TODAY, page=page) == health.plan_health(
+            mine, today=TODAY
+        )
+        KpiFactory(objective=late.objective, measure="gross_margin")
+        ActionFactory(objective=late.objective, status="dropped", progress=50)
+        Action.objects.filter(pk=late.pk).update(status="done", progress=100)
 
 
 def test_kam_home_lists_their_key_accounts_and_overdue_work_only(client, alice, plans):
