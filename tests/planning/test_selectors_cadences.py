@@ -70,6 +70,11 @@ def test_cadence_status_next_due_overdue_and_share():
     assert (levels["executive"].agreed, levels["executive"].held) == (3, 3)
     assert (levels["operational"].agreed, levels["operational"].held) == (1, 1)
     assert (levels["management"].agreed, levels["management"].held) == (0, 0)
+    twin = CadenceFactory(plan=plan, name="Never again", starts_on=D(2026, 8, 1))  # as "Never"
+    MeetingFactory(plan=plan, cadence=twin, date=D(2026, 9, 2))  # after today: not held yet
+    assert selectors.overdue_meeting_count([plan], today) == {plan.pk: 2}
+    standing = selectors.cadence_status([plan], today)  # from the statuses: the same count
+    assert selectors.overdue_meeting_count([plan], today, statuses=standing) == {plan.pk: 2}
 
 
 @pytest.mark.django_db
