@@ -20,6 +20,7 @@ import gc
 import logging
 import re
 import ssl
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,6 +34,7 @@ from django.utils import timezone, translation
 from weasyprint import CSS, HTML
 from weasyprint.css.counters import CounterStyle
 from weasyprint.html import UA
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 for _name in ("weasyprint.progress", "fontTools"):  # a line per page and per font table
@@ -133,6 +135,20 @@ def user_agent_stylesheet() -> CSS:
     return CSS(string=user_agent_css(), counter_style=CounterStyle())
 
 
+_FONTS = threading.local()
+
+
+def font_config() -> FontConfiguration:
+    """This thread's WeasyPrint font configuration, made for its first report and kept for the
+    next ones. A new one for each render (WeasyPrint's default) loads Fontconfig's configuration
+    again and starts a Pango font map whose fonts, font matches and line-height measures are
+    all still to find. A Pango font map is not shared between threads: one per thread."""
+    fonts: FontConfiguration | None = getattr(_FONTS, "config", None)
+    if fonts is None:
+        fonts = _FONTS.config = FontConfiguration()
+    return fonts
+
+
 class ReportHTML(HTML):  # type: ignore[misc]
     """A report's HTML document, laid out with ``user_agent_stylesheet``."""
 
@@ -182,7 +198,8 @@ def render(
             base_url=static_base_url(),
             url_fetcher=fetcher or StaticOnlyFetcher(),
         )
-        return document.write_pdf(stylesheets=[stylesheet()])  # type: ignore[no-any-return]
+        data = document.write_pdf(stylesheets=[stylesheet()], font_config=font_config())
+        return data  # type: ignore[no-any-return]
 
 
 def plan_pdf(*, plan_id: int, version_id: int | None, language: str) -> bytes:

@@ -5,6 +5,7 @@ contents' page numbers, the same bytes for the same version, and pages that are 
 import datetime as dt
 import re
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 
@@ -352,3 +353,11 @@ def test_report_user_agent_stylesheet_styles_list_markers_and_no_notes():
     assert "first" in texts
     assert "text" in texts
     assert any(text.strip() == "•" for text in texts)  # the list item keeps its bullet
+
+
+def test_font_config_is_kept_for_the_next_render_of_the_same_thread_only():
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        other = pool.submit(pdf.font_config).result()
+
+    assert pdf.font_config() is pdf.font_config()
+    assert other is not pdf.font_config()
