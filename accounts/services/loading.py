@@ -273,24 +273,23 @@ CANONICAL_LINE = """concat_ws(E'\\x1f', external_id, date, COALESCE(original_amo
 LOAD_LOCK = 4_610_001  # advisory lock: one ledger load at a time, so keys never race
 
 
-def _copy_sql(table: str, columns: Iterable[str], *, text: Iterable[str]) -> str:
-    """A COPY of CSV into a table; empty text cells stay empty strings, not NULL."""
-    return (
-        f"COPY {table} ({', '.join(columns)}) FROM STDIN "
-        f"WITH (FORMAT csv, FORCE_NOT_NULL ({', '.join(text)}))"
-    )
-
-
 def _csv_text(frame: pd.DataFrame) -> str:
     buffer = io.StringIO()
     frame.to_csv(buffer, index=False, header=False, na_rep="")
     return buffer.getvalue()
 
 
-def _copy(cursor: Any, table: str, frame: pd.DataFrame, *, text: Iterable[str]) -> None:
-    """COPY a frame into a table as CSV; empty text cells stay empty strings, not NULL."""
-    with cursor.cursor.copy(_copy_sql(table, frame.columns, text=text)) as copy:
-        copy.write(_csv_text(frame))
+def _copy(
+    cursor: Any, table: str, columns: Iterable[str], data: str, *, text: Iterable[str]
+) -> None:
+    """COPY CSV ``data`` into ``columns`` of a table on a psycopg cursor; empty ``text`` cells
+    stay empty strings, not NULL."""
+    sql = (
+        f"COPY {table} ({', '.join(columns)}) FROM STDIN "
+        f"WITH (FORMAT csv, FORCE_NOT_NULL ({', '.join(text)}))"
+    )
+    with cursor.copy(sql) as copy:
+        copy.write(data)
 
 
 LINE_TEXT_COLUMNS = ("external_id", "order_ref", "country", "currency")
@@ -348,10 +347,7 @@ class _LineStager:
     def _load(self, lines: str, clients: str) -> None:
         client_table, line_table = Client._meta.db_table, LedgerLine._meta.db_table
         with self.errors, self.connection.cursor() as cursor:
-            with cursor.copy(
-                _copy_sql("client_staging", CLIENT_COLUMNS, text=CLIENT_COLUMNS)
-            ) as copy:
-                copy.write(clients)
+            _copy(cursor, "client_staging", CLIENT_COLUMNS, clients, text=CLIENT_COLUMNS)
             cursor.execute(
                 f"""
                 INSERT INTO {client_table}
@@ -366,10 +362,7 @@ class _LineStager:
             )
             self.created.update(row[0] for row in cursor.fetchall())
             cursor.execute("TRUNCATE client_staging")
-            with cursor.copy(
-                _copy_sql("chunk_staging", LINE_COLUMNS, text=LINE_TEXT_COLUMNS)
-            ) as copy:
-                copy.write(lines)
+            _copy(cursor, "chunk_staging", LINE_COLUMNS, lines, text=LINE_TEXT_COLUMNS)
             cursor.execute(
                 f"""
                 WITH hashed AS (
@@ -483,7 +476,8 @@ def _stage_merge(
     """Once every chunk is loaded: give the clients the values of their latest lines in the
     file. Returns the counts and the ids of the clients the lines name."""
     client_table = Client._meta.db_table
-    _copy(cursor, "client_staging", clients, text=CLIENT_COLUMNS)
+    data = _csv_text(clients)
+    _copy(cursor.cursor, "client_staging", clients.columns, data, text=CLIENT_COLUMNS)
     cursor.execute(
         f"""
         UPDATE {client_table} AS client SET
